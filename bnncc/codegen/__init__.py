@@ -1,0 +1,1 @@
+"""C code generation: the final graph -> a self-contained C artifact (see artifact.py)."""

@@ -1,0 +1,421 @@
+"""Lower the final graph, node by node, to calls of runtime_c kernels for one sample.
+
+Each emitter receives the node and writes C statements; shapes are static (batch 1 per call)
+and all geometry becomes literal constants. Constants become `static const` arrays named
+w0, w1, ...; run-time tensors live in the arena at offsets from the memory plan.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import onnx_ir as ir
+
+from bnncc.passes.lower_binary_layers import explicit_pads
+from bnncc.passes.plan_memory import MemoryPlan, is_view
+
+from ..errors import BnnccError
+from ..interpreter import batchnorm_coefficients
+from ..ir import attribute, constant, shape_of
+from ..ops import DOMAIN
+from .c_source import C_TYPES, array_definition, float_literal, int_list
+
+SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
+
+
+class Schedule:
+    """C statements of one sample's forward pass, plus the constant arrays they use."""
+
+    def __init__(self, graph: ir.Graph, plan: MemoryPlan):
+        self.graph, self.plan = graph, plan
+        self.constants: list[str] = []
+        self.statements: list[str] = []
+        self.families: set[str] = set()
+        self.binary_macs = 0
+        self.float_macs = 0
+        self.packed_weight_bytes = 0
+        self._names: dict[int, str] = {}
+        self._inputs = {id(v): f"in{i}" for i, v in enumerate(graph.inputs)}
+        self._counter = 0
+
+    # -- operands ---------------------------------------------------------------------------
+    def const(self, array: np.ndarray, dtype=None) -> str:
+        array = np.asarray(array, dtype=dtype) if dtype is not None else np.asarray(array)
+        name = f"w{len(self.constants)}"
+        self.constants.append(array_definition(name, np.ascontiguousarray(array)))
+        return name
+
+    def operand(self, value: ir.Value) -> str:
+        """A C expression pointing at `value` for the current sample."""
+        array = constant(value)
+        if array is not None:
+            key = id(value)
+            if key not in self._names:
+                self._names[key] = self.const(array.astype(np.float32) if array.dtype == np.float64 else array)
+            return self._names[key]
+        root = self.plan.root(value)
+        if id(root) in self._inputs:
+            return self._inputs[id(root)]
+        ctype = C_TYPES[np.dtype(value.dtype.numpy())]
+        return f"(({ctype} *)(arena + {self.plan.offsets[id(root)]}))"
+
+    def params(self, ctype: str, fields: dict) -> str:
+        """A static const parameter struct, returned as an address expression."""
+        self._counter += 1
+        name = f"p{self._counter}"
+        body = ", ".join(f".{k} = {int(v)}" for k, v in fields.items())
+        self.constants.append(f"static const {ctype} {name} = {{{body}}};\n")
+        return f"&{name}"
+
+    def call(self, family: str, text: str) -> None:
+        self.families.add(family)
+        self.statements.append(text)
+
+    # -- driver -----------------------------------------------------------------------------
+    def lower(self) -> None:
+        for node in self.graph:
+            if is_view(node):
+                continue
+            emitter = EMITTERS.get((node.domain, node.op_type))
+            if emitter is None:
+                raise BnnccError(f"op {node.op_type} cannot run here: it is only supported when it folds "
+                                 "into a constant or into a binary layer", node=node.name)
+            emitter(self, node)
+
+
+def _size(value: ir.Value) -> int:
+    return int(np.prod(shape_of(value), dtype=np.int64))
+
+
+def _channels_hw(value: ir.Value) -> tuple[int, int]:
+    shape = shape_of(value)
+    if len(shape) < 2:
+        return 1, max(1, _size(value))
+    return shape[1], int(np.prod(shape[2:], dtype=np.int64))
+
+
+def _require_constant(node: ir.Node, index: int, what: str) -> np.ndarray:
+    array = constant(node.inputs[index]) if index < len(node.inputs) and node.inputs[index] is not None else None
+    if array is None:
+        raise BnnccError(f"{what} must be a constant", node=node.name)
+    return array
+
+
+# -- binary ops --------------------------------------------------------------------------------
+def _threshold_arrays(s: Schedule, thresholds: np.ndarray, directions: np.ndarray, ctype=np.float32):
+    return s.const(thresholds.astype(ctype)), s.const(directions.astype(np.int8))
+
+
+def _emit_threshold(s: Schedule, node: ir.Node, packed: bool) -> None:
+    c, hw = _channels_hw(node.inputs[0])
+    thr, dirs = _threshold_arrays(s, constant(node.inputs[1]), constant(node.inputs[2]))
+    kernel = "bnn_pack_threshold_f32" if packed else "bnn_binarize_f32"
+    s.call("pack", f"{kernel}({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, {s.operand(node.outputs[0])});")
+
+
+def _emit_pack_bits(s: Schedule, node: ir.Node) -> None:
+    c, hw = _channels_hw(node.inputs[0])
+    thr, dirs = _threshold_arrays(s, np.zeros(c), np.ones(c))
+    s.call("pack", f"bnn_pack_threshold_f32({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, "
+                   f"{s.operand(node.outputs[0])});")
+
+
+SIGN_RULES = {"ge": (0.0, 1), "gt": (SMALLEST_SUBNORMAL, 1), "le": (0.0, -1), "lt": (-SMALLEST_SUBNORMAL, -1)}
+
+
+def _emit_sign(s: Schedule, node: ir.Node) -> None:
+    c, hw = _channels_hw(node.inputs[0])
+    threshold, direction = SIGN_RULES[str(attribute(node, "rule", "ge"))]
+    thr, dirs = _threshold_arrays(s, np.full(c, threshold), np.full(c, direction))
+    s.call("pack", f"bnn_binarize_f32({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, "
+                   f"{s.operand(node.outputs[0])});")
+
+
+def _conv_geometry(node: ir.Node, in_shape, out_shape) -> dict:
+    kh, kw = attribute(node, "kernel_shape")
+    sh, sw = attribute(node, "strides", [1, 1])
+    dh, dw = attribute(node, "dilations", [1, 1])
+    pads = attribute(node, "pads", [0, 0, 0, 0])
+    return dict(KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pads[0], PL=pads[1])
+
+
+def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
+    packed_in = shape_of(node.inputs[0])              # [1, H, W, words]
+    weights = constant(node.inputs[1])                # [M, KH, KW, words]
+    out_shape = shape_of(node.outputs[0])
+    channels, m = int(attribute(node, "channels")), weights.shape[0]
+    dense = int(attribute(node, "dense", 0))
+    bits_out = len(node.inputs) > 2
+    if bits_out:
+        oh, ow = out_shape[1], out_shape[2]
+    else:
+        oh, ow = (1, 1) if dense else (out_shape[2], out_shape[3])
+    fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow,
+                  **_conv_geometry(node, None, None), pad_bit=int(attribute(node, "pad_bit", -1)))
+    p = s.params("bnn_bconv_params", fields)
+    w = s.const(weights)
+    s.packed_weight_bytes += weights.nbytes
+    s.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
+    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    if bits_out:
+        thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
+        s.call("bconv", f"bnn_bconv_bits({p}, {x}, {w}, {thr}, {dirs}, {y});")
+    else:
+        s.call("bconv", f"bnn_bconv_f32({p}, {x}, {w}, {y});")
+
+
+def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
+    in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
+    fields = dict(C=int(attribute(node, "channels")), H=in_shape[1], W=in_shape[2], OH=out_shape[1],
+                  OW=out_shape[2], **_conv_geometry(node, None, None))
+    p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
+    s.call("bpool", f"bnn_bmaxpool({p}, {s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+
+
+POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
+
+
+def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:
+    x = node.inputs[0]
+    channels_last = int(attribute(node, "channels_last", 0))
+    shape = shape_of(x)
+    c = shape[-1] if channels_last else (shape[1] if len(shape) > 1 else 1)
+    hw = _size(x) // c
+    thresholds = np.broadcast_to(constant(node.inputs[1]), (c, constant(node.inputs[1]).shape[1]))
+    thr = s.const(np.ascontiguousarray(thresholds, np.float32))
+    s.call("eltwise", f"bnn_multithreshold_f32({c}, {hw}, {channels_last}, {s.operand(x)}, {thresholds.shape[1]}, "
+                      f"{thr}, {float_literal(attribute(node, 'out_scale', 1.0))}, "
+                      f"{float_literal(attribute(node, 'out_bias', 0.0))}, {s.operand(node.outputs[0])});")
+
+
+# -- float ops ---------------------------------------------------------------------------------
+def _emit_conv(s: Schedule, node: ir.Node) -> None:
+    in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
+    weights = _require_constant(node, 1, "Conv weights")
+    if len(in_shape) != 4:
+        raise BnnccError(f"only 2-D convolution is supported (input rank {len(in_shape)})", node=node.name)
+    group = int(attribute(node, "group", 1))
+    kernel = list(weights.shape[2:])
+    strides = list(attribute(node, "strides", [1, 1]))
+    dilations = list(attribute(node, "dilations", [1, 1]))
+    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
+    fields = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], M=out_shape[1], OH=out_shape[2], OW=out_shape[3],
+                  KH=kernel[0], KW=kernel[1], SH=strides[0], SW=strides[1], DH=dilations[0], DW=dilations[1],
+                  PT=pads[0], PL=pads[1], G=group)
+    p = s.params("bnn_conv_params", fields)
+    bias = s.operand(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
+    s.float_macs += weights.size * out_shape[2] * out_shape[3]
+    s.call("fconv", f"bnn_conv2d_f32({p}, {s.operand(node.inputs[0])}, {s.const(weights.astype(np.float32))}, "
+                    f"{bias}, {s.operand(node.outputs[0])});")
+
+
+def _emit_gemm(s: Schedule, node: ir.Node) -> None:
+    a_shape = shape_of(node.inputs[0])
+    b = _require_constant(node, 1, "the second MatMul/Gemm operand").astype(np.float32)
+    bias_array = None
+    if node.op_type == "Gemm":
+        if int(attribute(node, "transA", 0)):
+            raise BnnccError("Gemm with transA is not supported", node=node.name)
+        if int(attribute(node, "transB", 0)):
+            b = b.T
+        alpha, beta = np.float32(attribute(node, "alpha", 1.0)), np.float32(attribute(node, "beta", 1.0))
+        if alpha != 1:
+            b = b * alpha
+        if len(node.inputs) > 2 and node.inputs[2] is not None:
+            c = _require_constant(node, 2, "Gemm bias").astype(np.float32)
+            if c.ndim == 2 and c.shape[0] != 1:
+                raise BnnccError("Gemm bias must broadcast along rows", node=node.name)
+            bias_array = np.broadcast_to(c.reshape(-1) * beta if beta != 1 else c.reshape(-1), (b.shape[1],))
+    if b.ndim != 2:
+        raise BnnccError("MatMul with a weight of rank other than 2 is not supported", node=node.name)
+    k, n = b.shape
+    m = int(np.prod(a_shape[:-1], dtype=np.int64))
+    bias = s.const(np.ascontiguousarray(bias_array, np.float32)) if bias_array is not None else "NULL"
+    s.float_macs += m * k * n
+    s.call("fgemm", f"bnn_matmul_f32({m}, {k}, {n}, {s.operand(node.inputs[0])}, "
+                    f"{s.const(np.ascontiguousarray(b))}, {bias}, {s.operand(node.outputs[0])});")
+
+
+def _emit_batchnorm(s: Schedule, node: ir.Node) -> None:
+    gamma, beta, mean, var = (_require_constant(node, i, "BatchNormalization parameters") for i in range(1, 5))
+    scale, bias = batchnorm_coefficients(gamma, beta, mean, var, float(attribute(node, "epsilon", 1e-5)))
+    c, hw = _channels_hw(node.inputs[0])
+    s.call("eltwise", f"bnn_affine_channel_f32({c}, {hw}, {s.operand(node.inputs[0])}, {s.const(scale)}, "
+                      f"{s.const(bias)}, {s.operand(node.outputs[0])});")
+
+
+BINARY_OPS = {"Add": "BNN_ADD", "Sub": "BNN_SUB", "Mul": "BNN_MUL", "Div": "BNN_DIV", "Pow": "BNN_POW",
+              "Max": "BNN_MAX", "Min": "BNN_MIN", "PRelu": "BNN_PRELU"}
+
+
+def broadcast_strides(shape, out_shape) -> list[int]:
+    """Element strides of `shape` read as `out_shape` (0 along broadcast axes)."""
+    padded = (1,) * (len(out_shape) - len(shape)) + tuple(shape)
+    strides, step = [], 1
+    for size in reversed(padded):
+        strides.append(step if size != 1 else 0)
+        step *= size
+    return strides[::-1]
+
+
+def _emit_binary(s: Schedule, node: ir.Node, op: str | None = None, b_value: str | None = None,
+                 b_shape=None) -> None:
+    out_shape = shape_of(node.outputs[0]) or (1,)
+    a = node.inputs[0]
+    a_shape = shape_of(a)
+    if b_value is None:
+        b_value, b_shape = s.operand(node.inputs[1]), shape_of(node.inputs[1])
+    if len(out_shape) > 6:
+        raise BnnccError("elementwise ops on tensors of rank > 6 are not supported", node=node.name)
+    s.call("eltwise", f"bnn_binary_f32({op or BINARY_OPS[node.op_type]}, {len(out_shape)}, "
+                      f"(const int[]){int_list(out_shape)}, {s.operand(a)}, "
+                      f"(const int[]){int_list(broadcast_strides(a_shape, out_shape))}, {b_value}, "
+                      f"(const int[]){int_list(broadcast_strides(b_shape, out_shape))}, {s.operand(node.outputs[0])});")
+
+
+def _emit_leaky_relu(s: Schedule, node: ir.Node) -> None:
+    slope = s.const(np.array([attribute(node, "alpha", 0.01)], np.float32))
+    _emit_binary(s, node, "BNN_PRELU", slope, (1,))
+
+
+UNARY_OPS = {"Relu": "BNN_RELU", "Neg": "BNN_NEG", "Abs": "BNN_ABS", "Sqrt": "BNN_SQRT", "Exp": "BNN_EXP",
+             "Log": "BNN_LOG", "Sigmoid": "BNN_SIGMOID", "Tanh": "BNN_TANH", "Round": "BNN_ROUND",
+             "Ceil": "BNN_CEIL", "Floor": "BNN_FLOOR", "Reciprocal": "BNN_RECIPROCAL", "Sign": "BNN_SIGN"}
+
+
+def _emit_unary(s: Schedule, node: ir.Node) -> None:
+    s.call("eltwise", f"bnn_unary_f32({UNARY_OPS[node.op_type]}, {_size(node.inputs[0])}, "
+                      f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+
+
+def _emit_clip(s: Schedule, node: ir.Node) -> None:
+    low, high = attribute(node, "min", -np.inf), attribute(node, "max", np.inf)
+    if len(node.inputs) > 1 and node.inputs[1] is not None:
+        low = _require_constant(node, 1, "Clip min").item()
+    if len(node.inputs) > 2 and node.inputs[2] is not None:
+        high = _require_constant(node, 2, "Clip max").item()
+    s.call("eltwise", f"bnn_clip_f32({_size(node.inputs[0])}, {s.operand(node.inputs[0])}, {float_literal(low)}, "
+                      f"{float_literal(high)}, {s.operand(node.outputs[0])});")
+
+
+def _pool_fields(node: ir.Node, in_shape, out_shape, kernel) -> dict:
+    strides = list(attribute(node, "strides", [1, 1]))
+    dilations = list(attribute(node, "dilations", [1, 1]))
+    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
+    return dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], OH=out_shape[2], OW=out_shape[3], KH=kernel[0],
+                KW=kernel[1], SH=strides[0], SW=strides[1], DH=dilations[0], DW=dilations[1], PT=pads[0], PL=pads[1])
+
+
+def _emit_pool(s: Schedule, node: ir.Node) -> None:
+    in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
+    if len(in_shape) != 4:
+        raise BnnccError("only 2-D pooling is supported", node=node.name)
+    if int(attribute(node, "ceil_mode", 0)) and node.op_type == "AveragePool":
+        raise BnnccError("AveragePool with ceil_mode is not supported", node=node.name)
+    global_pool = node.op_type.startswith("Global")
+    kernel = in_shape[2:] if global_pool else list(attribute(node, "kernel_shape"))
+    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    if node.op_type == "GlobalAveragePool":
+        s.call("fpool", f"bnn_global_avgpool_f32({in_shape[1]}, {in_shape[2] * in_shape[3]}, {x}, {y});")
+        return
+    p = s.params("bnn_pool_params", _pool_fields(node, in_shape, out_shape, kernel))
+    if node.op_type in ("MaxPool", "GlobalMaxPool"):
+        if len(node.outputs) > 1 and node.outputs[1].uses():
+            raise BnnccError("MaxPool indices output is not supported", node=node.name)
+        s.call("fpool", f"bnn_maxpool_f32({p}, {x}, {y});")
+    else:
+        s.call("fpool", f"bnn_avgpool_f32({p}, {int(attribute(node, 'count_include_pad', 0))}, {x}, {y});")
+
+
+def _axis(node: ir.Node, rank: int, default: int) -> int:
+    axis = int(attribute(node, "axis", default))
+    return axis + rank if axis < 0 else axis
+
+
+def _outer_n_inner(shape, axis) -> tuple[int, int, int]:
+    return (int(np.prod(shape[:axis], dtype=np.int64)), shape[axis],
+            int(np.prod(shape[axis + 1:], dtype=np.int64)))
+
+
+def _emit_softmax(s: Schedule, node: ir.Node, opset: int) -> None:
+    shape = shape_of(node.inputs[0])
+    rank = len(shape)
+    kernel = "bnn_softmax_f32" if node.op_type == "Softmax" else "bnn_logsoftmax_f32"
+    if opset < 13:      # old semantics: flatten to 2-D at `axis` (default 1) and reduce the right part
+        axis = _axis(node, rank, 1)
+        outer, n, inner = int(np.prod(shape[:axis], dtype=np.int64)), int(np.prod(shape[axis:], dtype=np.int64)), 1
+    else:
+        outer, n, inner = _outer_n_inner(shape, _axis(node, rank, -1))
+    s.call("softmax", f"{kernel}({outer}, {n}, {inner}, {s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+
+
+def _emit_argmax(s: Schedule, node: ir.Node) -> None:
+    shape = shape_of(node.inputs[0])
+    outer, n, inner = _outer_n_inner(shape, _axis(node, len(shape), 0))
+    s.call("softmax", f"bnn_argmax_f32({outer}, {n}, {inner}, {int(attribute(node, 'select_last_index', 0))}, "
+                      f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+
+
+def _emit_topk(s: Schedule, node: ir.Node) -> None:
+    shape = shape_of(node.inputs[0])
+    k = int(_require_constant(node, 1, "TopK k").reshape(-1)[0])
+    outer, n, inner = _outer_n_inner(shape, _axis(node, len(shape), -1))
+    if not int(attribute(node, "sorted", 1)):
+        raise BnnccError("TopK with sorted=0 is not supported", node=node.name)
+    s.call("softmax", f"bnn_topk_f32({outer}, {n}, {inner}, {k}, {int(attribute(node, 'largest', 1))}, "
+                      f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])}, {s.operand(node.outputs[1])});")
+
+
+def _emit_transpose(s: Schedule, node: ir.Node) -> None:
+    shape = shape_of(node.inputs[0])
+    perm = attribute(node, "perm", list(range(len(shape)))[::-1])
+    if len(shape) > 6:
+        raise BnnccError("Transpose of rank > 6 is not supported", node=node.name)
+    s.call("copy", f"bnn_transpose_f32({len(shape)}, (const int[]){int_list(shape)}, (const int[]){int_list(perm)}, "
+                   f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+
+
+def _emit_concat(s: Schedule, node: ir.Node) -> None:
+    out_shape = shape_of(node.outputs[0])
+    axis = _axis(node, len(out_shape), 0)
+    outer = int(np.prod(out_shape[:axis], dtype=np.int64))
+    inner_out = int(np.prod(out_shape[axis:], dtype=np.int64))
+    offset = 0
+    for value in node.inputs:
+        inner_in = int(np.prod(shape_of(value)[axis:], dtype=np.int64))
+        s.call("copy", f"bnn_copy_blocks_f32({outer}, {inner_in}, {inner_out}, {offset}, {s.operand(value)}, "
+                       f"{s.operand(node.outputs[0])});")
+        offset += inner_in
+
+
+def _opset_aware(emit):
+    return lambda s, node: emit(s, node, node.version or s.graph.opset_imports.get("", 13))
+
+
+EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
+    (DOMAIN, "Threshold"): lambda s, n: _emit_threshold(s, n, packed=False),
+    (DOMAIN, "ThresholdPack"): lambda s, n: _emit_threshold(s, n, packed=True),
+    (DOMAIN, "PackBits"): _emit_pack_bits,
+    (DOMAIN, "Sign"): _emit_sign,
+    (DOMAIN, "BinaryConvPacked"): _emit_binary_conv,
+    (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
+    (DOMAIN, "MultiThreshold"): _emit_multithreshold,
+    ("", "Conv"): _emit_conv,
+    ("", "Gemm"): _emit_gemm,
+    ("", "MatMul"): _emit_gemm,
+    ("", "BatchNormalization"): _emit_batchnorm,
+    ("", "LeakyRelu"): _emit_leaky_relu,
+    ("", "Clip"): _emit_clip,
+    ("", "MaxPool"): _emit_pool,
+    ("", "AveragePool"): _emit_pool,
+    ("", "GlobalAveragePool"): _emit_pool,
+    ("", "GlobalMaxPool"): _emit_pool,
+    ("", "Softmax"): _opset_aware(_emit_softmax),
+    ("", "LogSoftmax"): _opset_aware(_emit_softmax),
+    ("", "ArgMax"): _emit_argmax,
+    ("", "TopK"): _emit_topk,
+    ("", "Transpose"): _emit_transpose,
+    ("", "Concat"): _emit_concat,
+    **{("", op): _emit_binary for op in BINARY_OPS},
+    **{("", op): _emit_unary for op in UNARY_OPS},
+}

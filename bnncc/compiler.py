@@ -1,0 +1,133 @@
+"""`bnncc.compile`: ONNX file in, C artifact folder out, ready to run from Python."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bnncc.targets import get_target
+
+from .codegen.artifact import Artifact
+from .errors import BnnccError
+from .frontend.importer import ImportedModel, import_model
+from .pipeline import run_passes
+from .report import ConversionReport
+from .runtime import NativeModel, build_shared_library
+
+C_KEYWORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+              "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+              "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+              "volatile", "while", "main"}
+
+
+def c_identifier(text: str) -> str:
+    """A lower-case C identifier derived from a user-chosen name (never from model contents)."""
+    name = re.sub(r"[^0-9a-zA-Z_]", "_", text).strip("_").lower()[:48] or "model"
+    if name[0].isdigit() or name in C_KEYWORDS or name.startswith("bnn_"):
+        name = "m_" + name
+    return name
+
+
+class CompiledModel:
+    """A compiled artifact: its folder, the conversion report and `run()` through cffi."""
+
+    def __init__(self, output_dir: Path, artifact: Artifact, report: ConversionReport, imported: ImportedModel,
+                 owns_dir: bool):
+        self.output_dir = output_dir
+        self.name = artifact.name
+        self.target = artifact.target
+        self.report = report
+        self.inputs, self.outputs = artifact.inputs, artifact.outputs
+        self.source_model = imported.source
+        self.dialect = imported.dialect
+        self._artifact = artifact
+        self._native: NativeModel | None = None
+        if owns_dir:
+            import weakref
+            weakref.finalize(self, shutil.rmtree, str(output_dir), True)
+
+    def build(self, extra_flags=()) -> NativeModel:
+        library = build_shared_library(self.output_dir, self._artifact.sources, self.target.cflags,
+                                       self.target.compiler, extra_flags)
+        return NativeModel(library, self.name, self._artifact.signature, self.inputs, self.outputs)
+
+    def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        """Outputs (one array per model output) for batch-first float32 inputs."""
+        if self._native is None:
+            self._native = self.build()
+        return self._native.run(*inputs)
+
+    def __repr__(self) -> str:
+        return f"CompiledModel({self.name!r}, target={self.target.name!r}, dir={str(self.output_dir)!r})"
+
+
+def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir: str | os.PathLike | None = None,
+            name: str | None = None, dump_ir: str | os.PathLike | None = None,
+            progress: Callable[[str], None] | None = None) -> CompiledModel:
+    """Compile an ONNX BNN into a C artifact folder (a temporary one when output_dir is None)."""
+    chosen = get_target(target)
+    if name is None:
+        name = Path(model).stem if isinstance(model, (str, os.PathLike)) else "model"
+    name = c_identifier(name)
+    say = progress or (lambda _message: None)
+    say("import")
+    imported = import_model(model)
+    report = ConversionReport(model_name=name, target=chosen.name)
+    final = run_passes(imported, report, dump_ir, progress=say)
+    say("generate C")
+    artifact = Artifact(final, name, imported.inputs, imported.outputs, chosen)
+    files = artifact.files()
+    _fill_report(report, artifact, imported)
+    owns_dir = output_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="bnncc-")) / name if owns_dir else Path(output_dir)
+    write_folder(folder, files)
+    return CompiledModel(folder.resolve(), artifact, report, imported, owns_dir)
+
+
+def _fill_report(report: ConversionReport, artifact: Artifact, imported: ImportedModel) -> None:
+    schedule = artifact.schedule
+    report.binary_macs, report.float_macs = schedule.binary_macs, schedule.float_macs
+    report.arena_bytes = artifact.arena_size
+    report.weight_bytes_float = sum(t.ByteSize() for t in imported.source.graph.initializer)
+    report.weight_bytes_packed = _constant_bytes(schedule)
+    report.source_bytes = len(imported.source.SerializeToString())
+
+
+def _constant_bytes(schedule) -> int:
+    """Bytes of all static const arrays in the generated C (weights, thresholds, constants)."""
+    total = 0
+    for definition in schedule.constants:
+        match = re.match(r"static const (\w+) \w+\[(\d+)\]", definition)
+        if match:
+            total += int(match.group(2)) * {"float": 4, "bnn_word": 8, "int64_t": 8, "int32_t": 4, "int8_t": 1}[match.group(1)]
+    return total
+
+
+def write_folder(folder: Path, files: dict[str, str]) -> None:
+    """Write all files into a sibling temporary folder, then move it into place in one rename."""
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        for relative, text in sorted(files.items()):
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        if folder.exists():
+            if not folder.is_dir():
+                raise BnnccError(f"output path {str(folder)!r} exists and is not a folder")
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+            old.rmdir()
+            folder.rename(old)
+            staging.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,81 @@
+"""From an ONNX file to the canonical onnx_ir graph the passes start from."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+import onnx_ir as ir
+from onnx_ir.passes import common
+
+from ..errors import BnnccError
+from ..ir import set_shape
+from ..ops import DOMAIN
+from ..reference import uses_qonnx_ops
+from .dialects import canonicalize
+from .loader import load_onnx
+from .shapes import discover_shapes
+from .support import check_supported
+
+DTYPES = {np.dtype(np.float32): ir.DataType.FLOAT, np.dtype(np.int64): ir.DataType.INT64,
+          np.dtype(np.bool_): ir.DataType.BOOL, np.dtype(np.int32): ir.DataType.INT32}
+
+
+@dataclass
+class TensorSpec:
+    """A graph input or output as the compiled artifact exposes it (batch dimension first)."""
+
+    name: str
+    shape: tuple[int, ...]          # per-sample shape with the batch dimension included (as 1)
+    dtype: np.dtype
+    batched: bool                   # the first dimension is the run-time batch count
+
+    @property
+    def sample_size(self) -> int:
+        return int(np.prod(self.shape[1:] if self.batched else self.shape, dtype=np.int64))
+
+
+@dataclass
+class ImportedModel:
+    source: onnx.ModelProto          # the checked original, for the reference runtime
+    model: ir.Model                  # canonical graph, batch 1, static shapes
+    inputs: list[TensorSpec] = field(default_factory=list)
+    outputs: list[TensorSpec] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        return "qonnx" if uses_qonnx_ops(self.source) else "onnx"
+
+
+def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
+    proto = load_onnx(source)
+    check_supported(proto)
+    shapes = discover_shapes(proto)
+    model = ir.serde.deserialize_model(proto)
+    common.LiftConstantsToInitializersPass(lift_all_constants=True, size_limit=0)(model)
+    model.opset_imports[DOMAIN] = 1
+    graph = model.graph
+    for value in graph.inputs:
+        shape = [d if isinstance(d, int) else 1 for d in value.shape]
+        set_shape(value, [1] + shape[1:] if shape else shape)
+    for node in graph:
+        for value in node.outputs:
+            if value.name in shapes:
+                shape, dtype = shapes[value.name]
+                set_shape(value, shape, DTYPES.get(np.dtype(dtype), ir.DataType.FLOAT))
+    imported = ImportedModel(proto, model)
+    imported.inputs = [_spec(v, proto) for v in graph.inputs]
+    imported.outputs = [_spec(v, proto) for v in graph.outputs]
+    canonicalize(graph)
+    return imported
+
+
+def _spec(value: ir.Value, proto: onnx.ModelProto) -> TensorSpec:
+    if value.shape is None:
+        raise BnnccError(f"tensor {value.name!r} has no known shape")
+    shape = tuple(int(d) for d in value.shape)
+    dtype = np.dtype(value.dtype.numpy()) if value.dtype is not None else np.dtype(np.float32)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.int64)):
+        raise BnnccError(f"graph output {value.name!r} has type {dtype}; only float32 and int64 are supported")
+    return TensorSpec(value.name, shape, dtype, batched=len(shape) >= 2)

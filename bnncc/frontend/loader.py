@@ -1,0 +1,122 @@
+"""Load an untrusted ONNX file into a checked ModelProto.
+
+Model files are untrusted input: sizes are bounded, external data may only live inside the
+model's folder, and every failure becomes a BnnccError that says what is wrong.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import numpy_helper
+
+from ..errors import BnnccError
+
+MAX_MODEL_BYTES = 2 << 30          # protobuf's own limit
+MAX_TENSOR_ELEMENTS = 1 << 28      # 1 GiB of float32
+MAX_DIM = 1 << 24
+
+# Custom domains real exporters use without declaring them in opset_import.
+CUSTOM_DOMAINS = ("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general", "ai.bnncc")
+
+
+def load_onnx(source: str | os.PathLike | bytes) -> onnx.ModelProto:
+    """Parse, bound-check and normalize a model (see module docstring)."""
+    if isinstance(source, bytes):
+        data, folder = source, None
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise BnnccError(f"model file {str(path)!r} does not exist")
+        if path.stat().st_size > MAX_MODEL_BYTES:
+            raise BnnccError(f"model file is larger than {MAX_MODEL_BYTES} bytes")
+        data, folder = path.read_bytes(), path.resolve().parent
+    try:
+        model = onnx.ModelProto.FromString(data)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        raise BnnccError(f"not a valid ONNX protobuf file ({exc})") from None
+    if not model.HasField("graph") or not model.graph.node:
+        raise BnnccError("the file parses but holds no ONNX graph (no nodes)")
+    _load_external_data(model, folder)
+    _check_tensors(model)
+    _declare_custom_domains(model)
+    _drop_initializers_from_inputs(model)
+    _check_inputs(model)
+    return model
+
+
+def _load_external_data(model: onnx.ModelProto, folder: Path | None) -> None:
+    external = [t for t in _all_tensors(model) if t.data_location == onnx.TensorProto.EXTERNAL]
+    if not external:
+        return
+    if folder is None:
+        raise BnnccError("the model refers to external data files, which needs a model path, not bytes")
+    for tensor in external:
+        location = dict((e.key, e.value) for e in tensor.external_data).get("location", "")
+        target = (folder / location).resolve()
+        if os.path.isabs(location) or not target.is_relative_to(folder):
+            raise BnnccError(f"initializer {tensor.name!r}: external data path {location!r} leaves the model's folder")
+        if not target.is_file():
+            raise BnnccError(f"initializer {tensor.name!r}: external data file {location!r} is missing")
+    try:
+        onnx.external_data_helper.load_external_data_for_model(model, str(folder))
+    except (OSError, ValueError) as exc:
+        raise BnnccError(f"cannot read external data: {exc}") from None
+
+
+def _all_tensors(model: onnx.ModelProto):
+    yield from model.graph.initializer
+    for node in model.graph.node:
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.TENSOR:
+                yield attribute.t
+
+
+def _check_tensors(model: onnx.ModelProto) -> None:
+    for tensor in _all_tensors(model):
+        count = int(np.prod(tensor.dims, dtype=np.float64)) if tensor.dims else 1
+        if any(d < 0 for d in tensor.dims) or count > MAX_TENSOR_ELEMENTS:
+            raise BnnccError(f"initializer {tensor.name!r} has absurd dimensions {list(tensor.dims)}")
+        try:
+            array = numpy_helper.to_array(tensor)
+        except Exception as exc:  # malformed raw_data and the like
+            raise BnnccError(f"initializer {tensor.name!r} cannot be decoded ({exc})") from None
+        if array.size != count:
+            raise BnnccError(f"initializer {tensor.name!r} holds {array.size} values but its shape needs {count}")
+        if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+            raise BnnccError(f"initializer {tensor.name!r} contains NaN or Inf")
+
+
+def _declare_custom_domains(model: onnx.ModelProto) -> None:
+    declared = {o.domain for o in model.opset_import}
+    for domain in sorted({n.domain for n in model.graph.node} - declared):
+        if domain in CUSTOM_DOMAINS:
+            model.opset_import.append(onnx.helper.make_opsetid(domain, 1))
+
+
+def _drop_initializers_from_inputs(model: onnx.ModelProto) -> None:
+    """Old exporters (IR < 4) list every initializer as a graph input too."""
+    initializers = {t.name for t in model.graph.initializer}
+    real = [i for i in model.graph.input if i.name not in initializers]
+    del model.graph.input[:]
+    model.graph.input.extend(real)
+
+
+def _check_inputs(model: onnx.ModelProto) -> None:
+    if not model.graph.input:
+        raise BnnccError("the graph has no inputs")
+    for value in model.graph.input:
+        tensor_type = value.type.tensor_type
+        if tensor_type.elem_type != onnx.TensorProto.FLOAT:
+            raise BnnccError(f"graph input {value.name!r} is not float32 (only float32 inputs are supported)")
+        dims = tensor_type.shape.dim
+        if not tensor_type.HasField("shape"):
+            raise BnnccError(f"graph input {value.name!r} has no shape")
+        for index, dim in enumerate(dims):
+            if dim.HasField("dim_value") and not 0 < dim.dim_value <= MAX_DIM:
+                raise BnnccError(f"graph input {value.name!r} has absurd dimension {dim.dim_value}")
+            if index > 0 and not dim.HasField("dim_value"):
+                raise BnnccError(f"graph input {value.name!r}: only the batch dimension (first) may be dynamic")

@@ -1,0 +1,129 @@
+"""numpy references of the `ai.bnncc` operators (see the package docstring for their meaning)."""
+from __future__ import annotations
+
+import numpy as np
+from onnx.reference.op_run import OpRun
+
+from .. import bits
+from .conv_math import conv2d, conv_attributes, windows
+
+DOMAIN = "ai.bnncc"
+
+PLUS, MINUS = np.float32(1), np.float32(-1)
+
+
+def sign_decision(x: np.ndarray, rule: str) -> np.ndarray:
+    """Boolean 'is +1' for the comparison of x with 0 named by `rule`."""
+    compare = {"ge": np.greater_equal, "gt": np.greater, "le": np.less_equal, "lt": np.less}[rule]
+    return compare(x, 0)
+
+
+def threshold_decision(x: np.ndarray, thresholds: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Boolean 'is +1' per element: channel c (axis 1) is +1 iff D[c] > 0 ? x >= T[c] : x <= T[c]."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    t = thresholds.reshape(shape)
+    up = directions.reshape(shape) > 0
+    return np.where(up, x >= t, x <= t)
+
+
+def pm1(plus: np.ndarray) -> np.ndarray:
+    return np.where(plus, PLUS, MINUS)
+
+
+class Sign(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x, rule="ge", zero_maps_to_zero=0):
+        if isinstance(rule, bytes):
+            rule = rule.decode()
+        return (pm1(sign_decision(x, rule)),)
+
+
+class Threshold(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x, thresholds, directions):
+        return (pm1(threshold_decision(x, thresholds, directions)),)
+
+
+class BinaryConv(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x, w, kernel_shape=None, strides=None, pads=None, dilations=None, pad_value=0.0):
+        kernel, strides, pads, dilations = conv_attributes(kernel_shape or w.shape[2:], strides, pads, dilations)
+        return (conv2d(x, w, strides, pads, dilations, pad_value).astype(np.float32),)
+
+
+class BinaryMatMul(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x, w):
+        return ((x.astype(np.float64) @ w.astype(np.float64)).astype(np.float32),)
+
+
+class MultiThreshold(OpRun):
+    """FINN/QONNX MultiThreshold: out_scale * #{t : x >= thr[c, t]} + out_bias."""
+
+    op_domain = DOMAIN
+
+    def _run(self, x, thresholds, out_scale=1.0, out_bias=0.0, channels_last=0):
+        axis = x.ndim - 1 if channels_last else 1
+        moved = np.moveaxis(x, axis, -1)[..., None]
+        count = np.count_nonzero(moved >= thresholds, axis=-1).astype(np.float32)
+        return (np.moveaxis(np.float32(out_scale) * count + np.float32(out_bias), -1, axis),)
+
+
+class PackBits(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x):
+        return (bits.pack_nchw(x),)
+
+
+class ThresholdPack(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, x, thresholds, directions):
+        return (bits.pack_nchw(pm1(threshold_decision(x, thresholds, directions))),)
+
+
+class UnpackBits(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, p, channels=None, rank=4):
+        return (bits.unpack_nchw(p, channels, rank),)
+
+
+class BinaryConvPacked(OpRun):
+    """XOR-popcount convolution on packed operands.
+
+    `pad_bit` -1 means ONNX zero padding (padded taps add nothing), 0 pads with +1, 1 with -1.
+    Output: integer accumulator as float [N, M, OH, OW] ([N, M] when `dense`), or, given T and D,
+    the packed ±1 result of Threshold(acc, T, D)."""
+
+    op_domain = DOMAIN
+
+    def _run(self, p, w, thresholds=None, directions=None, channels=None, kernel_shape=None, strides=None,
+             pads=None, dilations=None, pad_bit=-1, dense=0):
+        x = bits.unpack_nchw(p, channels)
+        weights = bits.unpack_nchw(w, channels)  # [M, C, KH, KW]: weights are packed like activations
+        kernel, strides, pads, dilations = conv_attributes(kernel_shape, strides, pads, dilations)
+        pad_value = {-1: 0.0, 0: 1.0, 1: -1.0}[int(pad_bit)]
+        acc = conv2d(x, weights, strides, pads, dilations, pad_value).astype(np.float32)
+        if thresholds is not None:
+            return (bits.pack_nchw(pm1(threshold_decision(acc, thresholds, directions))),)
+        return (acc[:, :, 0, 0] if dense else acc,)
+
+
+class BinaryMaxPool(OpRun):
+    op_domain = DOMAIN
+
+    def _run(self, p, channels=None, kernel_shape=None, strides=None, pads=None, dilations=None):
+        x = bits.unpack_nchw(p, channels)
+        kernel, strides, pads, dilations = conv_attributes(kernel_shape, strides, pads, dilations)
+        taps = windows(x, kernel, strides, pads, dilations, pad_value=-np.inf)
+        return (bits.pack_nchw(taps.max(axis=(2, 3))),)
+
+
+REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, MultiThreshold, PackBits, ThresholdPack,
+                 UnpackBits, BinaryConvPacked, BinaryMaxPool]

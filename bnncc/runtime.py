@@ -1,0 +1,73 @@
+"""Build an artifact as a shared library and call it through cffi: numpy in, numpy out."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BnnccError
+
+BUILD_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror")
+
+
+def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str = "cc",
+                         extra_flags=()) -> Path:
+    """Compile the artifact in `folder` into a fresh temporary directory; returns the .so path."""
+    out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
+    library = out_dir / "libmodel.so"
+    command = [compiler, *cflags, *BUILD_FLAGS, *extra_flags, f"-I{folder}", f"-I{folder / 'include'}",
+               *[str(folder / s) for s in sources], "-o", str(library), "-lm"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise BnnccError(f"the C compiler failed on the artifact:\n{result.stderr[-4000:]}")
+    return library
+
+
+class NativeModel:
+    """A loaded artifact: `run(*inputs)` takes batch-first float32 arrays."""
+
+    def __init__(self, library: Path, name: str, signature: str, inputs, outputs):
+        import cffi
+
+        self.ffi = cffi.FFI()
+        self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};")
+        self.lib = self.ffi.dlopen(str(library))
+        self.name, self.inputs, self.outputs = name, inputs, outputs
+        self.arena = np.zeros(getattr(self.lib, f"{name}_arena_size")(), dtype=np.uint8)
+        self._run = getattr(self.lib, f"{name}_run")
+        weakref.finalize(self, shutil.rmtree, str(library.parent), True)
+
+    def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        if len(arrays) != len(self.inputs):
+            raise BnnccError(f"the model takes {len(self.inputs)} input(s), got {len(arrays)}")
+        batch, prepared = None, []
+        for spec, array in zip(self.inputs, arrays):
+            array = np.ascontiguousarray(array, dtype=np.float32)
+            if spec.batched:
+                if array.ndim == len(spec.shape) - 1:
+                    array = array[None]
+                if array.shape[1:] != tuple(spec.shape[1:]):
+                    raise BnnccError(f"input shape {array.shape} does not match [N, "
+                                     f"{', '.join(map(str, spec.shape[1:]))}]")
+                count = array.shape[0]
+            else:
+                if array.size != spec.sample_size:
+                    raise BnnccError(f"input shape {array.shape} does not match {list(spec.shape)}")
+                count = 1
+            if batch is not None and count != batch:
+                raise BnnccError("all inputs must have the same batch size")
+            batch = count
+            prepared.append(array)
+        outputs = [np.empty(((batch,) + tuple(s.shape[1:])) if s.batched else s.shape, dtype=s.dtype)
+                   for s in self.outputs]
+        pointers = [self.ffi.from_buffer("float[]", a) for a in prepared]
+        pointers += [self.ffi.from_buffer("float[]" if o.dtype == np.float32 else "int64_t[]", o) for o in outputs]
+        status = self._run(batch, *pointers, self.ffi.from_buffer(self.arena))
+        if status != 0:
+            raise BnnccError(f"the compiled model returned error {status}")
+        return outputs

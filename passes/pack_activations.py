@@ -1,0 +1,152 @@
+"""Switch binary layers to packed operands and keep activations packed between them.
+
+For every BinaryConv / BinaryMatMul input X (a ±1 float tensor) we find a packed source:
+  Threshold(Y)           -> ThresholdPack(Y)         (binarize straight into bits)
+  MaxPool(X') of ±1      -> BinaryMaxPool(packed X') (max of ±1 = AND of the -1 bits)
+  anything else ±1       -> PackBits(X)
+A BinaryMatMul whose input is Reshape/Flatten of a packed [1, C, H, W] tensor becomes a
+BinaryConvPacked whose kernel covers the whole H x W map: the flatten order (c, h, w) of the
+weights is permuted once here to the packed layout (h, w, c), so nothing is unpacked.
+Finally an accumulator read only by a ThresholdPack is fused into its binary layer, which then
+writes bits. Float consumers keep the float ops they had (no unpacking is ever needed).
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx_ir as ir
+
+from bnncc import bits
+from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, set_shape, shape_of
+
+PACKED = ir.DataType.UINT64
+
+
+def packed_shape(shape) -> tuple[int, ...]:
+    """[N, C, H, W] or [N, C] -> packed [N, H, W, words(C)]."""
+    n, c = shape[0], shape[1]
+    h, w = (shape[2], shape[3]) if len(shape) == 4 else (1, 1)
+    return (n, h, w, bits.words(c))
+
+
+class PackActivationsPass(ir.passes.InPlacePass):
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        self.packed: dict[int, ir.Value] = {}
+        modified = False
+        for node in list(graph):
+            if is_bnncc(node, "BinaryConv"):
+                self._conv(graph, node)
+                modified = True
+            elif is_bnncc(node, "BinaryMatMul"):
+                self._dense(graph, node)
+                modified = True
+        remove_unused(graph)
+        for node in list(graph):
+            if node.graph is not None and is_bnncc(node, "ThresholdPack"):
+                _fuse_threshold(graph, node)
+        remove_unused(graph)
+        return ir.passes.PassResult(model, modified)
+
+    def packed_source(self, graph: ir.Graph, value: ir.Value) -> ir.Value:
+        """A packed value holding the ±1 tensor `value` (created once, next to its producer)."""
+        key = id(value)
+        if key in self.packed:
+            return self.packed[key]
+        node = value.producer()
+        shape = shape_of(value)
+        if is_bnncc(node, "Threshold"):
+            new = bnncc_node("ThresholdPack", list(node.inputs), shape=packed_shape(shape), dtype=PACKED)
+        elif node.domain == "" and node.op_type == "MaxPool" and len(shape) == 4 and len(node.outputs) == 1:
+            source = self.packed_source(graph, node.inputs[0])
+            new = bnncc_node("BinaryMaxPool", [source], _pool_attributes(node, shape_of(node.inputs[0]), shape),
+                             shape=packed_shape(shape), dtype=PACKED)
+        else:
+            new = bnncc_node("PackBits", [value], shape=packed_shape(shape), dtype=PACKED)
+            node = None
+        if node is None:
+            graph.insert_after(value.producer(), new) if value.producer() else graph.insert_before(graph.node(0), new)
+        else:
+            graph.insert_after(node, new)
+        self.packed[key] = new.outputs[0]
+        return new.outputs[0]
+
+    def _conv(self, graph: ir.Graph, node: ir.Node) -> None:
+        x, w = node.inputs
+        signs = constant(w)
+        pad_value = float(attribute(node, "pad_value", 0.0))
+        attributes = {
+            "channels": int(signs.shape[1]),
+            "kernel_shape": list(attribute(node, "kernel_shape")),
+            "strides": list(attribute(node, "strides", [1, 1])),
+            "pads": list(attribute(node, "pads", [0, 0, 0, 0])),
+            "dilations": list(attribute(node, "dilations", [1, 1])),
+            "pad_bit": {0.0: -1, 1.0: 0, -1.0: 1}[pad_value],
+        }
+        source = self.packed_source(graph, x)
+        self._replace(graph, node, source, bits.pack_conv_weights(signs), attributes)
+
+    def _dense(self, graph: ir.Graph, node: ir.Node) -> None:
+        x, w = node.inputs
+        signs = constant(w)                          # [K, M]
+        k, m = signs.shape
+        flattened = x.producer()
+        spatial = flattened.inputs[0] if flattened is not None and flattened.op_type in ("Flatten", "Reshape") \
+            and flattened.domain == "" else None
+        if spatial is not None and len(shape_of(spatial)) == 4 and _has_packed_source(spatial):
+            _, c, h, wd = shape_of(spatial)
+            weights = signs.T.reshape(m, c, h, wd)
+            source = self.packed_source(graph, spatial)
+        else:
+            c, h, wd = k, 1, 1
+            weights = signs.T.reshape(m, k, 1, 1)
+            source = self.packed_source(graph, x)
+        attributes = {"channels": c, "kernel_shape": [h, wd], "strides": [1, 1], "pads": [0, 0, 0, 0],
+                      "dilations": [1, 1], "pad_bit": -1, "dense": 1}
+        self._replace(graph, node, source, bits.pack_conv_weights(weights), attributes)
+
+    def _replace(self, graph, node, source, packed_weights, attributes) -> None:
+        new = bnncc_node("BinaryConvPacked", [source, add_constant(graph, packed_weights, "packed_weights")],
+                         attributes, shape=shape_of(node.outputs[0]))
+        graph.insert_before(node, new)
+        replace_value(node.outputs[0], new.outputs[0])
+        graph.remove(node, safe=True)
+
+
+def _has_packed_source(value: ir.Value) -> bool:
+    node = value.producer()
+    if node is None:
+        return False
+    if is_bnncc(node, "Threshold"):
+        return True
+    return node.domain == "" and node.op_type == "MaxPool" and _has_packed_source(node.inputs[0])
+
+
+def _pool_attributes(node: ir.Node, in_shape, out_shape) -> dict:
+    from bnncc.passes.lower_binary_layers import explicit_pads
+
+    kernel = list(attribute(node, "kernel_shape"))
+    strides = list(attribute(node, "strides", [1, 1]))
+    dilations = list(attribute(node, "dilations", [1, 1]))
+    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
+    return {"channels": int(in_shape[1]), "kernel_shape": kernel, "strides": strides, "pads": pads,
+            "dilations": dilations}
+
+
+def _fuse_threshold(graph: ir.Graph, pack: ir.Node) -> None:
+    """BinaryConvPacked -> acc -> ThresholdPack  ==>  BinaryConvPacked(..., T, D) -> bits."""
+    acc = pack.inputs[0]
+    conv = acc.producer()
+    if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2:
+        return
+    if consumers(acc) != [pack] or acc.is_graph_output():
+        return
+    thresholds, directions = constant(pack.inputs[1]), constant(pack.inputs[2])
+    fused = bnncc_node("BinaryConvPacked", [conv.inputs[0], conv.inputs[1],
+                                            add_constant(graph, thresholds.astype(np.float32), "thresholds"),
+                                            add_constant(graph, directions, "directions")],
+                       {name: attr.value for name, attr in conv.attributes.items()},
+                       shape=shape_of(pack.outputs[0]), dtype=PACKED)
+    graph.insert_before(pack, fused)
+    replace_value(pack.outputs[0], fused.outputs[0])
+    graph.remove(pack, safe=True)
+    graph.remove(conv, safe=True)

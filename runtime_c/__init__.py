@@ -1,0 +1,6 @@
+"""The C runtime shipped with bnncc: kernel headers (include/) and sources (src/)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INCLUDE_DIR = ROOT / "include"
+SOURCE_DIR = ROOT / "src"

@@ -1,0 +1,40 @@
+/* bnncc runtime: binary 2-D convolution on packed +-1 data (also dense layers).
+ *
+ * in : packed [H][W][words(C)]           (tail bits 0)
+ * w  : packed [M][KH][KW][words(C)]      (tail bits 0)
+ * acc[m][oy][ox] = sum over taps (kh,kw), iy = oy*SH - PT + kh*DH, ix = ox*SW - PL + kw*DW:
+ *   in bounds     : sum_c x[iy][ix][c]*w[m][kh][kw][c] = C - 2*popcount(x XOR w)
+ *   out of bounds : pad_bit == BNN_PAD_ZERO -> 0
+ *                   pad_bit == 0 (pad value +1) -> sum_c w        =   C - 2*popcount(w)
+ *                   pad_bit == 1 (pad value -1) -> -sum_c w       = -(C - 2*popcount(w))
+ * So acc = n_in*C - 2*P_in + (pad_bit 0: n_out*C - 2*P_out | pad_bit 1: 2*P_out - n_out*C),
+ * with n_in/n_out the in/out-of-bounds tap counts and P_in = sum of popcount(x XOR w) over
+ * in-bounds taps, P_out = sum of popcount(w) over out-of-bounds taps.
+ * Bottom/right padding is implied by OH/OW. |acc| <= KH*KW*C, so the float output is exact
+ * while KH*KW*C < 2^24.
+ *
+ * A dense (fully connected) layer is KH=H, KW=W, OH=OW=1, no padding: the whole receptive
+ * field is then one contiguous run of H*W*words(C) words and is handled as such.
+ */
+#ifndef BNNCC_BCONV_H
+#define BNNCC_BCONV_H
+
+#include "common.h"
+
+typedef struct {
+    int C, H, W;                 /* input channels, height, width */
+    int M, OH, OW;               /* output channels, output height, width */
+    int KH, KW, SH, SW, DH, DW;  /* kernel, strides, dilations (all >= 1) */
+    int PT, PL;                  /* top and left padding (bottom/right follow from OH/OW) */
+    int pad_bit;                 /* BNN_PAD_ZERO: padded taps add 0; 0: padded taps are +1; 1: padded taps are -1 */
+} bnn_bconv_params;
+
+/* out: float [M][OH][OW] = acc (exact integers). */
+void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
+
+/* out: packed [OH][OW][words(M)], tail bits 0; channel m is +1 (bit 0) iff
+ * (dir[m] > 0 ? acc >= thr[m] : acc <= thr[m]). */
+void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                    const int32_t *thr, const int8_t *dir, bnn_word *out);
+
+#endif /* BNNCC_BCONV_H */

@@ -1,0 +1,22 @@
+/* bnncc runtime: float pooling. in [C][H][W] -> out [C][OH][OW] (geometry: bnn_pool_params,
+ * see common.h; bottom/right padding is implied by OH/OW).
+ *
+ * max    : pads are -inf, i.e. out-of-bounds taps are skipped; an empty window gives -inf.
+ *          NaN inputs are ignored (comparison v > max is false) unless every tap is NaN.
+ * average: sum of the in-bounds taps (in kh, kw order) divided by
+ *          count_include_pad ? KH*KW : number of in-bounds taps (an empty window gives 0).
+ *          Note: with count_include_pad, every tap of the window counts, including any that
+ *          fall beyond the ONNX pads (ceil_mode overhang); onnxruntime does not count those.
+ *          The compiler must only use count_include_pad=1 when the window never overhangs.
+ * global average: sum over HW (sequential float sum) then divide by HW.
+ */
+#ifndef BNNCC_FPOOL_H
+#define BNNCC_FPOOL_H
+
+#include "common.h"
+
+void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out);
+void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out);
+void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
+
+#endif /* BNNCC_FPOOL_H */

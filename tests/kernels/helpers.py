@@ -1,0 +1,213 @@
+"""Shared pieces of the kernel tests: the cffi declarations, the library build, and numpy
+reference helpers for the packed layout."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cffi
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+INCLUDE = ROOT / "runtime_c" / "include"
+SRC = ROOT / "runtime_c" / "src"
+FAMILIES = ["common", "pack", "bconv", "bpool", "fconv", "fgemm", "fpool", "eltwise", "softmax", "copy"]
+
+CC = os.environ.get("CC", "cc")
+STRICT = ["-std=c99", "-pedantic", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror", f"-I{INCLUDE}"]
+RELEASE = ["-O2", "-fPIC", "-shared"]
+SANITIZE = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all", "-fPIC", "-shared"]
+
+# Types and prototypes, copied from the headers. test_build.py recompiles FUNCS after the real
+# headers, so any drift between this text and the headers fails to compile.
+TYPES = """
+typedef uint64_t bnn_word;
+typedef struct { int C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL; } bnn_pool_params;
+typedef struct {
+    int C, H, W; int M, OH, OW; int KH, KW, SH, SW, DH, DW; int PT, PL; int pad_bit;
+} bnn_bconv_params;
+typedef struct { int C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, G; } bnn_conv_params;
+"""
+FUNCS = """
+void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out);
+void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out);
+void bnn_binarize_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, float *out);
+void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
+void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                    const int32_t *thr, const int8_t *dir, bnn_word *out);
+void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
+void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w, const float *bias, float *out);
+void bnn_matmul_f32(int M, int K, int N, const float *A, const float *B, const float *bias, float *C);
+void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out);
+void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out);
+void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
+void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,
+                    const float *b, const int *b_strides, float *out);
+void bnn_unary_f32(int op, size_t n, const float *x, float *out);
+void bnn_clip_f32(size_t n, const float *x, float lo, float hi, float *out);
+void bnn_affine_channel_f32(int C, int HW, const float *x, const float *scale, const float *bias, float *out);
+void bnn_multithreshold_f32(int C, int HW, int channels_last, const float *x, int T, const float *thr,
+                            float out_scale, float out_bias, float *out);
+void bnn_softmax_f32(int outer, int n, int inner, const float *x, float *out);
+void bnn_logsoftmax_f32(int outer, int n, int inner, const float *x, float *out);
+void bnn_argmax_f32(int outer, int n, int inner, int select_last_index, const float *x, int64_t *out);
+void bnn_topk_f32(int outer, int n, int inner, int k, int largest, const float *x, float *values, int64_t *indices);
+void bnn_transpose_f32(int rank, const int *in_shape, const int *perm, const float *x, float *out);
+void bnn_copy_blocks_f32(int outer, int inner_in, int inner_out, int offset, const float *in, float *out);
+"""
+
+BINARY_OPS = ["BNN_ADD", "BNN_SUB", "BNN_MUL", "BNN_DIV", "BNN_POW", "BNN_MAX", "BNN_MIN", "BNN_PRELU"]
+UNARY_OPS = ["BNN_RELU", "BNN_NEG", "BNN_ABS", "BNN_SQRT", "BNN_EXP", "BNN_LOG", "BNN_SIGMOID", "BNN_TANH",
+             "BNN_ROUND", "BNN_CEIL", "BNN_FLOOR", "BNN_RECIPROCAL", "BNN_SIGN", "BNN_IDENTITY"]
+OP = {name: i for i, name in enumerate(BINARY_OPS)} | {name: i for i, name in enumerate(UNARY_OPS)}
+PAD_ZERO = -1
+
+
+def sources() -> list[Path]:
+    return sorted(SRC.glob("*.c"))
+
+
+def build(out: Path, flags: list[str]) -> Path:
+    cmd = [CC, *STRICT, *flags, *map(str, sources()), "-o", str(out), "-lm"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"kernel build failed: {' '.join(cmd)}\n{res.stdout}{res.stderr}")
+    return out
+
+
+class Kernels:
+    """cffi handle plus helpers that pass numpy arrays without copies (exact-size buffers, so
+    ASan sees any overrun of an argument)."""
+
+    def __init__(self, path: Path):
+        self.ffi = cffi.FFI()
+        self.ffi.cdef(TYPES + FUNCS)
+        self.lib = self.ffi.dlopen(str(path))
+        self.path = path
+
+    def ptr(self, arr: np.ndarray | None, ctype: str):
+        if arr is None:
+            return self.ffi.NULL
+        assert arr.flags.c_contiguous, "kernel arguments must be C-contiguous"
+        return self.ffi.from_buffer(ctype + "[]", arr)
+
+    def f32(self, arr):
+        if arr is not None:
+            assert arr.dtype == np.float32
+        return self.ptr(arr, "float")
+
+    def words(self, arr):
+        assert arr.dtype == np.uint64
+        return self.ptr(arr, "bnn_word")
+
+    def i8(self, arr):
+        assert arr.dtype == np.int8
+        return self.ptr(arr, "int8_t")
+
+    def i32(self, arr):
+        assert arr.dtype == np.int32
+        return self.ptr(arr, "int32_t")
+
+    def i64(self, arr):
+        assert arr.dtype == np.int64
+        return self.ptr(arr, "int64_t")
+
+    def ints(self, seq):
+        return self.ffi.new("int[]", list(seq) or [0])
+
+    def struct(self, name: str, **fields):
+        s = self.ffi.new(name + " *")
+        for k, v in fields.items():
+            setattr(s, k, int(v))
+        return s
+
+
+assert sys.byteorder == "little", "the numpy pack helpers below assume a little-endian host"
+
+
+# ---------------------------------------------------------------- numpy helpers (references)
+
+def nwords(c: int) -> int:
+    return (c + 63) // 64
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """bits [..., C] (True = bit 1 = -1) -> uint64 [..., words(C)], tail bits 0."""
+    bits = np.asarray(bits, dtype=bool)
+    c = bits.shape[-1]
+    nw = nwords(c)
+    padded = np.zeros(bits.shape[:-1] + (nw * 64,), dtype=bool)
+    padded[..., :c] = bits
+    by = np.packbits(padded, axis=-1, bitorder="little")
+    return np.ascontiguousarray(by).view(np.uint64).reshape(bits.shape[:-1] + (nw,))
+
+
+def unpack_bits(words: np.ndarray, c: int) -> np.ndarray:
+    """uint64 [..., words] -> bool [..., C] (True = bit 1). Also returns nothing about the tail."""
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    by = words.view(np.uint8).reshape(words.shape[:-1] + (words.shape[-1] * 8,))
+    return np.unpackbits(by, axis=-1, bitorder="little")[..., :c].astype(bool)
+
+
+def tail_bits(words: np.ndarray, c: int) -> np.ndarray:
+    by = np.ascontiguousarray(words, dtype=np.uint64)
+    allbits = np.unpackbits(by.view(np.uint8).reshape(by.shape[:-1] + (by.shape[-1] * 8,)),
+                            axis=-1, bitorder="little")
+    return allbits[..., c:]
+
+
+def pm1_to_packed_chw(x: np.ndarray) -> np.ndarray:
+    """float/int +-1 [C][H][W] -> packed [H][W][words(C)]."""
+    return pack_bits(np.moveaxis(np.asarray(x) < 0, 0, -1))
+
+
+def packed_to_pm1_chw(words: np.ndarray, c: int) -> np.ndarray:
+    """packed [H][W][words(C)] -> int +-1 [C][H][W]."""
+    bits = unpack_bits(words, c)
+    return np.moveaxis(1 - 2 * bits.astype(np.int64), -1, 0)
+
+
+def out_size(n: int, k: int, s: int, d: int, pad_begin: int, pad_end: int) -> int:
+    return (n + pad_begin + pad_end - ((k - 1) * d + 1)) // s + 1
+
+
+def windows(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int, oh: int, ow: int):
+    """xp [C][Hp][Wp] (already padded) -> yields (i, j, view [C][OH][OW]) of tap (i, j)."""
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, xp[:, i * dh: i * dh + (oh - 1) * sh + 1: sh, j * dw: j * dw + (ow - 1) * sw + 1: sw]
+
+
+def pad_to(x: np.ndarray, pt: int, pl: int, oh: int, ow: int, kh: int, kw: int, sh: int, sw: int,
+           dh: int, dw: int, value) -> np.ndarray:
+    """Pad [C][H][W] with pt/pl before and enough after for OH/OW outputs; crop if too long."""
+    c, h, w = x.shape
+    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
+    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
+    xp = np.full((c, max(need_h, pt + h), max(need_w, pl + w)), value, dtype=x.dtype)
+    xp[:, pt:pt + h, pl:pl + w] = x
+    return xp
+
+
+def run_onnx_node(op: str, inputs: list[np.ndarray], attrs: dict, out_types=(np.float32,), opset: int = 19):
+    """Run one ONNX node in onnxruntime (inputs named x0, x1, ...; outputs of the given dtypes)."""
+    from onnx import TensorProto, helper
+    import onnxruntime as ort
+
+    names = [f"x{i}" for i in range(len(inputs))]
+    outs = [f"y{i}" for i in range(len(out_types))]
+    node = helper.make_node(op, names, outs, **attrs)
+    dtype = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): TensorProto.INT64}
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info(n, dtype[a.dtype], list(a.shape)) for n, a in zip(names, inputs)],
+        [helper.make_tensor_value_info(o, dtype[np.dtype(t)], None) for o, t in zip(outs, out_types)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 9
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return sess.run(None, dict(zip(names, inputs)))

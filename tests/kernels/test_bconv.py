@@ -1,0 +1,104 @@
+"""Binary convolution on packed data vs a +-1 integer convolution of the unpacked tensors."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from .helpers import PAD_ZERO, nwords, out_size, pack_bits, pad_to, pm1_to_packed_chw, tail_bits, unpack_bits, windows
+
+PAD_VALUE = {PAD_ZERO: 0, 0: 1, 1: -1}
+
+
+def bconv_ref(x, w, sh, sw, dh, dw, pt, pl, oh, ow, pad_bit):
+    """x int +-1 [C][H][W], w int +-1 [M][C][KH][KW] -> acc int64 [M][OH][OW]."""
+    m, c, kh, kw = w.shape
+    xp = pad_to(x.astype(np.int64), pt, pl, oh, ow, kh, kw, sh, sw, dh, dw, PAD_VALUE[pad_bit])
+    acc = np.zeros((m, oh, ow), np.int64)
+    for i, j, view in windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+        acc += np.einsum("mc,cyx->myx", w[:, :, i, j].astype(np.int64), view)
+    return acc
+
+
+def pack_weights(w):
+    """int +-1 [M][C][KH][KW] -> packed [M][KH][KW][words(C)]."""
+    return pack_bits(np.transpose(w, (0, 2, 3, 1)) < 0)
+
+
+def run_bconv(k, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, pad_bit):
+    oh = out_size(h, kh, sh, dh, pt, pb)
+    ow = out_size(w_, kw, sw, dw, pl, pr)
+    assert oh >= 1 and ow >= 1
+    x = rng.choice(np.array([-1, 1]), size=(c, h, w_))
+    wt = rng.choice(np.array([-1, 1]), size=(m, c, kh, kw))
+    xin, win = pm1_to_packed_chw(x), pack_weights(wt)
+    p = k.struct("bnn_bconv_params", C=c, H=h, W=w_, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw,
+                 DH=dh, DW=dw, PT=pt, PL=pl, pad_bit=pad_bit)
+    ref = bconv_ref(x, wt, sh, sw, dh, dw, pt, pl, oh, ow, pad_bit)
+
+    out = np.full((m, oh, ow), np.nan, np.float32)
+    k.lib.bnn_bconv_f32(p, k.words(xin), k.words(win), k.f32(out))
+    np.testing.assert_array_equal(out, ref.astype(np.float32))
+
+    # thresholds taken from actual accumulator values, so that acc == thr ties occur
+    pix = rng.integers(0, oh * ow, size=m)
+    thr = (ref.reshape(m, -1)[np.arange(m), pix] + rng.integers(-1, 2, size=m)).astype(np.int32)
+    d = rng.choice(np.array([-1, 0, 1], np.int8), size=m).astype(np.int8)
+    bits = np.full((oh, ow, nwords(m)), 0xA5A5A5A5A5A5A5A5, np.uint64)
+    k.lib.bnn_bconv_bits(p, k.words(xin), k.words(win), k.i32(thr), k.i8(d), k.words(bits))
+    plus = np.where(d[:, None, None] > 0, ref >= thr[:, None, None], ref <= thr[:, None, None])
+    np.testing.assert_array_equal(unpack_bits(bits, m), np.moveaxis(~plus, 0, -1))
+    assert not tail_bits(bits, m).any()
+
+
+CHANNELS = [1, 63, 64, 65, 130]
+M_FOR_C = {1: 3, 63: 5, 64: 64, 65: 4, 130: 67}
+
+
+@pytest.mark.parametrize("c", CHANNELS)
+@pytest.mark.parametrize("ksize", [1, 3, 5])
+@pytest.mark.parametrize("pad", [0, 1, 2])
+@pytest.mark.parametrize("stride,dil", [(1, 1), (2, 1), (1, 2), (2, 2)])
+def test_bconv_grid(kernels, c, ksize, pad, stride, dil):
+    rng = np.random.default_rng(c * 1000 + ksize * 100 + pad * 10 + stride + 7 * dil)
+    for pad_bit in (PAD_ZERO, 0, 1):
+        run_bconv(kernels, rng, c, 10, 9, M_FOR_C[c], ksize, ksize, stride, stride, dil, dil,
+                  pad, pad, pad, pad, pad_bit)
+
+
+def test_bconv_random_geometry(kernels):
+    """Non-square kernels and strides, asymmetric pads (incl. bottom/right overhang as with
+    ceil_mode-like OH), pads wider than the kernel (all-padding outputs)."""
+    rng = np.random.default_rng(1234)
+    done = 0
+    while done < 120:
+        c = int(rng.choice([1, 2, 31, 64, 65, 100, 129, 192]))
+        m = int(rng.integers(1, 70))
+        kh, kw = (int(v) for v in rng.integers(1, 5, size=2))
+        sh, sw, dh, dw = (int(v) for v in rng.integers(1, 4, size=4))
+        h, w_ = (int(v) for v in rng.integers(1, 9, size=2))
+        pt, pl, pb, pr = (int(v) for v in rng.integers(0, 4, size=4))
+        if out_size(h, kh, sh, dh, pt, pb) < 1 or out_size(w_, kw, sw, dw, pl, pr) < 1:
+            continue
+        run_bconv(kernels, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr,
+                  int(rng.choice([PAD_ZERO, 0, 1])))
+        done += 1
+
+
+@pytest.mark.parametrize("c", [1, 63, 64, 65, 130, 1000])
+@pytest.mark.parametrize("hw", [(1, 1), (3, 3), (4, 2)])
+def test_bconv_dense(kernels, c, hw):
+    """Fully connected layer: KH=H, KW=W, OH=OW=1, no padding."""
+    rng = np.random.default_rng(c + 17 * hw[0] + hw[1])
+    h, w_ = hw
+    for m in (1, 4, 10, 65):
+        run_bconv(kernels, rng, c, h, w_, m, h, w_, 1, 1, 1, 1, 0, 0, 0, 0, PAD_ZERO)
+
+
+@pytest.mark.parametrize("pad_bit", [PAD_ZERO, 0, 1])
+def test_bconv_all_padding_window(kernels, pad_bit):
+    """Every tap out of bounds for some outputs: acc is 0 / +sum w / -sum w."""
+    rng = np.random.default_rng(5)
+    for c, m in itertools.product([1, 65], [1, 6]):
+        run_bconv(kernels, rng, c, 2, 2, m, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3, pad_bit)

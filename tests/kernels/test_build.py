@@ -1,0 +1,65 @@
+"""Build hygiene of runtime_c: strict C99, self-contained families, signatures as the compiler
+expects them, no heap / stdio / mutable globals."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from .helpers import CC, FAMILIES, FUNCS, INCLUDE, OP, SRC, STRICT, sources
+
+pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
+
+
+def cc(args, tmp_path):
+    res = subprocess.run([CC, *STRICT, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res
+
+
+def test_every_family_present():
+    for fam in FAMILIES:
+        assert (INCLUDE / "bnncc" / f"{fam}.h").is_file(), fam
+        if fam != "common":
+            assert (SRC / f"{fam}.c").is_file(), fam
+
+
+@pytest.mark.parametrize("fam", FAMILIES)
+def test_header_standalone(fam, tmp_path):
+    tu = tmp_path / "tu.c"
+    tu.write_text(f'#include "bnncc/{fam}.h"\n#include "bnncc/{fam}.h"\nint bnn_test_dummy;\n')
+    cc(["-O2", "-Wstrict-prototypes", "-Wmissing-prototypes", "-c", str(tu), "-o", "tu.o"], tmp_path)
+
+
+@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+def test_source_self_contained(src, tmp_path):
+    """Compiles alone (strict C99), includes only its header + common.h, no heap, no stdio,
+    no mutable globals."""
+    text = src.read_text()
+    includes = re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text)
+    own = {"bnncc/common.h", f"bnncc/{src.stem}.h"}
+    assert {i for i in includes if i.startswith("bnncc/")} <= own, includes
+    assert {i for i in includes if not i.startswith("bnncc/")} <= {"math.h", "string.h", "stddef.h", "stdint.h"}
+    code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
+        assert banned not in code, banned
+    obj = tmp_path / (src.stem + ".o")
+    cc(["-O2", "-Wstrict-prototypes", "-Wmissing-prototypes", "-Wshadow", "-c", str(src), "-o", str(obj)],
+       tmp_path)
+    if shutil.which("nm"):
+        syms = subprocess.run(["nm", "--defined-only", str(obj)], capture_output=True, text=True).stdout
+        mutable = [line for line in syms.splitlines() if line.split()[-2] in "BbDdCc"]
+        assert not mutable, mutable
+
+
+def test_signatures_match_headers(tmp_path):
+    """Redeclaring the cffi prototypes after the real headers is an error on any mismatch; enum
+    values checked with a C99 negative-size-array assertion."""
+    checks = "\n".join(f"typedef char check_{name}[({name}) == {value} ? 1 : -1];" for name, value in OP.items())
+    tu = tmp_path / "sig.c"
+    tu.write_text("\n".join(f'#include "bnncc/{f}.h"' for f in FAMILIES) + "\n" + FUNCS + "\n" + checks + "\n"
+                  "typedef char check_pad[(BNN_PAD_ZERO) == -1 ? 1 : -1];\n"
+                  "typedef char check_bits[(BNN_WORD_BITS) == 64 && sizeof(bnn_word) == 8 ? 1 : -1];\n")
+    cc(["-c", str(tu), "-o", "sig.o"], tmp_path)

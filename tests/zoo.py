@@ -1,0 +1,650 @@
+"""Test-model zoo: small BNNs built in code, mimicking what real exporters write.
+
+Every builder returns an `onnx.ModelProto` (passed through `onnx.checker` where the dialect
+allows it) and takes a seed for `numpy.random.default_rng`. Nothing is downloaded.
+
+Real-export quirks reproduced here (see /work/shared/models/README.md for the originals):
+- PyTorch exporter (fastinference): opset 11, IR 6, Greater(x,0)+Where(+1,-1) binarization
+  with the constants in `Constant` nodes, ±1 conv/Gemm weights AND ±1 biases, Reshape whose
+  target shape is built by Shape/Gather/Unsqueeze/Concat, dynamic batch dim 'batch_size',
+  numeric tensor names ("24", "36"), BN `momentum` attribute, explicit default conv attrs.
+- Brevitas/QONNX (TFC): `BipolarQuant` in domain `onnx.brevitas` not declared in
+  opset_import, weights stored as ±1 floats and passed through BipolarQuant + Transpose,
+  initializers also listed as graph inputs, input rescaled by Mul 2 / Sub 1, final BN written
+  as Sub/Pow/Div/Mul/Add with a 1-channel broadcast, opset 9.
+- tf2onnx/Larq: NHWC graph input followed by a Transpose, ste_sign as Sign(Sign(x)+0.1),
+  optionally latent float weights binarized in-graph, TF-style tensor names ("conv2d/Conv2D:0").
+- QONNX `Quant` with bitwidth 1 on float latent weights with a per-channel scale. NB: qonnx
+  executes a signed 1-bit Quant as bipolar (x/scale >= 0 -> +scale, else -scale), whatever
+  `narrow` says; a literal reading of the clamp formula (narrow=0) would give {-scale, 0}.
+- FINN: `MultiThreshold` with thresholds [C,1] rounded to integers (RoundAndClipThresholds),
+  out_scale 2 / out_bias -1, data_layout annotations, NHWC Transposes around it.
+
+Zero handling differs per dialect: Sign(0)=0, Greater/Where maps 0 -> -1, BipolarQuant,
+Larq ste_sign and MultiThreshold (x >= t) map 0 -> +1.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FLOAT = TensorProto.FLOAT
+BREVITAS = "onnx.brevitas"
+QONNX = "qonnx.custom_op.general"
+EPS = 1e-5
+
+
+# --------------------------------------------------------------------------------------------
+# small graph-building kit
+# --------------------------------------------------------------------------------------------
+class _Graph:
+    """Accumulates nodes and initializers; names are numeric (PyTorch style) or hinted."""
+
+    def __init__(self, numeric: bool = False, start: int = 20):
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
+        self.numeric = numeric
+        self._n = start
+
+    def fresh(self, hint: str) -> str:
+        self._n += 1
+        return str(self._n) if self.numeric else f"{hint}_{self._n}"
+
+    def const(self, arr, hint: str = "const", name: str | None = None, dtype=np.float32) -> str:
+        name = name or self.fresh(hint)
+        self.inits.append(numpy_helper.from_array(np.asarray(arr, dtype=dtype), name))
+        return name
+
+    def op(self, op_type: str, inputs, hint: str | None = None, domain: str = "", n_out: int = 1,
+           out: str | None = None, **attrs):
+        outs = [out] if out else [self.fresh(hint or op_type.lower()) for _ in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, domain=domain or None, **attrs))
+        return outs[0] if n_out == 1 else outs
+
+    def constant_node(self, arr, dtype=np.float32) -> str:
+        """A `Constant` node (PyTorch exports scalars this way), not an initializer."""
+        return self.op("Constant", [], hint="cst", value=numpy_helper.from_array(np.asarray(arr, dtype=dtype)))
+
+    def model(self, inputs, outputs, opsets: dict[str, int], ir_version: int | None = None,
+              producer=("bnncc-zoo", "0"), inits_as_inputs: bool = False, check: bool = True,
+              name: str = "zoo") -> onnx.ModelProto:
+        graph_inputs = list(inputs)
+        if inits_as_inputs:
+            graph_inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in self.inits]
+        graph = helper.make_graph(self.nodes, name, graph_inputs, list(outputs), initializer=self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()],
+                                  producer_name=producer[0], producer_version=producer[1])
+        if ir_version is not None:
+            model.ir_version = ir_version
+        if check:
+            onnx.checker.check_model(model)
+        return model
+
+
+def _vi(name: str, shape) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, FLOAT, shape)
+
+
+def pm1(rng: np.random.Generator, shape) -> np.ndarray:
+    """Exact ±1 float32 array."""
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0).astype(np.float32)
+
+
+def bn_stats(rng: np.random.Generator, channels: int, fan_in: int, scale=None):
+    """(gamma, beta, mean, var) for a layer summing `fan_in` ±1 products: balanced outputs.
+
+    mean ~ N(0, sqrt(K)), var ~ U(0.5, 2)*K, gamma ~ N(1, 0.3) with ~20 % (at least one when
+    channels > 1) flipped negative, beta ~ N(0, 0.2). `scale` (per channel) rescales mean and
+    std for weights ±s instead of ±1.
+    """
+    k = float(fan_in)
+    s = np.ones(channels) if scale is None else np.asarray(scale, dtype=np.float64).reshape(channels)
+    mean = rng.normal(0.0, np.sqrt(k), channels) * s
+    var = rng.uniform(0.5, 2.0, channels) * k * s * s
+    gamma = rng.normal(1.0, 0.3, channels)
+    flip = rng.random(channels) < 0.2
+    if channels > 1 and not flip.any():
+        flip[rng.integers(channels)] = True
+    gamma = np.where(flip, -np.abs(gamma), gamma)
+    beta = rng.normal(0.0, 0.2, channels)
+    return tuple(a.astype(np.float32) for a in (gamma, beta, mean, var))
+
+
+def _bn(g: _Graph, rng, x: str, channels: int, fan_in: int, style: str = "bn", rank: int = 4,
+        scale=None, prefix: str | None = None, momentum: bool = True) -> str:
+    """Batch norm as BatchNormalization ("bn") or folded Mul/Add constants ("muladd")."""
+    gamma, beta, mean, var = bn_stats(rng, channels, fan_in, scale)
+    if style == "bn":
+        names = [None] * 4
+        if prefix:
+            names = [f"{prefix}.weight", f"{prefix}.bias", f"{prefix}.running_mean", f"{prefix}.running_var"]
+        ins = [g.const(a, "bn", name=n) for a, n in zip((gamma, beta, mean, var), names)]
+        attrs = {"epsilon": EPS}
+        if momentum:
+            attrs["momentum"] = 0.9
+        return g.op("BatchNormalization", [x] + ins, hint="bn", **attrs)
+    if style == "muladd":
+        mul = gamma / np.sqrt(var + EPS)
+        add = beta - mean * mul
+        bshape = [1, channels] + [1] * (rank - 2) if rank > 2 else [channels]
+        y = g.op("Mul", [x, g.const(mul.reshape(bshape), "bn_mul")], hint="bn_scaled")
+        return g.op("Add", [y, g.const(add.reshape(bshape), "bn_add")], hint="bn_out")
+    raise ValueError(style)
+
+
+def _binarize(g: _Graph, x: str, kind: str, domain_scale_shape=()) -> str:
+    """Binarize activation `x` with the given dialect idiom."""
+    if kind == "sign":
+        return g.op("Sign", [x], hint="sign")
+    if kind == "where":
+        zero = g.constant_node(np.float32(0.0))
+        cond = g.op("Greater", [x, zero], hint="gt")
+        plus = g.constant_node(np.array([1.0], np.float32))
+        minus = g.constant_node(np.array([-1.0], np.float32))
+        return g.op("Where", [cond, plus, minus], hint="where")
+    if kind == "ste":
+        s = g.op("Sign", [x], hint="ste_sign_inner")
+        a = g.op("Add", [s, g.const(np.float32(0.1), "ste_offset")], hint="ste_add")
+        return g.op("Sign", [a], hint="ste_sign")
+    if kind == "bipolar":
+        return g.op("BipolarQuant", [x, g.const(np.float32(1.0), "bq_scale")], hint="bq", domain=BREVITAS)
+    if kind == "quant":
+        return _quant(g, x, np.float32(1.0), bits=1)
+    raise ValueError(kind)
+
+
+def _quant(g: _Graph, x: str, scale, bits: int, signed: int = 1, narrow: int = 0) -> str:
+    return g.op("Quant", [x, g.const(scale, "q_scale"), g.const(np.float32(0.0), "q_zeropt"),
+                          g.const(np.float32(bits), "q_bitwidth")],
+                hint="quant", domain=QONNX, signed=signed, narrow=narrow, rounding_mode="ROUND")
+
+
+def _conv(g: _Graph, x: str, w: str, k: int, b: str | None = None, pad: int = 0, stride: int = 1,
+          hint: str = "conv") -> str:
+    ins = [x, w] + ([b] if b else [])
+    return g.op("Conv", ins, hint=hint, dilations=[1, 1], group=1, kernel_shape=[k, k],
+                pads=[pad] * 4, strides=[stride, stride])
+
+
+def _out(n: int, k: int, pad: int, stride: int) -> int:
+    return (n + 2 * pad - k) // stride + 1
+
+
+# --------------------------------------------------------------------------------------------
+# builders
+# --------------------------------------------------------------------------------------------
+def fastinference_style(seed: int = 0, channels: int = 8, dynamic_batch: bool = True) -> onnx.ModelProto:
+    """PyTorch opset-11 conv BNN as fastinference exports it: Greater/Where, ±1 weights and biases, Shape-built Reshape, LogSoftmax."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    batch = "batch_size" if dynamic_batch else 1
+    side, hidden, classes = 16, 32, 10
+    # Reshape [N, 256] -> [N, 1, 16, 16] with the batch taken from Shape at run time.
+    shape = g.op("Shape", ["input"])
+    idx = g.constant_node(np.int64(0), dtype=np.int64)
+    n = g.op("Gather", [shape, idx], axis=0)
+    n_1 = g.op("Unsqueeze", [n], axes=[0])
+    tgt = g.op("Concat", [n_1] + [g.const([v], dtype=np.int64) for v in (1, side, side)], axis=0)
+    x = g.op("Reshape", ["input", tgt])
+    # conv1 on the real-valued input: ±1 weights and bias like the real export.
+    x = _conv(g, x, g.const(pm1(rng, (channels, 1, 3, 3)), name="conv1.weight"), 3,
+              g.const(pm1(rng, channels), name="conv1.bias"))
+    x = _bn(g, rng, x, channels, 9, prefix="bn_1")
+    x = _binarize(g, x, "where")
+    x = g.op("MaxPool", [x], ceil_mode=0, kernel_shape=[2, 2], pads=[0, 0, 0, 0], strides=[2, 2])
+    x = _conv(g, x, g.const(pm1(rng, (channels, channels, 3, 3)), name="conv2.weight"), 3,
+              g.const(pm1(rng, channels), name="conv2.bias"))
+    x = _bn(g, rng, x, channels, channels * 9, prefix="bn_2")
+    x = _binarize(g, x, "where")
+    x = g.op("MaxPool", [x], ceil_mode=0, kernel_shape=[2, 2], pads=[0, 0, 0, 0], strides=[2, 2])
+    flat = channels * 2 * 2  # 16 -> 14 -> 7 -> 5 -> 2
+    n_2 = g.op("Unsqueeze", [n], axes=[0])
+    tgt2 = g.op("Concat", [n_2, g.const([flat], dtype=np.int64)], axis=0)
+    x = g.op("Reshape", [x, tgt2])
+    w, b = g.const(pm1(rng, (hidden, flat)), name="fc_1.weight"), g.const(pm1(rng, hidden), name="fc_1.bias")
+    x = g.op("Gemm", [x, w, b], alpha=1.0, beta=1.0, transB=1)
+    x = _bn(g, rng, x, hidden, flat, prefix="bn", rank=2)
+    x = _binarize(g, x, "where")
+    w, b = g.const(pm1(rng, (classes, hidden)), name="out.weight"), g.const(pm1(rng, classes), name="out.bias")
+    x = g.op("Gemm", [x, w, b], alpha=1.0, beta=1.0, transB=1)
+    g.op("LogSoftmax", [x], out="output", axis=1)
+    return g.model([_vi("input", [batch, side * side])], [_vi("output", [batch, classes])], {"": 11},
+                   ir_version=6, producer=("pytorch", "1.9"), name="torch-jit-export")
+
+
+def plain_sign_mlp(seed: int = 0) -> onnx.ModelProto:
+    """ONNX Sign-binarized MLP 64-48-40-10: MatMul with ±1 [K,N] weights, BN folded into Mul/Add."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    dims = [64, 48, 40, 10]
+    x = _binarize(g, "x", "sign")
+    for i, (k, nout) in enumerate(zip(dims[:-1], dims[1:])):
+        x = g.op("MatMul", [x, g.const(pm1(rng, (k, nout)), f"fc{i}_w")], hint="matmul")
+        if i < len(dims) - 2:
+            x = _bn(g, rng, x, nout, k, style="muladd", rank=2)
+            x = _binarize(g, x, "sign")
+    g.nodes[-1].output[0] = "y"
+    return g.model([_vi("x", [1, dims[0]])], [_vi("y", [1, dims[-1]])], {"": 13})
+
+
+def larq_ste_sign_conv(seed: int = 0, in_channels: int = 3, padding: int = 1, nhwc_input: bool = True,
+                       latent_weights: bool = False) -> onnx.ModelProto:
+    """Larq/tf2onnx conv BNN: ste_sign = Sign(Sign(x)+0.1), zero-padded ±1 convs 24/40 ch, GAP, float Gemm, Softmax."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    c1, c2, c3, classes, side = 24, 40, 40, 10, 16
+    inp = "input_1:0"
+    if nhwc_input:
+        x = g.op("Transpose", [inp], out="input_1_nchw:0", perm=[0, 3, 1, 2])
+        in_shape = [1, side, side, in_channels]
+    else:
+        x, in_shape = inp, [1, in_channels, side, side]
+    x = _conv(g, x, g.const(rng.normal(0, 1, (c1, in_channels, 3, 3)), name="conv2d/Conv2D/ReadVariableOp:0"), 3,
+              pad=1, hint="conv2d/Conv2D:0")
+    x = _bn(g, rng, x, c1, in_channels * 9, momentum=False)
+    x = _binarize(g, x, "ste")
+    if latent_weights:  # larq stores latent weights; tf2onnx keeps the kernel quantizer in the graph
+        w2 = _binarize(g, g.const(rng.normal(0, 0.1, (c2, c1, 3, 3)), name="quant_conv2d/kernel:0"), "ste")
+    else:
+        w2 = g.const(pm1(rng, (c2, c1, 3, 3)), name="quant_conv2d/kernel:0")
+    x = _conv(g, x, w2, 3, pad=padding, hint="quant_conv2d/Conv2D:0")
+    x = _bn(g, rng, x, c2, c1 * 9, momentum=False)
+    x = _binarize(g, x, "ste")
+    x = _conv(g, x, g.const(pm1(rng, (c3, c2, 3, 3)), name="quant_conv2d_1/kernel:0"), 3, pad=padding, stride=2,
+              hint="quant_conv2d_1/Conv2D:0")
+    x = _bn(g, rng, x, c3, c2 * 9, momentum=False)
+    x = g.op("GlobalAveragePool", [x], hint="gap")
+    x = g.op("Flatten", [x], hint="flatten", axis=1)
+    x = g.op("Gemm", [x, g.const(rng.normal(0, 1 / np.sqrt(c3), (c3, classes)), name="dense/kernel:0"),
+                      g.const(rng.normal(0, 0.1, classes), name="dense/bias:0")], hint="dense/BiasAdd:0")
+    g.op("Softmax", [x], out="Identity:0", axis=1)
+    return g.model([_vi(inp, in_shape)], [_vi("Identity:0", [1, classes])], {"": 13},
+                   producer=("tf2onnx", "1.16.1"), name="tf2onnx")
+
+
+def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 40, 40)) -> onnx.ModelProto:
+    """Brevitas/QONNX TFC-style MLP: BipolarQuant (onnx.brevitas) on input, acts and ±1 weights, Transpose+MatMul, final BN as Sub/Pow/Div/Mul/Add."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    side, classes = 12, 10
+    dims = [side * side, *hidden, classes]
+    shape = g.op("Shape", ["0"])
+    n = g.op("Gather", [shape, g.const(np.int64(0), dtype=np.int64)], axis=0)
+    n = g.op("Unsqueeze", [n], axes=[0])
+    tgt = g.op("Concat", [n, g.const([-1], dtype=np.int64)], axis=0)
+    x = g.op("Reshape", ["0", tgt])
+    x = g.op("Mul", [x, g.const(np.float32(2.0))])
+    x = g.op("Sub", [x, g.const([1.0])])
+    x = _binarize(g, x, "bipolar")
+    layer = 3
+    for i, (k, nout) in enumerate(zip(dims[:-1], dims[1:])):
+        w = _binarize(g, g.const(pm1(rng, (nout, k))), "bipolar")
+        w = g.op("Transpose", [w], perm=[1, 0])
+        x = g.op("MatMul", [x, w])
+        if i < len(dims) - 2:
+            x = _bn(g, rng, x, nout, k, rank=2, prefix=f"features.{layer}")
+            x = _binarize(g, x, "bipolar")
+            layer += 4
+    # TensorNorm-like final affine, one channel broadcast over the classes, written out by hand.
+    gamma, beta, mean, var = bn_stats(rng, 1, dims[-2])
+    x = g.op("Sub", [x, g.const(mean, name=f"features.{layer}.running_mean")])
+    std = g.op("Pow", [g.const(var + EPS), g.const(np.float32(0.5))])
+    x = g.op("Div", [x, std])
+    x = g.op("Mul", [x, g.const(gamma, name=f"features.{layer}.weight")])
+    x = g.op("Add", [x, g.const(beta, name=f"features.{layer}.bias")])
+    g.nodes[-1].output[0] = "out"
+    opsets = {"": 9, **({BREVITAS: 1} if declare_domain else {})}
+    return g.model([_vi("0", [1, 1, side, side])], [_vi("out", [1, classes])], opsets, ir_version=6,
+                   producer=("pytorch", "1.7"), inits_as_inputs=True, check=declare_domain, name="torch-jit-export")
+
+
+def qonnx_quant_latent(seed: int = 0) -> onnx.ModelProto:
+    """QONNX conv net with legacy 1-bit `Quant` on float latent weights (per-out-channel scale) and on activations, pads=1."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, c3, classes, side = 3, 16, 24, 20, 10, 10
+    x = _conv(g, "global_in", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
+    x = _bn(g, rng, x, c1, cin * 9)
+    x = _binarize(g, x, "quant")
+    prev = c1
+    for cout, pool in ((c2, True), (c3, False)):
+        s = rng.uniform(0.02, 0.2, (cout, 1, 1, 1)).astype(np.float32)
+        w = _quant(g, g.const(rng.normal(0, 1, (cout, prev, 3, 3)), "latent_w"), s, bits=1)
+        x = _conv(g, x, w, 3, pad=1)
+        x = _bn(g, rng, x, cout, prev * 9, scale=s.ravel())
+        x = _binarize(g, x, "quant")
+        if pool:
+            x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+        prev = cout
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("MatMul", [x, g.const(rng.normal(0, 1 / np.sqrt(c3), (c3, classes)), "fc_w")], out="global_out")
+    return g.model([_vi("global_in", [1, cin, side, side])], [_vi("global_out", [1, classes])],
+                   {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
+
+
+def _thresholds(rng, channels: int, fan_in: int, integer: bool) -> np.ndarray:
+    """BN absorbed into a per-channel threshold (negative gammas folded into the weights by FINN)."""
+    gamma, beta, mean, var = bn_stats(rng, channels, fan_in)
+    t = mean - beta * np.sqrt(var + EPS) / np.abs(gamma)
+    if integer:  # RoundAndClipThresholds: x is an integer, so x >= t <=> x >= ceil(t)
+        t = np.ceil(t)
+    return t.astype(np.float32).reshape(channels, 1)
+
+
+def _multithreshold(g: _Graph, x: str, thresholds: np.ndarray, layout: str, channels_last: bool = False,
+                    out_dtype: str = "BIPOLAR", out_scale: float = 2.0, out_bias: float = -1.0) -> str:
+    t = g.const(thresholds, "thresholds")
+    if channels_last and layout == "NCHW":
+        x = g.op("Transpose", [x], hint="to_nhwc", perm=[0, 2, 3, 1])
+        layout = "NHWC"
+    y = g.op("MultiThreshold", [x, t], hint="mt", domain=QONNX, out_dtype=out_dtype, out_scale=out_scale,
+             out_bias=out_bias, data_layout=layout)
+    if layout == "NHWC":
+        y = g.op("Transpose", [y], hint="to_nchw", perm=[0, 3, 1, 2])
+    return y
+
+
+def finn_multithreshold(seed: int = 0, channels_last: bool = False) -> onnx.ModelProto:
+    """FINN-ONNX streamlined BNN: Conv/MatMul with ±1 weights, binarization as bipolar MultiThreshold ([C,1] thresholds)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, c3, h, classes, side = 3, 16, 24, 32, 24, 10, 8
+    x = _conv(g, "global_in", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
+    x = _multithreshold(g, x, _thresholds(rng, c1, cin * 9, integer=False), "NCHW", channels_last)
+    x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "w"), 3)  # 8 -> 6, no padding: zero is not bipolar
+    x = _multithreshold(g, x, _thresholds(rng, c2, c1 * 9, integer=True), "NCHW", channels_last)
+    x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])  # 6 -> 3
+    x = _conv(g, x, g.const(pm1(rng, (c3, c2, 3, 3)), "w"), 3)  # 3 -> 1
+    x = _multithreshold(g, x, _thresholds(rng, c3, c2 * 9, integer=True), "NCHW", channels_last)
+    x = g.op("Reshape", [x, g.const([1, c3], dtype=np.int64)])
+    x = g.op("MatMul", [x, g.const(pm1(rng, (c3, h)), "w")])
+    x = _multithreshold(g, x, _thresholds(rng, h, c3, integer=True), "NC")
+    x = g.op("MatMul", [x, g.const(pm1(rng, (h, classes)), "w")])
+    g.op("Mul", [x, g.const(np.float32(0.125), "out_scale")], out="global_out")
+    return g.model([_vi("global_in", [1, cin, side, side])], [_vi("global_out", [1, classes])],
+                   {"": 11, QONNX: 1}, producer=("finn", "0.10"))
+
+
+def two_bit_activation(seed: int = 0, kind: str = "quant") -> onnx.ModelProto:
+    """BNN with one 2-bit hidden activation (Quant bitwidth 2 or 3-threshold MultiThreshold) feeding a float conv."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, c3, classes, side = 2, 12, 16, 10, 5, 8
+    x = _conv(g, "global_in", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
+    if kind == "quant":
+        x = _bn(g, rng, x, c1, cin * 9)
+        x = _binarize(g, x, "quant")
+        x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "w"), 3, pad=1)
+        x = _bn(g, rng, x, c2, c1 * 9)
+        x = _quant(g, x, np.float32(0.5), bits=2, signed=0, narrow=0)  # {0, .5, 1, 1.5}
+    elif kind == "multithreshold":
+        x = _multithreshold(g, x, _thresholds(rng, c1, cin * 9, integer=False), "NCHW")
+        x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "w"), 3)  # zero padding is not bipolar
+        k = c1 * 9
+        t = np.sort(rng.normal(0, np.sqrt(k), (c2, 3)), axis=1)
+        x = _multithreshold(g, x, np.ceil(t).astype(np.float32), "NCHW", out_dtype="UINT2",
+                            out_scale=1.0, out_bias=0.0)  # {0, 1, 2, 3}
+    else:
+        raise ValueError(kind)
+    x = _conv(g, x, g.const(rng.normal(0, 1, (c3, c2, 3, 3)), "float_w"), 3)  # float layer on 2-bit input
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.const(rng.normal(0, 1, (classes, c3)), "fc_w"), g.const(np.zeros(classes), "fc_b")],
+         out="global_out", transB=1)
+    return g.model([_vi("global_in", [1, cin, side, side])], [_vi("global_out", [1, classes])],
+                   {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
+
+
+def bireal_block(seed: int = 0, channels: int = 16) -> onnx.ModelProto:
+    """Bi-Real-Net: float stem, two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, side, classes = 3, 16, 10
+    c = channels
+    x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
+    x0 = _bn(g, rng, x0, c, cin * 9)
+    # block 1: identity shortcut
+    a = _binarize(g, x0, "sign")
+    y = _conv(g, a, g.const(pm1(rng, (c, c, 3, 3)), "block1.conv.weight"), 3, pad=1)
+    y = _bn(g, rng, y, c, c * 9)
+    x1 = g.op("Add", [y, x0], hint="residual")
+    # block 2: stride 2, channels doubled; shortcut AvgPool 2x2 + float 1x1 conv + BN
+    a = _binarize(g, x1, "sign")
+    y = _conv(g, a, g.const(pm1(rng, (2 * c, c, 3, 3)), "block2.conv.weight"), 3, pad=1, stride=2)
+    y = _bn(g, rng, y, 2 * c, c * 9)
+    s = g.op("AveragePool", [x1], hint="shortcut_pool", kernel_shape=[2, 2], strides=[2, 2])
+    s = _conv(g, s, g.const(rng.normal(0, 1 / np.sqrt(c), (2 * c, c, 1, 1)), "block2.downsample.weight"), 1)
+    s = _bn(g, rng, s, 2 * c, 1)
+    x2 = g.op("Add", [y, s], hint="residual")
+    x = g.op("GlobalAveragePool", [x2])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.const(rng.normal(0, 1 / np.sqrt(2 * c), (classes, 2 * c)), "fc.weight"),
+                  g.const(rng.normal(0, 0.1, classes), "fc.bias")], out="output", transB=1)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, classes])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
+def explicit_pm1_pad(seed: int = 0, value: float = -1.0) -> onnx.ModelProto:
+    """Pad node with constant ±1 on a ±1 activation, then a binary Conv with pads=0 (border is ±1, not 0)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, classes, side = 2, 12, 20, 6, 8
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
+    x = _bn(g, rng, x, c1, cin * 9)
+    x = _binarize(g, x, "sign")
+    x = g.op("Pad", [x, g.const([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64, hint="pads"),
+                     g.const(np.float32(value), "pad_value")], hint="pad", mode="constant")
+    x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "w"), 3, pad=0)
+    x = _bn(g, rng, x, c2, c1 * 9)
+    x = _binarize(g, x, "sign")
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.const(rng.normal(0, 1, (classes, c2)), "fc_w"), g.const(np.zeros(classes), "fc_b")],
+         out="output", transB=1)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, classes])], {"": 13})
+
+
+def scaled_weights(seed: int = 0) -> onnx.ModelProto:
+    """XNOR-Net style: binary conv weights stored as ±s per output channel (s > 0 random floats)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, classes, side = 3, 16, 24, 10, 8
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
+    x = _bn(g, rng, x, c1, cin * 9)
+    x = _binarize(g, x, "sign")
+    s = rng.uniform(0.05, 1.0, c2).astype(np.float32)
+    w = pm1(rng, (c2, c1, 3, 3)) * s[:, None, None, None]
+    x = _conv(g, x, g.const(w, "scaled_w"), 3, pad=1)
+    x = _bn(g, rng, x, c2, c1 * 9, scale=s)
+    x = _binarize(g, x, "sign")
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.const(rng.normal(0, 1, (classes, c2)), "fc_w"), g.const(np.zeros(classes), "fc_b")],
+         out="output", transB=1)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, classes])], {"": 13})
+
+
+def latent_sign_weights(seed: int = 0) -> onnx.ModelProto:
+    """Not bad: float latent weights binarized in-graph by Sign (Sign of a nonzero weight is ±1), contrast to the NaN case."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    k, n, classes = 32, 24, 5
+    x = _binarize(g, "x", "sign")
+    latent = rng.normal(0, 0.05, (k, n)).astype(np.float32)
+    latent[latent == 0] = 1e-3
+    latent[0, 0] = 7.5  # large latent values are still fine after Sign
+    w = g.op("Sign", [g.const(latent, "latent_w")], hint="w_sign")
+    x = g.op("MatMul", [x, w])
+    x = _bn(g, rng, x, n, k, style="muladd", rank=2)
+    x = _binarize(g, x, "sign")
+    g.op("MatMul", [x, g.const(pm1(rng, (n, classes)), "fc_w")], out="y")
+    return g.model([_vi("x", [1, k])], [_vi("y", [1, classes])], {"": 13})
+
+
+# --------------------------------------------------------------------------------------------
+# bad models
+# --------------------------------------------------------------------------------------------
+def _tiny_mlp(w: np.ndarray, binarizer: str = "bipolar", declare: bool = True) -> onnx.ModelProto:
+    g = _Graph()
+    x = _binarize(g, "x", binarizer)
+    wq = _binarize(g, g.const(w, "fc.weight"), binarizer)
+    g.op("MatMul", [x, wq], out="y")
+    opsets = {"": 13, **({BREVITAS: 1} if binarizer == "bipolar" else {})}
+    return g.model([_vi("x", [1, w.shape[0]])], [_vi("y", [1, w.shape[1]])], opsets, check=False)
+
+
+def bad_models() -> dict[str, tuple[bytes | onnx.ModelProto, str]]:
+    """name -> (model bytes or proto, suggested substring of the compiler's error, match case-insensitively)."""
+    rng = np.random.default_rng(1234)
+    out: dict[str, tuple[bytes | onnx.ModelProto, str]] = {}
+
+    # Field 7 (graph), length-delimited, claims 2**28 bytes but the buffer ends: not a protobuf.
+    out["malformed_protobuf"] = (b"\x08\x07\x3a\x80\x80\x80\x80\x01garbage", "parse")
+    good = plain_sign_mlp(0).SerializeToString()
+    out["truncated_protobuf"] = (good[: len(good) // 2 + 3], "parse")
+
+    g = _Graph()
+    g.op("MatMul", [_binarize(g, "x", "sign"), "fc.weight"], out="y")  # fc.weight is defined nowhere
+    out["missing_initializer"] = (g.model([_vi("x", [1, 8])], [_vi("y", [1, 4])], {"": 13}, check=False), "fc.weight")
+
+    g = _Graph()
+    w = g.const(rng.normal(0, 1, (1, 4 * 6, 5)), "W")
+    r = g.const(rng.normal(0, 1, (1, 4 * 6, 6)), "R")
+    g.op("LSTM", ["x", w, r], out="y", hidden_size=6)
+    out["unsupported_op_lstm"] = (g.model([_vi("x", [3, 1, 5])], [_vi("y", [3, 1, 1, 6])], {"": 13}), "LSTM")
+
+    g = _Graph()
+    g.op("NonMaxSuppression", ["boxes", "scores"], out="selected")
+    selected = helper.make_tensor_value_info("selected", TensorProto.INT64, ["num_selected", 3])
+    out["unsupported_op_nms"] = (g.model([_vi("boxes", [1, 4, 4]), _vi("scores", [1, 1, 4])], [selected],
+                                         {"": 13}), "NonMaxSuppression")
+
+    w = pm1(rng, (16, 8))
+    w[3, 2] = np.nan
+    out["nan_binary_weights"] = (_tiny_mlp(w), "NaN")
+    w = pm1(rng, (16, 8))
+    w[5, 1] = np.inf
+    w[6, 7] = -np.inf
+    out["inf_binary_weights"] = (_tiny_mlp(w), "inf")
+
+    g = _Graph()
+    g.op("Add", ["a", "b"], out="y")
+    out["shape_mismatch"] = (g.model([_vi("a", [1, 3]), _vi("b", [1, 4])], [_vi("y", [1, 4])], {"": 13},
+                                     check=False), "shape")
+
+    g = _Graph()
+    g.op("MatMul", [_binarize(g, "x", "sign"), "fc.weight"], out="y")
+    m = g.model([_vi("x", [1, 8])], [_vi("y", [1, 4])], {"": 13}, check=False)
+    t = onnx.TensorProto(name="fc.weight", data_type=FLOAT, dims=[8, 4])
+    t.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", "../../etc/passwd"), ("offset", "0"), ("length", "128")):
+        t.external_data.add(key=key, value=value)
+    m.graph.initializer.append(t)
+    out["external_data_traversal"] = (m, "external")
+
+    g = _Graph()
+    y = _binarize(g, "x", "sign")
+    g.op("Identity", [y], out="y")
+    out["absurd_dimension"] = (g.model([_vi("x", [1, 10**12])], [_vi("y", [1, 10**12])], {"": 13}), "dimension")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# registry and helpers for tests
+# --------------------------------------------------------------------------------------------
+BUILDERS = {
+    "fastinference_style": (fastinference_style, [{}, {"dynamic_batch": False, "channels": 13}]),
+    "plain_sign_mlp": (plain_sign_mlp, [{}]),
+    "larq_ste_sign_conv": (larq_ste_sign_conv, [{}, {"in_channels": 1, "padding": 0, "nhwc_input": False},
+                                                {"latent_weights": True}]),
+    "qonnx_bipolar_mlp": (qonnx_bipolar_mlp, [{}, {"declare_domain": True}]),
+    "qonnx_quant_latent": (qonnx_quant_latent, [{}]),
+    "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}]),
+    "two_bit_activation": (two_bit_activation, [{"kind": "quant"}, {"kind": "multithreshold"}]),
+    "bireal_block": (bireal_block, [{}, {"channels": 10}]),
+    "explicit_pm1_pad": (explicit_pm1_pad, [{"value": -1.0}, {"value": 1.0}]),
+    "scaled_weights": (scaled_weights, [{}]),
+    "latent_sign_weights": (latent_sign_weights, [{}]),
+}
+
+
+def input_shapes(model: onnx.ModelProto, batch: int = 1) -> dict[str, list[int]]:
+    """Shapes of the real (non-initializer) inputs, symbolic dims replaced by `batch`."""
+    inits = {t.name for t in model.graph.initializer}
+    shapes = {}
+    for i in model.graph.input:
+        if i.name in inits:
+            continue
+        shapes[i.name] = [d.dim_value if d.HasField("dim_value") else batch for d in i.type.tensor_type.shape.dim]
+    return shapes
+
+
+def random_inputs(model: onnx.ModelProto, rng: np.random.Generator, batch: int = 1) -> dict[str, np.ndarray]:
+    """N(0,1) float32 feeds for every real input."""
+    return {n: rng.normal(0, 1, s).astype(np.float32) for n, s in input_shapes(model, batch).items()}
+
+
+# --------------------------------------------------------------------------------------------
+# hypothesis strategy
+# --------------------------------------------------------------------------------------------
+try:
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    st = None
+
+if st is not None:
+
+    @st.composite
+    def random_bnn(draw):
+        """(model, input) for a small random BNN: float stem, 1-3 binary convs (opt. pool/residual), binary FC, float FC."""
+        seed = draw(st.integers(0, 2**32 - 1))
+        rng = np.random.default_rng(seed)
+        binarizer = draw(st.sampled_from(["sign", "where", "bipolar"]))
+        cin = draw(st.integers(1, 3))
+        side = draw(st.integers(6, 12))
+        channels = st.one_of(st.integers(1, 80), st.sampled_from([1, 31, 33, 63, 64, 65]))
+        g = _Graph()
+        c = draw(channels)
+        x = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem_w"), 3, pad=1)
+        x = _bn(g, rng, x, c, cin * 9)
+        h = side
+        for _ in range(draw(st.integers(1, 3))):
+            k = draw(st.sampled_from([1, 3]))
+            residual = draw(st.booleans())  # Bi-Real block: shape-preserving conv + real-valued Add
+            if residual:
+                pad, stride, cout = (1 if k == 3 else 0), 1, c
+            else:
+                pad = draw(st.sampled_from([0, 1])) if k == 3 else 0
+                if _out(h, k, pad, 1) < 1:
+                    pad = 1
+                stride = draw(st.sampled_from([1, 2]))
+                cout = draw(channels)
+            a = _binarize(g, x, binarizer)
+            y = _conv(g, a, g.const(pm1(rng, (cout, c, k, k)), "w"), k, pad=pad, stride=stride)
+            y = _bn(g, rng, y, cout, c * k * k)
+            h_new = _out(h, k, pad, stride)
+            if residual:
+                y = g.op("Add", [y, x], hint="residual")
+            x, c, h = y, cout, h_new
+            if h >= 2 and draw(st.booleans()):
+                x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+                h //= 2
+        x = g.op("Flatten", [x], axis=1) if draw(st.booleans()) else \
+            g.op("Reshape", [x, g.const([1, -1], dtype=np.int64)])
+        k = c * h * h
+        a = _binarize(g, x, binarizer)
+        hidden = draw(channels)
+        if draw(st.booleans()):
+            y = g.op("Gemm", [a, g.const(pm1(rng, (hidden, k)), "fc_w")], transB=1)
+        else:
+            y = g.op("MatMul", [a, g.const(pm1(rng, (k, hidden)), "fc_w")])
+        y = _bn(g, rng, y, hidden, k, rank=2)
+        a = _binarize(g, y, binarizer)
+        classes = draw(st.integers(2, 10))
+        g.op("Gemm", [a, g.const(rng.normal(0, 1, (classes, hidden)), "out_w"),
+                      g.const(rng.normal(0, 0.1, classes), "out_b")], out="output", transB=1)
+        opsets = {"": 13, **({BREVITAS: 1} if binarizer == "bipolar" else {})}
+        model = g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, classes])], opsets)
+        return model, rng.normal(0, 1, (1, cin, side, side)).astype(np.float32)

@@ -1,0 +1,76 @@
+"""`bnncc verify`: run the compiled artifact and the reference runtime on the same inputs.
+
+Outputs are compared the way the exactness rules demand: int64 outputs and outputs whose
+reference values are all integers (binary ±1, integer accumulators) must match bit for bit, so
+must the argmax of every float output over its last axis; other float outputs must agree within
+a relative tolerance of 1e-5 of their largest magnitude.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiler import CompiledModel
+from .reference import run_reference
+
+FLOAT_RTOL = 1e-5
+
+
+@dataclass
+class OutputCheck:
+    index: int
+    name: str
+    kind: str              # "exact" or "float"
+    max_abs_diff: float
+    mismatches: int        # elements outside the rule (exact: any difference; float: beyond tolerance)
+    argmax_mismatches: int
+    elements: int
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0 and self.argmax_mismatches == 0
+
+
+def random_inputs(model: CompiledModel, samples: int, seed: int = 0) -> list[np.ndarray]:
+    """Standard-normal inputs (batch `samples` for batched inputs)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for spec in model.inputs:
+        shape = (samples,) + tuple(spec.shape[1:]) if spec.batched else tuple(spec.shape)
+        arrays.append(rng.standard_normal(shape).astype(np.float32))
+    return arrays
+
+
+def reference_outputs(model: CompiledModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Reference outputs, sample by sample (models with a static batch of 1 only take one)."""
+    batch = inputs[0].shape[0] if model.inputs[0].batched else 1
+    per_sample = []
+    for n in range(batch):
+        feeds = {spec.name: (array[n:n + 1] if spec.batched else array) for spec, array in zip(model.inputs, inputs)}
+        per_sample.append(run_reference(model.source_model, feeds))
+    return [np.concatenate([s[i] for s in per_sample]) if model.outputs[i].batched else per_sample[0][i]
+            for i in range(len(model.outputs))]
+
+
+def compare(model: CompiledModel, inputs: list[np.ndarray]) -> list[OutputCheck]:
+    ours = model.run(*inputs)
+    theirs = reference_outputs(model, inputs)
+    return [check_output(i, spec.name, a, b) for i, (spec, a, b) in enumerate(zip(model.outputs, ours, theirs))]
+
+
+def check_output(index: int, name: str, ours: np.ndarray, reference: np.ndarray) -> OutputCheck:
+    reference = np.asarray(reference).reshape(ours.shape)
+    exact = ours.dtype.kind in "iub" or bool(np.all(np.isfinite(reference)) and np.all(reference == np.round(reference)))
+    diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
+    max_diff = float(np.nanmax(diff)) if diff.size else 0.0
+    if exact:
+        mismatches = int(np.sum(ours != reference))
+    else:
+        scale = float(np.max(np.abs(reference))) if reference.size else 0.0
+        mismatches = int(np.sum(diff > FLOAT_RTOL * max(scale, 1e-30)))
+    argmax_mismatches = 0
+    if ours.dtype.kind == "f" and ours.ndim >= 1 and ours.shape[-1] > 1:
+        argmax_mismatches = int(np.sum(ours.argmax(-1) != reference.argmax(-1)))
+    return OutputCheck(index, name, "exact" if exact else "float", max_diff, mismatches, argmax_mismatches,
+                       int(ours.size))

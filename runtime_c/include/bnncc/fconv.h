@@ -5,7 +5,7 @@
  * out[m][oy][ox] = (sum over c', kh, kw of in[g*C/G + c'][iy][ix] * w[m][c'][kh][kw]) + bias[m]
  * with iy = oy*SH - PT + kh*DH, ix = ox*SW - PL + kw*DW; out-of-bounds taps are 0.
  * Accumulation order: c', kh, kw ascending, each product rounded then added (no FMA); the
- * bias is added last. Preconditions: C % G == 0, M % G == 0.
+ * bias is added last. Preconditions: C % G == 0, M % G == 0, out does not overlap the inputs.
  */
 #ifndef BNNCC_FCONV_H
 #define BNNCC_FCONV_H

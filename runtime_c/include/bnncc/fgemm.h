@@ -3,6 +3,7 @@
  * C[i][j] = (sum_k A[i][k] * B[k][j]) + bias[j]
  * A is MxK, B is KxN, both row-major; bias [N] or NULL; C is MxN.
  * Accumulation order: k ascending, each product rounded then added (no FMA); bias last.
+ * C must not overlap A, B or bias.
  * Transposed operands (Gemm transA/transB) are the compiler's job (pre-transpose constants).
  */
 #ifndef BNNCC_FGEMM_H

@@ -1,0 +1,63 @@
+"""The BN+binarize -> threshold maths, checked against direct evaluation of the chain."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from bnncc.ops.definitions import sign_decision
+from bnncc.passes.fuse_thresholds import ChainEvaluator, float_key, float_thresholds, integer_thresholds, key_float
+from bnncc.frontend.importer import import_model
+
+
+def _bn_chain(gamma, beta, mean, var):
+    """A model x -> BatchNormalization -> y, imported so its nodes can feed a ChainEvaluator."""
+    c = len(gamma)
+    inits = [onnx.numpy_helper.from_array(np.asarray(a, np.float32), n) for a, n in
+             zip((gamma, beta, mean, var), ("g", "b", "m", "v"))]
+    graph = helper.make_graph([helper.make_node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"])], "bn",
+                              [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, c])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, c])], inits)
+    model = import_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    node = next(iter(model.model.graph))
+    return ChainEvaluator([node], node.inputs[0], node.outputs[0], (1, c), {"": 13})
+
+
+def test_integer_thresholds_reproduce_every_decision():
+    rng = np.random.default_rng(0)
+    c, k = 40, 75
+    gamma = rng.normal(0, 1, c)
+    gamma[:3] = [0.0, -1.0, 2.0]                  # constant, flipped and plain channels
+    evaluate = _bn_chain(gamma, rng.normal(0, 1, c), rng.normal(0, 8, c), rng.uniform(1, 50, c))
+    thresholds, directions, _ = integer_thresholds(evaluate, "ge", k, c)
+    ys = np.arange(-k, k + 1, dtype=np.float32)[:, None].repeat(c, 1)
+    expected = sign_decision(evaluate(ys), "ge")
+    ours = np.where(directions > 0, ys >= thresholds, ys <= thresholds)
+    assert np.array_equal(ours, expected)
+    assert directions[1] == -1 and directions[2] == 1
+
+
+def test_float_thresholds_match_the_chain_on_dense_probes():
+    rng = np.random.default_rng(1)
+    c = 16
+    evaluate = _bn_chain(rng.normal(0, 1, c), rng.normal(0, 1, c), rng.normal(0, 3, c), rng.uniform(0.1, 4, c))
+    for rule in ("ge", "gt", "le", "lt"):
+        thresholds, directions = float_thresholds(evaluate, rule, c)
+        x = np.concatenate([rng.normal(0, 10, (2000, c)), np.nextafter(thresholds, np.inf)[None],
+                            thresholds[None], np.nextafter(thresholds, -np.inf)[None]]).astype(np.float32)
+        expected = sign_decision(evaluate(x), rule)
+        assert np.array_equal(np.where(directions > 0, x >= thresholds, x <= thresholds), expected), rule
+
+
+def test_float_order_keys_round_trip_and_sort():
+    values = np.array([-np.inf, -3.5, -1e-40, -0.0, 0.0, 1e-45, 2.0, np.inf], np.float32)
+    keys = float_key(values)
+    assert np.all(np.diff(keys) >= 0)
+    assert np.array_equal(key_float(keys)[[0, 1, 2, 5, 6, 7]], values[[0, 1, 2, 5, 6, 7]])
+
+
+def test_non_monotone_chain_is_refused():
+    class Abs:
+        def __call__(self, x):
+            return np.abs(x) - 2
+    assert integer_thresholds(Abs(), "ge", 5, 3) is None

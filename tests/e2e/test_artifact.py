@@ -1,0 +1,77 @@
+"""The generated C itself: strict warnings, sanitizers, determinism, and the arena contract."""
+from __future__ import annotations
+
+import ctypes.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import bnncc
+from bnncc.verify import reference_outputs
+
+import zoo
+
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
+
+
+def _compile_zoo(name: str, folder, **kwargs) -> bnncc.CompiledModel:
+    source = zoo.BUILDERS[name][0](seed=7, **kwargs)
+    return bnncc.compile(source.SerializeToString(), target="generic-c", output_dir=folder, name="net")
+
+
+def test_same_input_gives_byte_identical_artifacts(tmp_path):
+    first = _compile_zoo("larq_ste_sign_conv", tmp_path / "a")
+    second = _compile_zoo("larq_ste_sign_conv", tmp_path / "b")
+    files = sorted(p.relative_to(first.output_dir) for p in first.output_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second.output_dir) for p in second.output_dir.rglob("*") if p.is_file())
+    for relative in files:
+        assert (first.output_dir / relative).read_bytes() == (second.output_dir / relative).read_bytes(), relative
+
+
+def test_only_used_kernels_are_shipped(tmp_path):
+    model = _compile_zoo("plain_sign_mlp", tmp_path / "mlp")
+    shipped = {p.name for p in (model.output_dir / "src").glob("*.c")}
+    assert "bconv.c" in shipped and "fconv.c" not in shipped and "bpool.c" not in shipped
+
+
+@pytest.mark.parametrize("name", ["bireal_block", "fastinference_style", "finn_multithreshold", "two_bit_activation"])
+def test_artifact_is_clean_under_asan_ubsan_and_strict_warnings(name, tmp_path):
+    """Build the example program with -Werror and sanitizers and run it on a real input."""
+    model = _compile_zoo(name, tmp_path / "artifact")
+    folder = model.output_dir
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(model.inputs[0].shape[1:] if model.inputs[0].batched else model.inputs[0].shape)
+    x.astype(np.float32).tofile(tmp_path / "x.bin")
+    sources = [str(folder / "main.c"), str(folder / "net.c")] + sorted(str(p) for p in (folder / "src").glob("*.c"))
+    exe = tmp_path / "demo"
+    build = subprocess.run(["cc", *STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                            f"-I{folder}", f"-I{folder / 'include'}", *sources, "-o", str(exe), "-lm"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe), str(tmp_path / "x.bin")], capture_output=True, text=True,
+                         env={**os.environ, "ASAN_OPTIONS": "detect_leaks=1"})
+    assert run.returncode == 0, run.stderr
+    printed = np.array(run.stdout.split()[:model.outputs[0].sample_size], dtype=np.float64)
+    expected = reference_outputs(model, [x[None].astype(np.float32)])[0].reshape(-1)
+    np.testing.assert_allclose(printed, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_unaligned_arena_and_batches_give_the_same_answer(tmp_path):
+    model = _compile_zoo("fastinference_style", tmp_path / "fi")
+    x = np.random.default_rng(1).standard_normal((6,) + model.inputs[0].shape[1:]).astype(np.float32)
+    native = model.build()
+    (together,) = native.run(x)
+    native.arena = np.zeros(native.arena.size + 3, np.uint8)[3:]     # misaligned by 3 bytes
+    apart = np.concatenate([native.run(x[i:i + 1])[0] for i in range(6)])
+    assert np.array_equal(together, apart)
+
+
+def test_no_heap_allocation_in_generated_code(tmp_path):
+    model = _compile_zoo("bireal_block", tmp_path / "br")
+    for path in [model.output_dir / "net.c", *(model.output_dir / "src").glob("*.c")]:
+        text = path.read_text()
+        for call in ("malloc(", "calloc(", "realloc(", "free("):
+            assert call not in text, (path.name, call)

@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     targets_cmd = commands.add_parser("targets", help="list the compilation targets")
     targets_cmd.set_defaults(handler=cmd_targets)
     for sub in (compile_cmd, run_cmd, verify_cmd, inspect_cmd, targets_cmd):
-        sub.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+        # SUPPRESS: without it the sub-command's default (False) would override `bnncc --debug COMMAND`.
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show Python tracebacks on errors")
     return parser
 
 

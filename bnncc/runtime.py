@@ -63,6 +63,8 @@ class NativeModel:
                 raise BnnccError("all inputs must have the same batch size")
             batch = count
             prepared.append(array)
+        if batch > 1 and not all(spec.batched for spec in self.outputs):
+            raise BnnccError("this model has an output without a batch dimension: run one sample at a time")
         outputs = [np.empty(((batch,) + tuple(s.shape[1:])) if s.batched else s.shape, dtype=s.dtype)
                    for s in self.outputs]
         pointers = [self.ffi.from_buffer("float[]", a) for a in prepared]

@@ -65,17 +65,21 @@ def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
                 shape, dtype = shapes[value.name]
                 set_shape(value, shape, DTYPES.get(np.dtype(dtype), ir.DataType.FLOAT))
     imported = ImportedModel(proto, model)
-    imported.inputs = [_spec(v, proto) for v in graph.inputs]
-    imported.outputs = [_spec(v, proto) for v in graph.outputs]
+    imported.inputs = [_spec(v, batched=len(v.shape) >= 2) for v in graph.inputs]
+    # With a batched input every output that has a leading dimension of 1 (at batch 1) carries the
+    # batch too: e.g. ArgMax(keepdims=0) gives [N] from [N, classes].
+    any_batched = any(spec.batched for spec in imported.inputs)
+    imported.outputs = [_spec(v, batched=any_batched and len(v.shape) >= 1 and v.shape[0] == 1)
+                        for v in graph.outputs]
     canonicalize(graph)
     return imported
 
 
-def _spec(value: ir.Value, proto: onnx.ModelProto) -> TensorSpec:
+def _spec(value: ir.Value, batched: bool) -> TensorSpec:
     if value.shape is None:
         raise BnnccError(f"tensor {value.name!r} has no known shape")
     shape = tuple(int(d) for d in value.shape)
     dtype = np.dtype(value.dtype.numpy()) if value.dtype is not None else np.dtype(np.float32)
     if dtype not in (np.dtype(np.float32), np.dtype(np.int64)):
         raise BnnccError(f"graph output {value.name!r} has type {dtype}; only float32 and int64 are supported")
-    return TensorSpec(value.name, shape, dtype, batched=len(shape) >= 2)
+    return TensorSpec(value.name, shape, dtype, batched=batched)

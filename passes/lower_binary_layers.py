@@ -37,6 +37,22 @@ def is_pm1(value: ir.Value) -> bool:
     return False
 
 
+def split_scaled_pm1(value: ir.Value) -> tuple[ir.Value | None, np.float32]:
+    """(X, s) when `value` is X or s * X with X ±1-valued and s a positive scalar, else (None, 1).
+
+    A BipolarQuant with a scale other than 1 gives s * sign(x): conv(s * X, W) = s * conv(X, W)."""
+    if is_pm1(value):
+        return value, np.float32(1)
+    node = value.producer()
+    if node is not None and node.domain == "" and node.op_type == "Mul":
+        for x, c in ((node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])):
+            scale = constant(c)
+            if scale is not None and scale.size == 1 and float(scale.item()) > 0 and is_pm1(x) \
+                    and shape_of(x) == shape_of(value):
+                return x, np.float32(scale.item())
+    return None, np.float32(1)
+
+
 def pad_fill_value(node: ir.Node) -> float | None:
     """The constant a constant-mode Pad fills with, or None when it is not a constant pad."""
     if str(attribute(node, "mode", "constant")) != "constant":
@@ -85,7 +101,8 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
             matrix = weights
         else:
             matrix = weights.T if weights.ndim == 2 else None
-        if not is_pm1(node.inputs[0]):
+        x, input_scale = split_scaled_pm1(node.inputs[0])
+        if x is None:
             self.report.layer(name, node.op_type, "float", "input is real-valued")
             return False
         split = binary_weights(matrix) if matrix is not None else None
@@ -96,18 +113,19 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
             self.report.layer(name, node.op_type, "float", "weights are not ±1 (or ±s per output channel)")
             return False
         signs, scale = split
+        scale = (scale * input_scale).astype(np.float32)
         if node.op_type == "Conv":
-            lowered = self._conv(graph, node, signs)
+            lowered = self._conv(graph, node, x, signs)
         else:
-            lowered = self._dense(graph, node, signs)
+            lowered = self._dense(graph, node, x, signs)
         if lowered is None:
             return False
         out, bias, channel_shape = lowered
         value = out
         if np.any(scale != 1):
             if not np.all(np.log2(scale) == np.round(np.log2(scale))):
-                self.report.note(f"{name}: weight scales are not powers of two; folding them may differ from "
-                                 "the reference's float accumulation by an ulp")
+                self.report.note(f"{name}: input/weight scales are not powers of two; folding them may differ "
+                                 "from the reference's float accumulation by an ulp")
             value = _append(graph, node, "Mul", value, scale.reshape(channel_shape))
         if bias is not None:
             value = _append(graph, node, "Add", value, bias.reshape(channel_shape))
@@ -116,12 +134,11 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         self.report.layer(name, node.op_type, "binary", "±1 input and ±1 weights")
         return True
 
-    def _conv(self, graph, node, signs):
+    def _conv(self, graph, node, x, signs):
         name = node.name or "Conv"
         if int(attribute(node, "group", 1)) != 1:
             self.report.layer(name, "Conv", "float", "grouped convolution")
             return None
-        x = node.inputs[0]
         in_shape, out_shape = shape_of(x), shape_of(node.outputs[0])
         if len(in_shape) != 4:
             self.report.layer(name, "Conv", "float", f"{len(in_shape) - 2}-D convolution (2-D only)")
@@ -145,9 +162,8 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         bias = constant(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else None
         return op.outputs[0], bias, (-1, 1, 1)
 
-    def _dense(self, graph, node, signs):
+    def _dense(self, graph, node, x, signs):
         name = node.name or node.op_type
-        x = node.inputs[0]
         if len(shape_of(x)) != 2 or (node.op_type == "Gemm" and int(attribute(node, "transA", 0))):
             self.report.layer(name, node.op_type, "float", "only [N, K] inputs are lowered")
             return None

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import onnx
 
 from bnncc.targets import get_target
 
 from .codegen.artifact import Artifact
+from .passes.plan_memory import VIEW_OPS
 from .errors import BnnccError
 from .frontend.importer import ImportedModel, import_model
 from .pipeline import run_passes
-from .report import ConversionReport
+from .report import ConversionReport, LayerNote
 from .runtime import NativeModel, build_shared_library
 
 C_KEYWORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
@@ -93,9 +95,53 @@ def _fill_report(report: ConversionReport, artifact: Artifact, imported: Importe
     schedule = artifact.schedule
     report.binary_macs, report.float_macs = schedule.binary_macs, schedule.float_macs
     report.arena_bytes = artifact.arena_size
-    report.weight_bytes_float = sum(t.ByteSize() for t in imported.source.graph.initializer)
+    report.weight_bytes_float = _parameter_bytes(imported.source)
     report.weight_bytes_packed = _constant_bytes(schedule)
     report.source_bytes = len(imported.source.SerializeToString())
+    report.layers = _every_source_node(imported.source, artifact.graph, report.layers)
+
+
+BINARIZATIONS = {"Sign", "Where", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "BipolarQuant", "Quant",
+                 "MultiThreshold"}
+FOLDABLE = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Transpose", "Identity",
+            "Dropout", "ConstantOfShape", "Range", "Expand", "Equal", "Not", "Flatten", "Reshape"}
+
+
+def _every_source_node(source, final_graph, lowered: list[LayerNote]) -> list[LayerNote]:
+    """One line per node of the original model, in its order: binary, float, or folded away."""
+    by_name = {note.node: note for note in lowered}
+    remaining = {node.name for node in final_graph if node.name}
+    constant = {t.name for t in source.graph.initializer}
+    notes = []
+    for index, node in enumerate(source.graph.node):
+        label = node.name or f"#{index}"
+        if all(name in constant for name in node.input if name):
+            constant.update(node.output)
+            notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))
+        elif label in by_name:
+            notes.append(by_name[label])
+        elif node.name and node.name in remaining and node.op_type in VIEW_OPS:
+            notes.append(LayerNote(label, node.op_type, "folded", "a free view of its input (no copy)"))
+        elif node.name and node.name in remaining:
+            notes.append(LayerNote(label, node.op_type, "float", "runs as a float kernel"))
+        elif node.op_type == "MaxPool":
+            notes.append(LayerNote(label, node.op_type, "binary", "max-pool on packed bits (AND of the -1 bits)"))
+        elif node.op_type in BINARIZATIONS:
+            notes.append(LayerNote(label, node.op_type, "binary",
+                                   "binarization: folded into a per-channel threshold that writes packed bits"))
+        elif node.op_type in FOLDABLE:
+            notes.append(LayerNote(label, node.op_type, "folded", "shape arithmetic or a free view"))
+        else:
+            notes.append(LayerNote(label, node.op_type, "folded",
+                                   "folded into the threshold or scale of a binary layer"))
+    return notes
+
+
+def _parameter_bytes(source) -> int:
+    """Bytes of the model's parameters as stored (initializers and Constant nodes)."""
+    tensors = list(source.graph.initializer)
+    tensors += [a.t for n in source.graph.node if n.op_type == "Constant" for a in n.attribute if a.name == "value"]
+    return sum(onnx.numpy_helper.to_array(t).nbytes for t in tensors)
 
 
 def _constant_bytes(schedule) -> int:

@@ -35,8 +35,9 @@ class ConversionReport:
     def __str__(self) -> str:
         lines = [f"bnncc conversion report: {self.model_name} (target {self.target or '-'})", "", "layers:"]
         width = max([len(n.node) for n in self.layers] + [4])
+        op_width = max([len(n.op_type) for n in self.layers] + [4])
         for n in self.layers:
-            lines.append(f"  {n.node:<{width}}  {n.op_type:<12} {n.mode:<6}  {n.reason}")
+            lines.append(f"  {n.node:<{width}}  {n.op_type:<{op_width}}  {n.mode:<6}  {n.reason}")
         lines += [
             "",
             f"binary MACs per sample: {self.binary_macs:,}",

@@ -34,7 +34,7 @@ class Artifact:
 
     def __init__(self, model: ir.Model, name: str, inputs: list[TensorSpec], outputs: list[TensorSpec], target):
         self.name, self.inputs, self.outputs, self.target = name, inputs, outputs, target
-        graph = model.graph
+        self.graph = graph = model.graph
         self.plan = plan_memory(graph)
         self.schedule = Schedule(graph, self.plan)
         self.schedule.lower()

@@ -37,7 +37,7 @@ def load_onnx(source: str | os.PathLike | bytes) -> onnx.ModelProto:
     try:
         model = onnx.ModelProto.FromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
-        raise BnnccError(f"not a valid ONNX protobuf file ({exc})") from None
+        raise BnnccError(f"cannot parse the model: not a valid ONNX protobuf file ({exc})") from None
     if not model.HasField("graph") or not model.graph.node:
         raise BnnccError("the file parses but holds no ONNX graph (no nodes)")
     _load_external_data(model, folder)

@@ -20,7 +20,9 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     graph = probe.graph
-    for node in graph.node:
+    for index, node in enumerate(graph.node):
+        if not node.name:  # so that onnxruntime's message names the node as bnncc does elsewhere
+            node.name = f"#{index} ({node.op_type})"
         if node.domain not in STANDARD_DOMAINS:
             stand_in = onnx.helper.make_node("Identity", [node.input[0]], [node.output[0]], name=node.name)
             node.CopyFrom(stand_in)

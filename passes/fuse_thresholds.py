@@ -42,7 +42,11 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
         opsets = dict(model.opset_imports)
         for node in list(model.graph):
             if node.graph is not None and is_bnncc(node, "Sign"):
-                modified |= self._fuse(model.graph, node, opsets)
+                fused = self._fuse(model.graph, node, opsets)
+                if not fused and int(attribute(node, "zero_maps_to_zero", 0)):
+                    self.report.note(f"{node.name}: ONNX Sign maps 0 to 0, which 1 bit cannot hold; bnncc maps it "
+                                     "to +1 (`bnncc verify` measures whether an exact 0 occurs)")
+                modified |= fused
         remove_unused(model.graph)
         return ir.passes.PassResult(model, modified)
 

@@ -114,7 +114,7 @@ def _every_source_node(source, final_graph, lowered: list[LayerNote]) -> list[La
     constant = {t.name for t in source.graph.initializer}
     notes = []
     for index, node in enumerate(source.graph.node):
-        label = node.name or f"#{index}"
+        label = node.name
         if all(name in constant for name in node.input if name):
             constant.update(node.output)
             notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))

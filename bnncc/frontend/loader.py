@@ -42,6 +42,7 @@ def load_onnx(source: str | os.PathLike | bytes) -> onnx.ModelProto:
         raise BnnccError("the file parses but holds no ONNX graph (no nodes)")
     _load_external_data(model, folder)
     _check_tensors(model)
+    _name_unnamed_nodes(model)
     _declare_custom_domains(model)
     _drop_initializers_from_inputs(model)
     _check_inputs(model)
@@ -88,6 +89,13 @@ def _check_tensors(model: onnx.ModelProto) -> None:
             raise BnnccError(f"initializer {tensor.name!r} holds {array.size} values but its shape needs {count}")
         if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
             raise BnnccError(f"initializer {tensor.name!r} contains NaN or Inf")
+
+
+def _name_unnamed_nodes(model: onnx.ModelProto) -> None:
+    """Errors and reports name nodes; give the unnamed ones "<op>#<index>"."""
+    for index, node in enumerate(model.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}#{index}"
 
 
 def _declare_custom_domains(model: onnx.ModelProto) -> None:

@@ -1,0 +1,105 @@
+"""The Bi-Real-Net-18 benchmark generator (examples/bireal/bireal.py): structure, onnxruntime run,
+balanced binarised activations, determinism and the published MAC counts."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+ort = pytest.importorskip("onnxruntime")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "bireal"))
+import bireal  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small() -> onnx.ModelProto:
+    return bireal.build_bireal_small()
+
+
+def _session(model: onnx.ModelProto, extra_outputs: list[str] = ()):
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    for name in extra_outputs:
+        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(name))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+def test_small_model_is_valid_onnx(small):
+    onnx.checker.check_model(small, full_check=True)
+    assert small.opset_import[0].version == 13
+    (inp,), (out,) = small.graph.input, small.graph.output
+    assert inp.name == "input" and out.name == "logits"
+    assert inp.type.tensor_type.shape.dim[0].dim_param == "N"
+    assert [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]] == [3, 32, 32]
+
+
+def test_small_model_runs_in_onnxruntime(small):
+    x = np.random.default_rng(7).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    (logits,) = _session(small).run(None, {"input": x})
+    assert logits.shape == (2, 10)
+    assert np.isfinite(logits).all()
+
+
+def test_small_model_structure(small):
+    inits = {t.name: numpy_helper.to_array(t) for t in small.graph.initializer}
+    producer = {o: n for n in small.graph.node for o in n.output}
+    convs = [n for n in small.graph.node if n.op_type == "Conv"]
+    binary = [n for n in convs if n.input[0] in producer and producer[n.input[0]].op_type == "Sign"]
+    assert len(binary) == 16
+    for n in binary:
+        w = inits[n.input[1]]
+        assert w.shape[2:] == (3, 3) and len(n.input) == 2  # 3x3, no bias
+        assert w.dtype == np.float32 and np.all(np.abs(w) == 1)
+        # every binary conv is followed by a BN whose output is added to a shortcut
+        (bn,) = [m for m in small.graph.node if n.output[0] in m.input]
+        assert bn.op_type == "BatchNormalization"
+        (add,) = [m for m in small.graph.node if bn.output[0] in m.input]
+        assert add.op_type == "Add"
+    downsample = [n for n in convs if inits[n.input[1]].shape[2:] == (1, 1)]
+    assert len(downsample) == 3
+    for n in downsample:
+        assert producer[n.input[0]].op_type == "AveragePool"
+    assert len(convs) == 16 + 3 + 1  # plus the float 7x7 stem
+    widths = [inits[n.input[1]].shape[0] for n in binary]
+    assert widths == [16] * 4 + [32] * 4 + [64] * 4 + [128] * 4
+    assert [n.op_type for n in small.graph.node][-3:] == ["GlobalAveragePool", "Flatten", "Gemm"]
+
+
+def test_small_model_binarized_activations_are_balanced(small):
+    signs = [n.output[0] for n in small.graph.node if n.op_type == "Sign"]
+    assert len(signs) == 16
+    x = np.random.default_rng(11).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    outs = _session(small, signs).run(signs, {"input": x})
+    for name, s in zip(signs, outs):
+        frac = float(np.mean(s > 0))
+        assert 0.2 <= frac <= 0.8, f"{name}: fraction of +1 is {frac:.3f}"
+        assert np.mean(s == 0) < 0.01, f"{name}: Sign saw exact zeros"
+
+
+def test_generation_is_deterministic():
+    a = bireal.build_bireal_small(seed=5).SerializeToString()
+    assert a == bireal.build_bireal_small(seed=5).SerializeToString()
+    assert a != bireal.build_bireal_small(seed=6).SerializeToString()
+
+
+def test_bireal18_mac_counts_match_published_figures():
+    # MACs depend only on the graph, not on the BN statistics: skip the calibration pass.
+    model = bireal.build_bireal18(resolution=224, calibrate=False)
+    binary, floating = bireal.count_macs(model)
+    assert binary == pytest.approx(1.7e9, rel=0.05)
+    assert floating == pytest.approx(1.4e8, rel=0.05)
+    assert (binary, floating) == (1_676_279_808, 137_793_536)
+
+
+def test_cli_writes_the_small_model(tmp_path, capsys):
+    out = tmp_path / "small.onnx"
+    assert bireal.main(["--small", "-o", str(out)]) == 0
+    onnx.checker.check_model(onnx.load(str(out)))
+    assert "binary MACs per sample: 2,138,112" in capsys.readouterr().out

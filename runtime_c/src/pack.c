@@ -7,12 +7,18 @@
 
 void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out)
 {
+    bnn_pack_threshold_range_f32(x, C, HW, 0, HW, thr, dir, out);
+}
+
+void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, int p_end, const float *thr,
+                                  const int8_t *dir, bnn_word *out)
+{
     const int nw = bnn_words(C);
     bnn_word acc[PACK_BLOCK];
     int p0, wi, c, i;
 
-    for (p0 = 0; p0 < HW; p0 += PACK_BLOCK) {
-        const int np = HW - p0 < PACK_BLOCK ? HW - p0 : PACK_BLOCK;
+    for (p0 = p_begin; p0 < p_end; p0 += PACK_BLOCK) {
+        const int np = p_end - p0 < PACK_BLOCK ? p_end - p0 : PACK_BLOCK;
         for (wi = 0; wi < nw; wi++) {
             const int c0 = wi * BNN_WORD_BITS;
             const int c1 = C - c0 < BNN_WORD_BITS ? C : c0 + BNN_WORD_BITS;

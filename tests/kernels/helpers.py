@@ -33,6 +33,8 @@ typedef struct { int C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, G; } bn
 """
 FUNCS = """
 void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out);
+void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, int p_end, const float *thr,
+                                  const int8_t *dir, bnn_word *out);
 void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out);
 void bnn_binarize_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, float *out);
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
@@ -66,8 +68,37 @@ OP = {name: i for i, name in enumerate(BINARY_OPS)} | {name: i for i, name in en
 PAD_ZERO = -1
 
 
+# ISA-specific sources (not part of the portable library): name -> the flags they need.
+X86_SOURCES = {
+    "bconv_avx512": ["-mavx512f", "-mavx512bw", "-mavx512vpopcntdq", "-mavx2", "-mfma", "-mpopcnt"],
+    "bconv_avx2": ["-mavx2", "-mfma", "-mpopcnt"],
+}
+
+
 def sources() -> list[Path]:
-    return sorted(SRC.glob("*.c"))
+    """The portable sources (the ISA-specific ones of X86_SOURCES are built by build_x86)."""
+    return sorted(p for p in SRC.glob("*.c") if p.stem not in X86_SOURCES)
+
+
+def build_x86(out: Path, flags: list[str]) -> Path:
+    """One library of the portable bconv.c plus each X86_SOURCES file compiled with its own flags
+    (separate objects, so the portable code never picks up AVX instructions)."""
+    objs = []
+    units = [(SRC / "bconv.c", [])] + [(SRC / f"{stem}.c", isa) for stem, isa in X86_SOURCES.items()]
+    compile_flags = [f for f in flags if f != "-shared"]
+    for src, isa in units:
+        obj = out.with_name(f"{out.stem}_{src.stem}.o")
+        cmd = [CC, *STRICT, *compile_flags, *isa, "-c", str(src), "-o", str(obj)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"kernel build failed: {' '.join(cmd)}\n{res.stdout}{res.stderr}")
+        objs.append(str(obj))
+    link_flags = [f for f in flags if f.startswith("-fsanitize") or f in ("-shared", "-fPIC", "-g")]
+    cmd = [CC, *link_flags, *objs, "-o", str(out), "-lm"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"kernel link failed: {' '.join(cmd)}\n{res.stdout}{res.stderr}")
+    return out
 
 
 def build(out: Path, flags: list[str]) -> Path:

@@ -40,6 +40,12 @@ def test_pack_unpack_binarize(kernels, case):
     assert not tail_bits(out, c).any()
     np.testing.assert_array_equal(unpack_bits(out, c).T, bits)
 
+    split = np.full_like(out, 0xDEADBEEF)
+    middle = hw // 3
+    for begin, end in ((0, middle), (middle, hw)):      # two threads' shares make the whole
+        k.lib.bnn_pack_threshold_range_f32(k.f32(x), c, hw, begin, end, k.f32(thr), k.i8(d), k.words(split))
+    np.testing.assert_array_equal(split, out)
+
     un = np.empty((c, hw), np.float32)
     k.lib.bnn_unpack_f32(k.words(out), c, hw, k.f32(un))
     expect = np.where(bits, -1.0, 1.0).astype(np.float32)

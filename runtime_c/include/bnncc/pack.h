@@ -14,6 +14,11 @@
 /* x: float [C][HW]; out: packed [HW][words(C)], tail bits 0. */
 void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out);
 
+/* Same, for pixels [p_begin, p_end) only (x and out are the whole tensors): lets threads split
+ * the work by pixels. */
+void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, int p_end, const float *thr,
+                                  const int8_t *dir, bnn_word *out);
+
 /* in: packed [HW][words(C)] -> out: float +-1 [C][HW]. Tail bits of `in` are ignored. */
 void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out);
 

@@ -1,0 +1,23 @@
+"""The thread team: members' shares cover the work, barriers order the layers (ThreadSanitizer)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler (cc)")
+def test_team_barrier_under_thread_sanitizer(tmp_path):
+    exe = tmp_path / "team_check"
+    build = subprocess.run(["cc", "-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=thread",
+                            f"-I{ROOT / 'runtime_c' / 'include'}", str(Path(__file__).parent / "c" / "team_check.c"),
+                            str(ROOT / "runtime_c" / "src" / "team.c"), "-o", str(exe), "-pthread"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "rc=0 data[999]=200", run.stdout + run.stderr

@@ -123,13 +123,25 @@ static void bconv_pixel(const bnn_bconv_params *p, const pixel_geom *g, const bn
 
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out)
 {
+    bnn_bconv_f32_rows(p, in, w, 0, p->OH, out);
+}
+
+void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                    const int32_t *thr, const int8_t *dir, bnn_word *out)
+{
+    bnn_bconv_bits_rows(p, in, w, thr, dir, 0, p->OH, out);
+}
+
+void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
+                        float *out)
+{
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
     int oy, ox, m0, j;
     int32_t acc[BCONV_MB];
     pixel_geom g;
 
-    for (oy = 0; oy < p->OH; oy++) {
+    for (oy = oy_begin; oy < oy_end; oy++) {
         for (ox = 0; ox < p->OW; ox++) {
             const size_t pix = (size_t)oy * (size_t)p->OW + (size_t)ox;
             pixel_geometry(p, oy, ox, &g);
@@ -142,8 +154,8 @@ void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word
     }
 }
 
-void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                    const int32_t *thr, const int8_t *dir, bnn_word *out)
+void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                         const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
     const size_t nwm = (size_t)bnn_words(p->M);
@@ -151,7 +163,7 @@ void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_wor
     int32_t acc[BCONV_MB];
     pixel_geom g;
 
-    for (oy = 0; oy < p->OH; oy++) {
+    for (oy = oy_begin; oy < oy_end; oy++) {
         for (ox = 0; ox < p->OW; ox++) {
             bnn_word *o = out + ((size_t)oy * (size_t)p->OW + (size_t)ox) * nwm;
             bnn_word word = 0;

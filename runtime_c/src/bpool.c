@@ -3,13 +3,18 @@
 
 void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out)
 {
+    bnn_bmaxpool_rows(p, in, 0, p->OH, out);
+}
+
+void bnn_bmaxpool_rows(const bnn_pool_params *p, const bnn_word *in, int oy_begin, int oy_end, bnn_word *out)
+{
     const size_t nw = (size_t)bnn_words(p->C);
     const bnn_word tail = bnn_tail_mask(p->C);
     int oy, ox, kh, kw, kh0, kh1, kw0, kw1;
     size_t i;
 
     if (nw == 0) return;
-    for (oy = 0; oy < p->OH; oy++) {
+    for (oy = oy_begin; oy < oy_end; oy++) {
         const int iy0 = oy * p->SH - p->PT;
         bnn_tap_range(iy0, p->DH, p->H, p->KH, &kh0, &kh1);
         for (ox = 0; ox < p->OW; ox++) {

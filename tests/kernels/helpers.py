@@ -40,6 +40,11 @@ void bnn_binarize_f32(const float *x, int C, int HW, const float *thr, const int
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
 void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                     const int32_t *thr, const int8_t *dir, bnn_word *out);
+void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
+                        float *out);
+void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                         const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
+void bnn_bmaxpool_rows(const bnn_pool_params *p, const bnn_word *in, int oy_begin, int oy_end, bnn_word *out);
 void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
 void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w, const float *bias, float *out);
 void bnn_matmul_f32(int M, int K, int N, const float *A, const float *B, const float *bias, float *C);

@@ -51,6 +51,16 @@ def run_bconv(k, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, pad_b
     np.testing.assert_array_equal(unpack_bits(bits, m), np.moveaxis(~plus, 0, -1))
     assert not tail_bits(bits, m).any()
 
+    # row ranges, as threads split a layer, give the same tensors
+    split = oh // 2
+    rows_f32 = np.full_like(out, np.nan)
+    rows_bits = np.full_like(bits, 0xA5A5A5A5A5A5A5A5)
+    for begin, end in ((0, split), (split, oh)):
+        k.lib.bnn_bconv_f32_rows(p, k.words(xin), k.words(win), begin, end, k.f32(rows_f32))
+        k.lib.bnn_bconv_bits_rows(p, k.words(xin), k.words(win), k.i32(thr), k.i8(d), begin, end, k.words(rows_bits))
+    np.testing.assert_array_equal(rows_f32, out)
+    np.testing.assert_array_equal(rows_bits, bits)
+
 
 CHANNELS = [1, 63, 64, 65, 130]
 M_FOR_C = {1: 3, 63: 5, 64: 64, 65: 4, 130: 67}

@@ -58,6 +58,10 @@ def test_bmaxpool_vs_float(kernels):
         out = np.full((g["OH"], g["OW"], nwords(g["C"])), 0x5A5A5A5A5A5A5A5A, np.uint64)
         k.lib.bnn_bmaxpool(p, k.words(xin), k.words(out))
         assert not tail_bits(out, g["C"]).any()
+        rows = np.full_like(out, 0x5A5A5A5A5A5A5A5A)
+        for begin, end in ((0, g["OH"] // 2), (g["OH"] // 2, g["OH"])):
+            k.lib.bnn_bmaxpool_rows(p, k.words(xin), begin, end, k.words(rows))
+        np.testing.assert_array_equal(rows, out)
         got = packed_to_pm1_chw(out, g["C"]).astype(np.float32)
         fl = np.empty((g["C"], g["OH"], g["OW"]), np.float32)
         k.lib.bnn_maxpool_f32(p, k.f32(x), k.f32(fl))

@@ -37,4 +37,11 @@ void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word
 void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                     const int32_t *thr, const int8_t *dir, bnn_word *out);
 
+/* The same for output rows [oy_begin, oy_end) only (in and out are the whole tensors), so
+ * threads can split a layer by rows. */
+void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
+                        float *out);
+void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                         const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
+
 #endif /* BNNCC_BCONV_H */

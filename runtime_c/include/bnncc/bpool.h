@@ -12,4 +12,7 @@
 
 void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
 
+/* The same for output rows [oy_begin, oy_end) only (in and out are the whole tensors). */
+void bnn_bmaxpool_rows(const bnn_pool_params *p, const bnn_word *in, int oy_begin, int oy_end, bnn_word *out);
+
 #endif /* BNNCC_BPOOL_H */

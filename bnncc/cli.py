@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd.add_argument("-o", "--output", help="artifact folder (default: build/<name>); replaced atomically")
     compile_cmd.add_argument("--name", help="C prefix of the API (default: the model file's name)")
     compile_cmd.add_argument("--dump-ir", metavar="DIR", help="save every pipeline stage as .onnx in DIR")
+    compile_cmd.add_argument("--threads", type=int, default=1, metavar="N",
+                             help="threads the artifact uses per call (POSIX threads; default 1)")
     compile_cmd.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     compile_cmd.set_defaults(handler=cmd_compile)
 
@@ -100,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _target_option(parser, default: str = "native") -> None:
-    from .targets import TARGETS
+    from .targets import TARGET_NAMES
 
-    parser.add_argument("-t", "--target", default=default, choices=sorted(TARGETS),
+    parser.add_argument("-t", "--target", default=default, choices=TARGET_NAMES,
                         help=f"what to generate code for (default: {default}; see `bnncc targets`)")
 
 
@@ -121,7 +123,7 @@ def cmd_compile(args) -> int:
     name = c_identifier(args.name or Path(args.model).stem)
     output = args.output or str(Path("build") / name)
     model = compile(args.model, target=args.target, output_dir=output, name=name, dump_ir=args.dump_ir,
-                    progress=_progress(args.quiet))
+                    threads=args.threads, progress=_progress(args.quiet))
     write_manifest(model)
     if not args.quiet:
         print(model.report)
@@ -208,10 +210,12 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_targets(args) -> int:
-    from .targets import TARGETS
+    from .targets import TARGET_NAMES, get_target
 
-    for target in TARGETS.values():
-        print(f"{target.name:<12} {target.description}")
+    for name in TARGET_NAMES:
+        target = get_target(name)
+        runs = "" if target.runs_here() else "   (this CPU cannot run it; the C still builds elsewhere)"
+        print(f"{name:<12} {target.description}{runs}")
     return EXIT_OK
 
 

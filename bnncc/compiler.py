@@ -69,10 +69,15 @@ class CompiledModel:
 
 
 def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir: str | os.PathLike | None = None,
-            name: str | None = None, dump_ir: str | os.PathLike | None = None,
+            name: str | None = None, dump_ir: str | os.PathLike | None = None, threads: int = 1,
             progress: Callable[[str], None] | None = None) -> CompiledModel:
-    """Compile an ONNX BNN into a C artifact folder (a temporary one when output_dir is None)."""
+    """Compile an ONNX BNN into a C artifact folder (a temporary one when output_dir is None).
+
+    `threads` > 1 makes every call of the artifact split each sample's layers across that many
+    threads (POSIX threads); results are identical to one thread."""
     chosen = get_target(target)
+    if not 1 <= int(threads) <= 64:
+        raise BnnccError(f"threads must be between 1 and 64, got {threads}")
     if name is None:
         name = Path(model).stem if isinstance(model, (str, os.PathLike)) else "model"
     name = c_identifier(name)
@@ -82,7 +87,7 @@ def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir
     report = ConversionReport(model_name=name, target=chosen.name)
     final = run_passes(imported, report, dump_ir, progress=say)
     say("generate C")
-    artifact = Artifact(final, name, imported.inputs, imported.outputs, chosen)
+    artifact = Artifact(final, name, imported.inputs, imported.outputs, chosen, int(threads))
     files = artifact.files()
     _fill_report(report, artifact, imported)
     owns_dir = output_dir is None

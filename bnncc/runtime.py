@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import BnnccError
 
-BUILD_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror")
+BUILD_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra", "-Werror")
 
 
 def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str = "cc",

@@ -1,12 +1,16 @@
-"""Compilation targets: what C compiler flags and kernels an artifact is built with.
+"""Compilation targets: which kernels an artifact uses and how it is built.
 
-A target is data: its name, a one-line description, the flags the runtime loader and the
-artifact's Makefile use, and which toolchain builds it. `native` is the generic C built for the
-host CPU (-march=native).
+A target is data: its name, a one-line description, the C flags for the artifact, the ISA its
+kernel variants are written for (None: portable C only), and the CPU features it needs to run.
+`native` resolves to the best x86 target this CPU supports, built with -march=native, or to the
+portable C built with -march=native elsewhere.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import platform
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bnncc.errors import BnnccError
 
@@ -16,20 +20,49 @@ class Target:
     name: str
     description: str
     cflags: tuple[str, ...]
+    isa: str | None = None                 # kernel variant suffix: "avx2", "avx512" or None
+    requires: tuple[str, ...] = ()         # /proc/cpuinfo flags the built artifact needs
     compiler: str = "cc"
 
+    def runs_here(self) -> bool:
+        return all(flag in cpu_flags() for flag in self.requires)
 
-TARGETS = {
-    t.name: t
-    for t in (
-        Target("generic-c", "portable C99, no ISA extensions (the reference for every other target)", ("-O2",)),
-        Target("native", "the portable C built for this machine's CPU (-O3 -march=native)", ("-O3", "-march=native")),
-    )
-}
+
+GENERIC = Target("generic-c", "portable C99, no ISA extensions (the reference for every other target)", ("-O2",))
+AVX2 = Target("x86-avx2", "x86-64 with AVX2 + FMA: vpshufb popcount, FMA float kernels",
+              ("-O3", "-mavx2", "-mfma", "-mpopcnt"), isa="avx2", requires=("avx2", "fma", "popcnt"))
+AVX512 = Target("x86-avx512", "x86-64 with AVX-512 F/BW + VPOPCNTDQ: vector popcount, 512-bit FMA",
+                ("-O3", "-mavx512f", "-mavx512bw", "-mavx512vpopcntdq", "-mavx2", "-mfma", "-mpopcnt"),
+                isa="avx512", requires=("avx512f", "avx512bw", "avx512_vpopcntdq", "avx2", "fma", "popcnt"))
+
+TARGETS = {t.name: t for t in (GENERIC, AVX2, AVX512)}
+TARGET_NAMES = ("native", *TARGETS)
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """Feature flags of this CPU (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def native_target() -> Target:
+    """The fastest target this machine runs, built for its exact CPU."""
+    best = next((t for t in (AVX512, AVX2) if platform.machine() in ("x86_64", "AMD64") and t.runs_here()), GENERIC)
+    flags = tuple(f for f in best.cflags if f != "-O2") + ("-O3", "-march=native")
+    return replace(best, name="native", cflags=tuple(dict.fromkeys(flags)),
+                   description=f"this machine's CPU: {best.name} kernels built with -march=native")
 
 
 def get_target(name: str) -> Target:
+    if name == "native":
+        return native_target()
     try:
         return TARGETS[name]
     except KeyError:
-        raise BnnccError(f"unknown target {name!r}; known targets: {', '.join(TARGETS)}") from None
+        raise BnnccError(f"unknown target {name!r}; known targets: {', '.join(TARGET_NAMES)}") from None

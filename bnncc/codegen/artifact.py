@@ -32,11 +32,12 @@ def _signature(name: str, inputs: list[TensorSpec], outputs: list[TensorSpec]) -
 class Artifact:
     """The files of one compiled model, as {relative path: text}."""
 
-    def __init__(self, model: ir.Model, name: str, inputs: list[TensorSpec], outputs: list[TensorSpec], target):
-        self.name, self.inputs, self.outputs, self.target = name, inputs, outputs, target
+    def __init__(self, model: ir.Model, name: str, inputs: list[TensorSpec], outputs: list[TensorSpec], target,
+                 threads: int = 1):
+        self.name, self.inputs, self.outputs, self.target, self.threads = name, inputs, outputs, target, threads
         self.graph = graph = model.graph
         self.plan = plan_memory(graph)
-        self.schedule = Schedule(graph, self.plan)
+        self.schedule = Schedule(graph, self.plan, target, threads)
         self.schedule.lower()
         self.arena_size = self.plan.arena_size + ARENA_SLACK
         self.output_values = list(graph.outputs)
@@ -45,15 +46,20 @@ class Artifact:
     def files(self) -> dict[str, str]:
         files = {f"{self.name}.h": self.header(), f"{self.name}.c": self.source(), "main.c": self.example_main(),
                  "Makefile": self.makefile(), "CMakeLists.txt": self.cmake(), "README.md": self.readme()}
-        files["include/bnncc/common.h"] = (INCLUDE_DIR / "bnncc" / "common.h").read_text()
-        for family in sorted(self.schedule.families):
+        for header in ("common", "team"):
+            files[f"include/bnncc/{header}.h"] = (INCLUDE_DIR / "bnncc" / f"{header}.h").read_text()
+        for family in self.kernel_families:
             files[f"include/bnncc/{family}.h"] = (INCLUDE_DIR / "bnncc" / f"{family}.h").read_text()
             files[f"src/{family}.c"] = (SOURCE_DIR / f"{family}.c").read_text()
         return files
 
     @property
+    def kernel_families(self) -> list[str]:
+        return sorted(self.schedule.families | ({"team"} if self.threads > 1 else set()))
+
+    @property
     def sources(self) -> list[str]:
-        return [f"{self.name}.c"] + [f"src/{f}.c" for f in sorted(self.schedule.families)]
+        return [f"{self.name}.c"] + [f"src/{f}.c" for f in self.kernel_families]
 
     def header(self) -> str:
         upper = self.name.upper()
@@ -74,7 +80,8 @@ class Artifact:
                   f"#ifndef BNNCC_{upper}_H", f"#define BNNCC_{upper}_H", "",
                   "#include <stddef.h>", "#include <stdint.h>", "",
                   "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
-                  f"#define {upper}_ARENA_SIZE {self.arena_size}u"]
+                  f"#define {upper}_ARENA_SIZE {self.arena_size}u",
+                  f"#define {upper}_THREADS {self.threads}  /* threads one call of {self.name}_run uses */"]
         for i, spec in enumerate(self.inputs):
             lines.append(f"#define {upper}_INPUT{i}_SIZE {spec.sample_size}u  /* elements per sample */")
         for i, spec in enumerate(self.outputs):
@@ -84,39 +91,80 @@ class Artifact:
         return "\n".join(lines)
 
     def source(self) -> str:
-        s, upper = self.schedule, self.name.upper()
-        includes = [f'#include "{self.name}.h"', "", "#include <math.h>", "#include <string.h>", "",
-                    '#include "bnncc/common.h"'] + [f'#include "bnncc/{f}.h"' for f in sorted(s.families)]
-        sample_params = ", ".join([f"const float *in{i}" for i in range(len(self.inputs))] +
-                                  [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)] +
-                                  ["unsigned char *arena"])
-        body = [f"    {line}" for line in s.statements]
-        for i, (spec, value) in enumerate(zip(self.outputs, self.output_values)):
-            body.append(f"    memcpy(out{i}, {s.operand(value)}, {spec.sample_size}u * sizeof(*out{i}));")
+        s, name, upper = self.schedule, self.name, self.name.upper()
+        threaded = self.threads > 1
+        families = sorted(s.families | {"team"})     # team.h's types are in every sample function
+        includes = ["#define _POSIX_C_SOURCE 200809L  /* clock_gettime in profiling builds */",
+                    f'#include "{name}.h"', "", "#include <math.h>", "#include <string.h>", "",
+                    '#include "bnncc/common.h"'] + [f'#include "bnncc/{f}.h"' for f in families]
+        inputs = [f"const float *in{i}" for i in range(len(self.inputs))]
+        outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
+        sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])
+        body = ["    (void)team; (void)id; (void)nt;"]
+        sync = " bnn_team_sync(team);" if threaded else ""
+        for layer in s.layers:
+            body.append(f"    {{ /* layer {layer.index}: {layer.op_type} */ BNN_PROF_BEGIN")
+            body += [f"        {line}" for line in layer.code]
+            body.append(f"       {sync} BNN_PROF_END({layer.index}) }}")
+        copies = [f"memcpy(out{i}, {s.operand(v)}, {spec.sample_size}u * sizeof(*out{i}));"
+                  for i, (spec, v) in enumerate(zip(self.outputs, self.output_values))]
+        body.append(f"    if (id == 0) {{ {' '.join(copies)} }}")
+        parts = [f"/* {name}.c -- generated by bnncc {__version__}; do not edit. */", "\n".join(includes), "",
+                 "#if defined(__GNUC__) || defined(__clang__)", "#define BNN_ALIGNED __attribute__((aligned(64)))",
+                 "#else", "#define BNN_ALIGNED", "#endif", "", self._profiling(), "".join(s.constants),
+                 f"static void {name}_sample({sample_params})", "{", *body, "}", "",
+                 f"size_t {name}_arena_size(void) {{ return {upper}_ARENA_SIZE; }}", "",
+                 self._run_function()]
+        return "\n".join(parts)
+
+    def _profiling(self) -> str:
+        """Per-layer wall time, compiled in only with -DBNNCC_PROFILE (member 0 measures, barrier included)."""
+        name, count = self.name, max(1, len(self.schedule.layers))
+        return "\n".join([
+            "#ifdef BNNCC_PROFILE", "#include <time.h>",
+            f"static uint64_t {name}_profile_ns[{count}];",
+            f"static uint64_t {name}_now_ns(void)",
+            "{", "    struct timespec t;", "    clock_gettime(CLOCK_MONOTONIC, &t);",
+            "    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;", "}",
+            f"#define BNN_PROF_BEGIN uint64_t bnn_t0 = id == 0 ? {name}_now_ns() : 0;",
+            f"#define BNN_PROF_END(k) if (id == 0) {name}_profile_ns[k] += {name}_now_ns() - bnn_t0;",
+            "/* Copies the accumulated nanoseconds per layer into ns[0..n) and resets them; returns the",
+            " * number of layers. */",
+            f"int {name}_profile(uint64_t *ns, int n)",
+            "{", "    int k;",
+            f"    for (k = 0; k < {count}; ++k) {{ if (k < n) ns[k] = {name}_profile_ns[k]; {name}_profile_ns[k] = 0; }}",
+            f"    return {count};", "}",
+            "#else", "#define BNN_PROF_BEGIN", "#define BNN_PROF_END(k)", "#endif", ""])
+
+    def _run_function(self) -> str:
+        name, upper = self.name, self.name.upper()
         checks = " || ".join([f"!input{i}" for i in range(len(self.inputs))] +
                              [f"!output{i}" for i in range(len(self.outputs))] + ["!arena"])
-        call_args = ", ".join([f"input{i} + n * {upper}_INPUT{i}_SIZE" for i in range(len(self.inputs))] +
-                              [f"output{i} + n * {upper}_OUTPUT{i}_SIZE" for i in range(len(self.outputs))] +
-                              ["aligned"])
-        parts = [
-            f"/* {self.name}.c -- generated by bnncc {__version__}; do not edit. */",
-            "\n".join(includes), "",
-            "#if defined(__GNUC__) || defined(__clang__)",
-            "#define BNN_ALIGNED __attribute__((aligned(64)))",
-            "#else", "#define BNN_ALIGNED", "#endif", "",
-            "".join(s.constants),
-            f"static void {self.name}_sample({sample_params})", "{", *body, "}", "",
-            f"size_t {self.name}_arena_size(void) {{ return {upper}_ARENA_SIZE; }}", "",
-            self.signature, "{",
-            "    size_t n;",
-            "    unsigned char *aligned;",
-            f"    if ({checks}) return -1;",
-            "    aligned = (unsigned char *)arena + ((64u - ((uintptr_t)arena & 63u)) & 63u);",
-            "    for (n = 0; n < batch; ++n)",
-            f"        {self.name}_sample({call_args});",
-            "    return 0;", "}", "",
-        ]
-        return "\n".join(parts)
+        align = "(unsigned char *)arena + ((64u - ((uintptr_t)arena & 63u)) & 63u)"
+        tensors = ([f"input{i} + n * {upper}_INPUT{i}_SIZE" for i in range(len(self.inputs))] +
+                   [f"output{i} + n * {upper}_OUTPUT{i}_SIZE" for i in range(len(self.outputs))])
+        if self.threads == 1:
+            return "\n".join([self.signature, "{", "    size_t n;", "    unsigned char *aligned;",
+                              f"    if ({checks}) return -1;", f"    aligned = {align};",
+                              "    for (n = 0; n < batch; ++n)",
+                              f"        {name}_sample(NULL, 0, 1, {', '.join(tensors + ['aligned'])});",
+                              "    return 0;", "}", ""])
+        fields = ([f"    const float *input{i};" for i in range(len(self.inputs))] +
+                  [f"    {C_ELEMENT[o.dtype]} *output{i};" for i, o in enumerate(self.outputs)])
+        job_tensors = [f"job->{t}" for t in tensors]
+        assign = ([f"    job.input{i} = input{i};" for i in range(len(self.inputs))] +
+                  [f"    job.output{i} = output{i};" for i in range(len(self.outputs))])
+        return "\n".join([
+            "typedef struct {", "    size_t batch;", *fields, "    unsigned char *arena;", f"}} {name}_job;", "",
+            f"static void {name}_member(bnn_team *team, int id, void *ctx)", "{",
+            f"    const {name}_job *job = (const {name}_job *)ctx;", "    const int nt = team ? team->size : 1;",
+            "    size_t n;", "    for (n = 0; n < job->batch; ++n) {",
+            f"        {name}_sample(team, id, nt, {', '.join(job_tensors + ['job->arena'])});",
+            "        bnn_team_sync(team);  /* member 0 copied the outputs before the arena is reused */",
+            "    }", "}", "",
+            self.signature, "{", f"    {name}_job job;", f"    if ({checks}) return -1;",
+            "    job.batch = batch;", *assign, f"    job.arena = {align};",
+            f"    bnn_team_run({upper}_THREADS, {name}_member, &job);", "    return 0;", "}", ""])
 
     def example_main(self) -> str:
         upper = self.name.upper()
@@ -151,7 +199,8 @@ class Artifact:
         flags = " ".join(self.target.cflags)
         return (f"# Builds lib{self.name}.a and the example program {self.name}_demo with any C99 compiler.\n"
                 f"CC ?= cc\nCFLAGS ?= {flags}\n"
-                "override CFLAGS += -std=c99 -ffp-contract=off -Wall -Wextra -Iinclude\n"
+                "override CFLAGS += -std=c99 -ffp-contract=off -Wall -Wextra -Iinclude"
+                + (" -pthread" if self.threads > 1 else "") + "\n"
                 f"SOURCES = {sources}\nOBJECTS = $(SOURCES:.c=.o)\n\n"
                 f"all: lib{self.name}.a {self.name}_demo\n\n"
                 f"lib{self.name}.a: $(OBJECTS)\n\t$(AR) rcs $@ $(OBJECTS)\n\n"
@@ -160,15 +209,21 @@ class Artifact:
 
     def cmake(self) -> str:
         sources = "\n    ".join(self.sources)
-        return ("cmake_minimum_required(VERSION 3.10)\n"
-                f"project({self.name} C)\nset(CMAKE_C_STANDARD 99)\n"
-                f"add_library({self.name} STATIC\n    {sources}\n)\n"
-                f"target_include_directories({self.name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}} "
-                "${CMAKE_CURRENT_SOURCE_DIR}/include)\n"
-                "if(CMAKE_C_COMPILER_ID MATCHES \"GNU|Clang\")\n"
-                f"  target_compile_options({self.name} PRIVATE -ffp-contract=off)\nendif()\n"
-                f"find_library(MATH_LIBRARY m)\nif(MATH_LIBRARY)\n  target_link_libraries({self.name} PUBLIC ${{MATH_LIBRARY}})\nendif()\n"
-                f"add_executable({self.name}_demo main.c)\ntarget_link_libraries({self.name}_demo {self.name})\n")
+        isa_flags = " ".join(f for f in self.target.cflags if not f.startswith("-O"))
+        lines = ["cmake_minimum_required(VERSION 3.10)", f"project({self.name} C)", "set(CMAKE_C_STANDARD 99)",
+                 "if(NOT CMAKE_BUILD_TYPE)", "  set(CMAKE_BUILD_TYPE Release)", "endif()",
+                 f"add_library({self.name} STATIC\n    {sources}\n)",
+                 f"target_include_directories({self.name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}} "
+                 "${CMAKE_CURRENT_SOURCE_DIR}/include)",
+                 'if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")',
+                 f"  target_compile_options({self.name} PRIVATE -ffp-contract=off {isa_flags})".rstrip() + "",
+                 "endif()",
+                 "find_library(MATH_LIBRARY m)", "if(MATH_LIBRARY)",
+                 f"  target_link_libraries({self.name} PUBLIC ${{MATH_LIBRARY}})", "endif()"]
+        if self.threads > 1:
+            lines += ["find_package(Threads REQUIRED)", f"target_link_libraries({self.name} PUBLIC Threads::Threads)"]
+        lines += [f"add_executable({self.name}_demo main.c)", f"target_link_libraries({self.name}_demo {self.name})", ""]
+        return "\n".join(lines)
 
     def readme(self) -> str:
         rows = [f"| input{i} | float32 | {_dims(s)} |" for i, s in enumerate(self.inputs)]

@@ -6,6 +6,7 @@ w0, w1, ...; run-time tensors live in the arena at offsets from the memory plan.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -23,17 +24,31 @@ from .c_source import C_TYPES, array_definition, float_literal, int_list
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 
 
-class Schedule:
-    """C statements of one sample's forward pass, plus the constant arrays they use."""
+@dataclass
+class Layer:
+    """The C code of one node of the final graph, and what it computes (for reports and bench)."""
 
-    def __init__(self, graph: ir.Graph, plan: MemoryPlan):
-        self.graph, self.plan = graph, plan
+    index: int
+    op_type: str
+    node: str                  # node name, Python-side only (never written to C)
+    code: list[str] = field(default_factory=list)
+    binary_macs: int = 0
+    float_macs: int = 0
+
+
+class Schedule:
+    """C statements of one sample's forward pass, plus the constant arrays they use.
+
+    The forward pass is SPMD: with `threads` > 1 every member of a thread team runs it, `id` and
+    `nt` (member index and team size) select each member's share of a layer (`parallel`), and
+    members meet at a barrier after every layer. Layers that are not split run on member 0."""
+
+    def __init__(self, graph: ir.Graph, plan: MemoryPlan, target, threads: int = 1):
+        self.graph, self.plan, self.target, self.threads = graph, plan, target, threads
         self.constants: list[str] = []
-        self.statements: list[str] = []
+        self.layers: list[Layer] = []
         self.families: set[str] = set()
-        self.binary_macs = 0
-        self.float_macs = 0
-        self.packed_weight_bytes = 0
+        self.scratch_floats = 0          # per-member scratch some kernels need (in the arena)
         self._names: dict[int, str] = {}
         self._inputs = {id(v): f"in{i}" for i, v in enumerate(graph.inputs)}
         self._counter = 0
@@ -68,8 +83,26 @@ class Schedule:
         return f"&{name}"
 
     def call(self, family: str, text: str) -> None:
+        """A statement run by one member (all of it)."""
         self.families.add(family)
-        self.statements.append(text)
+        self.layers[-1].code.append(text if self.threads == 1 else f"if (id == 0) {{ {text} }}")
+
+    def parallel(self, family: str, count: int, text: str) -> None:
+        """A statement over items [lo, hi) of `count`; each member gets its share."""
+        self.families.add(family)
+        if self.threads == 1:
+            self.layers[-1].code.append(f"{{ const int lo = 0, hi = {count}; {text} }}")
+        else:
+            self.layers[-1].code.append(f"{{ int lo, hi; bnn_split({count}, id, nt, &lo, &hi); "
+                                        f"if (lo < hi) {{ {text} }} }}")
+
+    @property
+    def binary_macs(self) -> int:
+        return sum(layer.binary_macs for layer in self.layers)
+
+    @property
+    def float_macs(self) -> int:
+        return sum(layer.float_macs for layer in self.layers)
 
     # -- driver -----------------------------------------------------------------------------
     def lower(self) -> None:
@@ -80,6 +113,7 @@ class Schedule:
             if emitter is None:
                 raise BnnccError(f"op {node.op_type} cannot run here: it is only supported when it folds "
                                  "into a constant or into a binary layer", node=node.name)
+            self.layers.append(Layer(len(self.layers), node.op_type, node.name or ""))
             emitter(self, node)
 
 
@@ -109,15 +143,23 @@ def _threshold_arrays(s: Schedule, thresholds: np.ndarray, directions: np.ndarra
 def _emit_threshold(s: Schedule, node: ir.Node, packed: bool) -> None:
     c, hw = _channels_hw(node.inputs[0])
     thr, dirs = _threshold_arrays(s, constant(node.inputs[1]), constant(node.inputs[2]))
-    kernel = "bnn_pack_threshold_f32" if packed else "bnn_binarize_f32"
-    s.call("pack", f"{kernel}({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, {s.operand(node.outputs[0])});")
+    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    if packed:
+        s.parallel("pack", hw, f"bnn_pack_threshold_range_f32({x}, {c}, {hw}, lo, hi, {thr}, {dirs}, {y});")
+    else:
+        _binarize_channels(s, x, c, hw, thr, dirs, y)
+
+
+def _binarize_channels(s: Schedule, x: str, c: int, hw: int, thr: str, dirs: str, y: str) -> None:
+    s.parallel("pack", c, f"bnn_binarize_f32({x} + (size_t)lo * {hw}, hi - lo, {hw}, {thr} + lo, {dirs} + lo, "
+                          f"{y} + (size_t)lo * {hw});")
 
 
 def _emit_pack_bits(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     thr, dirs = _threshold_arrays(s, np.zeros(c), np.ones(c))
-    s.call("pack", f"bnn_pack_threshold_f32({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, "
-                   f"{s.operand(node.outputs[0])});")
+    s.parallel("pack", hw, f"bnn_pack_threshold_range_f32({s.operand(node.inputs[0])}, {c}, {hw}, lo, hi, {thr}, "
+                           f"{dirs}, {s.operand(node.outputs[0])});")
 
 
 SIGN_RULES = {"ge": (0.0, 1), "gt": (SMALLEST_SUBNORMAL, 1), "le": (0.0, -1), "lt": (-SMALLEST_SUBNORMAL, -1)}
@@ -127,8 +169,7 @@ def _emit_sign(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     threshold, direction = SIGN_RULES[str(attribute(node, "rule", "ge"))]
     thr, dirs = _threshold_arrays(s, np.full(c, threshold), np.full(c, direction))
-    s.call("pack", f"bnn_binarize_f32({s.operand(node.inputs[0])}, {c}, {hw}, {thr}, {dirs}, "
-                   f"{s.operand(node.outputs[0])});")
+    _binarize_channels(s, s.operand(node.inputs[0]), c, hw, thr, dirs, s.operand(node.outputs[0]))
 
 
 def _conv_geometry(node: ir.Node, in_shape, out_shape) -> dict:
@@ -154,14 +195,13 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
                   **_conv_geometry(node, None, None), pad_bit=int(attribute(node, "pad_bit", -1)))
     p = s.params("bnn_bconv_params", fields)
     w = s.const(weights)
-    s.packed_weight_bytes += weights.nbytes
-    s.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
+    s.layers[-1].binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
-        s.call("bconv", f"bnn_bconv_bits({p}, {x}, {w}, {thr}, {dirs}, {y});")
+        s.parallel("bconv", oh, f"bnn_bconv_bits_rows({p}, {x}, {w}, {thr}, {dirs}, lo, hi, {y});")
     else:
-        s.call("bconv", f"bnn_bconv_f32({p}, {x}, {w}, {y});")
+        s.parallel("bconv", oh, f"bnn_bconv_f32_rows({p}, {x}, {w}, lo, hi, {y});")
 
 
 def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
@@ -169,7 +209,8 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
     fields = dict(C=int(attribute(node, "channels")), H=in_shape[1], W=in_shape[2], OH=out_shape[1],
                   OW=out_shape[2], **_conv_geometry(node, None, None))
     p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
-    s.call("bpool", f"bnn_bmaxpool({p}, {s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+    s.parallel("bpool", fields["OH"], f"bnn_bmaxpool_rows({p}, {s.operand(node.inputs[0])}, lo, hi, "
+                                      f"{s.operand(node.outputs[0])});")
 
 
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
@@ -204,9 +245,16 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
                   PT=pads[0], PL=pads[1], G=group)
     p = s.params("bnn_conv_params", fields)
     bias = s.operand(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
-    s.float_macs += weights.size * out_shape[2] * out_shape[3]
-    s.call("fconv", f"bnn_conv2d_f32({p}, {s.operand(node.inputs[0])}, {s.const(weights.astype(np.float32))}, "
-                    f"{bias}, {s.operand(node.outputs[0])});")
+    s.layers[-1].float_macs += weights.size * out_shape[2] * out_shape[3]
+    x, w, y = s.operand(node.inputs[0]), s.const(weights.astype(np.float32)), s.operand(node.outputs[0])
+    if group != 1:
+        s.call("fconv", f"bnn_conv2d_f32({p}, {x}, {w}, {bias}, {y});")
+        return
+    per_channel = int(np.prod(weights.shape[1:]))
+    bias_part = "NULL" if bias == "NULL" else f"{bias} + lo"
+    s.parallel("fconv", fields["M"], f"bnn_conv_params q = *{p}; q.M = hi - lo; "
+                                     f"bnn_conv2d_f32(&q, {x}, {w} + (size_t)lo * {per_channel}, {bias_part}, "
+                                     f"{y} + (size_t)lo * {fields['OH'] * fields['OW']});")
 
 
 def _emit_gemm(s: Schedule, node: ir.Node) -> None:
@@ -231,17 +279,19 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     k, n = b.shape
     m = int(np.prod(a_shape[:-1], dtype=np.int64))
     bias = s.const(np.ascontiguousarray(bias_array, np.float32)) if bias_array is not None else "NULL"
-    s.float_macs += m * k * n
-    s.call("fgemm", f"bnn_matmul_f32({m}, {k}, {n}, {s.operand(node.inputs[0])}, "
-                    f"{s.const(np.ascontiguousarray(b))}, {bias}, {s.operand(node.outputs[0])});")
+    s.layers[-1].float_macs += m * k * n
+    a, w, y = s.operand(node.inputs[0]), s.const(np.ascontiguousarray(b)), s.operand(node.outputs[0])
+    s.parallel("fgemm", m, f"bnn_matmul_f32(hi - lo, {k}, {n}, {a} + (size_t)lo * {k}, {w}, {bias}, "
+                           f"{y} + (size_t)lo * {n});")
 
 
 def _emit_batchnorm(s: Schedule, node: ir.Node) -> None:
     gamma, beta, mean, var = (_require_constant(node, i, "BatchNormalization parameters") for i in range(1, 5))
     scale, bias = batchnorm_coefficients(gamma, beta, mean, var, float(attribute(node, "epsilon", 1e-5)))
     c, hw = _channels_hw(node.inputs[0])
-    s.call("eltwise", f"bnn_affine_channel_f32({c}, {hw}, {s.operand(node.inputs[0])}, {s.const(scale)}, "
-                      f"{s.const(bias)}, {s.operand(node.outputs[0])});")
+    x, y, sc, bi = s.operand(node.inputs[0]), s.operand(node.outputs[0]), s.const(scale), s.const(bias)
+    s.parallel("eltwise", c, f"bnn_affine_channel_f32(hi - lo, {hw}, {x} + (size_t)lo * {hw}, {sc} + lo, {bi} + lo, "
+                             f"{y} + (size_t)lo * {hw});")
 
 
 BINARY_OPS = {"Add": "BNN_ADD", "Sub": "BNN_SUB", "Mul": "BNN_MUL", "Div": "BNN_DIV", "Pow": "BNN_POW",
@@ -267,10 +317,15 @@ def _emit_binary(s: Schedule, node: ir.Node, op: str | None = None, b_value: str
         b_value, b_shape = s.operand(node.inputs[1]), shape_of(node.inputs[1])
     if len(out_shape) > 6:
         raise BnnccError("elementwise ops on tensors of rank > 6 are not supported", node=node.name)
-    s.call("eltwise", f"bnn_binary_f32({op or BINARY_OPS[node.op_type]}, {len(out_shape)}, "
-                      f"(const int[]){int_list(out_shape)}, {s.operand(a)}, "
-                      f"(const int[]){int_list(broadcast_strides(a_shape, out_shape))}, {b_value}, "
-                      f"(const int[]){int_list(broadcast_strides(b_shape, out_shape))}, {s.operand(node.outputs[0])});")
+    a_strides, b_strides = broadcast_strides(a_shape, out_shape), broadcast_strides(b_shape, out_shape)
+    out_strides = broadcast_strides(out_shape, out_shape)
+    axis = next((i for i, d in enumerate(out_shape) if d > 1), 0)     # members split this axis
+    shape_text = ", ".join("hi - lo" if i == axis else str(d) for i, d in enumerate(out_shape))
+    s.parallel("eltwise", out_shape[axis],
+               f"bnn_binary_f32({op or BINARY_OPS[node.op_type]}, {len(out_shape)}, (const int[]){{{shape_text}}}, "
+               f"{s.operand(a)} + (size_t)lo * {a_strides[axis]}, (const int[]){int_list(a_strides)}, "
+               f"{b_value} + (size_t)lo * {b_strides[axis]}, (const int[]){int_list(b_strides)}, "
+               f"{s.operand(node.outputs[0])} + (size_t)lo * {out_strides[axis]});")
 
 
 def _emit_leaky_relu(s: Schedule, node: ir.Node) -> None:
@@ -284,8 +339,8 @@ UNARY_OPS = {"Relu": "BNN_RELU", "Neg": "BNN_NEG", "Abs": "BNN_ABS", "Sqrt": "BN
 
 
 def _emit_unary(s: Schedule, node: ir.Node) -> None:
-    s.call("eltwise", f"bnn_unary_f32({UNARY_OPS[node.op_type]}, {_size(node.inputs[0])}, "
-                      f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
+    s.parallel("eltwise", _size(node.inputs[0]), f"bnn_unary_f32({UNARY_OPS[node.op_type]}, (size_t)(hi - lo), "
+                                                 f"{s.operand(node.inputs[0])} + lo, {s.operand(node.outputs[0])} + lo);")
 
 
 def _emit_clip(s: Schedule, node: ir.Node) -> None:
@@ -294,8 +349,9 @@ def _emit_clip(s: Schedule, node: ir.Node) -> None:
         low = _require_constant(node, 1, "Clip min").item()
     if len(node.inputs) > 2 and node.inputs[2] is not None:
         high = _require_constant(node, 2, "Clip max").item()
-    s.call("eltwise", f"bnn_clip_f32({_size(node.inputs[0])}, {s.operand(node.inputs[0])}, {float_literal(low)}, "
-                      f"{float_literal(high)}, {s.operand(node.outputs[0])});")
+    s.parallel("eltwise", _size(node.inputs[0]),
+               f"bnn_clip_f32((size_t)(hi - lo), {s.operand(node.inputs[0])} + lo, {float_literal(low)}, "
+               f"{float_literal(high)}, {s.operand(node.outputs[0])} + lo);")
 
 
 def _pool_fields(node: ir.Node, in_shape, out_shape, kernel) -> dict:
@@ -314,17 +370,21 @@ def _emit_pool(s: Schedule, node: ir.Node) -> None:
         raise BnnccError("AveragePool with ceil_mode is not supported", node=node.name)
     global_pool = node.op_type.startswith("Global")
     kernel = in_shape[2:] if global_pool else list(attribute(node, "kernel_shape"))
-    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    channels, in_hw = in_shape[1], in_shape[2] * in_shape[3]
+    out_hw = out_shape[2] * out_shape[3]
+    x = f"{s.operand(node.inputs[0])} + (size_t)lo * {in_hw}"       # members split the channels
+    y = f"{s.operand(node.outputs[0])} + (size_t)lo * {out_hw}"
     if node.op_type == "GlobalAveragePool":
-        s.call("fpool", f"bnn_global_avgpool_f32({in_shape[1]}, {in_shape[2] * in_shape[3]}, {x}, {y});")
+        s.parallel("fpool", channels, f"bnn_global_avgpool_f32(hi - lo, {in_hw}, {x}, {y});")
         return
     p = s.params("bnn_pool_params", _pool_fields(node, in_shape, out_shape, kernel))
     if node.op_type in ("MaxPool", "GlobalMaxPool"):
         if len(node.outputs) > 1 and node.outputs[1].uses():
             raise BnnccError("MaxPool indices output is not supported", node=node.name)
-        s.call("fpool", f"bnn_maxpool_f32({p}, {x}, {y});")
+        call = f"bnn_maxpool_f32(&q, {x}, {y});"
     else:
-        s.call("fpool", f"bnn_avgpool_f32({p}, {int(attribute(node, 'count_include_pad', 0))}, {x}, {y});")
+        call = f"bnn_avgpool_f32(&q, {int(attribute(node, 'count_include_pad', 0))}, {x}, {y});"
+    s.parallel("fpool", channels, f"bnn_pool_params q = *{p}; q.C = hi - lo; {call}")
 
 
 def _axis(node: ir.Node, rank: int, default: int) -> int:

@@ -75,3 +75,30 @@ def test_no_heap_allocation_in_generated_code(tmp_path):
         text = path.read_text()
         for call in ("malloc(", "calloc(", "realloc(", "free("):
             assert call not in text, (path.name, call)
+
+
+@pytest.mark.parametrize("name", ["bireal_block", "larq_ste_sign_conv", "fastinference_style", "qonnx_bipolar_mlp"])
+def test_threads_give_results_identical_to_one_thread(name, tmp_path):
+    source = zoo.BUILDERS[name][0](seed=11).SerializeToString()
+    results = []
+    for threads in (1, 2, 3):
+        model = bnncc.compile(source, target="generic-c", threads=threads, output_dir=tmp_path / f"t{threads}")
+        x = np.random.default_rng(4).standard_normal((3,) + model.inputs[0].shape[1:] if model.inputs[0].batched
+                                                      else model.inputs[0].shape).astype(np.float32)
+        results.append(model.run(x))
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert np.array_equal(a, b)
+
+
+def test_threaded_artifact_is_race_free_under_thread_sanitizer(tmp_path):
+    model = bnncc.compile(zoo.bireal_block(seed=2).SerializeToString(), target="generic-c", threads=2,
+                          output_dir=tmp_path / "art", name="net")
+    folder = model.output_dir
+    sources = [str(folder / "main.c"), str(folder / "net.c")] + sorted(str(p) for p in (folder / "src").glob("*.c"))
+    exe = tmp_path / "demo"
+    build = subprocess.run(["cc", *STRICT, "-O1", "-g", "-fsanitize=thread", f"-I{folder}", f"-I{folder / 'include'}",
+                            *sources, "-o", str(exe), "-lm", "-pthread"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "ThreadSanitizer" not in run.stderr, run.stderr

@@ -25,6 +25,7 @@ examples:
   bnncc run build/model --input x.npy --output y.npz   run a compiled artifact
   bnncc verify model.onnx --input x.npy --samples 16   compare with onnxruntime / qonnx
   bnncc inspect model.onnx                             what runs binary, MACs, sizes
+  bnncc bench model.onnx --threads 1 --chart l.svg     speed vs onnxruntime, per layer
   bnncc targets                                        list the targets
 """
 
@@ -92,9 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     inspect_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     inspect_cmd.set_defaults(handler=cmd_inspect)
 
+    bench_cmd = commands.add_parser("bench", help="time bnncc against onnxruntime, per layer, vs the popcount peak",
+                                    description="Compile MODEL, then in one process measure the median latency of "
+                                                "bnncc and of onnxruntime on it (same thread count), per-layer time and "
+                                                "share, binary MAC/s per binary layer as a fraction of this CPU's "
+                                                "measured XOR-popcount peak, and sizes against the float model.")
+    bench_cmd.add_argument("model")
+    _target_option(bench_cmd)
+    bench_cmd.add_argument("--threads", type=int, default=1, metavar="N", help="threads for both (default 1)")
+    bench_cmd.add_argument("--runs", type=int, default=50, metavar="R", help="timed runs of each (default 50)")
+    bench_cmd.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench_cmd.add_argument("--chart", metavar="FILE.svg", help="also write a per-layer bar chart (SVG)")
+    bench_cmd.set_defaults(handler=cmd_bench)
+
     targets_cmd = commands.add_parser("targets", help="list the compilation targets")
     targets_cmd.set_defaults(handler=cmd_targets)
-    for sub in (compile_cmd, run_cmd, verify_cmd, inspect_cmd, targets_cmd):
+    for sub in (compile_cmd, run_cmd, verify_cmd, inspect_cmd, bench_cmd, targets_cmd):
         # SUPPRESS: without it the sub-command's default (False) would override `bnncc --debug COMMAND`.
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show Python tracebacks on errors")
@@ -206,6 +220,22 @@ def cmd_inspect(args) -> int:
 
     model = compile(args.model, target=args.target)
     print(json.dumps(model.report.to_dict(), indent=2) if args.json else model.report)
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from .bench import bench, format_result, svg_chart
+
+    if args.runs < 1 or args.threads < 1:
+        raise BnnccError("--runs and --threads must be at least 1")
+    result = bench(args.model, target=args.target, threads=args.threads, runs=args.runs, progress=_progress(False))
+    print(format_result(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.chart:
+        Path(args.chart).write_text(svg_chart(result))
+        print(f"wrote {args.chart}")
     return EXIT_OK
 
 

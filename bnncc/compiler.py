@@ -53,10 +53,16 @@ class CompiledModel:
             import weakref
             weakref.finalize(self, shutil.rmtree, str(output_dir), True)
 
-    def build(self, extra_flags=()) -> NativeModel:
+    def build(self, extra_flags=(), extra_cdef: str = "") -> NativeModel:
+        """Compile the artifact into a shared library and load it (extra flags: e.g. -DBNNCC_PROFILE)."""
         library = build_shared_library(self.output_dir, self._artifact.sources, self.target.cflags,
                                        self.target.compiler, extra_flags)
-        return NativeModel(library, self.name, self._artifact.signature, self.inputs, self.outputs)
+        return NativeModel(library, self.name, self._artifact.signature, self.inputs, self.outputs, extra_cdef)
+
+    @property
+    def layers(self):
+        """The scheduled layers (op type, MACs, description), in execution order."""
+        return self._artifact.schedule.layers
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """Outputs (one array per model output) for batch-first float32 inputs."""

@@ -31,11 +31,11 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
 class NativeModel:
     """A loaded artifact: `run(*inputs)` takes batch-first float32 arrays."""
 
-    def __init__(self, library: Path, name: str, signature: str, inputs, outputs):
+    def __init__(self, library: Path, name: str, signature: str, inputs, outputs, extra_cdef: str = ""):
         import cffi
 
         self.ffi = cffi.FFI()
-        self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};")
+        self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};\n{extra_cdef}")
         self.lib = self.ffi.dlopen(str(library))
         self.name, self.inputs, self.outputs = name, inputs, outputs
         self.arena = np.zeros(getattr(self.lib, f"{name}_arena_size")(), dtype=np.uint8)

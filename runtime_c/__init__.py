@@ -1,6 +1,7 @@
-"""The C runtime shipped with bnncc: kernel headers (include/) and sources (src/)."""
+"""The C runtime shipped with bnncc: kernel headers (include/), sources (src/), benchmarks (bench/)."""
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 INCLUDE_DIR = ROOT / "include"
 SOURCE_DIR = ROOT / "src"
+BENCH_DIR = ROOT / "bench"

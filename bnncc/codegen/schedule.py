@@ -32,8 +32,11 @@ class Layer:
     op_type: str
     node: str                  # node name, Python-side only (never written to C)
     code: list[str] = field(default_factory=list)
+    detail: str = ""           # geometry, e.g. "64->128 3x3/2 out 28x28"
     binary_macs: int = 0
     float_macs: int = 0
+    binary_weights: int = 0    # ±1 weights of a binary layer
+    weight_bytes: int = 0      # bytes its constants take in the artifact (packed weights + per-channel)
 
 
 class Schedule:
@@ -113,7 +116,8 @@ class Schedule:
             if emitter is None:
                 raise BnnccError(f"op {node.op_type} cannot run here: it is only supported when it folds "
                                  "into a constant or into a binary layer", node=node.name)
-            self.layers.append(Layer(len(self.layers), node.op_type, node.name or ""))
+            shape = "x".join(str(d) for d in shape_of(node.outputs[0])[1:])
+            self.layers.append(Layer(len(self.layers), node.op_type, node.name or "", detail=f"out {shape}"))
             emitter(self, node)
 
 
@@ -196,6 +200,11 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     p = s.params("bnn_bconv_params", fields)
     w = s.const(weights)
     s.layers[-1].binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
+    layer = s.layers[-1]
+    layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
+    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else 0)      # int32 threshold + int8 direction
+    s.layers[-1].detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
+                           f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
@@ -246,6 +255,8 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
     p = s.params("bnn_conv_params", fields)
     bias = s.operand(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
     s.layers[-1].float_macs += weights.size * out_shape[2] * out_shape[3]
+    s.layers[-1].detail = f"{in_shape[1]}->{out_shape[1]} {kernel[0]}x{kernel[1]}/{strides[0]} out " \
+                          f"{out_shape[2]}x{out_shape[3]}"
     x, w, y = s.operand(node.inputs[0]), s.const(weights.astype(np.float32)), s.operand(node.outputs[0])
     if group != 1:
         s.call("fconv", f"bnn_conv2d_f32({p}, {x}, {w}, {bias}, {y});")
@@ -280,6 +291,7 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     m = int(np.prod(a_shape[:-1], dtype=np.int64))
     bias = s.const(np.ascontiguousarray(bias_array, np.float32)) if bias_array is not None else "NULL"
     s.layers[-1].float_macs += m * k * n
+    s.layers[-1].detail = f"{k}->{n}" + (f" x{m}" if m > 1 else "")
     a, w, y = s.operand(node.inputs[0]), s.const(np.ascontiguousarray(b)), s.operand(node.outputs[0])
     s.parallel("fgemm", m, f"bnn_matmul_f32(hi - lo, {k}, {n}, {a} + (size_t)lo * {k}, {w}, {bias}, "
                            f"{y} + (size_t)lo * {n});")

@@ -1,0 +1,194 @@
+"""`bnncc bench`: bnncc against onnxruntime on the same model, in one process, on this machine.
+
+Reports median latencies and their ratio, per-layer time and share (from the artifact's own
+-DBNNCC_PROFILE timers), binary MAC/s per binary layer as a fraction of this CPU's measured
+XOR-popcount peak (a register-only loop built with the target's flags, `runtime_c/bench/`), and
+artifact/weight sizes against the float model. Medians, because this machine is shared and noisy.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .compiler import CompiledModel, compile
+from .errors import BnnccError
+from .runtime_c import BENCH_DIR
+
+
+@dataclass
+class LayerTime:
+    index: int
+    op_type: str
+    detail: str
+    ms: float
+    share: float
+    binary_macs: int
+    float_macs: int
+    gmacs_per_s: float          # binary MACs for binary layers, float MACs for float layers
+    fraction_of_peak: float | None   # binary layers only
+
+
+@dataclass
+class BenchResult:
+    model: str
+    target: str
+    threads: int
+    runs: int
+    bnncc_ms: float
+    onnxruntime_ms: float
+    speedup: float
+    popcount_peak_gmacs: float
+    binary_fraction_of_peak: float | None   # binary layers together: MACs / time / peak
+    binary_macs: int
+    float_macs: int
+    float_model_bytes: int
+    artifact_constant_bytes: int
+    binary_weight_bits_per_weight: float | None
+    layers: list[LayerTime] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def measure_popcount_peak(target) -> float:
+    """Binary MACs per second of the register-only XOR-popcount loop, built for `target`."""
+    with tempfile.TemporaryDirectory(prefix="bnncc-peak-") as folder:
+        exe = Path(folder) / "peak"
+        flags = [f for f in target.cflags if not f.startswith("-O")]
+        build = subprocess.run([target.compiler, "-O2", *flags, str(BENCH_DIR / "popcount_peak.c"), "-o", str(exe)],
+                               capture_output=True, text=True)
+        if build.returncode != 0:
+            raise BnnccError(f"cannot build the popcount peak benchmark:\n{build.stderr[-2000:]}")
+        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+        return float(run.stdout.split()[0])
+
+
+def median_ms(function, runs: int) -> float:
+    function()                                   # warm caches and lazy initialisation
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def onnxruntime_session(model_path_or_bytes, threads: int):
+    """onnxruntime as users run it: all graph optimizations on, `threads` intra-op threads."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return ort.InferenceSession(model_path_or_bytes, options, providers=["CPUExecutionProvider"])
+
+
+def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 1, runs: int = 50,
+          progress=None) -> BenchResult:
+    say = progress or (lambda _message: None)
+    compiled: CompiledModel = compile(model_path, target=target, threads=threads, progress=say)
+    say("build with per-layer timers")
+    name = compiled.name
+    native = compiled.build(extra_flags=("-DBNNCC_PROFILE",),
+                            extra_cdef=f"int {name}_profile(uint64_t *ns, int n);")
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal(spec.shape).astype(np.float32) for spec in compiled.inputs]
+
+    say(f"time bnncc ({runs} runs)")
+    layers = compiled.layers
+    native.run(*inputs)
+    counters = native.ffi.new("uint64_t[]", max(1, len(layers)))
+    profile = getattr(native.lib, f"{name}_profile")
+    profile(counters, len(layers))                       # reset after the warm-up
+    ours = median_ms(lambda: native.run(*inputs), runs)
+    profile(counters, len(layers))
+    per_layer_ms = [counters[i] / 1e6 / (runs + 1) for i in range(len(layers))]
+
+    say(f"time onnxruntime ({runs} runs)")
+    session = onnxruntime_session(str(model_path), threads)
+    feeds = {spec.name: array for spec, array in zip(compiled.inputs, inputs)}
+    theirs = median_ms(lambda: session.run(None, feeds), runs)
+
+    say("measure the popcount peak")
+    peak = measure_popcount_peak(compiled.target)
+    total_ms = sum(per_layer_ms) or 1.0
+    layer_times = []
+    for layer, ms in zip(layers, per_layer_ms):
+        macs = layer.binary_macs or layer.float_macs
+        rate = macs / (ms * 1e-3) / 1e9 if ms > 0 and macs else 0.0
+        fraction = (layer.binary_macs / (ms * 1e-3) / peak) if layer.binary_macs and ms > 0 else None
+        layer_times.append(LayerTime(layer.index, layer.op_type, layer.detail, ms, ms / total_ms, layer.binary_macs,
+                                     layer.float_macs, rate, fraction))
+    binary_ms = sum(t.ms for t in layer_times if t.binary_macs)
+    binary_macs = sum(t.binary_macs for t in layer_times)
+    binary_weights = sum(layer.binary_weights for layer in layers)
+    binary_weight_bytes = sum(layer.weight_bytes for layer in layers if layer.binary_weights)
+    return BenchResult(
+        model=Path(model_path).name, target=compiled.target.name if target != "native" else
+        f"native ({compiled.target.description.split(': ')[-1]})", threads=threads, runs=runs,
+        bnncc_ms=ours, onnxruntime_ms=theirs, speedup=theirs / ours, popcount_peak_gmacs=peak / 1e9,
+        binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / peak) if binary_ms > 0 else None,
+        binary_macs=binary_macs, float_macs=sum(t.float_macs for t in layer_times),
+        float_model_bytes=Path(model_path).stat().st_size, artifact_constant_bytes=compiled.report.weight_bytes_packed,
+        binary_weight_bits_per_weight=8 * binary_weight_bytes / binary_weights if binary_weights else None,
+        layers=layer_times)
+
+
+def format_result(r: BenchResult) -> str:
+    lines = [f"bnncc bench: {r.model}  target {r.target}  threads {r.threads}  median of {r.runs} runs", "",
+             f"  bnncc        {r.bnncc_ms:9.3f} ms",
+             f"  onnxruntime  {r.onnxruntime_ms:9.3f} ms   (same model, {r.threads} thread(s), all optimizations)",
+             f"  speed-up     {r.speedup:9.2f} x", "",
+             f"  popcount peak of this CPU (register-only xor+popcount+add): {r.popcount_peak_gmacs:,.0f} G binary MAC/s"]
+    if r.binary_fraction_of_peak is not None:
+        lines.append(f"  binary layers together: {100 * r.binary_fraction_of_peak:.1f} % of peak")
+    lines += [f"  MACs per sample: {r.binary_macs:,} binary, {r.float_macs:,} float",
+              f"  size: float model {r.float_model_bytes:,} B -> artifact constants {r.artifact_constant_bytes:,} B "
+              f"({r.float_model_bytes / max(1, r.artifact_constant_bytes):.1f}x smaller)"]
+    if r.binary_weight_bits_per_weight is not None:
+        lines.append(f"  binary layers: {r.binary_weight_bits_per_weight:.3f} bits per weight incl. per-channel constants")
+    lines += ["", f"  {'#':>3} {'layer':<17} {'geometry':<30} {'ms':>8} {'share':>6} {'GMAC/s':>8} {'% peak':>7}"]
+    for t in r.layers:
+        peak = f"{100 * t.fraction_of_peak:6.1f}%" if t.fraction_of_peak is not None else ""
+        rate = f"{t.gmacs_per_s:8.1f}" if t.gmacs_per_s else ""
+        lines.append(f"  {t.index:>3} {t.op_type:<17} {t.detail[:30]:<30} {t.ms:8.3f} {100 * t.share:5.1f}% {rate:>8} {peak:>7}")
+    return "\n".join(lines)
+
+
+def svg_chart(r: BenchResult) -> str:
+    """A horizontal bar per layer (time), binary layers in one colour, float in another."""
+    bar_height, gap, label_width, width = 14, 4, 330, 900
+    top = 50
+    height = top + len(r.layers) * (bar_height + gap) + 30
+    longest = max((t.ms for t in r.layers), default=1.0) or 1.0
+    scale = (width - label_width - 120) / longest
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+             'font-size="11">', f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="10" y="20" font-size="14">{_escape(r.model)} — bnncc {r.bnncc_ms:.3f} ms vs onnxruntime '
+             f'{r.onnxruntime_ms:.3f} ms ({r.speedup:.2f}x), target {_escape(r.target)}, {r.threads} thread(s)</text>',
+             '<text x="10" y="38" fill="#555">time per layer (ms); blue: binary layers (with % of popcount peak), '
+             'orange: float and other layers</text>']
+    for row, t in enumerate(r.layers):
+        y = top + row * (bar_height + gap)
+        colour = "#3b6fb6" if t.binary_macs else "#e08a2e"
+        label = f"{t.index} {t.op_type} {t.detail}"[:52]
+        note = f" {t.ms:.3f} ms" + (f"  {100 * t.fraction_of_peak:.0f}% peak" if t.fraction_of_peak else "")
+        parts += [f'<text x="10" y="{y + 11}">{_escape(label)}</text>',
+                  f'<rect x="{label_width}" y="{y}" width="{max(1.0, t.ms * scale):.1f}" height="{bar_height}" '
+                  f'fill="{colour}"/>',
+                  f'<text x="{label_width + max(1.0, t.ms * scale) + 4:.1f}" y="{y + 11}">{_escape(note)}</text>']
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

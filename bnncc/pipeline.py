@@ -8,6 +8,7 @@ from typing import Callable
 import onnx_ir as ir
 
 from bnncc.passes.fold_constants import FoldConstantsPass
+from bnncc.passes.fuse_output_transforms import FuseOutputTransformsPass
 from bnncc.passes.fuse_thresholds import FuseThresholdsPass
 from bnncc.passes.lower_binary_layers import LowerBinaryLayersPass
 from bnncc.passes.pack_activations import PackActivationsPass
@@ -23,6 +24,7 @@ def stages(report: ConversionReport) -> list[tuple[str, Callable[[], ir.passes.P
         ("lower_binary_layers", lambda: LowerBinaryLayersPass(report)),
         ("fuse_thresholds", lambda: FuseThresholdsPass(report)),
         ("pack_activations", PackActivationsPass),
+        ("fuse_output_transforms", FuseOutputTransformsPass),
     ]
 
 

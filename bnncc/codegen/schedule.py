@@ -225,6 +225,20 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
 
 
+def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
+    c, hw = _channels_hw(node.inputs[0])
+    inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
+    residual = s.operand(inputs[3]) if inputs[3] is not None else "NULL"
+    if inputs[4] is not None:
+        thr, dirs = _threshold_arrays(s, constant(inputs[4]), constant(inputs[5]))
+        bits = s.operand(node.outputs[1])
+    else:
+        thr = dirs = bits = "NULL"
+    s.parallel("pack", hw, f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {s.operand(inputs[0])}, "
+                           f"{s.operand(inputs[1])}, {s.operand(inputs[2])}, {residual}, {s.operand(node.outputs[0])}, "
+                           f"{thr}, {dirs}, {bits});")
+
+
 def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:
     x = node.inputs[0]
     channels_last = int(attribute(node, "channels_last", 0))
@@ -472,6 +486,7 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "BinaryConvPacked"): _emit_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
+    (DOMAIN, "ChannelAffine"): _emit_channel_affine,
     ("", "Conv"): _emit_conv,
     ("", "Gemm"): _emit_gemm,
     ("", "MatMul"): _emit_gemm,

@@ -15,5 +15,7 @@ Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(
   UnpackBits(P; channels, rank)  packed -> ±1 float
   BinaryConvPacked(P, W[, T, D]) XOR-popcount conv; integer accumulator out, or packed bits via T, D
   BinaryMaxPool(P; pool attrs)   max-pool on packed bits (AND of the -1 bits)
+  ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
+                                 fused BatchNormalization (+ residual Add) (+ ThresholdPack)
 """
 from .definitions import DOMAIN, REFERENCE_OPS  # noqa: F401

@@ -61,6 +61,22 @@ class BinaryMatMul(OpRun):
         return ((x.astype(np.float64) @ w.astype(np.float64)).astype(np.float32),)
 
 
+class ChannelAffine(OpRun):
+    """Y = (X * S[c] + B[c]) + R, each step rounded (onnxruntime's BatchNormalization, then a residual
+    Add); with T and D also P = packed Threshold(Y, T, D). R, T, D are optional."""
+
+    op_domain = DOMAIN
+
+    def _run(self, x, scale, bias, residual=None, thresholds=None, directions=None):
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        y = (x * scale.reshape(shape)).astype(np.float32) + bias.reshape(shape)
+        if residual is not None:
+            y = (y + residual).astype(np.float32)
+        if thresholds is None:
+            return (y,)
+        return y, bits.pack_nchw(pm1(threshold_decision(y, thresholds, directions)))
+
+
 class MultiThreshold(OpRun):
     """FINN/QONNX MultiThreshold: out_scale * #{t : x >= thr[c, t]} + out_bias."""
 
@@ -125,5 +141,5 @@ class BinaryMaxPool(OpRun):
         return (bits.pack_nchw(taps.max(axis=(2, 3))),)
 
 
-REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, MultiThreshold, PackBits, ThresholdPack,
+REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MultiThreshold, PackBits, ThresholdPack,
                  UnpackBits, BinaryConvPacked, BinaryMaxPool]

@@ -39,6 +39,55 @@ void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, in
     }
 }
 
+void bnn_affine_pack_range_f32(int C, int HW, int p_begin, int p_end, const float *x, const float *scale,
+                               const float *bias, const float *residual, float *y, const float *thr,
+                               const int8_t *dir, bnn_word *bits)
+{
+    const int nw = bnn_words(C);
+    bnn_word acc[PACK_BLOCK];
+    int p0, c, i;
+
+    for (p0 = p_begin; p0 < p_end; p0 += PACK_BLOCK) {
+        const int np = p_end - p0 < PACK_BLOCK ? p_end - p0 : PACK_BLOCK;
+        for (i = 0; i < np; i++) acc[i] = 0;
+        for (c = 0; c < C; c++) {
+            const size_t row = (size_t)c * (size_t)HW + (size_t)p0;
+            const float s = scale[c], b = bias[c];
+            const float *xr = x + row;
+            float *yr = y + row;
+            if (residual) {
+                const float *rr = residual + row;
+                for (i = 0; i < np; i++) {
+                    float t = xr[i] * s;
+                    t = t + b;
+                    yr[i] = t + rr[i];
+                }
+            } else {
+                for (i = 0; i < np; i++) {
+                    float t = xr[i] * s;
+                    yr[i] = t + b;
+                }
+            }
+            if (bits) {
+                const float t = thr[c];
+                const int sh = c % BNN_WORD_BITS;
+                if (dir[c] > 0) {
+                    for (i = 0; i < np; i++) acc[i] |= (bnn_word)!(yr[i] >= t) << sh;
+                } else {
+                    for (i = 0; i < np; i++) acc[i] |= (bnn_word)!(yr[i] <= t) << sh;
+                }
+                if (sh == BNN_WORD_BITS - 1 || c == C - 1) {       /* a word of channels is complete */
+                    const int wi = c / BNN_WORD_BITS;
+                    for (i = 0; i < np; i++) {
+                        bits[(size_t)(p0 + i) * (size_t)nw + (size_t)wi] = acc[i];
+                        acc[i] = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
 void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out)
 {
     const int nw = bnn_words(C);

@@ -35,6 +35,9 @@ FUNCS = """
 void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out);
 void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, int p_end, const float *thr,
                                   const int8_t *dir, bnn_word *out);
+void bnn_affine_pack_range_f32(int C, int HW, int p_begin, int p_end, const float *x, const float *scale,
+                               const float *bias, const float *residual, float *y, const float *thr,
+                               const int8_t *dir, bnn_word *bits);
 void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out);
 void bnn_binarize_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, float *out);
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
@@ -77,6 +80,8 @@ PAD_ZERO = -1
 X86_SOURCES = {
     "bconv_avx512": ["-mavx512f", "-mavx512bw", "-mavx512vpopcntdq", "-mavx2", "-mfma", "-mpopcnt"],
     "bconv_avx2": ["-mavx2", "-mfma", "-mpopcnt"],
+    "float_avx512": ["-mavx512f", "-mavx512bw", "-mavx2", "-mfma"],
+    "float_avx2": ["-mavx2", "-mfma"],
 }
 
 
@@ -85,11 +90,11 @@ def sources() -> list[Path]:
     return sorted(p for p in SRC.glob("*.c") if p.stem not in X86_SOURCES)
 
 
-def build_x86(out: Path, flags: list[str]) -> Path:
-    """One library of the portable bconv.c plus each X86_SOURCES file compiled with its own flags
-    (separate objects, so the portable code never picks up AVX instructions)."""
+def build_x86(out: Path, flags: list[str], stems=("bconv_avx512", "bconv_avx2")) -> Path:
+    """One library of the portable bconv.c plus the X86_SOURCES files `stems`, each compiled with its
+    own flags (separate objects, so the portable code never picks up AVX instructions)."""
     objs = []
-    units = [(SRC / "bconv.c", [])] + [(SRC / f"{stem}.c", isa) for stem, isa in X86_SOURCES.items()]
+    units = [(SRC / "bconv.c", [])] + [(SRC / f"{stem}.c", X86_SOURCES[stem]) for stem in stems]
     compile_flags = [f for f in flags if f != "-shared"]
     for src, isa in units:
         obj = out.with_name(f"{out.stem}_{src.stem}.o")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -84,3 +85,32 @@ def test_threshold_ties_and_nan(kernels):
     assert bits[0].tolist() == [False, False, True, True, True, False]
     # dir -1: x <= 0.5 -> +1 ; tie -> +1 ; NaN -> -1
     assert bits[1].tolist() == [True, False, False, True, False, True]
+
+
+@pytest.mark.parametrize("c,hw", [(1, 1), (5, 70), (64, 9), (65, 130), (130, 3)])
+@pytest.mark.parametrize("with_residual", [False, True])
+def test_affine_residual_pack_matches_stepwise_float32(kernels, c, hw, with_residual):
+    """BN (x*s + b) then + residual, each step rounded like onnxruntime; bits packed in the same pass."""
+    k = kernels
+    rng = np.random.default_rng(c * 1000 + hw)
+    x = (rng.standard_normal((c, hw)) * 50).astype(np.float32)
+    scale = rng.standard_normal(c).astype(np.float32)
+    bias = rng.standard_normal(c).astype(np.float32)
+    residual = rng.standard_normal((c, hw)).astype(np.float32)
+    thr = rng.standard_normal(c).astype(np.float32)
+    d = rng.choice(np.array([-1, 1], np.int8), size=c)
+    expected = (x * scale[:, None]).astype(np.float32) + bias[:, None]
+    if with_residual:
+        expected = (expected + residual).astype(np.float32)
+    y = np.full((c, hw), np.nan, np.float32)
+    bits = np.full((hw, nwords(c)), 0xDEADBEEF, np.uint64)
+    r = k.f32(residual) if with_residual else k.ffi.NULL
+    for begin, end in ((0, hw // 2), (hw // 2, hw)):
+        k.lib.bnn_affine_pack_range_f32(c, hw, begin, end, k.f32(x), k.f32(scale), k.f32(bias), r, k.f32(y),
+                                        k.f32(thr), k.i8(d), k.words(bits))
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(bits, pack_bits(decision_bits(expected, thr, d).T))
+    plain = np.full((c, hw), np.nan, np.float32)
+    k.lib.bnn_affine_pack_range_f32(c, hw, 0, hw, k.f32(x), k.f32(scale), k.f32(bias), r, k.f32(plain),
+                                    k.ffi.NULL, k.ffi.NULL, k.ffi.NULL)
+    np.testing.assert_array_equal(plain, expected)

@@ -19,6 +19,15 @@ void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, con
 void bnn_pack_threshold_range_f32(const float *x, int C, int HW, int p_begin, int p_end, const float *thr,
                                   const int8_t *dir, bnn_word *out);
 
+/* Fused output transform of a layer (BatchNormalization, then a residual Add, then binarize):
+ *   y[c][p] = (x[c][p] * scale[c] + bias[c]) + residual[c][p]   (each step rounded: no FMA)
+ * for pixels [p_begin, p_end) of every channel; residual may be NULL (no Add). When bits is not
+ * NULL, y is also packed as bnn_pack_threshold_range_f32 would pack it (thr, dir), in the same
+ * pass. x, residual, y: [C][HW]; bits: [HW][words(C)]. y may alias x or residual. */
+void bnn_affine_pack_range_f32(int C, int HW, int p_begin, int p_end, const float *x, const float *scale,
+                               const float *bias, const float *residual, float *y, const float *thr,
+                               const int8_t *dir, bnn_word *bits);
+
 /* in: packed [HW][words(C)] -> out: float +-1 [C][HW]. Tail bits of `in` are ignored. */
 void bnn_unpack_f32(const bnn_word *in, int C, int HW, float *out);
 

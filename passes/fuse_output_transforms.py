@@ -1,0 +1,76 @@
+"""Fuse the per-channel work after a layer into one pass over memory.
+
+Bi-Real-style blocks end in  acc -> BatchNormalization -> Add(residual) -> Sign -> next layer:
+three passes over the activations (plus the packing) that cost as much as the binary conv itself
+once it is fast. They become one `ChannelAffine(X, S, B, R, T, D) -> (Y, P)`, which computes
+
+    Y = (X * S[c] + B[c]) + R          (S, B: onnxruntime's folded BatchNormalization)
+    P = pack(Threshold(Y, T, D))       (only when a ThresholdPack reads Y)
+
+with the same roundings in the same order as the separate ops, so results do not change.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx_ir as ir
+
+from bnncc.interpreter import batchnorm_coefficients
+from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, set_shape, shape_of
+from bnncc.passes.pack_activations import PACKED
+
+
+class FuseOutputTransformsPass(ir.passes.InPlacePass):
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        modified = False
+        for node in list(graph):
+            if node.graph is not None and node.domain == "" and node.op_type == "BatchNormalization":
+                modified |= _fuse(graph, node)
+        remove_unused(graph)
+        return ir.passes.PassResult(model, modified)
+
+
+def _fuse(graph: ir.Graph, bn: ir.Node) -> bool:
+    params = [constant(v) for v in bn.inputs[1:5]]
+    if any(p is None for p in params) or len(bn.outputs) > 1 and any(v.uses() for v in bn.outputs[1:]):
+        return False
+    x, y = bn.inputs[0], bn.outputs[0]
+    if len(shape_of(x)) not in (2, 4):
+        return False
+    scale, bias = batchnorm_coefficients(*params, float(attribute(bn, "epsilon", 1e-5)))
+    inputs = [x, add_constant(graph, scale, "bn_scale"), add_constant(graph, bias, "bn_bias")]
+    anchor, result = bn, y
+    users = consumers(y)
+    if len(users) == 1 and not y.is_graph_output() and _is_residual_add(users[0], y):
+        add = users[0]
+        residual = add.inputs[1] if add.inputs[0] is y else add.inputs[0]
+        inputs.append(residual)
+        anchor, result = add, add.outputs[0]
+    else:
+        inputs.append(None)
+    packs = [n for n in consumers(result) if is_bnncc(n, "ThresholdPack")]
+    if len(packs) == 1:
+        inputs += [packs[0].inputs[1], packs[0].inputs[2]]
+    fused = bnncc_node("ChannelAffine", inputs, shape=shape_of(result), name_hint="ChannelAffine")
+    if len(packs) == 1:
+        fused.resize_outputs(2)
+        set_shape(fused.outputs[1], shape_of(packs[0].outputs[0]), PACKED)
+        fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
+    graph.insert_before(anchor, fused)
+    replace_value(result, fused.outputs[0])
+    if len(packs) == 1:
+        replace_value(packs[0].outputs[0], fused.outputs[1])
+        graph.remove(packs[0], safe=True)
+    if anchor is not bn:
+        graph.remove(anchor, safe=True)
+    graph.remove(bn, safe=True)
+    return True
+
+
+def _is_residual_add(node: ir.Node, value: ir.Value) -> bool:
+    """An Add of `value` and another run-time tensor of exactly the same shape."""
+    if node.domain != "" or node.op_type != "Add" or len(node.inputs) != 2:
+        return False
+    other = node.inputs[1] if node.inputs[0] is value else node.inputs[0]
+    return other is not value and constant(other) is None and shape_of(other) == shape_of(value) \
+        and shape_of(node.outputs[0]) == shape_of(value)

@@ -19,3 +19,15 @@ def shared_models() -> Path:
     if not (SHARED_MODELS / "README.md").is_file():
         pytest.skip(f"the reference models folder {SHARED_MODELS} is absent (CI provides ../shared/models)")
     return SHARED_MODELS
+
+
+def cpu_targets() -> list:
+    """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere."""
+    from bnncc.targets import cpu_flags, get_target
+
+    params = []
+    for name in ("generic-c", "x86-avx2", "x86-avx512", "native"):
+        missing = [flag for flag in get_target(name).requires if flag not in cpu_flags()]
+        marks = [pytest.mark.skip(reason=f"this CPU lacks {', '.join(missing)}")] if missing else []
+        params.append(pytest.param(name, marks=marks, id=name))
+    return params

@@ -13,6 +13,9 @@ from ..frontend.importer import TensorSpec
 from ..ir import shape_of
 from .schedule import Schedule
 
+# Headers of the sources whose header is not simply <source>.h.
+FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86"), "bconv_avx2": ("bconv", "bconv_x86"),
+                  "float_avx512": ("fconv", "float_x86"), "float_avx2": ("fconv", "float_x86")}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 
@@ -46,16 +49,23 @@ class Artifact:
     def files(self) -> dict[str, str]:
         files = {f"{self.name}.h": self.header(), f"{self.name}.c": self.source(), "main.c": self.example_main(),
                  "Makefile": self.makefile(), "CMakeLists.txt": self.cmake(), "README.md": self.readme()}
-        for header in ("common", "team"):
+        for header in self.headers:
             files[f"include/bnncc/{header}.h"] = (INCLUDE_DIR / "bnncc" / f"{header}.h").read_text()
         for family in self.kernel_families:
-            files[f"include/bnncc/{family}.h"] = (INCLUDE_DIR / "bnncc" / f"{family}.h").read_text()
             files[f"src/{family}.c"] = (SOURCE_DIR / f"{family}.c").read_text()
         return files
 
     @property
     def kernel_families(self) -> list[str]:
         return sorted(self.schedule.families | ({"team"} if self.threads > 1 else set()))
+
+    @property
+    def headers(self) -> list[str]:
+        """Kernel headers the artifact needs: each source's own, plus common.h and team.h."""
+        names = {"common", "team"}
+        for family in self.kernel_families:
+            names.update(FAMILY_HEADERS.get(family, (family,)))
+        return sorted(names)
 
     @property
     def sources(self) -> list[str]:
@@ -93,10 +103,9 @@ class Artifact:
     def source(self) -> str:
         s, name, upper = self.schedule, self.name, self.name.upper()
         threaded = self.threads > 1
-        families = sorted(s.families | {"team"})     # team.h's types are in every sample function
         includes = ["#define _POSIX_C_SOURCE 200809L  /* clock_gettime in profiling builds */",
-                    f'#include "{name}.h"', "", "#include <math.h>", "#include <string.h>", "",
-                    '#include "bnncc/common.h"'] + [f'#include "bnncc/{f}.h"' for f in families]
+                    f'#include "{name}.h"', "", "#include <math.h>", "#include <string.h>", ""] + \
+            [f'#include "bnncc/{h}.h"' for h in self.headers]
         inputs = [f"const float *in{i}" for i in range(len(self.inputs))]
         outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
         sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])

@@ -20,6 +20,7 @@ from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of
 from ..ops import DOMAIN
 from .c_source import C_TYPES, array_definition, float_literal, int_list
+from .x86_layouts import bconv_weights
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 
@@ -198,7 +199,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow,
                   **_conv_geometry(node, None, None), pad_bit=int(attribute(node, "pad_bit", -1)))
     p = s.params("bnn_bconv_params", fields)
-    w = s.const(weights)
+    isa = s.target.isa
     s.layers[-1].binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     layer = s.layers[-1]
     layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
@@ -206,11 +207,18 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     s.layers[-1].detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
                            f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    if isa:
+        blocked, aux = bconv_weights(weights, channels, isa)
+        w, extra, family = s.const(blocked), f"{s.const(aux)}, ", f"bconv_{isa}"
+        bits_kernel, f32_kernel = f"bnn_bconv_bits__{isa}", f"bnn_bconv_f32__{isa}"
+    else:
+        w, extra, family = s.const(weights), "", "bconv"
+        bits_kernel, f32_kernel = "bnn_bconv_bits_rows", "bnn_bconv_f32_rows"
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
-        s.parallel("bconv", oh, f"bnn_bconv_bits_rows({p}, {x}, {w}, {thr}, {dirs}, lo, hi, {y});")
+        s.parallel(family, oh, f"{bits_kernel}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
     else:
-        s.parallel("bconv", oh, f"bnn_bconv_f32_rows({p}, {x}, {w}, lo, hi, {y});")
+        s.parallel(family, oh, f"{f32_kernel}({p}, {x}, {w}, {extra}lo, hi, {y});")
 
 
 def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:

@@ -73,7 +73,8 @@ typedef struct {
 typedef struct {
     float *f;          /* f32 output (or NULL) */
     bnn_word *b;       /* bits output */
-    const int32_t *thr, *dpos, *valid; /* per block: [NV*VW] thresholds, dir>0 masks, m<M masks */
+    const int32_t *thr; /* per block: thresholds of its channels (zero-padded to BLK + 16) */
+    uint32_t dmask, vmask; /* per block: bit k = channel b0+k has dir > 0 / is < M */
 } sink;
 
 /* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
@@ -108,12 +109,15 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
         const size_t pstep = (size_t)p->SW * nw;
         const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * nw;
         const bnn_word *wr = wb;
+        /* with DW == 1 the taps of one kernel row read KW*nw consecutive words (as do the weights) */
+        const size_t seg = p->DW == 1 ? (size_t)p->KW * nw : nw;
+        const int nseg = p->DW == 1 ? 1 : p->KW;
         for (kh = 0; kh < p->KH; kh++) {
             const bnn_word *xr = base + (size_t)kh * (size_t)p->DH * (size_t)p->W * nw;
-            for (kw = 0; kw < p->KW; kw++) {
+            for (kw = 0; kw < nseg; kw++) {
                 const bnn_word *x = xr + (size_t)kw * (size_t)p->DW * nw;
                 size_t i;
-                for (i = 0; i < nw; i++) {
+                for (i = 0; i < seg; i++) {
                     __m512i w[NV];
                     UNROLL for (v = 0; v < nv; v++) w[v] = _mm512_loadu_si512((const void *)(wr + v * VW));
                     UNROLL for (j = 0; j < np; j++) {
@@ -155,31 +159,39 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
     }
 
     {
-        /* acc = T*C - 2*P (pad_bit 0 semantics), then the padding correction */
-        __m256i r[TP][NV];
-        const __m256i kc = _mm256_set1_epi32(c->KC);
+        /* Pairs of 8-channel vectors are packed into 16 int32 lanes (group g: block channels
+         * 16g..16g+15), r = T*C - 2*P (pad_bit 0 semantics), then the padding correction. */
+        enum { NG = (NV + 1) / 2 };
+        const int ng = (nv + 1) / 2;
+        __m512i r[TP][NG];
+        const __m512i kc = _mm512_set1_epi32(c->KC);
+        const __m512i pack = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        int g;
         UNROLL for (j = 0; j < np; j++) {
-            UNROLL for (v = 0; v < nv; v++) {
-                const __m256i pc = _mm512_cvtepi64_epi32(acc[j][v]);
-                r[j][v] = _mm256_sub_epi32(kc, _mm256_add_epi32(pc, pc));
+            UNROLL for (g = 0; g < ng; g++) {
+                const __m512i pc = _mm512_permutex2var_epi32(acc[j][2 * g], pack, acc[j][2 * g + 1 < nv ? 2 * g + 1 : 2 * g]);
+                r[j][g] = _mm512_sub_epi32(kc, _mm512_add_epi32(pc, pc));
             }
             if (p->pad_bit != 0 && !full[j]) {
-                __m256i corr[NV];
-                UNROLL for (v = 0; v < nv; v++) corr[v] = _mm256_setzero_si256();
+                __m512i corr[NG];
+                UNROLL for (g = 0; g < ng; g++) corr[g] = _mm512_setzero_si512();
                 for (kh = 0; kh < p->KH; kh++) {
                     const int iy = iy0[j] + kh * p->DH;
                     for (kw = 0; kw < p->KW; kw++) {
                         const int ix = ix0[j] + kw * p->DW;
                         if ((unsigned)iy >= (unsigned)p->H || (unsigned)ix >= (unsigned)p->W) {
                             const int32_t *a = c->aux + (size_t)(kh * p->KW + kw) * (size_t)c->Mp + (size_t)m0;
-                            UNROLL for (v = 0; v < nv; v++)
-                                corr[v] = _mm256_add_epi32(corr[v], _mm256_loadu_si256((const __m256i *)(a + v * VW)));
+                            UNROLL for (g = 0; g < ng; g++) {
+                                const __m512i av = 2 * g + 1 < nv ? _mm512_loadu_si512((const void *)(a + 16 * g))
+                                    : _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(a + 16 * g)));
+                                corr[g] = _mm512_add_epi32(corr[g], av);
+                            }
                         }
                     }
                 }
-                UNROLL for (v = 0; v < nv; v++) {
-                    if (p->pad_bit == 1) corr[v] = _mm256_add_epi32(corr[v], corr[v]);
-                    r[j][v] = _mm256_sub_epi32(r[j][v], corr[v]);
+                UNROLL for (g = 0; g < ng; g++) {
+                    if (p->pad_bit == 1) corr[g] = _mm512_add_epi32(corr[g], corr[g]);
+                    r[j][g] = _mm512_sub_epi32(r[j][g], corr[g]);
                 }
             }
         }
@@ -187,37 +199,50 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
         if (s->f) {
             const size_t ohw = (size_t)p->OH * (size_t)p->OW;
             float *o = s->f + (size_t)m0 * ohw + (size_t)q0;
-            if (np == 4) {
-                UNROLL for (v = 0; v < nv; v++) {
-                    const __m256 a0 = _mm256_cvtepi32_ps(r[0][v]), a1 = _mm256_cvtepi32_ps(r[1 % np][v]);
-                    const __m256 a2 = _mm256_cvtepi32_ps(r[2 % np][v]), a3 = _mm256_cvtepi32_ps(r[3 % np][v]);
-                    const __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
-                    const __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
-                    __m256 u[4];
-                    const int nm = p->M - (m0 + v * VW);
-                    float *ov = o + (size_t)(v * VW) * ohw;
-                    u[0] = _mm256_shuffle_ps(t0, t2, 0x44); /* channels 0, 4 */
-                    u[1] = _mm256_shuffle_ps(t0, t2, 0xEE); /* 1, 5 */
-                    u[2] = _mm256_shuffle_ps(t1, t3, 0x44); /* 2, 6 */
-                    u[3] = _mm256_shuffle_ps(t1, t3, 0xEE); /* 3, 7 */
-                    if (nm >= VW) {
-                        UNROLL for (j = 0; j < 4; j++) {
-                            _mm_storeu_ps(ov + (size_t)j * ohw, _mm256_castps256_ps128(u[j]));
-                            _mm_storeu_ps(ov + (size_t)(j + 4) * ohw, _mm256_extractf128_ps(u[j], 1));
-                        }
+            UNROLL for (g = 0; g < ng; g++) {
+                const int nm0 = p->M - (m0 + 16 * g), lanes = 2 * g + 1 < nv ? 16 : 8;
+                const int nm = nm0 < lanes ? nm0 : lanes;
+                float *og = o + (size_t)(16 * g) * ohw;
+                if (np == 4) {
+                    /* 4 pixels x 16 channels -> 16 channels x 4 pixels: u[c] lane k = channel 4k + c */
+                    const __m512 a0 = _mm512_cvtepi32_ps(r[0][g]), a1 = _mm512_cvtepi32_ps(r[1 % np][g]);
+                    const __m512 a2 = _mm512_cvtepi32_ps(r[2 % np][g]), a3 = _mm512_cvtepi32_ps(r[3 % np][g]);
+                    const __m512 t0 = _mm512_unpacklo_ps(a0, a1), t1 = _mm512_unpackhi_ps(a0, a1);
+                    const __m512 t2 = _mm512_unpacklo_ps(a2, a3), t3 = _mm512_unpackhi_ps(a2, a3);
+                    __m512 u[4];
+                    int k;
+                    u[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+                    u[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+                    u[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+                    u[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+                    if (nm == 16) {
+                        _mm_storeu_ps(og + 0 * ohw, _mm512_extractf32x4_ps(u[0], 0));
+                        _mm_storeu_ps(og + 1 * ohw, _mm512_extractf32x4_ps(u[1], 0));
+                        _mm_storeu_ps(og + 2 * ohw, _mm512_extractf32x4_ps(u[2], 0));
+                        _mm_storeu_ps(og + 3 * ohw, _mm512_extractf32x4_ps(u[3], 0));
+                        _mm_storeu_ps(og + 4 * ohw, _mm512_extractf32x4_ps(u[0], 1));
+                        _mm_storeu_ps(og + 5 * ohw, _mm512_extractf32x4_ps(u[1], 1));
+                        _mm_storeu_ps(og + 6 * ohw, _mm512_extractf32x4_ps(u[2], 1));
+                        _mm_storeu_ps(og + 7 * ohw, _mm512_extractf32x4_ps(u[3], 1));
+                        _mm_storeu_ps(og + 8 * ohw, _mm512_extractf32x4_ps(u[0], 2));
+                        _mm_storeu_ps(og + 9 * ohw, _mm512_extractf32x4_ps(u[1], 2));
+                        _mm_storeu_ps(og + 10 * ohw, _mm512_extractf32x4_ps(u[2], 2));
+                        _mm_storeu_ps(og + 11 * ohw, _mm512_extractf32x4_ps(u[3], 2));
+                        _mm_storeu_ps(og + 12 * ohw, _mm512_extractf32x4_ps(u[0], 3));
+                        _mm_storeu_ps(og + 13 * ohw, _mm512_extractf32x4_ps(u[1], 3));
+                        _mm_storeu_ps(og + 14 * ohw, _mm512_extractf32x4_ps(u[2], 3));
+                        _mm_storeu_ps(og + 15 * ohw, _mm512_extractf32x4_ps(u[3], 3));
                     } else {
-                        for (j = 0; j < 4 && j < nm; j++) _mm_storeu_ps(ov + (size_t)j * ohw, _mm256_castps256_ps128(u[j]));
-                        for (j = 4; j < nm; j++) _mm_storeu_ps(ov + (size_t)j * ohw, _mm256_extractf128_ps(u[j - 4], 1));
+                        float t[4][16];
+                        UNROLL for (k = 0; k < 4; k++) _mm512_storeu_ps(t[k], u[k]);
+                        for (k = 0; k < nm; k++) _mm_storeu_ps(og + (size_t)k * ohw, _mm_loadu_ps(&t[k % 4][4 * (k / 4)]));
                     }
-                }
-            } else {
-                UNROLL for (v = 0; v < nv; v++) {
-                    const int nm = p->M - (m0 + v * VW);
+                } else {
                     UNROLL for (j = 0; j < np; j++) {
-                        int32_t t[VW];
+                        int32_t t[16];
                         int k;
-                        _mm256_storeu_si256((__m256i *)t, r[j][v]);
-                        for (k = 0; k < VW && k < nm; k++) o[(size_t)(v * VW + k) * ohw + (size_t)j] = (float)t[k];
+                        _mm512_storeu_si512((void *)t, r[j][g]);
+                        for (k = 0; k < nm; k++) og[(size_t)k * ohw + (size_t)j] = (float)t[k];
                     }
                 }
             }
@@ -227,14 +252,13 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
             bnn_word *o = s->b + (size_t)q0 * nwm + (size_t)(m0 / BNN_WORD_BITS);
             UNROLL for (j = 0; j < np; j++) {
                 bnn_word bits = 0;
-                UNROLL for (v = 0; v < nv; v++) {
-                    const int vb = (vblk + v) * VW;
-                    const __m256i thr = _mm256_loadu_si256((const __m256i *)(s->thr + vb));
-                    const __m256i dp = _mm256_loadu_si256((const __m256i *)(s->dpos + vb));
-                    const __m256i ok = _mm256_loadu_si256((const __m256i *)(s->valid + vb));
-                    const __m256i lt = _mm256_cmpgt_epi32(thr, r[j][v]), gt = _mm256_cmpgt_epi32(r[j][v], thr);
-                    const __m256i b = _mm256_and_si256(_mm256_blendv_epi8(gt, lt, dp), ok);
-                    bits |= (bnn_word)(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(b)) << (v * VW);
+                UNROLL for (g = 0; g < ng; g++) {
+                    const int vb = vblk * VW + 16 * g;
+                    const __m512i thr = _mm512_loadu_si512((const void *)(s->thr + vb));
+                    const __mmask16 dp = (__mmask16)(s->dmask >> vb), ok = (__mmask16)(s->vmask >> vb);
+                    const __mmask16 lt = _mm512_mask_cmplt_epi32_mask(dp, r[j][g], thr);
+                    const __mmask16 gt = _mm512_mask_cmpgt_epi32_mask((__mmask16)(ok & ~dp), r[j][g], thr);
+                    bits |= (bnn_word)(unsigned)(((lt | gt) & ok) & (2 * g + 1 < nv ? 0xFFFFu : 0xFFu)) << (16 * g);
                 }
                 if (sh == 0)
                     o[(size_t)j * nwm] = bits;
@@ -267,7 +291,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     ctx c;
     sink s;
     int b0, lo, hi;
-    int32_t tthr[BLK], tdp[BLK], tok[BLK];
+    int32_t tthr[BLK + 16];
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -292,19 +316,21 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.f = fout;
     s.b = bout;
     s.thr = tthr;
-    s.dpos = tdp;
-    s.valid = tok;
+    s.dmask = s.vmask = 0;
 
     for (b0 = 0; b0 < c.Mp; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
         const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
         if (bout) {
             int k;
-            for (k = 0; k < bw; k++) {
+            s.dmask = s.vmask = 0;
+            for (k = 0; k < BLK + 16; k++) {
                 const int m = b0 + k;
-                tthr[k] = m < p->M ? thr[m] : 0;
-                tdp[k] = m < p->M && dir[m] > 0 ? -1 : 0;
-                tok[k] = m < p->M ? -1 : 0;
+                tthr[k] = k < bw && m < p->M ? thr[m] : 0;
+                if (k < bw && m < p->M) {
+                    s.vmask |= (uint32_t)1 << k;
+                    if (dir[m] > 0) s.dmask |= (uint32_t)1 << k;
+                }
             }
         }
         if (bw == BLK) {

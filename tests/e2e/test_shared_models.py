@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import bnncc
+from conftest import cpu_targets
 from bnncc.verify import compare
 
 # file -> how the reference expects the FINN test digits (float32 [4, 1, 28, 28], 0..255)
@@ -23,7 +24,7 @@ def digits(shared_models):
     return x.astype(np.float32), labels.reshape(-1)
 
 
-@pytest.mark.parametrize("target", ["generic-c", "native"])
+@pytest.mark.parametrize("target", cpu_targets())
 @pytest.mark.parametrize("filename", MODELS)
 def test_real_model_matches_reference(filename, target, shared_models, digits, tmp_path):
     x, labels = digits

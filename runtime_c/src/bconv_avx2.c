@@ -1,0 +1,339 @@
+/* bnncc runtime: binary convolution for AVX2 (layout: bconv_x86.h).
+ * Build flags: -mavx2 -mfma -mpopcnt
+ *
+ * Vectorized along output channels: one ymm holds the weight words of 4 output channels for one
+ * (tap, input word); an input word is broadcast and xor-popcounted against them into a register
+ * tile of TP output pixels x NV channel vectors. Popcount: vpshufb nibble table (Mula et al.),
+ * summed in byte accumulators (<= 8 per step, flushed with vpsadbw every 31 steps). Output channels are the
+ * outer loop (a block's weights stay in L1), pixels of [oy_begin, oy_end) the inner one, taken
+ * TP at a time in row-major order (a tile may span two rows). Out-of-bounds taps read zero words;
+ * the aux table corrects them for BNN_PAD_ZERO / pad_bit 1.
+ */
+#include "bnncc/common.h"
+#include "bnncc/bconv.h"
+#include "bnncc/bconv_x86.h"
+
+#include <immintrin.h>
+
+#define VW 4           /* channels per vector */
+#define NV 2           /* vectors per channel block */
+#define BLK (NV * VW)  /* channels per block (divides 64) */
+#define TP 4           /* pixels per tile */
+#define FLUSH 31       /* steps a byte accumulator can take (31 * 8 < 256) */
+#define ZW 1024        /* words of zeros that out-of-bounds taps read */
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 8")
+
+static const bnn_word zero_words[ZW] = {0};
+
+static int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+size_t bnn_bconv_weights_size__avx2(const bnn_bconv_params *p)
+{
+    return (size_t)round_up(p->M, VW) * (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
+}
+
+size_t bnn_bconv_aux_size__avx2(const bnn_bconv_params *p)
+{
+    return (size_t)round_up(p->M, VW) * (size_t)p->KH * (size_t)p->KW;
+}
+
+void bnn_bconv_pack_weights__avx2(const bnn_bconv_params *p, const bnn_word *w_portable,
+                                    bnn_word *w_out, int32_t *aux)
+{
+    const size_t nw = (size_t)bnn_words(p->C), T = (size_t)p->KH * (size_t)p->KW;
+    const int Mp = round_up(p->M, VW);
+    int m;
+    size_t t, i;
+    for (m = 0; m < Mp; m++) {
+        const int b0 = m / BLK * BLK;
+        const int bw = Mp - b0 < BLK ? Mp - b0 : BLK;
+        for (t = 0; t < T; t++) {
+            int pc = 0;
+            for (i = 0; i < nw; i++) {
+                const bnn_word v = m < p->M ? w_portable[((size_t)m * T + t) * nw + i] : 0;
+                w_out[(size_t)b0 * T * nw + (t * nw + i) * (size_t)bw + (size_t)(m - b0)] = v;
+                pc += bnn_popcount(v);
+            }
+            aux[t * (size_t)Mp + (size_t)m] = m < p->M ? p->C - 2 * pc : 0;
+        }
+    }
+}
+
+/* Per-call constants. */
+typedef struct {
+    const bnn_bconv_params *p;
+    const bnn_word *in;
+    const int32_t *aux;
+    size_t nw;
+    int T, Mp, KC;
+    int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
+} ctx;
+
+/* Output side of a tile: f32 or thresholded bits. */
+typedef struct {
+    float *f;          /* f32 output (or NULL) */
+    bnn_word *b;       /* bits output */
+    const int32_t *thr, *dpos, *valid; /* per block: [NV*VW] thresholds, dir>0 masks, m<M masks */
+} sink;
+
+/* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
+ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
+{
+    const bnn_bconv_params *p = c->p;
+    const int oy = q / p->OW, ox = q - oy * p->OW;
+    *iy0 = oy * p->SH - p->PT;
+    *ix0 = ox * p->SW - p->PL;
+    *full = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
+}
+
+/* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
+ * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
+ * interior: all np pixels in one row and all their taps in bounds. */
+ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
+                        const bnn_word *wb, size_t ws, int m0, int vblk)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t nw = c->nw;
+    __m256i acc[TP][NV], accb[TP][NV];
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    int iy0[TP], ix0[TP], full[TP];
+    int j, v, kh, kw, steps = 0;
+    size_t i0;
+
+    UNROLL for (j = 0; j < np; j++) {
+        UNROLL for (v = 0; v < nv; v++) acc[j][v] = accb[j][v] = _mm256_setzero_si256();
+        pix(c, q0 + j, &iy0[j], &ix0[j], &full[j]);
+    }
+
+/* one (tap, word) step: weights at wr, input word of pixel j is X(j) */
+#define STEP(X)                                                                                       \
+    do {                                                                                              \
+        __m256i w_[NV];                                                                               \
+        UNROLL for (v = 0; v < nv; v++) w_[v] = _mm256_loadu_si256((const __m256i *)(wr + v * VW));   \
+        UNROLL for (j = 0; j < np; j++) {                                                             \
+            const __m256i xb_ = _mm256_set1_epi64x((long long)(X));                                   \
+            UNROLL for (v = 0; v < nv; v++) {                                                         \
+                const __m256i y_ = _mm256_xor_si256(xb_, w_[v]);                                      \
+                const __m256i lo_ = _mm256_and_si256(y_, low4);                                       \
+                const __m256i hi_ = _mm256_and_si256(_mm256_srli_epi16(y_, 4), low4);                 \
+                accb[j][v] = _mm256_add_epi8(accb[j][v], _mm256_shuffle_epi8(lut, lo_));              \
+                accb[j][v] = _mm256_add_epi8(accb[j][v], _mm256_shuffle_epi8(lut, hi_));              \
+            }                                                                                         \
+        }                                                                                             \
+        wr += ws;                                                                                     \
+        if (++steps == FLUSH) {                                                                       \
+            UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {                         \
+                acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256())); \
+                accb[j][v] = _mm256_setzero_si256();                                                  \
+            }                                                                                         \
+            steps = 0;                                                                                \
+        }                                                                                             \
+    } while (0)
+
+    if (interior) {
+        const size_t pstep = (size_t)p->SW * nw;
+        const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * nw;
+        const bnn_word *wr = wb;
+        /* with DW == 1 the taps of one kernel row read KW*nw consecutive words (as do the weights) */
+        const size_t seg = p->DW == 1 ? (size_t)p->KW * nw : nw;
+        const int nseg = p->DW == 1 ? 1 : p->KW;
+        for (kh = 0; kh < p->KH; kh++) {
+            const bnn_word *xr = base + (size_t)kh * (size_t)p->DH * (size_t)p->W * nw;
+            for (kw = 0; kw < nseg; kw++) {
+                const bnn_word *x = xr + (size_t)kw * (size_t)p->DW * nw;
+                size_t i;
+                for (i = 0; i < seg; i++) STEP(x[(size_t)j * pstep + i]);
+            }
+        }
+    } else {
+        for (i0 = 0; i0 < nw; i0 += ZW) {
+            const size_t n = nw - i0 < ZW ? nw - i0 : ZW;
+            for (kh = 0; kh < p->KH; kh++) {
+                for (kw = 0; kw < p->KW; kw++) {
+                    const bnn_word *x[TP];
+                    const bnn_word *wr = wb + (((size_t)kh * (size_t)p->KW + (size_t)kw) * nw + i0) * ws;
+                    size_t i;
+                    UNROLL for (j = 0; j < np; j++) {
+                        const int iy = iy0[j] + kh * p->DH, ix = ix0[j] + kw * p->DW;
+                        x[j] = (unsigned)iy < (unsigned)p->H && (unsigned)ix < (unsigned)p->W
+                                   ? c->in + ((size_t)iy * (size_t)p->W + (size_t)ix) * nw + i0
+                                   : zero_words;
+                    }
+                    for (i = 0; i < n; i++) STEP(x[j][i]);
+                }
+            }
+        }
+    }
+#undef STEP
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++)
+        acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256()));
+
+    {
+        /* acc = T*C - 2*P (pad_bit 0 semantics), then the padding correction */
+        __m128i r[TP][NV];
+        const __m128i kc = _mm_set1_epi32(c->KC);
+        const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+        UNROLL for (j = 0; j < np; j++) {
+            UNROLL for (v = 0; v < nv; v++) {
+                const __m128i pc = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(acc[j][v], even));
+                r[j][v] = _mm_sub_epi32(kc, _mm_add_epi32(pc, pc));
+            }
+            if (p->pad_bit != 0 && !full[j]) {
+                __m128i corr[NV];
+                UNROLL for (v = 0; v < nv; v++) corr[v] = _mm_setzero_si128();
+                for (kh = 0; kh < p->KH; kh++) {
+                    const int iy = iy0[j] + kh * p->DH;
+                    for (kw = 0; kw < p->KW; kw++) {
+                        const int ix = ix0[j] + kw * p->DW;
+                        if ((unsigned)iy >= (unsigned)p->H || (unsigned)ix >= (unsigned)p->W) {
+                            const int32_t *a = c->aux + (size_t)(kh * p->KW + kw) * (size_t)c->Mp + (size_t)m0;
+                            UNROLL for (v = 0; v < nv; v++)
+                                corr[v] = _mm_add_epi32(corr[v], _mm_loadu_si128((const __m128i *)(a + v * VW)));
+                        }
+                    }
+                }
+                UNROLL for (v = 0; v < nv; v++) {
+                    if (p->pad_bit == 1) corr[v] = _mm_add_epi32(corr[v], corr[v]);
+                    r[j][v] = _mm_sub_epi32(r[j][v], corr[v]);
+                }
+            }
+        }
+
+        if (s->f) {
+            const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+            float *o = s->f + (size_t)m0 * ohw + (size_t)q0;
+            if (np == 4) {
+                UNROLL for (v = 0; v < nv; v++) {
+                    __m128 a0 = _mm_cvtepi32_ps(r[0][v]), a1 = _mm_cvtepi32_ps(r[1 % np][v]);
+                    __m128 a2 = _mm_cvtepi32_ps(r[2 % np][v]), a3 = _mm_cvtepi32_ps(r[3 % np][v]);
+                    const int nm = p->M - (m0 + v * VW);
+                    float *ov = o + (size_t)(v * VW) * ohw;
+                    _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+                    _mm_storeu_ps(ov, a0);
+                    if (nm > 1) _mm_storeu_ps(ov + ohw, a1);
+                    if (nm > 2) _mm_storeu_ps(ov + 2 * ohw, a2);
+                    if (nm > 3) _mm_storeu_ps(ov + 3 * ohw, a3);
+                }
+            } else {
+                UNROLL for (v = 0; v < nv; v++) {
+                    const int nm = p->M - (m0 + v * VW);
+                    UNROLL for (j = 0; j < np; j++) {
+                        int32_t t[VW];
+                        int k;
+                        _mm_storeu_si128((__m128i *)t, r[j][v]);
+                        for (k = 0; k < VW && k < nm; k++) o[(size_t)(v * VW + k) * ohw + (size_t)j] = (float)t[k];
+                    }
+                }
+            }
+        } else {
+            const size_t nwm = (size_t)bnn_words(p->M);
+            const int sh = m0 % BNN_WORD_BITS;
+            bnn_word *o = s->b + (size_t)q0 * nwm + (size_t)(m0 / BNN_WORD_BITS);
+            UNROLL for (j = 0; j < np; j++) {
+                bnn_word bits = 0;
+                UNROLL for (v = 0; v < nv; v++) {
+                    const int vb = (vblk + v) * VW;
+                    const __m128i thr = _mm_loadu_si128((const __m128i *)(s->thr + vb));
+                    const __m128i dp = _mm_loadu_si128((const __m128i *)(s->dpos + vb));
+                    const __m128i ok = _mm_loadu_si128((const __m128i *)(s->valid + vb));
+                    const __m128i lt = _mm_cmpgt_epi32(thr, r[j][v]), gt = _mm_cmpgt_epi32(r[j][v], thr);
+                    const __m128i b = _mm_and_si128(_mm_blendv_epi8(gt, lt, dp), ok);
+                    bits |= (bnn_word)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(b)) << (v * VW);
+                }
+                if (sh == 0)
+                    o[(size_t)j * nwm] = bits;
+                else
+                    o[(size_t)j * nwm] |= bits << sh;
+            }
+        }
+    }
+}
+
+/* All pixels of [q_begin, q_end) for nv vectors of one block. */
+ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv,
+                         const bnn_word *wb, size_t ws, int m0, int vblk)
+{
+    const bnn_bconv_params *p = c->p;
+    int q = q_begin;
+    for (; q + TP <= q_end; q += TP) {
+        const int oy = q / p->OW, ox = q - oy * p->OW;
+        if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
+            tile(c, s, q, TP, nv, 1, wb, ws, m0, vblk);
+        else
+            tile(c, s, q, TP, nv, 0, wb, ws, m0, vblk);
+    }
+    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, wb, ws, m0, vblk);
+}
+
+static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
+                const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, float *fout, bnn_word *bout)
+{
+    ctx c;
+    sink s;
+    int b0, lo, hi;
+    int32_t tthr[BLK], tdp[BLK], tok[BLK];
+    const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
+    const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
+    if (q_begin >= q_end) return;
+
+    c.p = p;
+    c.in = in;
+    c.aux = aux;
+    c.nw = (size_t)bnn_words(p->C);
+    c.T = p->KH * p->KW;
+    c.Mp = round_up(p->M, VW);
+    c.KC = c.T * p->C;
+    /* output pixels with every tap in bounds: iy0 >= 0 and iy0 + (KH-1)*DH < H */
+    bnn_tap_range(-p->PT, p->SH, p->H - (p->KH - 1) * p->DH, p->OH, &lo, &hi);
+    c.oyi0 = lo;
+    c.oyi1 = hi;
+    bnn_tap_range(-p->PL, p->SW, p->W - (p->KW - 1) * p->DW, p->OW, &lo, &hi);
+    c.oxi0 = lo;
+    c.oxi1 = hi;
+    if (p->H - (p->KH - 1) * p->DH <= 0) c.oyi0 = c.oyi1 = 0;
+    if (p->W - (p->KW - 1) * p->DW <= 0) c.oxi0 = c.oxi1 = 0;
+
+    s.f = fout;
+    s.b = bout;
+    s.thr = tthr;
+    s.dpos = tdp;
+    s.valid = tok;
+
+    for (b0 = 0; b0 < c.Mp; b0 += BLK) {
+        const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
+        const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
+        if (bout) {
+            int k;
+            for (k = 0; k < bw; k++) {
+                const int m = b0 + k;
+                tthr[k] = m < p->M ? thr[m] : 0;
+                tdp[k] = m < p->M && dir[m] > 0 ? -1 : 0;
+                tok[k] = m < p->M ? -1 : 0;
+            }
+        }
+        if (bw == BLK) {
+            block(&c, &s, q_begin, q_end, NV, wb, BLK, b0, 0);
+        } else {
+            int v;
+            for (v = 0; v < bw / VW; v++)
+                block(&c, &s, q_begin, q_end, 1, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+        }
+    }
+}
+
+void bnn_bconv_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                           const int32_t *aux, int oy_begin, int oy_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                            const int32_t *aux, const int32_t *thr, const int8_t *dir,
+                            int oy_begin, int oy_end, bnn_word *out)
+{
+    run(p, in, w, aux, thr, dir, oy_begin, oy_end, NULL, out);
+}

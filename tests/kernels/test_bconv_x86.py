@@ -1,0 +1,268 @@
+"""x86 binary convolution kernels (runtime_c/src/bconv_avx512.c, bconv_avx2.c) against the portable
+bnn_bconv_f32 / bnn_bconv_bits (itself checked against numpy in test_bconv.py).
+
+One library is built from bconv.c (portable flags) and the two ISA sources (their own flags). Each
+ISA is skipped when /proc/cpuinfo lacks one of its features. Also checked: the C weight packer
+against a numpy packer written from the layout formula of bconv_x86.h (what the compiler
+reimplements), row ranges, untouched rows outside the range, and an ASan/UBSan build on a few
+shapes (child process with libasan preloaded, as in test_sanitizers.py).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cffi
+import numpy as np
+
+from bnncc.codegen.x86_layouts import bconv_weights
+import pytest
+
+from .helpers import CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, nwords, out_size
+
+pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
+
+X86_FUNCS = """
+void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
+void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                    const int32_t *thr, const int8_t *dir, bnn_word *out);
+"""
+for _isa in ("avx512", "avx2"):
+    X86_FUNCS += f"""
+size_t bnn_bconv_weights_size__{_isa}(const bnn_bconv_params *p);
+size_t bnn_bconv_aux_size__{_isa}(const bnn_bconv_params *p);
+void bnn_bconv_pack_weights__{_isa}(const bnn_bconv_params *p, const bnn_word *w_portable, bnn_word *w_out, int32_t *aux);
+void bnn_bconv_f32__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                           const int32_t *aux, int oy_begin, int oy_end, float *out);
+void bnn_bconv_bits__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                            const int32_t *aux, const int32_t *thr, const int8_t *dir,
+                            int oy_begin, int oy_end, bnn_word *out);
+"""
+
+# vector width VW and block width B of each layout (bconv_x86.h)
+FEATURES = {"avx512": ["avx2", "avx512f", "avx512bw", "avx512_vpopcntdq"], "avx2": ["avx2"]}
+SANITIZED_LIB = os.environ.get("BNNCC_X86_SANITIZED_LIB")
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+CPU = _cpu_flags()
+
+
+def isa_param(isa: str):
+    missing = [f for f in FEATURES[isa] if f not in CPU]
+    return pytest.param(isa, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))
+
+
+ISAS = [isa_param("avx512"), isa_param("avx2")]
+
+
+class Lib:
+    def __init__(self, path: Path):
+        self.ffi = cffi.FFI()
+        self.ffi.cdef(TYPES + X86_FUNCS)
+        self.lib = self.ffi.dlopen(str(path))
+
+    def buf(self, arr, ctype):
+        assert arr.flags.c_contiguous
+        return self.ffi.from_buffer(ctype + "[]", arr)
+
+    def params(self, **kw):
+        s = self.ffi.new("bnn_bconv_params *")
+        for k, v in kw.items():
+            setattr(s, k, int(v))
+        return s
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory) -> Lib:
+    if SANITIZED_LIB:
+        return Lib(Path(SANITIZED_LIB))
+    return Lib(build_x86(tmp_path_factory.mktemp("bnncc_x86") / "libbnncc_x86.so", RELEASE))
+
+
+# ---------------------------------------------------------------- one case
+
+def random_words(rng, shape, c):
+    words = rng.integers(0, 2**63, size=shape + (nwords(c),), dtype=np.uint64) * np.uint64(2)
+    words ^= rng.integers(0, 2, size=words.shape, dtype=np.uint64)
+    if c % 64:
+        words[..., -1] &= np.uint64((1 << (c % 64)) - 1)
+    return np.ascontiguousarray(words)
+
+
+def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1, PB=None,
+               PR=None, pad_bit=PAD_ZERO, splits=(), check_pack=True):
+    PB = PT if PB is None else PB
+    PR = PL if PR is None else PR
+    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
+    assert OH >= 1 and OW >= 1
+    p = lib.params(C=C, H=H, W=W, M=M, OH=OH, OW=OW, KH=KH, KW=KW, SH=SH, SW=SW, DH=DH, DW=DW, PT=PT, PL=PL,
+                   pad_bit=pad_bit)
+    L, ffi = lib.lib, lib.ffi
+    x = random_words(rng, (H, W), C)
+    w = random_words(rng, (M, KH, KW), C)
+    nws = getattr(L, f"bnn_bconv_weights_size__{isa}")(p)
+    naux = getattr(L, f"bnn_bconv_aux_size__{isa}")(p)
+    wp = np.zeros(nws, np.uint64)
+    aux = np.zeros(naux, np.int32)
+    getattr(L, f"bnn_bconv_pack_weights__{isa}")(p, lib.buf(w, "bnn_word"), lib.buf(wp, "bnn_word"),
+                                                 lib.buf(aux, "int32_t"))
+    if check_pack:
+        wp_np, aux_np = bconv_weights(w, C, isa)       # the compiler's packer, from the documented layout
+        np.testing.assert_array_equal(wp, wp_np)
+        np.testing.assert_array_equal(aux, aux_np)
+
+    # f32
+    ref = np.zeros((M, OH, OW), np.float32)
+    L.bnn_bconv_f32(p, lib.buf(x, "bnn_word"), lib.buf(w, "bnn_word"), lib.buf(ref, "float"))
+    f32 = getattr(L, f"bnn_bconv_f32__{isa}")
+    bounds = [0, *sorted(s for s in splits if 0 < s < OH), OH]
+    out = np.full((M, OH, OW), np.nan, np.float32)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        f32(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), a, b, lib.buf(out, "float"))
+    np.testing.assert_array_equal(out, ref)
+    if OH > 1:  # a partial range leaves the other rows alone
+        part = np.full((M, OH, OW), np.nan, np.float32)
+        f32(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), 1, OH, lib.buf(part, "float"))
+        assert np.isnan(part[:, :1]).all()
+        np.testing.assert_array_equal(part[:, 1:], ref[:, 1:])
+
+    # bits: thresholds around the actual values (ties included), both directions
+    acc = ref.astype(np.int64)
+    thr = acc[:, rng.integers(0, OH), rng.integers(0, OW)] + rng.integers(-2, 3, size=M)
+    thr = np.ascontiguousarray(thr.astype(np.int32))
+    dirs = np.ascontiguousarray(rng.choice(np.array([-1, 0, 1], np.int8), size=M))
+    bref = np.zeros((OH, OW, nwords(M)), np.uint64)
+    L.bnn_bconv_bits(p, lib.buf(x, "bnn_word"), lib.buf(w, "bnn_word"), lib.buf(thr, "int32_t"),
+                     lib.buf(dirs, "int8_t"), lib.buf(bref, "bnn_word"))
+    bits = getattr(L, f"bnn_bconv_bits__{isa}")
+    bout = rng.integers(0, 2**63, size=(OH, OW, nwords(M)), dtype=np.uint64)  # garbage to overwrite
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        bits(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(thr, "int32_t"),
+             lib.buf(dirs, "int8_t"), a, b, lib.buf(bout, "bnn_word"))
+    np.testing.assert_array_equal(bout, bref)
+    if OH > 2:
+        part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
+        bits(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(thr, "int32_t"),
+             lib.buf(dirs, "int8_t"), 1, OH - 1, lib.buf(part, "bnn_word"))
+        assert (part[0] == 12345).all() and (part[-1] == 12345).all()
+        np.testing.assert_array_equal(part[1:-1], bref[1:-1])
+
+
+CHANNELS = [1, 3, 63, 64, 65, 100, 128, 130, 256]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("C", CHANNELS if not SANITIZED_LIB else [3, 65, 130])
+def test_channels_grid(lib, isa, C):
+    """Every (C, M) pair of CHANNELS, each with a random small geometry, stride, pads and pad_bit."""
+    rng = np.random.default_rng(C)
+    for M in (CHANNELS if not SANITIZED_LIB else [1, 64, 100]):
+        for _ in range(2):
+            k = int(rng.choice([1, 2, 3, 3, 3]))
+            s = int(rng.choice([1, 1, 2]))
+            d = int(rng.choice([1, 1, 1, 2]))
+            span = (k - 1) * d + 1
+            H, W = int(rng.integers(max(1, span - 2), 10)), int(rng.integers(max(1, span - 2), 10))
+            pads = [int(rng.integers(0, 3)) for _ in range(4)]
+            while out_size(H, k, s, d, pads[0], pads[2]) < 1 or out_size(W, k, s, d, pads[1], pads[3]) < 1:
+                H, W = H + 1, W + 1
+            check_case(lib, isa, rng, C, M, H, W, KH=k, KW=k, SH=s, SW=s, DH=d, DW=d, PT=pads[0], PL=pads[1],
+                       PB=pads[2], PR=pads[3], pad_bit=int(rng.choice([PAD_ZERO, 0, 1])), splits=(2,))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("pad_bit", [PAD_ZERO, 0, 1])
+@pytest.mark.parametrize("case", [
+    # Bi-Real-18 shapes, spatially shrunk: 3x3 pad 1, stride 1 and 2
+    dict(C=64, M=64, H=9, W=11), dict(C=64, M=128, H=9, W=9, SH=2, SW=2),
+    dict(C=128, M=128, H=7, W=6), dict(C=256, M=256, H=5, W=5), dict(C=512, M=512, H=3, W=4),
+    dict(C=256, M=512, H=6, W=7, SH=2, SW=2),
+    # 1x1, no pad / asymmetric pads, stride 2
+    dict(C=100, M=40, H=5, W=9, KH=1, KW=1, PT=0, PL=0), dict(C=70, M=24, H=6, W=5, KH=1, KW=1, SH=2, SW=2, PT=1, PL=0),
+    # non-square kernels, dilation, big pads (pixels with no in-bounds tap)
+    dict(C=65, M=72, H=8, W=5, KH=3, KW=2, DH=2, DW=3, PT=2, PL=3, PB=1, PR=0),
+    dict(C=1, M=9, H=2, W=3, KH=3, KW=3, PT=3, PL=2, PB=3, PR=2),
+    dict(C=130, M=33, H=4, W=4, KH=5, KW=5, PT=2, PL=2, SH=3, SW=1),
+    # dense (fully connected): KH=H, KW=W
+    dict(C=512, M=100, H=3, W=3, KH=3, KW=3, PT=0, PL=0), dict(C=200, M=10, H=1, W=1, KH=1, KW=1, PT=0, PL=0),
+    # more words than the zero buffer (512 / 1024 words) at the border
+    dict(C=64 * 1030 + 5, M=9, H=2, W=2, KH=2, KW=2, PT=1, PL=1, PB=0, PR=0),
+], ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
+def test_shapes(lib, isa, pad_bit, case):
+    rng = np.random.default_rng(hash(tuple(sorted(case.items()))) % 2**32)
+    check_case(lib, isa, rng, pad_bit=pad_bit, splits=(1, 2, 5), **case)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_real_layer_size(lib, isa):
+    """One full-size Bi-Real-18 layer (14x14x256 -> 256) with a thread-like split of the rows."""
+    if SANITIZED_LIB:
+        pytest.skip("too slow under the sanitizers")
+    rng = np.random.default_rng(7)
+    check_case(lib, isa, rng, 256, 256, 14, 14, pad_bit=PAD_ZERO, splits=(5, 9), check_pack=False)
+
+
+def _runtime(name: str) -> str | None:
+    res = subprocess.run([CC, f"-print-file-name={name}"], capture_output=True, text=True)
+    path = res.stdout.strip()
+    return path if res.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else None
+
+
+@pytest.mark.skipif(bool(SANITIZED_LIB) or bool(os.environ.get("BNNCC_SANITIZED")),
+                    reason="already a sanitized run")
+def test_x86_under_asan_ubsan(tmp_path):
+    asan = _runtime("libasan.so")
+    if asan is None:
+        pytest.skip("libasan.so not found for this compiler")
+    lib_path = build_x86(tmp_path / "libbnncc_x86_asan.so", SANITIZE)
+    env = dict(os.environ)
+    env.update(BNNCC_X86_SANITIZED_LIB=str(lib_path), LD_PRELOAD=asan,
+               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    probe = subprocess.run([sys.executable, "-c", "import numpy, cffi"], env=env, capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"python does not start with libasan preloaded: {probe.stderr[-500:]}")
+    here = Path(__file__).resolve()
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(here),
+           "-k", "channels_grid or (shapes and (C64-M64 or C65-M72 or C1-M9 or C200 or C65925))"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=here.parents[1], timeout=600)
+    assert res.returncode == 0, (res.stdout[-6000:] + res.stderr[-6000:])
+    assert " passed" in res.stdout, res.stdout[-2000:]
+
+
+@pytest.mark.parametrize("stem", ["bconv_avx512", "bconv_avx2"])
+def test_source_hygiene(stem, tmp_path):
+    """As test_build.py asks of the portable sources: own headers only, no heap / stdio, no
+    mutable globals, clean with the strict warnings (compiled with its ISA flags)."""
+    import re
+
+    from .helpers import SRC, STRICT, X86_SOURCES
+
+    src = SRC / f"{stem}.c"
+    text = src.read_text()
+    includes = re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text)
+    assert set(includes) <= {"bnncc/common.h", "bnncc/bconv.h", "bnncc/bconv_x86.h", "immintrin.h"}, includes
+    code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
+        assert banned not in code, banned
+    obj = tmp_path / f"{stem}.o"
+    res = subprocess.run([CC, *STRICT, *X86_SOURCES[stem], "-O2", "-Wstrict-prototypes", "-Wmissing-prototypes",
+                          "-Wshadow", "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    if shutil.which("nm"):
+        syms = subprocess.run(["nm", "--defined-only", str(obj)], capture_output=True, text=True).stdout
+        assert not [line for line in syms.splitlines() if line.split()[-2] in "BbDdCc"], syms

@@ -1,0 +1,474 @@
+"""x86 float Conv / MatMul kernels (runtime_c/src/float_avx512.c, float_avx2.c) against numpy
+(float64) and onnxruntime.
+
+One library is built from the two ISA sources, each with its own flags (helpers.X86_SOURCES). Each
+ISA is skipped when /proc/cpuinfo lacks one of its features (the reason names them). Checked: the C
+weight packers against numpy packers written from the layout formulas of float_x86.h (what the
+compiler reimplements), shapes around the tile edges (M, N, K, pixel counts in {1, 3, 7, 8, 15, 16,
+17, 31, 64, 65, 100}), kernels 1/3/7, strides, pads, dilation, groups, k blocking (K > 256), pixel
+blocking (> 384 pixels), output-channel / column ranges (a split equals one call bit for bit and
+leaves everything outside its range alone), build hygiene, and an ASan/UBSan build on a few shapes
+(child process with libasan preloaded, as in test_sanitizers.py).
+Tolerance: |out - ref| <= 1e-5 * (the same sum over |terms|) + 1e-6 (the kernels use FMA and a
+different summation order than the portable ones).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import cffi
+import numpy as np
+import pytest
+
+from .helpers import (CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, out_size, pad_to,
+                      run_onnx_node, windows)
+
+pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
+
+ISA_NAMES = ("avx512", "avx2")
+FUNCS = ""
+for _isa in ISA_NAMES:
+    FUNCS += f"""
+size_t bnn_conv2d_weights_size__{_isa}(const bnn_conv_params *p);
+size_t bnn_conv2d_scratch_size__{_isa}(const bnn_conv_params *p);
+void bnn_conv2d_pack_weights__{_isa}(const bnn_conv_params *p, const float *w, float *packed);
+void bnn_conv2d_f32__{_isa}(const bnn_conv_params *p, const float *in, const float *packed_w,
+                            const float *bias, float *scratch, int m_begin, int m_end, float *out);
+size_t bnn_matmul_weights_size__{_isa}(int K, int N);
+void bnn_matmul_pack_weights__{_isa}(int K, int N, const float *B, float *packed);
+void bnn_matmul_f32__{_isa}(int M, int K, int N, const float *A, const float *packed_B,
+                            const float *bias, int n_begin, int n_end, float *C);
+"""
+
+# packed layout parameters (float_x86.h): conv panel height MR, matmul panel width NR
+CONV_MR = {"avx512": 8, "avx2": 4}
+MATMUL_NR = {"avx512": 64, "avx2": 32}
+FEATURES = {"avx512": ["avx2", "fma", "avx512f", "avx512bw"], "avx2": ["avx2", "fma"]}
+SOURCES = {"avx512": "float_avx512", "avx2": "float_avx2"}
+SANITIZED_LIB = os.environ.get("BNNCC_FLOAT_X86_SANITIZED_LIB")
+EDGES = [1, 3, 7, 8, 15, 16, 17, 31, 64, 65, 100]
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+CPU = _cpu_flags()
+
+
+def isa_param(isa: str):
+    missing = [f for f in FEATURES[isa] if f not in CPU]
+    return pytest.param(isa, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))
+
+
+ISAS = [isa_param(i) for i in ISA_NAMES]
+
+
+def build_float_x86(out: Path, flags: list[str]) -> Path:
+    """float_avx512.c and float_avx2.c, each compiled with its own X86_SOURCES flags, in one library."""
+    compile_flags = [f for f in flags if f != "-shared"]
+    objs, jobs = [], []
+    for isa in ISA_NAMES:  # the two compiles in parallel (the sanitized one takes a while)
+        stem = SOURCES[isa]
+        obj = out.with_name(f"{out.stem}_{stem}.o")
+        cmd = [CC, *STRICT, *compile_flags, *X86_SOURCES[stem], "-c", str(SRC / f"{stem}.c"), "-o", str(obj)]
+        jobs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        objs.append(str(obj))
+    for cmd, proc in jobs:
+        text, _ = proc.communicate()
+        assert proc.returncode == 0, f"{' '.join(cmd)}\n{text}"
+    link_flags = [f for f in flags if f.startswith("-fsanitize") or f in ("-shared", "-fPIC", "-g")]
+    cmd = [CC, *link_flags, *objs, "-o", str(out), "-lm"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stdout}{res.stderr}"
+    return out
+
+
+class Lib:
+    def __init__(self, path: Path):
+        self.ffi = cffi.FFI()
+        self.ffi.cdef(TYPES + FUNCS)
+        self.lib = self.ffi.dlopen(str(path))
+
+    def f32(self, arr):
+        if arr is None:
+            return self.ffi.NULL
+        assert arr.dtype == np.float32 and arr.flags.c_contiguous
+        return self.ffi.from_buffer("float[]", arr)
+
+    def fn(self, name: str, isa: str):
+        return getattr(self.lib, f"{name}__{isa}")
+
+    def conv_params(self, **kw):
+        s = self.ffi.new("bnn_conv_params *")
+        for k, v in kw.items():
+            setattr(s, k, int(v))
+        return s
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory) -> Lib:
+    if SANITIZED_LIB:
+        return Lib(Path(SANITIZED_LIB))
+    return Lib(build_float_x86(tmp_path_factory.mktemp("bnncc_float_x86") / "libbnncc_float_x86.so", RELEASE))
+
+
+# ---------------------------------------------------------------- numpy packers (the documented layouts)
+
+def pack_conv_np(w: np.ndarray, mr: int) -> np.ndarray:
+    m = w.shape[0]
+    k = int(np.prod(w.shape[1:]))
+    mp = -(-m // mr) * mr
+    wp = np.zeros((mp, k), np.float32)
+    wp[:m] = w.reshape(m, k)
+    return np.ascontiguousarray(wp.reshape(mp // mr, mr, k).transpose(0, 2, 1)).ravel()
+
+
+def pack_matmul_np(b: np.ndarray, nr: int) -> np.ndarray:
+    k, n = b.shape
+    np_ = -(-n // nr) * nr
+    bp = np.zeros((k, np_), np.float32)
+    bp[:, :n] = b
+    return np.ascontiguousarray(bp.reshape(k, np_ // nr, nr).transpose(1, 0, 2)).ravel()
+
+
+# ---------------------------------------------------------------- references
+
+def conv_ref(x, w, bias, g, sh, sw, dh, dw, pt, pl, oh, ow):
+    m, cg, kh, kw = w.shape
+    mg = m // g
+    xp = pad_to(x.astype(np.float64), pt, pl, oh, ow, kh, kw, sh, sw, dh, dw, 0.0)
+    out = np.zeros((m, oh, ow))
+    for i, j, view in windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+        for gi in range(g):
+            ws = w[gi * mg:(gi + 1) * mg, :, i, j].astype(np.float64)
+            out[gi * mg:(gi + 1) * mg] += np.einsum("mc,cyx->myx", ws, view[gi * cg:(gi + 1) * cg])
+    if bias is not None:
+        out += bias[:, None, None]
+    return out
+
+
+def conv_case(lib: Lib, isa: str, rng, C, H, W, M, KH=1, KW=1, SH=1, SW=1, DH=1, DW=1, PT=0, PL=0, PB=0, PR=0,
+              G=1, with_bias=True, splits=(), check_pack=True, check_partial=True):
+    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
+    assert OH >= 1 and OW >= 1
+    p = lib.conv_params(C=C, H=H, W=W, M=M, OH=OH, OW=OW, KH=KH, KW=KW, SH=SH, SW=SW, DH=DH, DW=DW, PT=PT, PL=PL,
+                        G=G)
+    x = rng.standard_normal((C, H, W)).astype(np.float32)
+    w = rng.standard_normal((M, C // G, KH, KW)).astype(np.float32)
+    bias = rng.standard_normal(M).astype(np.float32) if with_bias else None
+    wp = np.full(lib.fn("bnn_conv2d_weights_size", isa)(p), np.nan, np.float32)
+    lib.fn("bnn_conv2d_pack_weights", isa)(p, lib.f32(w), lib.f32(wp))
+    if check_pack:
+        np.testing.assert_array_equal(wp, pack_conv_np(w, CONV_MR[isa]))
+    scratch = np.full(lib.fn("bnn_conv2d_scratch_size", isa)(p), np.nan, np.float32)
+    sp = lib.f32(scratch) if scratch.size else lib.ffi.NULL
+    f = lib.fn("bnn_conv2d_f32", isa)
+
+    out = np.full((M, OH, OW), np.nan, np.float32)
+    f(p, lib.f32(x), lib.f32(wp), lib.f32(bias), sp, 0, M, lib.f32(out))
+    ref = conv_ref(x, w, bias, G, SH, SW, DH, DW, PT, PL, OH, OW)
+    scale = conv_ref(np.abs(x), np.abs(w), None if bias is None else np.abs(bias), G, SH, SW, DH, DW, PT, PL, OH, OW)
+    err = np.abs(out.astype(np.float64) - ref)
+    assert np.all(err <= 1e-5 * scale + 1e-6), (np.nanmax(err / (scale + 1e-30)), np.isnan(out).sum())
+
+    bounds = [0, *sorted(s for s in splits if 0 < s < M), M]
+    if len(bounds) > 2:  # a split across "threads" (own scratch each) equals one call, bit for bit
+        split = np.full((M, OH, OW), np.nan, np.float32)
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            f(p, lib.f32(x), lib.f32(wp), lib.f32(bias), sp, a, b, lib.f32(split))
+        np.testing.assert_array_equal(split, out)
+    if check_partial and M > 2:  # channels outside the range are not touched
+        part = np.full((M, OH, OW), np.nan, np.float32)
+        f(p, lib.f32(x), lib.f32(wp), lib.f32(bias), sp, 1, M - 1, lib.f32(part))
+        assert np.isnan(part[0]).all() and np.isnan(part[-1]).all()
+        np.testing.assert_array_equal(part[1:-1], out[1:-1])
+    return x, w, bias, out
+
+
+def matmul_case(lib: Lib, isa: str, rng, M, K, N, with_bias=True, splits=(), check_pack=True):
+    a = rng.standard_normal((M, K)).astype(np.float32)
+    b = rng.standard_normal((K, N)).astype(np.float32)
+    bias = rng.standard_normal(N).astype(np.float32) if with_bias else None
+    bp = np.full(lib.fn("bnn_matmul_weights_size", isa)(K, N), np.nan, np.float32)
+    lib.fn("bnn_matmul_pack_weights", isa)(K, N, lib.f32(b), lib.f32(bp))
+    if check_pack:
+        np.testing.assert_array_equal(bp, pack_matmul_np(b, MATMUL_NR[isa]))
+    f = lib.fn("bnn_matmul_f32", isa)
+    out = np.full((M, N), np.nan, np.float32)
+    f(M, K, N, lib.f32(a), lib.f32(bp), lib.f32(bias), 0, N, lib.f32(out))
+    ref = a.astype(np.float64) @ b.astype(np.float64) + (0 if bias is None else bias)
+    scale = np.abs(a).astype(np.float64) @ np.abs(b) + (0 if bias is None else np.abs(bias))
+    err = np.abs(out - ref)
+    assert np.all(err <= 1e-5 * scale + 1e-6), (M, K, N, np.nanmax(err / (scale + 1e-30)))
+    bounds = [0, *sorted(s for s in splits if 0 < s < N), N]
+    if len(bounds) > 2:
+        split = np.full((M, N), np.nan, np.float32)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            f(M, K, N, lib.f32(a), lib.f32(bp), lib.f32(bias), lo, hi, lib.f32(split))
+        np.testing.assert_array_equal(split, out)
+        if N > 2:
+            part = np.full((M, N), np.nan, np.float32)
+            f(M, K, N, lib.f32(a), lib.f32(bp), lib.f32(bias), bounds[1], N - 1, lib.f32(part))
+            assert np.isnan(part[:, :bounds[1]]).all() and np.isnan(part[:, -1]).all()
+            np.testing.assert_array_equal(part[:, bounds[1]:-1], out[:, bounds[1]:-1])
+    return out
+
+
+# ---------------------------------------------------------------- conv
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("M", EDGES if not SANITIZED_LIB else [3, 17])
+def test_conv_1x1_edges(lib, isa, M):
+    """1x1 stride-1 unpadded (in-place input path): every pixel count and C of EDGES with this M."""
+    rng = np.random.default_rng(M)
+    for i, P in enumerate(EDGES if not SANITIZED_LIB else [1, 17, 65]):
+        for C in (EDGES[i % len(EDGES)], EDGES[(i + 5) % len(EDGES)]):
+            H, W = (1, P) if P % 2 else (2, P // 2)
+            conv_case(lib, isa, rng, C, H, W, M, with_bias=bool((i + C) % 2), splits=(M // 2, M // 2 + 5))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("M", EDGES if not SANITIZED_LIB else [7, 65])
+def test_conv_random_geometry(lib, isa, M):
+    """im2col path: kernels 1/3/7, strides 1/2 (and 3), pads (asymmetric), dilation, pixel counts
+    around the tile width."""
+    rng = np.random.default_rng(1000 + M)
+    for _ in range(6 if not SANITIZED_LIB else 3):
+        k = int(rng.choice([1, 3, 3, 7]))
+        kh, kw = (k, k) if rng.integers(0, 4) else (k, int(rng.choice([1, 2, 3])))
+        s = int(rng.choice([1, 2, 2, 3]))
+        d = int(rng.choice([1, 1, 2]))
+        C = int(rng.choice(EDGES[:7]))
+        pads = [int(rng.integers(0, kh)), int(rng.integers(0, kw)), int(rng.integers(0, kh)), int(rng.integers(0, kw))]
+        H, W = int(rng.integers(1, 20)), int(rng.integers(1, 20))
+        while out_size(H, kh, s, d, pads[0], pads[2]) < 1 or out_size(W, kw, s, d, pads[1], pads[3]) < 1:
+            H, W = H + 1, W + 1
+        conv_case(lib, isa, rng, C, H, W, M, KH=kh, KW=kw, SH=s, SW=int(rng.choice([1, 2, s])), DH=d, DW=d,
+                  PT=pads[0], PL=pads[1], PB=pads[2], PR=pads[3], with_bias=bool(rng.integers(0, 2)),
+                  splits=(int(rng.integers(1, M + 1)),))
+
+
+CONV_SHAPES = [
+    # Bi-Real-18 float layers, spatially shrunk where large
+    dict(C=3, H=30, W=31, M=64, KH=7, KW=7, SH=2, SW=2, PT=3, PL=3, PB=3, PR=3),
+    dict(C=64, H=28, W=28, M=128), dict(C=128, H=14, W=14, M=256), dict(C=256, H=7, W=7, M=512),
+    # k blocking (K > 256) on both paths, pixel blocking (> 384 pixels) on both paths
+    dict(C=300, H=3, W=5, M=17), dict(C=65, H=6, W=7, M=9, KH=3, KW=3, PT=1, PL=1, PB=1, PR=1),
+    dict(C=40, H=9, W=14, M=20, KH=3, KW=3, PT=1, PL=1, PB=1, PR=1),
+    dict(C=5, H=23, W=23, M=16), dict(C=4, H=25, W=21, M=10, KH=3, KW=3, PT=1, PL=1, PB=1, PR=1),
+    dict(C=7, H=40, W=41, M=9, KH=3, KW=3, SH=2, SW=2, DH=2, DW=2, PT=2, PL=2, PB=2, PR=2),
+    # 1x1 that is not in place: stride 2, pads, pads at the end only (OH > H)
+    dict(C=16, H=9, W=8, M=8, SH=2, SW=2), dict(C=8, H=5, W=6, M=7, PT=1, PL=0, PB=0, PR=2),
+    dict(C=8, H=5, W=6, M=15, PB=1, PR=1),
+    # pixels with no in-bounds tap, wide strides, non-square
+    dict(C=2, H=2, W=3, M=9, KH=3, KW=3, PT=3, PL=2, PB=3, PR=2),
+    dict(C=3, H=11, W=50, M=31, KH=2, KW=5, SH=3, SW=4, DH=1, DW=2, PT=1, PL=0, PB=0, PR=3),
+    # groups (simple path), depthwise
+    dict(C=6, H=9, W=8, M=6, KH=3, KW=3, PT=1, PL=1, PB=1, PR=1, G=6),
+    dict(C=8, H=7, W=9, M=12, KH=3, KW=2, SH=2, SW=1, DH=1, DW=2, PT=1, PL=0, PB=1, PR=1, G=4),
+    dict(C=4, H=5, W=5, M=6, G=2),
+]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("case", CONV_SHAPES, ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
+def test_conv_shapes(lib, isa, case):
+    rng = np.random.default_rng(zlib.crc32(repr(sorted(case.items())).encode()))
+    M = case["M"]
+    conv_case(lib, isa, rng, splits=(1, M // 3, M // 2 + 1, M - 1), **case)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("c,m,g,kernel,stride,dil,pads", [
+    (3, 64, 1, (7, 7), (2, 2), (1, 1), (3, 3, 3, 3)),
+    (5, 17, 1, (3, 3), (1, 2), (2, 1), (0, 1, 2, 1)),
+    (6, 6, 3, (3, 3), (2, 2), (1, 1), (1, 1, 1, 1)),
+    (33, 65, 1, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0)),
+])
+def test_conv_vs_onnxruntime(lib, isa, c, m, g, kernel, stride, dil, pads):
+    pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(c * m)
+    x, w, bias, out = conv_case(lib, isa, rng, c, 19, 18, m, *kernel, *stride, *dil, *pads, G=g)
+    ref = run_onnx_node("Conv", [x[None], w, bias],
+                        dict(group=g, kernel_shape=list(kernel), strides=list(stride), dilations=list(dil),
+                             pads=list(pads)))[0][0]
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5 * float(np.abs(ref).max()))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_conv_stem_full_size(lib, isa):
+    """The Bi-Real-18 stem at 224x224 (many pixel blocks), split in 3 ranges like threads would."""
+    if SANITIZED_LIB:
+        pytest.skip("too slow under the sanitizers")
+    rng = np.random.default_rng(224)
+    conv_case(lib, isa, rng, 3, 224, 224, 64, KH=7, KW=7, SH=2, SW=2, PT=3, PL=3, PB=3, PR=3, splits=(21, 40),
+              check_pack=False, check_partial=False)
+
+
+# ---------------------------------------------------------------- matmul
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("M", EDGES if not SANITIZED_LIB else [1, 7])
+def test_matmul_edges(lib, isa, M):
+    rng = np.random.default_rng(M)
+    for K in (EDGES if not SANITIZED_LIB else [1, 17, 100]):
+        for N in (EDGES if not SANITIZED_LIB else [3, 65, 100]):
+            matmul_case(lib, isa, rng, M, K, N, with_bias=bool((K + N) % 2), splits=(N // 3, N // 3 + 17))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("M,K,N", [(1, 512, 1000), (1, 784, 10), (3, 17, 300), (8, 64, 513), (5, 0, 4), (2, 0, 70),
+                                   (13, 129, 130)])
+def test_matmul_shapes(lib, isa, M, K, N):
+    rng = np.random.default_rng(M * 1000 + K + N)
+    for with_bias in (False, True):
+        matmul_case(lib, isa, rng, M, K, N, with_bias=with_bias, splits=(1, 63, 64, 65, 100, 333))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_gemm_vs_onnxruntime(lib, isa):
+    pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((1, 512)).astype(np.float32)
+    b = rng.standard_normal((512, 1000)).astype(np.float32)
+    bias = rng.standard_normal(1000).astype(np.float32)
+    bp = pack_matmul_np(b, MATMUL_NR[isa])  # the compiler's numpy packing, used directly
+    out = np.full((1, 1000), np.nan, np.float32)
+    lib.fn("bnn_matmul_f32", isa)(1, 512, 1000, lib.f32(a), lib.f32(bp), lib.f32(bias), 0, 1000, lib.f32(out))
+    ref = run_onnx_node("Gemm", [a, b, bias], {})[0]
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5 * float(np.abs(ref).max()))
+
+
+# ---------------------------------------------------------------- build hygiene
+
+@pytest.mark.parametrize("stem", ["float_avx512", "float_avx2"])
+def test_source_hygiene(stem, tmp_path):
+    """Strict C99 with its own flags, includes only its header, common.h and immintrin.h; no heap,
+    no stdio, no mutable globals."""
+    if SANITIZED_LIB:
+        pytest.skip("checked in the plain run")
+    src = SRC / f"{stem}.c"
+    text = src.read_text()
+    includes = set(re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text))
+    assert includes <= {"bnncc/common.h", "bnncc/float_x86.h", "immintrin.h", "stddef.h", "stdint.h"}, includes
+    code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
+        assert banned not in code, banned
+    obj = tmp_path / f"{stem}.o"
+    cmd = [CC, *STRICT, "-O2", "-Wstrict-prototypes", "-Wmissing-prototypes", "-Wshadow", *X86_SOURCES[stem],
+           "-c", str(src), "-o", str(obj)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    if shutil.which("nm"):
+        syms = subprocess.run(["nm", "--defined-only", str(obj)], capture_output=True, text=True).stdout
+        mutable = [line for line in syms.splitlines() if line.split()[-2] in "BbDdCc"]
+        assert not mutable, mutable
+
+
+def test_header_matches_declarations(tmp_path):
+    """The header compiles alone (twice), and the prototypes above match it."""
+    if SANITIZED_LIB:
+        pytest.skip("checked in the plain run")
+    tu = tmp_path / "tu.c"
+    checks = "".join(f"typedef char check_mr_{i}[BNN_F32_CONV_MR__{i} == {CONV_MR[i]} ? 1 : -1];\n"
+                     f"typedef char check_nr_{i}[BNN_F32_MATMUL_NR__{i} == {MATMUL_NR[i]} ? 1 : -1];\n"
+                     for i in ISA_NAMES)
+    tu.write_text('#include "bnncc/float_x86.h"\n#include "bnncc/float_x86.h"\n' + FUNCS + checks)
+    res = subprocess.run([CC, *STRICT, f"-I{INCLUDE}", "-Wstrict-prototypes", "-c", str(tu), "-o",
+                          str(tmp_path / "tu.o")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- sanitizers
+
+def _runtime(name: str) -> str | None:
+    res = subprocess.run([CC, f"-print-file-name={name}"], capture_output=True, text=True)
+    path = res.stdout.strip()
+    return path if res.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else None
+
+
+@pytest.mark.skipif(bool(SANITIZED_LIB) or bool(os.environ.get("BNNCC_SANITIZED")),
+                    reason="already a sanitized run")
+def test_float_x86_under_asan_ubsan(tmp_path):
+    if not any(all(f in CPU for f in FEATURES[i]) for i in ISA_NAMES):
+        pytest.skip(f"CPU lacks {', '.join(FEATURES['avx2'])}")
+    asan = _runtime("libasan.so")
+    if asan is None:
+        pytest.skip("libasan.so not found for this compiler")
+    lib_path = build_float_x86(tmp_path / "libbnncc_float_x86_asan.so", SANITIZE)
+    env = dict(os.environ)
+    env.update(BNNCC_FLOAT_X86_SANITIZED_LIB=str(lib_path), LD_PRELOAD=asan,
+               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    probe = subprocess.run([sys.executable, "-c", "import numpy, cffi"], env=env, capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"python does not start with libasan preloaded: {probe.stderr[-500:]}")
+    here = Path(__file__).resolve()
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(here),
+           "-k", "edges or random_geometry or (shapes and (C3-H30 or C300 or C5-H23 or C7-H40 or C2-H2 or G4 or 513))"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=here.parents[1], timeout=600)
+    assert res.returncode == 0, (res.stdout[-6000:] + res.stderr[-6000:])
+    assert " passed" in res.stdout, res.stdout[-2000:]
+
+
+def test_bench_builds(tmp_path):
+    """runtime_c/bench/float_bench.c builds as its header comment says (not run: it takes a while)."""
+    if SANITIZED_LIB:
+        pytest.skip("checked in the plain run")
+    bench = SRC.parent / "bench" / "float_bench.c"
+    objs = []
+    for stem, flags in [("fconv", []), ("fgemm", []), ("float_avx2", X86_SOURCES["float_avx2"]),
+                        ("float_avx512", X86_SOURCES["float_avx512"])]:
+        obj = tmp_path / f"{stem}.o"
+        res = subprocess.run([CC, "-O2", "-std=c99", f"-I{INCLUDE}", *flags, "-c", str(SRC / f"{stem}.c"), "-o",
+                              str(obj)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout + res.stderr
+        objs.append(str(obj))
+    res = subprocess.run([CC, "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{INCLUDE}", str(bench), *objs,
+                          "-lm", "-o", str(tmp_path / "float_bench")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("isa", [isa_param(i) for i in ISA_NAMES])
+def test_compiler_layouts_match_the_c_packers(lib, isa):
+    """bnncc packs weights at compile time with numpy and sizes the scratch itself: both must agree
+    with the C packers and bnn_conv2d_scratch_size__ISA on every kind of geometry."""
+    from bnncc.codegen.x86_layouts import conv_scratch_floats, conv_weights, matmul_weights
+
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        c, m, g = int(rng.integers(1, 9)) * 2, int(rng.integers(1, 20)), int(rng.choice([1, 1, 1, 2]))
+        kh, kw = int(rng.choice([1, 3, 7])), int(rng.choice([1, 3]))
+        sh, sw, dh, dw = (int(v) for v in rng.integers(1, 3, 4))
+        pt, pl = (int(v) for v in rng.integers(0, 3, 2))
+        h, w = int(rng.integers(kh * dh, 30)), int(rng.integers(kw * dw, 30))
+        oh, ow = out_size(h, kh, sh, dh, pt, pt), out_size(w, kw, sw, dw, pl, pl)
+        m = m * g
+        f = dict(C=c, H=h, W=w, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pt, PL=pl, G=g)
+        p = lib.ffi.new("bnn_conv_params *", f)
+        assert conv_scratch_floats(f, isa) == getattr(lib.lib, f"bnn_conv2d_scratch_size__{isa}")(p), f
+        weights = rng.standard_normal((m, c // g, kh, kw)).astype(np.float32)
+        packed = np.zeros(getattr(lib.lib, f"bnn_conv2d_weights_size__{isa}")(p), np.float32)
+        getattr(lib.lib, f"bnn_conv2d_pack_weights__{isa}")(p, lib.ffi.from_buffer("float[]", weights),
+                                                            lib.ffi.from_buffer("float[]", packed))
+        np.testing.assert_array_equal(conv_weights(weights, isa), packed)
+    for k, n in ((1, 1), (7, 65), (512, 1000), (33, 64)):
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        packed = np.zeros(getattr(lib.lib, f"bnn_matmul_weights_size__{isa}")(k, n), np.float32)
+        getattr(lib.lib, f"bnn_matmul_pack_weights__{isa}")(k, n, lib.ffi.from_buffer("float[]", b),
+                                                            lib.ffi.from_buffer("float[]", packed))
+        np.testing.assert_array_equal(matmul_weights(b, isa), packed)

@@ -42,7 +42,10 @@ class Artifact:
         self.plan = plan_memory(graph)
         self.schedule = Schedule(graph, self.plan, target, threads)
         self.schedule.lower()
-        self.arena_size = self.plan.arena_size + ARENA_SLACK
+        # kernels' private scratch (x86 float conv), one region per thread, after the planned tensors
+        self.scratch_offset = -(-self.plan.arena_size // 64) * 64
+        self.scratch_bytes = -(-self.schedule.scratch_floats * 4 // 64) * 64
+        self.arena_size = self.scratch_offset + threads * self.scratch_bytes + ARENA_SLACK
         self.output_values = list(graph.outputs)
         self.signature = _signature(name, inputs, outputs)
 
@@ -110,6 +113,8 @@ class Artifact:
         outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
         sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])
         body = ["    (void)team; (void)id; (void)nt;"]
+        if self.scratch_bytes:
+            body.append(f"    float *scratch = (float *)(arena + {self.scratch_offset} + (size_t)id * {self.scratch_bytes});")
         sync = " bnn_team_sync(team);" if threaded else ""
         for layer in s.layers:
             body.append(f"    {{ /* layer {layer.index}: {layer.op_type} */ BNN_PROF_BEGIN")

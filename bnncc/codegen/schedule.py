@@ -20,7 +20,7 @@ from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of
 from ..ops import DOMAIN
 from .c_source import C_TYPES, array_definition, float_literal, int_list
-from .x86_layouts import bconv_weights
+from .x86_layouts import FLOAT_GEOMETRY, bconv_weights, conv_scratch_floats, conv_weights, matmul_weights
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 
@@ -279,7 +279,19 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
     s.layers[-1].float_macs += weights.size * out_shape[2] * out_shape[3]
     s.layers[-1].detail = f"{in_shape[1]}->{out_shape[1]} {kernel[0]}x{kernel[1]}/{strides[0]} out " \
                           f"{out_shape[2]}x{out_shape[3]}"
-    x, w, y = s.operand(node.inputs[0]), s.const(weights.astype(np.float32)), s.operand(node.outputs[0])
+    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    isa = s.target.isa
+    if isa:
+        mr = FLOAT_GEOMETRY[isa]["mr"]
+        w = s.const(conv_weights(weights.astype(np.float32), isa))
+        scratch = conv_scratch_floats(fields, isa)
+        s.scratch_floats = max(s.scratch_floats, scratch)
+        bias_arg = bias
+        s.parallel(f"float_{isa}", -(-fields["M"] // mr),        # members take whole panels of MR channels
+                   f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias_arg}, {'scratch' if scratch else 'NULL'}, "
+                   f"lo * {mr}, hi * {mr} < {fields['M']} ? hi * {mr} : {fields['M']}, {y});")
+        return
+    w = s.const(weights.astype(np.float32))
     if group != 1:
         s.call("fconv", f"bnn_conv2d_f32({p}, {x}, {w}, {bias}, {y});")
         return
@@ -314,7 +326,15 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     bias = s.const(np.ascontiguousarray(bias_array, np.float32)) if bias_array is not None else "NULL"
     s.layers[-1].float_macs += m * k * n
     s.layers[-1].detail = f"{k}->{n}" + (f" x{m}" if m > 1 else "")
-    a, w, y = s.operand(node.inputs[0]), s.const(np.ascontiguousarray(b)), s.operand(node.outputs[0])
+    a, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    isa = s.target.isa
+    if isa:
+        nr = FLOAT_GEOMETRY[isa]["nr"]
+        w = s.const(matmul_weights(np.ascontiguousarray(b), isa))
+        s.parallel(f"float_{isa}", -(-n // nr), f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, lo * {nr}, "
+                                                f"hi * {nr} < {n} ? hi * {nr} : {n}, {y});")
+        return
+    w = s.const(np.ascontiguousarray(b))
     s.parallel("fgemm", m, f"bnn_matmul_f32(hi - lo, {k}, {n}, {a} + (size_t)lo * {k}, {w}, {bias}, "
                            f"{y} + (size_t)lo * {n});")
 

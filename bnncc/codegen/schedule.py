@@ -247,6 +247,18 @@ def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
                            f"{thr}, {dirs}, {bits});")
 
 
+def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
+    in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
+    fields = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], OH=out_shape[2], OW=out_shape[3],
+                  **_conv_geometry(node, None, None))
+    p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
+    in_hw, out_hw = in_shape[2] * in_shape[3], out_shape[2] * out_shape[3]
+    s.parallel("fpool", in_shape[1], f"bnn_pool_params q = *{p}; q.C = hi - lo; "
+                                     f"bnn_maxpool_affine_f32(&q, {s.operand(node.inputs[0])} + (size_t)lo * {in_hw}, "
+                                     f"{s.operand(node.inputs[1])} + lo, {s.operand(node.inputs[2])} + lo, "
+                                     f"{s.operand(node.outputs[0])} + (size_t)lo * {out_hw});")
+
+
 def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:
     x = node.inputs[0]
     channels_last = int(attribute(node, "channels_last", 0))
@@ -515,6 +527,7 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
     (DOMAIN, "ChannelAffine"): _emit_channel_affine,
+    (DOMAIN, "MaxPoolAffine"): _emit_maxpool_affine,
     ("", "Conv"): _emit_conv,
     ("", "Gemm"): _emit_gemm,
     ("", "MatMul"): _emit_gemm,

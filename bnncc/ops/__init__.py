@@ -17,5 +17,6 @@ Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(
   BinaryMaxPool(P; pool attrs)   max-pool on packed bits (AND of the -1 bits)
   ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
                                  fused BatchNormalization (+ residual Add) (+ ThresholdPack)
+  MaxPoolAffine(X, S, B; pool)   MaxPool of a per-channel affine map, computed on the pooled values
 """
 from .definitions import DOMAIN, REFERENCE_OPS  # noqa: F401

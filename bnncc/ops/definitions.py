@@ -77,6 +77,18 @@ class ChannelAffine(OpRun):
         return y, bits.pack_nchw(pm1(threshold_decision(y, thresholds, directions)))
 
 
+class MaxPoolAffine(OpRun):
+    """MaxPool(X * S[c] + B[c]): the affine map (two roundings) then a max-pool with -inf padding."""
+
+    op_domain = DOMAIN
+
+    def _run(self, x, scale, bias, kernel_shape=None, strides=None, pads=None, dilations=None):
+        shape = (1, -1, 1, 1)
+        y = ((x * scale.reshape(shape)).astype(np.float32) + bias.reshape(shape)).astype(np.float32)
+        kernel, strides, pads, dilations = conv_attributes(kernel_shape, strides, pads, dilations)
+        return (windows(y, kernel, strides, pads, dilations, pad_value=-np.inf).max(axis=(2, 3)),)
+
+
 class MultiThreshold(OpRun):
     """FINN/QONNX MultiThreshold: out_scale * #{t : x >= thr[c, t]} + out_bias."""
 
@@ -141,5 +153,5 @@ class BinaryMaxPool(OpRun):
         return (bits.pack_nchw(taps.max(axis=(2, 3))),)
 
 
-REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MultiThreshold, PackBits, ThresholdPack,
+REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, MultiThreshold, PackBits, ThresholdPack,
                  UnpackBits, BinaryConvPacked, BinaryMaxPool]

@@ -3,27 +3,84 @@
 
 #include <math.h>
 
+/* Pools are separable: for one output row, first reduce the window's (in-bounds) input rows
+ * column by column (contiguous, vectorizes), then reduce each output pixel's columns. */
+
 void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out)
 {
-    int c, oy, ox, kh, kw, kh0, kh1, kw0, kw1;
+    bnn_maxpool_affine_f32(p, in, NULL, NULL, out);
+}
+
+void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const float *scale, const float *bias,
+                            float *out)
+{
+    float col[p->W > 0 ? p->W : 1];
+    int c, oy, ox, kh, kw, ix, kh0, kh1, kw0, kw1, ox_in0, ox_in1;
+    /* output columns whose whole window is inside [0, W) */
+    bnn_tap_range(-p->PL, p->SW, p->W, p->OW, &ox_in0, &ox_in1);
+    bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &kw0, &kw1);
+    ox_in0 = ox_in0 > kw0 ? ox_in0 : kw0;
+    ox_in1 = ox_in1 < kw1 ? ox_in1 : kw1;
     for (c = 0; c < p->C; c++) {
         const float *x = in + (size_t)c * (size_t)p->H * (size_t)p->W;
         float *o = out + (size_t)c * (size_t)p->OH * (size_t)p->OW;
+        /* a negative scale turns max into min: max(-x) = -min(x), and negation is exact */
+        const float sg = scale && scale[c] < 0 ? -1.0f : 1.0f;
         for (oy = 0; oy < p->OH; oy++) {
             const int iy0 = oy * p->SH - p->PT;
+            float *out_row = o + (size_t)oy * (size_t)p->OW;
             bnn_tap_range(iy0, p->DH, p->H, p->KH, &kh0, &kh1);
-            for (ox = 0; ox < p->OW; ox++) {
-                const int ix0 = ox * p->SW - p->PL;
-                float m = -INFINITY;
-                bnn_tap_range(ix0, p->DW, p->W, p->KW, &kw0, &kw1);
-                for (kh = kh0; kh < kh1; kh++) {
-                    const float *row = x + (size_t)(iy0 + kh * p->DH) * (size_t)p->W;
-                    for (kw = kw0; kw < kw1; kw++) {
-                        const float v = row[ix0 + kw * p->DW];
-                        m = v > m ? v : m;
+            for (ix = 0; ix < p->W; ix++) col[ix] = -INFINITY;
+            for (kh = kh0; kh < kh1; kh++) {
+                const float *row = x + (size_t)(iy0 + kh * p->DH) * (size_t)p->W;
+                for (ix = 0; ix < p->W; ix++) {
+                    const float v = sg * row[ix];
+                    col[ix] = v > col[ix] ? v : col[ix];
+                }
+            }
+            /* interior columns: kw outer, output columns inner (a strided, vectorizable loop) */
+            for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] = -INFINITY;
+            for (kw = 0; kw < p->KW; kw++) {
+                const float *t = col + kw * p->DW - p->PL;
+                if (p->SW == 2) {          /* constant strides vectorize */
+                    for (ox = ox_in0; ox < ox_in1; ox++) {
+                        const float v = t[2 * ox];
+                        out_row[ox] = v > out_row[ox] ? v : out_row[ox];
+                    }
+                } else if (p->SW == 1) {
+                    for (ox = ox_in0; ox < ox_in1; ox++) {
+                        const float v = t[ox];
+                        out_row[ox] = v > out_row[ox] ? v : out_row[ox];
+                    }
+                } else {
+                    for (ox = ox_in0; ox < ox_in1; ox++) {
+                        const float v = t[ox * p->SW];
+                        out_row[ox] = v > out_row[ox] ? v : out_row[ox];
                     }
                 }
-                o[(size_t)oy * (size_t)p->OW + (size_t)ox] = m;
+            }
+            if (sg < 0.0f)
+                for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] = -out_row[ox];
+            for (ox = 0; ox < p->OW; ox++) {          /* border columns: clipped windows */
+                const int ix0 = ox * p->SW - p->PL;
+                float m = -INFINITY;
+                if (ox == ox_in0 && ox_in1 > ox_in0) {
+                    ox = ox_in1 - 1;
+                    continue;
+                }
+                bnn_tap_range(ix0, p->DW, p->W, p->KW, &kw0, &kw1);
+                for (kw = kw0; kw < kw1; kw++) {
+                    const float v = col[ix0 + kw * p->DW];
+                    m = v > m ? v : m;
+                }
+                out_row[ox] = sg * m;
+            }
+            if (scale) {
+                const float sc = scale[c], b = bias[c];
+                for (ox = 0; ox < p->OW; ox++) {
+                    const float t = out_row[ox] * sc;
+                    out_row[ox] = t + b;
+                }
             }
         }
     }
@@ -31,24 +88,53 @@ void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out)
 
 void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out)
 {
-    int c, oy, ox, kh, kw, kh0, kh1, kw0, kw1;
+    float col[p->W > 0 ? p->W : 1];
+    int c, oy, ox, kh, kw, ix, kh0, kh1, kw0, kw1, ox_in0, ox_in1;
+    bnn_tap_range(-p->PL, p->SW, p->W, p->OW, &ox_in0, &ox_in1);
+    bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &kw0, &kw1);
+    ox_in0 = ox_in0 > kw0 ? ox_in0 : kw0;
+    ox_in1 = ox_in1 < kw1 ? ox_in1 : kw1;
     for (c = 0; c < p->C; c++) {
         const float *x = in + (size_t)c * (size_t)p->H * (size_t)p->W;
         float *o = out + (size_t)c * (size_t)p->OH * (size_t)p->OW;
         for (oy = 0; oy < p->OH; oy++) {
             const int iy0 = oy * p->SH - p->PT;
+            float *out_row = o + (size_t)oy * (size_t)p->OW;
             bnn_tap_range(iy0, p->DH, p->H, p->KH, &kh0, &kh1);
-            for (ox = 0; ox < p->OW; ox++) {
+            for (ix = 0; ix < p->W; ix++) col[ix] = 0.0f;
+            for (kh = kh0; kh < kh1; kh++) {
+                const float *row = x + (size_t)(iy0 + kh * p->DH) * (size_t)p->W;
+                for (ix = 0; ix < p->W; ix++) col[ix] += row[ix];
+            }
+            /* interior columns: kw outer, output columns inner (constant strides vectorize) */
+            for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] = 0.0f;
+            for (kw = 0; kw < p->KW; kw++) {
+                const float *t = col + kw * p->DW - p->PL;
+                if (p->SW == 2) {
+                    for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] += t[2 * ox];
+                } else if (p->SW == 1) {
+                    for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] += t[ox];
+                } else {
+                    for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] += t[ox * p->SW];
+                }
+            }
+            {
+                const int n = count_include_pad ? p->KH * p->KW : (kh1 - kh0) * p->KW;
+                const float count = (float)(n > 0 ? n : 1);
+                for (ox = ox_in0; ox < ox_in1; ox++) out_row[ox] = n > 0 ? out_row[ox] / count : 0.0f;
+            }
+            for (ox = 0; ox < p->OW; ox++) {          /* border columns: clipped windows */
                 const int ix0 = ox * p->SW - p->PL;
                 float s = 0.0f;
                 int n;
-                bnn_tap_range(ix0, p->DW, p->W, p->KW, &kw0, &kw1);
-                for (kh = kh0; kh < kh1; kh++) {
-                    const float *row = x + (size_t)(iy0 + kh * p->DH) * (size_t)p->W;
-                    for (kw = kw0; kw < kw1; kw++) s += row[ix0 + kw * p->DW];
+                if (ox == ox_in0 && ox_in1 > ox_in0) {
+                    ox = ox_in1 - 1;
+                    continue;
                 }
+                bnn_tap_range(ix0, p->DW, p->W, p->KW, &kw0, &kw1);
+                for (kw = kw0; kw < kw1; kw++) s += col[ix0 + kw * p->DW];
                 n = count_include_pad ? p->KH * p->KW : (kh1 - kh0) * (kw1 - kw0);
-                o[(size_t)oy * (size_t)p->OW + (size_t)ox] = n > 0 ? s / (float)n : 0.0f;
+                out_row[ox] = n > 0 ? s / (float)n : 0.0f;
             }
         }
     }

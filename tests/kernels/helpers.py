@@ -52,6 +52,8 @@ void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
 void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w, const float *bias, float *out);
 void bnn_matmul_f32(int M, int K, int N, const float *A, const float *B, const float *bias, float *C);
 void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out);
+void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const float *scale, const float *bias,
+                            float *out);
 void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out);
 void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
 void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,

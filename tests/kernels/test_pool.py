@@ -127,3 +127,22 @@ def test_float_pools_vs_onnxruntime(kernels, op, cip):
         else:
             k.lib.bnn_avgpool_f32(p, cip, k.f32(x[0]), k.f32(out))
         np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_maxpool_affine_equals_affine_then_maxpool_exactly(kernels):
+    """max-pool commutes with the rounded per-channel affine map (min-pool when the scale is negative)."""
+    k = kernels
+    rng = np.random.default_rng(11)
+    for g in random_geoms(rng, 80):
+        p = k.struct("bnn_pool_params", **g)
+        x = (rng.standard_normal((g["C"], g["H"], g["W"])) * 100).astype(np.float32)
+        scale = rng.standard_normal(g["C"]).astype(np.float32)
+        scale[::3] *= -1
+        scale[::5] = 0.0
+        bias = rng.standard_normal(g["C"]).astype(np.float32)
+        affine = ((x * scale[:, None, None]).astype(np.float32) + bias[:, None, None]).astype(np.float32)
+        expected = np.empty((g["C"], g["OH"], g["OW"]), np.float32)
+        k.lib.bnn_maxpool_f32(p, k.f32(affine), k.f32(expected))
+        fused = np.full_like(expected, np.nan)
+        k.lib.bnn_maxpool_affine_f32(p, k.f32(x), k.f32(scale), k.f32(bias), k.f32(fused))
+        np.testing.assert_array_equal(fused, expected)

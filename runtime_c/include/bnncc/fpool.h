@@ -3,7 +3,11 @@
  *
  * max    : pads are -inf, i.e. out-of-bounds taps are skipped; an empty window gives -inf.
  *          NaN inputs are ignored (comparison v > max is false) unless every tap is NaN.
- * average: sum of the in-bounds taps (in kh, kw order) divided by
+ * max + affine: max-pool of x, then y = (m * scale[c]) + bias[c] (two roundings), which equals
+ *          max-pooling the affine map of x exactly: the rounded map is monotone (non-increasing
+ *          when scale[c] < 0, then the window minimum is taken). scale/bias NULL: plain max-pool.
+ *          This lets a BatchNormalization before a max-pool run on the pooled (smaller) tensor.
+ * average: sum of the in-bounds taps (column sums over kh first, then over kw) divided by
  *          count_include_pad ? KH*KW : number of in-bounds taps (an empty window gives 0).
  *          Note: with count_include_pad, every tap of the window counts, including any that
  *          fall beyond the ONNX pads (ceil_mode overhang); onnxruntime does not count those.
@@ -16,6 +20,8 @@
 #include "common.h"
 
 void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out);
+void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const float *scale, const float *bias,
+                            float *out);
 void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out);
 void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
 

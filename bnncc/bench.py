@@ -125,7 +125,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     for layer, ms in zip(layers, per_layer_ms):
         macs = layer.binary_macs or layer.float_macs
         rate = macs / (ms * 1e-3) / 1e9 if ms > 0 and macs else 0.0
-        fraction = (layer.binary_macs / (ms * 1e-3) / peak) if layer.binary_macs and ms > 0 else None
+        fraction = (layer.binary_macs / (ms * 1e-3) / (peak * threads)) if layer.binary_macs and ms > 0 else None
         layer_times.append(LayerTime(layer.index, layer.op_type, layer.detail, ms, ms / total_ms, layer.binary_macs,
                                      layer.float_macs, rate, fraction))
     binary_ms = sum(t.ms for t in layer_times if t.binary_macs)
@@ -136,7 +136,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         model=Path(model_path).name, target=compiled.target.name if target != "native" else
         f"native ({compiled.target.description.split(': ')[-1]})", threads=threads, runs=runs,
         bnncc_ms=ours, onnxruntime_ms=theirs, speedup=theirs / ours, popcount_peak_gmacs=peak / 1e9,
-        binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / peak) if binary_ms > 0 else None,
+        binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / (peak * threads)) if binary_ms > 0 else None,
         binary_macs=binary_macs, float_macs=sum(t.float_macs for t in layer_times),
         float_model_bytes=Path(model_path).stat().st_size, artifact_constant_bytes=compiled.report.weight_bytes_packed,
         binary_weight_bits_per_weight=8 * binary_weight_bytes / binary_weights if binary_weights else None,
@@ -150,7 +150,8 @@ def format_result(r: BenchResult) -> str:
              f"  speed-up     {r.speedup:9.2f} x", "",
              f"  popcount peak of this CPU (register-only xor+popcount+add): {r.popcount_peak_gmacs:,.0f} G binary MAC/s"]
     if r.binary_fraction_of_peak is not None:
-        lines.append(f"  binary layers together: {100 * r.binary_fraction_of_peak:.1f} % of peak")
+        cores = f" x {r.threads} threads" if r.threads > 1 else ""
+        lines.append(f"  binary layers together: {100 * r.binary_fraction_of_peak:.1f} % of peak{cores}")
     lines += [f"  MACs per sample: {r.binary_macs:,} binary, {r.float_macs:,} float",
               f"  size: float model {r.float_model_bytes:,} B -> artifact constants {r.artifact_constant_bytes:,} B "
               f"({r.float_model_bytes / max(1, r.artifact_constant_bytes):.1f}x smaller)"]

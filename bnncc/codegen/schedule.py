@@ -233,18 +233,28 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
 
 
+# Below this many pixels a split by pixels makes threads share the cache lines where each
+# channel's row is cut, which costs more than it saves.
+MIN_PIXELS_TO_SPLIT = 1024
+
+
 def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
+    x, sc, bi, y = (s.operand(v) for v in (inputs[0], inputs[1], inputs[2], node.outputs[0]))
     residual = s.operand(inputs[3]) if inputs[3] is not None else "NULL"
-    if inputs[4] is not None:
-        thr, dirs = _threshold_arrays(s, constant(inputs[4]), constant(inputs[5]))
-        bits = s.operand(node.outputs[1])
+    if inputs[4] is None:       # no packing: members take whole channels
+        rows = "" if residual == "NULL" else f" + (size_t)lo * {hw}"
+        s.parallel("pack", c, f"bnn_affine_pack_range_f32(hi - lo, {hw}, 0, {hw}, {x} + (size_t)lo * {hw}, {sc} + lo, "
+                              f"{bi} + lo, {residual}{rows}, {y} + (size_t)lo * {hw}, NULL, NULL, NULL);")
+        return
+    thr, dirs = _threshold_arrays(s, constant(inputs[4]), constant(inputs[5]))
+    call = (f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {x}, {sc}, {bi}, {residual}, {y}, {thr}, {dirs}, "
+            f"{s.operand(node.outputs[1])});")
+    if hw >= MIN_PIXELS_TO_SPLIT:
+        s.parallel("pack", hw, call)
     else:
-        thr = dirs = bits = "NULL"
-    s.parallel("pack", hw, f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {s.operand(inputs[0])}, "
-                           f"{s.operand(inputs[1])}, {s.operand(inputs[2])}, {residual}, {s.operand(node.outputs[0])}, "
-                           f"{thr}, {dirs}, {bits});")
+        s.call("pack", f"{{ const int lo = 0, hi = {hw}; {call} }}")
 
 
 def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:

@@ -86,10 +86,34 @@ void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const flo
     }
 }
 
+/* 2x2 windows, stride 2, no padding (ResNet-style downsampling): ((a + c) + (b + d)) / 4, the same
+ * additions the general path makes (column sums first), without its bookkeeping. */
+static void avgpool_2x2(const bnn_pool_params *p, const float *in, float *out)
+{
+    int c, oy, ox;
+    for (c = 0; c < p->C; c++) {
+        const float *x = in + (size_t)c * (size_t)p->H * (size_t)p->W;
+        float *o = out + (size_t)c * (size_t)p->OH * (size_t)p->OW;
+        for (oy = 0; oy < p->OH; oy++) {
+            const float *r0 = x + (size_t)(2 * oy) * (size_t)p->W, *r1 = r0 + p->W;
+            float *orow = o + (size_t)oy * (size_t)p->OW;
+            for (ox = 0; ox < p->OW; ox++) {
+                const float left = r0[2 * ox] + r1[2 * ox], right = r0[2 * ox + 1] + r1[2 * ox + 1];
+                orow[ox] = (left + right) / 4.0f;
+            }
+        }
+    }
+}
+
 void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out)
 {
     float col[p->W > 0 ? p->W : 1];
     int c, oy, ox, kh, kw, ix, kh0, kh1, kw0, kw1, ox_in0, ox_in1;
+    if (p->KH == 2 && p->KW == 2 && p->SH == 2 && p->SW == 2 && p->DH == 1 && p->DW == 1 && p->PT == 0 &&
+        p->PL == 0 && 2 * p->OH <= p->H && 2 * p->OW <= p->W) {
+        avgpool_2x2(p, in, out);
+        return;
+    }
     bnn_tap_range(-p->PL, p->SW, p->W, p->OW, &ox_in0, &ox_in1);
     bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &kw0, &kw1);
     ox_in0 = ox_in0 > kw0 ? ox_in0 : kw0;

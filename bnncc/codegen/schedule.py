@@ -23,6 +23,9 @@ from .c_source import C_TYPES, array_definition, float_literal, int_list
 from .x86_layouts import FLOAT_GEOMETRY, bconv_weights, conv_scratch_floats, conv_weights, matmul_weights
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
+# Below this many pixels a split by pixels makes threads share the cache lines where each
+# channel's row is cut, which costs more than it saves.
+MIN_PIXELS_TO_SPLIT = 1024
 
 
 @dataclass
@@ -150,7 +153,7 @@ def _emit_threshold(s: Schedule, node: ir.Node, packed: bool) -> None:
     thr, dirs = _threshold_arrays(s, constant(node.inputs[1]), constant(node.inputs[2]))
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if packed:
-        s.parallel("pack", hw, f"bnn_pack_threshold_range_f32({x}, {c}, {hw}, lo, hi, {thr}, {dirs}, {y});")
+        _by_pixels(s, hw, f"bnn_pack_threshold_range_f32({x}, {c}, {hw}, lo, hi, {thr}, {dirs}, {y});")
     else:
         _binarize_channels(s, x, c, hw, thr, dirs, y)
 
@@ -186,12 +189,14 @@ def _conv_geometry(node: ir.Node, in_shape, out_shape) -> dict:
 
 
 def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
+    """BinaryConvPacked (accumulator or bits out) and BinaryConvAffine (fused affine + residual)."""
     packed_in = shape_of(node.inputs[0])              # [1, H, W, words]
     weights = constant(node.inputs[1])                # [M, KH, KW, words]
     out_shape = shape_of(node.outputs[0])
     channels, m = int(attribute(node, "channels")), weights.shape[0]
     dense = int(attribute(node, "dense", 0))
-    bits_out = len(node.inputs) > 2
+    affine = node.op_type == "BinaryConvAffine"
+    bits_out = not affine and len(node.inputs) > 2
     if bits_out:
         oh, ow = out_shape[1], out_shape[2]
     else:
@@ -200,25 +205,27 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
                   **_conv_geometry(node, None, None), pad_bit=int(attribute(node, "pad_bit", -1)))
     p = s.params("bnn_bconv_params", fields)
     isa = s.target.isa
-    s.layers[-1].binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     layer = s.layers[-1]
+    layer.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
-    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else 0)      # int32 threshold + int8 direction
-    s.layers[-1].detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
-                           f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
+    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else m * 8 if affine else 0)   # per-channel constants
+    layer.detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
+                    f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if isa:
         blocked, aux = bconv_weights(weights, channels, isa)
-        w, extra, family = s.const(blocked), f"{s.const(aux)}, ", f"bconv_{isa}"
-        bits_kernel, f32_kernel = f"bnn_bconv_bits__{isa}", f"bnn_bconv_f32__{isa}"
+        w, extra, family, suffix = s.const(blocked), f"{s.const(aux)}, ", f"bconv_{isa}", f"__{isa}"
     else:
-        w, extra, family = s.const(weights), "", "bconv"
-        bits_kernel, f32_kernel = "bnn_bconv_bits_rows", "bnn_bconv_f32_rows"
+        w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
-        s.parallel(family, oh, f"{bits_kernel}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
+        s.parallel(family, oh, f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
+    elif affine:
+        residual = s.operand(node.inputs[4]) if len(node.inputs) > 4 and node.inputs[4] is not None else "NULL"
+        s.parallel(family, oh, f"bnn_bconv_affine_f32{suffix}({p}, {x}, {w}, {extra}{s.operand(node.inputs[2])}, "
+                               f"{s.operand(node.inputs[3])}, {residual}, lo, hi, {y});")
     else:
-        s.parallel(family, oh, f"{f32_kernel}({p}, {x}, {w}, {extra}lo, hi, {y});")
+        s.parallel(family, oh, f"bnn_bconv_f32{suffix}({p}, {x}, {w}, {extra}lo, hi, {y});")
 
 
 def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
@@ -233,11 +240,6 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
 
 
-# Below this many pixels a split by pixels makes threads share the cache lines where each
-# channel's row is cut, which costs more than it saves.
-MIN_PIXELS_TO_SPLIT = 1024
-
-
 def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
@@ -249,8 +251,12 @@ def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
                               f"{bi} + lo, {residual}{rows}, {y} + (size_t)lo * {hw}, NULL, NULL, NULL);")
         return
     thr, dirs = _threshold_arrays(s, constant(inputs[4]), constant(inputs[5]))
-    call = (f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {x}, {sc}, {bi}, {residual}, {y}, {thr}, {dirs}, "
-            f"{s.operand(node.outputs[1])});")
+    _by_pixels(s, hw, f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {x}, {sc}, {bi}, {residual}, {y}, {thr}, "
+                      f"{dirs}, {s.operand(node.outputs[1])});")
+
+
+def _by_pixels(s: Schedule, hw: int, call: str) -> None:
+    """A packing statement over pixels [lo, hi): split among members only for large maps."""
     if hw >= MIN_PIXELS_TO_SPLIT:
         s.parallel("pack", hw, call)
     else:
@@ -350,7 +356,7 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     s.layers[-1].detail = f"{k}->{n}" + (f" x{m}" if m > 1 else "")
     a, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     isa = s.target.isa
-    if isa:
+    if isa and n >= FLOAT_GEOMETRY[isa]["nr"]:        # narrower outputs would mostly pad the panels
         nr = FLOAT_GEOMETRY[isa]["nr"]
         w = s.const(matmul_weights(np.ascontiguousarray(b), isa))
         s.parallel(f"float_{isa}", -(-n // nr), f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, lo * {nr}, "
@@ -534,6 +540,7 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "PackBits"): _emit_pack_bits,
     (DOMAIN, "Sign"): _emit_sign,
     (DOMAIN, "BinaryConvPacked"): _emit_binary_conv,
+    (DOMAIN, "BinaryConvAffine"): _emit_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
     (DOMAIN, "ChannelAffine"): _emit_channel_affine,

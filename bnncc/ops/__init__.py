@@ -12,11 +12,12 @@ Float ±1 level (what the frontend and the binary-layer passes produce):
 Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(C)]):
   PackBits(X)                    ±1 float -> packed
   ThresholdPack(X, T, D)         Threshold fused with PackBits
-  UnpackBits(P; channels, rank)  packed -> ±1 float
   BinaryConvPacked(P, W[, T, D]) XOR-popcount conv; integer accumulator out, or packed bits via T, D
   BinaryMaxPool(P; pool attrs)   max-pool on packed bits (AND of the -1 bits)
   ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
                                  fused BatchNormalization (+ residual Add) (+ ThresholdPack)
   MaxPoolAffine(X, S, B; pool)   MaxPool of a per-channel affine map, computed on the pooled values
+  BinaryConvAffine(P, W, S, B[, R])
+                                 BinaryConvPacked whose accumulator goes straight through ChannelAffine
 """
 from .definitions import DOMAIN, REFERENCE_OPS  # noqa: F401

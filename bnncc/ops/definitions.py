@@ -115,13 +115,6 @@ class ThresholdPack(OpRun):
         return (bits.pack_nchw(pm1(threshold_decision(x, thresholds, directions))),)
 
 
-class UnpackBits(OpRun):
-    op_domain = DOMAIN
-
-    def _run(self, p, channels=None, rank=4):
-        return (bits.unpack_nchw(p, channels, rank),)
-
-
 class BinaryConvPacked(OpRun):
     """XOR-popcount convolution on packed operands.
 
@@ -143,6 +136,16 @@ class BinaryConvPacked(OpRun):
         return (acc[:, :, 0, 0] if dense else acc,)
 
 
+class BinaryConvAffine(OpRun):
+    """BinaryConvPacked's accumulator through a fused ChannelAffine: (acc * S[m] + B[m]) + R."""
+
+    op_domain = DOMAIN
+
+    def _run(self, p, w, scale, bias, residual=None, **conv_attributes):
+        (acc,) = BinaryConvPacked._run(self, p, w, **conv_attributes)
+        return ChannelAffine._run(self, acc, scale, bias, residual)
+
+
 class BinaryMaxPool(OpRun):
     op_domain = DOMAIN
 
@@ -153,5 +156,5 @@ class BinaryMaxPool(OpRun):
         return (bits.pack_nchw(taps.max(axis=(2, 3))),)
 
 
-REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, MultiThreshold, PackBits, ThresholdPack,
-                 UnpackBits, BinaryConvPacked, BinaryMaxPool]
+REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, MultiThreshold, PackBits,
+                 ThresholdPack, BinaryConvPacked, BinaryConvAffine, BinaryMaxPool]

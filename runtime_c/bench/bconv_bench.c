@@ -1,17 +1,24 @@
 /* Benchmark of the binary convolution kernels on the Bi-Real-Net-18 3x3 layers (224x224, batch 1,
  * one thread), against the register-only xor+popcount+add peak of the machine.
  *
- * Build (from the repository root; the bench itself needs no ISA flags, it checks CPUID):
- *   cc -O2 -Iruntime_c/include -c runtime_c/src/bconv.c -o /tmp/bconv.o
- *   cc -O2 -Iruntime_c/include -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt \
- *      -c runtime_c/src/bconv_avx512.c -o /tmp/bconv_avx512.o
- *   cc -O2 -Iruntime_c/include -mavx2 -mfma -mpopcnt -c runtime_c/src/bconv_avx2.c -o /tmp/bconv_avx2.o
- *   cc -O2 -Iruntime_c/include runtime_c/bench/bconv_bench.c /tmp/bconv.o /tmp/bconv_avx512.o \
- *      /tmp/bconv_avx2.o -o /tmp/bconv_bench && /tmp/bconv_bench [runs [layer index]]
+ * Build (from the repository root; the bench itself needs no ISA flags, it checks CPUID; keep
+ * -ffp-contract=off as the library does, so no build fuses the affine into FMAs):
+ *   cc -O2 -ffp-contract=off -Iruntime_c/include -c runtime_c/src/bconv.c -o /tmp/bconv.o
+ *   cc -O2 -ffp-contract=off -Iruntime_c/include -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma \
+ *      -mpopcnt -c runtime_c/src/bconv_avx512.c -o /tmp/bconv_avx512.o
+ *   cc -O2 -ffp-contract=off -Iruntime_c/include -mavx2 -mfma -mpopcnt -c runtime_c/src/bconv_avx2.c \
+ *      -o /tmp/bconv_avx2.o
+ *   cc -O3 -ffp-contract=off -Iruntime_c/include runtime_c/bench/bconv_bench.c /tmp/bconv.o \
+ *      /tmp/bconv_avx512.o /tmp/bconv_avx2.o -o /tmp/bconv_bench && /tmp/bconv_bench [runs [layer index]]
  *
  * MACs count every tap of every output (OH*OW*M*KH*KW*C), padding included. Peak: 512 binary
  * MACs per zmm xor+vpopcntq+vpaddq; 256 per ymm xor+vpshufb-popcount+byte add (AVX2). Reported
  * times are medians over `runs` runs (default 9); each run repeats a kernel for >= 20 ms.
+ *
+ * Second table, Bi-Real-Net's conv -> BatchNormalization -> residual Add: "conv+pass" is the f32
+ * kernel followed by a separate pass y = (acc * scale[m] + bias[m]) + residual (a plain C loop,
+ * `affine_pass`, built for the kernel's ISA), "fused" the bnn_bconv_affine_f32 kernel writing y
+ * directly (with residual; "no-res": residual NULL); the four are timed in turn within each run.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <immintrin.h>
@@ -141,51 +148,108 @@ static uint64_t rnd(void)
 enum { PORTABLE, AVX512, AVX2, N_IMPL };
 static const char *IMPL_NAME[N_IMPL] = {"portable", "avx512", "avx2"};
 
+/* what a job runs: f32 kernel, bits kernel, f32 kernel + separate affine/residual pass, fused kernel */
+enum { MODE_F32, MODE_BITS, MODE_F32_PASS, MODE_FUSED };
+
 typedef struct {
     const bnn_bconv_params *p;
     const bnn_word *in, *w, *wp;
     const int32_t *aux, *thr;
     const int8_t *dir;
-    float *fout;
+    const float *scale, *bias, *res;
+    float *fout, *yout;
     bnn_word *bout;
-    int impl, bits;
+    int impl, mode;
 } job;
+
+/* The unfused BatchNormalization + residual Add: y = (acc * scale[m] + bias[m]) + residual, one
+ * rounding per step, as the runtime's separate pass; one copy per ISA (vectorized at -O3, as the
+ * x86 targets build the runtime), used with the kernel of that ISA. */
+#define AFFINE_PASS(name, attrs)                                                                        \
+    attrs static void name(int M, size_t HW, const float *acc, const float *scale, const float *bias,    \
+                           const float *res, float *y)                                                  \
+    {                                                                                                   \
+        int m;                                                                                          \
+        size_t i;                                                                                       \
+        for (m = 0; m < M; m++) {                                                                       \
+            const float s = scale[m], b = bias[m];                                                      \
+            const float *a = acc + (size_t)m * HW, *r = res + (size_t)m * HW;                           \
+            float *o = y + (size_t)m * HW;                                                              \
+            for (i = 0; i < HW; i++) {                                                                  \
+                float t = a[i] * s;                                                                     \
+                t = t + b;                                                                              \
+                o[i] = t + r[i];                                                                        \
+            }                                                                                           \
+        }                                                                                               \
+    }
+AFFINE_PASS(affine_pass, __attribute__((noinline)))
+AFFINE_PASS(affine_pass_avx2, __attribute__((noinline, target("avx2,fma"))))
+AFFINE_PASS(affine_pass_avx512, __attribute__((noinline, target("avx512f,avx512bw,avx2,fma"))))
 
 static void call(const job *j)
 {
     const bnn_bconv_params *p = j->p;
+    const int bits = j->mode == MODE_BITS;
+    if (j->mode == MODE_FUSED) {
+        switch (j->impl) {
+        case PORTABLE: bnn_bconv_affine_f32_rows(p, j->in, j->w, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
+        case AVX512:
+            bnn_bconv_affine_f32__avx512(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, 0, p->OH, j->yout);
+            break;
+        default: bnn_bconv_affine_f32__avx2(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
+        }
+        return;
+    }
     switch (j->impl) {
     case PORTABLE:
-        if (j->bits) bnn_bconv_bits(p, j->in, j->w, j->thr, j->dir, j->bout);
+        if (bits) bnn_bconv_bits(p, j->in, j->w, j->thr, j->dir, j->bout);
         else bnn_bconv_f32(p, j->in, j->w, j->fout);
         break;
     case AVX512:
-        if (j->bits) bnn_bconv_bits__avx512(p, j->in, j->wp, j->aux, j->thr, j->dir, 0, p->OH, j->bout);
+        if (bits) bnn_bconv_bits__avx512(p, j->in, j->wp, j->aux, j->thr, j->dir, 0, p->OH, j->bout);
         else bnn_bconv_f32__avx512(p, j->in, j->wp, j->aux, 0, p->OH, j->fout);
         break;
     default:
-        if (j->bits) bnn_bconv_bits__avx2(p, j->in, j->wp, j->aux, j->thr, j->dir, 0, p->OH, j->bout);
+        if (bits) bnn_bconv_bits__avx2(p, j->in, j->wp, j->aux, j->thr, j->dir, 0, p->OH, j->bout);
         else bnn_bconv_f32__avx2(p, j->in, j->wp, j->aux, 0, p->OH, j->fout);
         break;
     }
+    if (j->mode == MODE_F32_PASS) {
+        const size_t hw = (size_t)p->OH * (size_t)p->OW;
+        if (j->impl == AVX512) affine_pass_avx512(p->M, hw, j->fout, j->scale, j->bias, j->res, j->yout);
+        else if (j->impl == AVX2) affine_pass_avx2(p->M, hw, j->fout, j->scale, j->bias, j->res, j->yout);
+        else affine_pass(p->M, hw, j->fout, j->scale, j->bias, j->res, j->yout);
+    }
 }
 
-/* median seconds per call */
+/* median seconds per call of each of the n jobs, timed in turn within each run (so that drift of
+ * the machine hits all of them alike) */
+static void time_jobs(const job *j, int n, int runs, double *med)
+{
+    double t[8][64], t0, dt;
+    int reps[8], r, k, i;
+    for (i = 0; i < n && i < 8; i++) {
+        call(&j[i]); /* warm up */
+        t0 = now();
+        call(&j[i]);
+        dt = now() - t0;
+        for (reps[i] = 1; dt * reps[i] < 0.02;) reps[i] *= 2;
+    }
+    for (r = 0; r < runs; r++) {
+        for (i = 0; i < n && i < 8; i++) {
+            t0 = now();
+            for (k = 0; k < reps[i]; k++) call(&j[i]);
+            t[i][r] = (now() - t0) / reps[i];
+        }
+    }
+    for (i = 0; i < n && i < 8; i++) med[i] = median(t[i], runs);
+}
+
 static double time_job(const job *j, int runs)
 {
-    double t[64], t0, dt;
-    int reps = 1, r, k;
-    call(j); /* warm up */
-    t0 = now();
-    call(j);
-    dt = now() - t0;
-    while (dt * reps < 0.02) reps *= 2;
-    for (r = 0; r < runs; r++) {
-        t0 = now();
-        for (k = 0; k < reps; k++) call(j);
-        t[r] = (now() - t0) / reps;
-    }
-    return median(t, runs);
+    double med;
+    time_jobs(j, 1, runs, &med);
+    return med;
 }
 
 int main(int argc, char **argv)
@@ -194,6 +258,7 @@ int main(int argc, char **argv)
     const int only = argc > 2 ? atoi(argv[2]) : -1;
     int has[N_IMPL];
     double peak512 = 0, peak2 = 0, peak_of[N_IMPL];
+    double fuse_t[sizeof LAYERS / sizeof LAYERS[0]][N_IMPL][4]; /* f32, f32+pass, fused, fused w/o residual */
     size_t li;
 
     if (runs < 1 || runs > 64) return 2;
@@ -221,7 +286,8 @@ int main(int argc, char **argv)
         bnn_word *in, *w, *wp, *bout;
         int32_t *aux, *thr;
         int8_t *dir;
-        float *fout;
+        float *fout, *yout, *res, *scale, *bias;
+        size_t ny;
         double macs;
         int impl;
 
@@ -249,7 +315,17 @@ int main(int argc, char **argv)
         dir = malloc((size_t)p.M);
         fout = malloc((size_t)p.M * (size_t)p.OH * (size_t)p.OW * sizeof *fout);
         bout = malloc((size_t)p.OH * (size_t)p.OW * (size_t)bnn_words(p.M) * sizeof *bout);
-        if (!in || !w || !wp || !aux || !thr || !dir || !fout || !bout) return 1;
+        ny = (size_t)p.M * (size_t)p.OH * (size_t)p.OW;
+        yout = malloc(ny * sizeof *yout);
+        res = malloc(ny * sizeof *res);
+        scale = malloc((size_t)p.M * sizeof *scale);
+        bias = malloc((size_t)p.M * sizeof *bias);
+        if (!in || !w || !wp || !aux || !thr || !dir || !fout || !bout || !yout || !res || !scale || !bias) return 1;
+        for (i = 0; i < ny; i++) res[i] = (float)(rnd() % 2001) * 0.01f - 10.0f;
+        for (i = 0; i < (size_t)p.M; i++) {
+            scale[i] = (float)(rnd() % 1000 + 1) * 0.001f;
+            bias[i] = (float)(rnd() % 2001) * 0.01f - 10.0f;
+        }
         for (i = 0; i < n_in; i++) in[i] = rnd();
         for (i = 0; i < n_w; i++) w[i] = rnd();
         for (i = 0; i < (size_t)p.M; i++) {
@@ -271,13 +347,25 @@ int main(int argc, char **argv)
             j.aux = aux;
             j.thr = thr;
             j.dir = dir;
+            j.scale = scale;
+            j.bias = bias;
+            j.res = res;
             j.fout = fout;
+            j.yout = yout;
             j.bout = bout;
             j.impl = impl;
-            j.bits = 0;
-            tf = time_job(&j, runs);
-            j.bits = 1;
+            j.mode = MODE_BITS;
             tb = time_job(&j, runs);
+            {
+                job trio[4];
+                trio[0] = trio[1] = trio[2] = trio[3] = j;
+                trio[0].mode = MODE_F32;
+                trio[1].mode = MODE_F32_PASS;
+                trio[2].mode = trio[3].mode = MODE_FUSED;
+                trio[3].res = NULL;
+                time_jobs(trio, 4, runs, fuse_t[li][impl]);
+                tf = fuse_t[li][impl][0];
+            }
             printf("%-20s %-9s %10.1f %9.1f %7.1f%% %10.1f %7.1f%%\n", L->name, IMPL_NAME[impl], tf * 1e6,
                    macs / tf * 1e-9, 100.0 * macs / tf / peak_of[impl], tb * 1e6, 100.0 * macs / tb / peak_of[impl]);
             fflush(stdout);
@@ -290,6 +378,24 @@ int main(int argc, char **argv)
         free(dir);
         free(fout);
         free(bout);
+        free(yout);
+        free(res);
+        free(scale);
+        free(bias);
+    }
+
+    printf("\nconv -> BatchNormalization -> residual Add (f32 output, medians)\n");
+    printf("%-20s %-9s %10s %10s %10s %10s %8s %12s\n", "layer", "impl", "f32 us", "+pass us", "conv+pass",
+           "fused us", "saved", "fused no-res");
+    for (li = 0; li < sizeof LAYERS / sizeof LAYERS[0]; li++) {
+        int impl;
+        if (only >= 0 && (size_t)only != li) continue;
+        for (impl = 0; impl < N_IMPL; impl++) {
+            const double *t = fuse_t[li][impl];
+            if (!has[impl]) continue;
+            printf("%-20s %-9s %10.1f %10.1f %10.1f %10.1f %7.1f%% %12.1f\n", LAYERS[li].name, IMPL_NAME[impl],
+                   t[0] * 1e6, (t[1] - t[0]) * 1e6, t[1] * 1e6, t[2] * 1e6, 100.0 * (t[1] - t[2]) / t[1], t[3] * 1e6);
+        }
     }
     return 0;
 }

@@ -132,8 +132,10 @@ void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_wor
     bnn_bconv_bits_rows(p, in, w, thr, dir, 0, p->OH, out);
 }
 
-void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
-                        float *out)
+/* Float output stage of rows [oy_begin, oy_end): out = acc, or with scale != NULL
+ * out = ((float)acc * scale[m] + bias[m]) [+ residual], each operation rounded on its own. */
+static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const float *scale,
+                     const float *bias, const float *residual, int oy_begin, int oy_end, float *out)
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
@@ -148,10 +150,32 @@ void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn
             for (m0 = 0; m0 < p->M; m0 += BCONV_MB) {
                 const int nm = p->M - m0 < BCONV_MB ? p->M - m0 : BCONV_MB;
                 bconv_pixel(p, &g, in, w + (size_t)m0 * wsz, wsz, nm, acc);
-                for (j = 0; j < nm; j++) out[(size_t)(m0 + j) * ohw + pix] = (float)acc[j];
+                for (j = 0; j < nm; j++) {
+                    const size_t o = (size_t)(m0 + j) * ohw + pix;
+                    float t = (float)acc[j];
+                    if (scale) {
+                        t = t * scale[m0 + j]; /* rounded on its own: fp-contract off */
+                        t = t + bias[m0 + j];
+                        if (residual) t = t + residual[o];
+                    }
+                    out[o] = t;
+                }
             }
         }
     }
+}
+
+void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
+                        float *out)
+{
+    f32_rows(p, in, w, NULL, NULL, NULL, oy_begin, oy_end, out);
+}
+
+void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                               const float *scale, const float *bias, const float *residual,
+                               int oy_begin, int oy_end, float *out)
+{
+    f32_rows(p, in, w, scale, bias, residual, oy_begin, oy_end, out);
 }
 
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,

@@ -71,12 +71,33 @@ typedef struct {
     int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
 } ctx;
 
-/* Output side of a tile: f32 or thresholded bits. */
+/* Output side of a tile: f32 (optionally with the affine) or thresholded bits. */
 typedef struct {
     float *f;          /* f32 output (or NULL) */
     bnn_word *b;       /* bits output */
     const int32_t *thr, *dpos, *valid; /* per block: [NV*VW] thresholds, dir>0 masks, m<M masks */
+    const float *scale, *bias; /* per block: [NV*VW], zero-padded (scale NULL: plain f32 output) */
+    const float *res;  /* residual [M][OH][OW] (or NULL) */
 } sink;
+
+/* Float output of one pixel's 4 channels (block channels vb..vb+3): (float)r, then * scale + bias
+ * when the sink has them, each rounded on its own (no FMA: -ffp-contract=off). */
+ALWAYS_INLINE __m128 out_f32(const sink *s, const int aff, __m128i r, int vb)
+{
+    __m128 a = _mm_cvtepi32_ps(r);
+    if (aff) {
+        a = _mm_mul_ps(a, _mm_loadu_ps(s->scale + vb));
+        a = _mm_add_ps(a, _mm_loadu_ps(s->bias + vb));
+    }
+    return a;
+}
+
+/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present. */
+ALWAYS_INLINE void store4(float *o, __m128 v, const float *res)
+{
+    if (res) v = _mm_add_ps(v, _mm_loadu_ps(res));
+    _mm_storeu_ps(o, v);
+}
 
 /* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
 ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
@@ -90,9 +111,10 @@ ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
 
 /* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
  * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
- * interior: all np pixels in one row and all their taps in bounds. */
+ * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
+ * sink's scale/bias/residual (bnn_bconv_affine_f32__X). */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
-                        const bnn_word *wb, size_t ws, int m0, int vblk)
+                        const int aff, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = c->nw;
@@ -205,27 +227,30 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 
         if (s->f) {
             const size_t ohw = (size_t)p->OH * (size_t)p->OW;
-            float *o = s->f + (size_t)m0 * ohw + (size_t)q0;
-            if (np == 4) {
-                UNROLL for (v = 0; v < nv; v++) {
-                    __m128 a0 = _mm_cvtepi32_ps(r[0][v]), a1 = _mm_cvtepi32_ps(r[1 % np][v]);
-                    __m128 a2 = _mm_cvtepi32_ps(r[2 % np][v]), a3 = _mm_cvtepi32_ps(r[3 % np][v]);
-                    const int nm = p->M - (m0 + v * VW);
-                    float *ov = o + (size_t)(v * VW) * ohw;
+            const size_t off = (size_t)m0 * ohw + (size_t)q0;
+            UNROLL for (v = 0; v < nv; v++) {
+                const int nm = p->M - (m0 + v * VW), vb = (vblk + v) * VW;
+                const size_t ov = off + (size_t)(v * VW) * ohw;
+                float *o = s->f + ov;
+                const float *rv = aff && s->res ? s->res + ov : NULL;
+                if (np == 4) {
+                    __m128 a0 = out_f32(s, aff, r[0][v], vb), a1 = out_f32(s, aff, r[1 % np][v], vb);
+                    __m128 a2 = out_f32(s, aff, r[2 % np][v], vb), a3 = out_f32(s, aff, r[3 % np][v], vb);
                     _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
-                    _mm_storeu_ps(ov, a0);
-                    if (nm > 1) _mm_storeu_ps(ov + ohw, a1);
-                    if (nm > 2) _mm_storeu_ps(ov + 2 * ohw, a2);
-                    if (nm > 3) _mm_storeu_ps(ov + 3 * ohw, a3);
-                }
-            } else {
-                UNROLL for (v = 0; v < nv; v++) {
-                    const int nm = p->M - (m0 + v * VW);
+                    store4(o, a0, rv);
+                    if (nm > 1) store4(o + ohw, a1, rv ? rv + ohw : NULL);
+                    if (nm > 2) store4(o + 2 * ohw, a2, rv ? rv + 2 * ohw : NULL);
+                    if (nm > 3) store4(o + 3 * ohw, a3, rv ? rv + 3 * ohw : NULL);
+                } else {
                     UNROLL for (j = 0; j < np; j++) {
-                        int32_t t[VW];
+                        float t[VW];
                         int k;
-                        _mm_storeu_si128((__m128i *)t, r[j][v]);
-                        for (k = 0; k < VW && k < nm; k++) o[(size_t)(v * VW + k) * ohw + (size_t)j] = (float)t[k];
+                        _mm_storeu_ps(t, out_f32(s, aff, r[j][v], vb));
+                        for (k = 0; k < VW && k < nm; k++) {
+                            float y = t[k];
+                            if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
+                            o[(size_t)k * ohw + (size_t)j] = y;
+                        }
                     }
                 }
             }
@@ -254,7 +279,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 }
 
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
-ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv,
+ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
                          const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
@@ -262,20 +287,22 @@ ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, co
     for (; q + TP <= q_end; q += TP) {
         const int oy = q / p->OW, ox = q - oy * p->OW;
         if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
-            tile(c, s, q, TP, nv, 1, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 1, aff, wb, ws, m0, vblk);
         else
-            tile(c, s, q, TP, nv, 0, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 0, aff, wb, ws, m0, vblk);
     }
-    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, wb, ws, m0, vblk);
+    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, wb, ws, m0, vblk);
 }
 
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
-                const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, float *fout, bnn_word *bout)
+                const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
+                int oy_begin, int oy_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s;
     int b0, lo, hi;
     int32_t tthr[BLK], tdp[BLK], tok[BLK];
+    float tscale[BLK], tbias[BLK];
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -302,6 +329,9 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.thr = tthr;
     s.dpos = tdp;
     s.valid = tok;
+    s.scale = scale ? tscale : NULL;
+    s.bias = tbias;
+    s.res = scale ? res : NULL;
 
     for (b0 = 0; b0 < c.Mp; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
@@ -315,12 +345,23 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 tok[k] = m < p->M ? -1 : 0;
             }
         }
-        if (bw == BLK) {
-            block(&c, &s, q_begin, q_end, NV, wb, BLK, b0, 0);
+        if (scale) {
+            int k;
+            for (k = 0; k < bw; k++) {
+                const int m = b0 + k;
+                tscale[k] = m < p->M ? scale[m] : 0.0f;
+                tbias[k] = m < p->M ? bias[m] : 0.0f;
+            }
+        }
+        /* the affine output stage is a compile-time variant: the other kernels keep their code */
+        if (bw == BLK && scale) {
+            block(&c, &s, q_begin, q_end, NV, 1, wb, BLK, b0, 0);
+        } else if (bw == BLK) {
+            block(&c, &s, q_begin, q_end, NV, 0, wb, BLK, b0, 0);
         } else {
             int v;
             for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+                block(&c, &s, q_begin, q_end, 1, scale != NULL, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }
@@ -328,12 +369,19 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
 void bnn_bconv_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                            const int32_t *aux, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void bnn_bconv_affine_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const int32_t *aux, const float *scale, const float *bias,
+                                const float *residual, int oy_begin, int oy_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, oy_begin, oy_end, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
 }

@@ -69,13 +69,34 @@ typedef struct {
     int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
 } ctx;
 
-/* Output side of a tile: f32 or thresholded bits. */
+/* Output side of a tile: f32 (optionally with the affine) or thresholded bits. */
 typedef struct {
     float *f;          /* f32 output (or NULL) */
     bnn_word *b;       /* bits output */
     const int32_t *thr; /* per block: thresholds of its channels (zero-padded to BLK + 16) */
     uint32_t dmask, vmask; /* per block: bit k = channel b0+k has dir > 0 / is < M */
+    const float *scale, *bias; /* per block, zero-padded to BLK + 16 (scale NULL: plain f32 output) */
+    const float *res;  /* residual [M][OH][OW] (or NULL) */
 } sink;
+
+/* Float output of one pixel's 16 channels (block channels vb..vb+15): (float)r, then
+ * * scale + bias when the sink has them, each rounded on its own (no FMA: -ffp-contract=off). */
+ALWAYS_INLINE __m512 out_f32(const sink *s, const int aff, __m512i r, int vb)
+{
+    __m512 a = _mm512_cvtepi32_ps(r);
+    if (aff) {
+        a = _mm512_mul_ps(a, _mm512_loadu_ps(s->scale + vb));
+        a = _mm512_add_ps(a, _mm512_loadu_ps(s->bias + vb));
+    }
+    return a;
+}
+
+/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present. */
+ALWAYS_INLINE void store4(float *o, __m128 v, const float *res)
+{
+    if (res) v = _mm_add_ps(v, _mm_loadu_ps(res));
+    _mm_storeu_ps(o, v);
+}
 
 /* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
 ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
@@ -89,9 +110,10 @@ ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
 
 /* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
  * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
- * interior: all np pixels in one row and all their taps in bounds. */
+ * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
+ * sink's scale/bias/residual (bnn_bconv_affine_f32__X). */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
-                        const bnn_word *wb, size_t ws, int m0, int vblk)
+                        const int aff, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = c->nw;
@@ -198,15 +220,18 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 
         if (s->f) {
             const size_t ohw = (size_t)p->OH * (size_t)p->OW;
-            float *o = s->f + (size_t)m0 * ohw + (size_t)q0;
+            const size_t off = (size_t)m0 * ohw + (size_t)q0;
             UNROLL for (g = 0; g < ng; g++) {
                 const int nm0 = p->M - (m0 + 16 * g), lanes = 2 * g + 1 < nv ? 16 : 8;
                 const int nm = nm0 < lanes ? nm0 : lanes;
-                float *og = o + (size_t)(16 * g) * ohw;
+                const int vb = vblk * VW + 16 * g;
+                float *og = s->f + off + (size_t)(16 * g) * ohw;
+                const float *rg = aff && s->res ? s->res + off + (size_t)(16 * g) * ohw : NULL;
+#define RG(k) (rg ? rg + (k) * ohw : NULL)
                 if (np == 4) {
                     /* 4 pixels x 16 channels -> 16 channels x 4 pixels: u[c] lane k = channel 4k + c */
-                    const __m512 a0 = _mm512_cvtepi32_ps(r[0][g]), a1 = _mm512_cvtepi32_ps(r[1 % np][g]);
-                    const __m512 a2 = _mm512_cvtepi32_ps(r[2 % np][g]), a3 = _mm512_cvtepi32_ps(r[3 % np][g]);
+                    const __m512 a0 = out_f32(s, aff, r[0][g], vb), a1 = out_f32(s, aff, r[1 % np][g], vb);
+                    const __m512 a2 = out_f32(s, aff, r[2 % np][g], vb), a3 = out_f32(s, aff, r[3 % np][g], vb);
                     const __m512 t0 = _mm512_unpacklo_ps(a0, a1), t1 = _mm512_unpackhi_ps(a0, a1);
                     const __m512 t2 = _mm512_unpacklo_ps(a2, a3), t3 = _mm512_unpackhi_ps(a2, a3);
                     __m512 u[4];
@@ -216,35 +241,41 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     u[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
                     u[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
                     if (nm == 16) {
-                        _mm_storeu_ps(og + 0 * ohw, _mm512_extractf32x4_ps(u[0], 0));
-                        _mm_storeu_ps(og + 1 * ohw, _mm512_extractf32x4_ps(u[1], 0));
-                        _mm_storeu_ps(og + 2 * ohw, _mm512_extractf32x4_ps(u[2], 0));
-                        _mm_storeu_ps(og + 3 * ohw, _mm512_extractf32x4_ps(u[3], 0));
-                        _mm_storeu_ps(og + 4 * ohw, _mm512_extractf32x4_ps(u[0], 1));
-                        _mm_storeu_ps(og + 5 * ohw, _mm512_extractf32x4_ps(u[1], 1));
-                        _mm_storeu_ps(og + 6 * ohw, _mm512_extractf32x4_ps(u[2], 1));
-                        _mm_storeu_ps(og + 7 * ohw, _mm512_extractf32x4_ps(u[3], 1));
-                        _mm_storeu_ps(og + 8 * ohw, _mm512_extractf32x4_ps(u[0], 2));
-                        _mm_storeu_ps(og + 9 * ohw, _mm512_extractf32x4_ps(u[1], 2));
-                        _mm_storeu_ps(og + 10 * ohw, _mm512_extractf32x4_ps(u[2], 2));
-                        _mm_storeu_ps(og + 11 * ohw, _mm512_extractf32x4_ps(u[3], 2));
-                        _mm_storeu_ps(og + 12 * ohw, _mm512_extractf32x4_ps(u[0], 3));
-                        _mm_storeu_ps(og + 13 * ohw, _mm512_extractf32x4_ps(u[1], 3));
-                        _mm_storeu_ps(og + 14 * ohw, _mm512_extractf32x4_ps(u[2], 3));
-                        _mm_storeu_ps(og + 15 * ohw, _mm512_extractf32x4_ps(u[3], 3));
+                        store4(og + 0 * ohw, _mm512_extractf32x4_ps(u[0], 0), RG(0));
+                        store4(og + 1 * ohw, _mm512_extractf32x4_ps(u[1], 0), RG(1));
+                        store4(og + 2 * ohw, _mm512_extractf32x4_ps(u[2], 0), RG(2));
+                        store4(og + 3 * ohw, _mm512_extractf32x4_ps(u[3], 0), RG(3));
+                        store4(og + 4 * ohw, _mm512_extractf32x4_ps(u[0], 1), RG(4));
+                        store4(og + 5 * ohw, _mm512_extractf32x4_ps(u[1], 1), RG(5));
+                        store4(og + 6 * ohw, _mm512_extractf32x4_ps(u[2], 1), RG(6));
+                        store4(og + 7 * ohw, _mm512_extractf32x4_ps(u[3], 1), RG(7));
+                        store4(og + 8 * ohw, _mm512_extractf32x4_ps(u[0], 2), RG(8));
+                        store4(og + 9 * ohw, _mm512_extractf32x4_ps(u[1], 2), RG(9));
+                        store4(og + 10 * ohw, _mm512_extractf32x4_ps(u[2], 2), RG(10));
+                        store4(og + 11 * ohw, _mm512_extractf32x4_ps(u[3], 2), RG(11));
+                        store4(og + 12 * ohw, _mm512_extractf32x4_ps(u[0], 3), RG(12));
+                        store4(og + 13 * ohw, _mm512_extractf32x4_ps(u[1], 3), RG(13));
+                        store4(og + 14 * ohw, _mm512_extractf32x4_ps(u[2], 3), RG(14));
+                        store4(og + 15 * ohw, _mm512_extractf32x4_ps(u[3], 3), RG(15));
                     } else {
                         float t[4][16];
                         UNROLL for (k = 0; k < 4; k++) _mm512_storeu_ps(t[k], u[k]);
-                        for (k = 0; k < nm; k++) _mm_storeu_ps(og + (size_t)k * ohw, _mm_loadu_ps(&t[k % 4][4 * (k / 4)]));
+                        for (k = 0; k < nm; k++)
+                            store4(og + (size_t)k * ohw, _mm_loadu_ps(&t[k % 4][4 * (k / 4)]), RG((size_t)k));
                     }
                 } else {
                     UNROLL for (j = 0; j < np; j++) {
-                        int32_t t[16];
+                        float t[16];
                         int k;
-                        _mm512_storeu_si512((void *)t, r[j][g]);
-                        for (k = 0; k < nm; k++) og[(size_t)k * ohw + (size_t)j] = (float)t[k];
+                        _mm512_storeu_ps(t, out_f32(s, aff, r[j][g], vb));
+                        for (k = 0; k < nm; k++) {
+                            float y = t[k];
+                            if (rg) y = y + rg[(size_t)k * ohw + (size_t)j];
+                            og[(size_t)k * ohw + (size_t)j] = y;
+                        }
                     }
                 }
+#undef RG
             }
         } else {
             const size_t nwm = (size_t)bnn_words(p->M);
@@ -270,7 +301,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 }
 
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
-ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv,
+ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
                          const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
@@ -278,20 +309,22 @@ ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, co
     for (; q + TP <= q_end; q += TP) {
         const int oy = q / p->OW, ox = q - oy * p->OW;
         if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
-            tile(c, s, q, TP, nv, 1, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 1, aff, wb, ws, m0, vblk);
         else
-            tile(c, s, q, TP, nv, 0, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 0, aff, wb, ws, m0, vblk);
     }
-    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, wb, ws, m0, vblk);
+    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, wb, ws, m0, vblk);
 }
 
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
-                const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, float *fout, bnn_word *bout)
+                const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
+                int oy_begin, int oy_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s;
     int b0, lo, hi;
     int32_t tthr[BLK + 16];
+    float tscale[BLK + 16], tbias[BLK + 16];
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -317,6 +350,9 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.b = bout;
     s.thr = tthr;
     s.dmask = s.vmask = 0;
+    s.scale = scale ? tscale : NULL;
+    s.bias = tbias;
+    s.res = scale ? res : NULL;
 
     for (b0 = 0; b0 < c.Mp; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
@@ -333,12 +369,23 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 }
             }
         }
-        if (bw == BLK) {
-            block(&c, &s, q_begin, q_end, NV, wb, BLK, b0, 0);
+        if (scale) {
+            int k;
+            for (k = 0; k < BLK + 16; k++) {
+                const int m = b0 + k;
+                tscale[k] = k < bw && m < p->M ? scale[m] : 0.0f;
+                tbias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
+            }
+        }
+        /* the affine output stage is a compile-time variant: the other kernels keep their code */
+        if (bw == BLK && scale) {
+            block(&c, &s, q_begin, q_end, NV, 1, wb, BLK, b0, 0);
+        } else if (bw == BLK) {
+            block(&c, &s, q_begin, q_end, NV, 0, wb, BLK, b0, 0);
         } else {
             int v;
             for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+                block(&c, &s, q_begin, q_end, 1, scale != NULL, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }
@@ -346,12 +393,19 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
 void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                            const int32_t *aux, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int oy_begin, int oy_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, oy_begin, oy_end, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
 }

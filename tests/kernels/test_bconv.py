@@ -61,6 +61,34 @@ def run_bconv(k, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, pad_b
     np.testing.assert_array_equal(rows_f32, out)
     np.testing.assert_array_equal(rows_bits, bits)
 
+    # conv + BatchNormalization (+ residual Add) fused in the output stage, by row ranges
+    scale, bias, residual = affine_operands(rng, m, oh, ow)
+    for res in (residual, None):
+        fused = np.full_like(out, np.nan)
+        for begin, end in ((0, split), (split, oh)):
+            k.lib.bnn_bconv_affine_f32_rows(p, k.words(xin), k.words(win), k.f32(scale), k.f32(bias), k.f32(res),
+                                            begin, end, k.f32(fused))
+        np.testing.assert_array_equal(fused, affine_ref(out, scale, bias, res))
+
+
+def affine_operands(rng, m, oh, ow):
+    """BatchNorm scale/bias per channel (signs, magnitudes and zeros that make float rounding
+    matter) and a residual [M][OH][OW]."""
+    scale = (rng.standard_normal(m) * rng.choice([1e-3, 0.37, 3.0], size=m)).astype(np.float32)
+    scale[rng.random(m) < 0.1] = 0.0
+    bias = (rng.standard_normal(m) * 7.3).astype(np.float32)
+    residual = (rng.standard_normal((m, oh, ow)) * 5.1).astype(np.float32)
+    return scale, bias, residual
+
+
+def affine_ref(acc_f32, scale, bias, residual=None):
+    """The unfused float32 arithmetic, one rounding per step: (acc * s) + b, then + residual."""
+    t = (acc_f32 * scale[:, None, None]).astype(np.float32)
+    t = (t + bias[:, None, None]).astype(np.float32)
+    if residual is not None:
+        t = (t + residual).astype(np.float32)
+    return t
+
 
 CHANNELS = [1, 63, 64, 65, 130]
 M_FOR_C = {1: 3, 63: 5, 64: 64, 65: 4, 130: 67}

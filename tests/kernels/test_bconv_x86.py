@@ -22,6 +22,7 @@ from bnncc.codegen.x86_layouts import bconv_weights
 import pytest
 
 from .helpers import CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, nwords, out_size
+from .test_bconv import affine_operands, affine_ref
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -29,6 +30,9 @@ X86_FUNCS = """
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
 void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                     const int32_t *thr, const int8_t *dir, bnn_word *out);
+void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                               const float *scale, const float *bias, const float *residual,
+                               int oy_begin, int oy_end, float *out);
 """
 for _isa in ("avx512", "avx2"):
     X86_FUNCS += f"""
@@ -40,6 +44,9 @@ void bnn_bconv_f32__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const 
 void bnn_bconv_bits__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out);
+void bnn_bconv_affine_f32__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int oy_begin, int oy_end, float *out);
 """
 
 # vector width VW and block width B of each layout (bconv_x86.h)
@@ -76,6 +83,8 @@ class Lib:
         self.lib = self.ffi.dlopen(str(path))
 
     def buf(self, arr, ctype):
+        if arr is None:
+            return self.ffi.NULL
         assert arr.flags.c_contiguous
         return self.ffi.from_buffer(ctype + "[]", arr)
 
@@ -139,6 +148,28 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
         f32(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), 1, OH, lib.buf(part, "float"))
         assert np.isnan(part[:, :1]).all()
         np.testing.assert_array_equal(part[:, 1:], ref[:, 1:])
+
+    # conv + BatchNormalization (+ residual Add) fused in the output stage: the f32 output followed by
+    # the stepwise float32 arithmetic, bit for bit, portable and ISA kernel, by row ranges
+    scale, bias, residual = affine_operands(rng, M, OH, OW)
+    affine = getattr(L, f"bnn_bconv_affine_f32__{isa}")
+    for res in (residual, None):
+        want = affine_ref(ref, scale, bias, res)
+        fused = np.full((M, OH, OW), np.nan, np.float32)
+        port = np.full((M, OH, OW), np.nan, np.float32)
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
+                   lib.buf(bias, "float"), lib.buf(res, "float"), a, b, lib.buf(fused, "float"))
+            L.bnn_bconv_affine_f32_rows(p, lib.buf(x, "bnn_word"), lib.buf(w, "bnn_word"), lib.buf(scale, "float"),
+                                        lib.buf(bias, "float"), lib.buf(res, "float"), a, b, lib.buf(port, "float"))
+        np.testing.assert_array_equal(fused, want)
+        np.testing.assert_array_equal(port, want)
+    if OH > 1:  # a partial range leaves the other rows alone
+        part = np.full((M, OH, OW), np.nan, np.float32)
+        affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
+               lib.buf(bias, "float"), lib.buf(residual, "float"), 0, OH - 1, lib.buf(part, "float"))
+        assert np.isnan(part[:, -1:]).all()
+        np.testing.assert_array_equal(part[:, :-1], affine_ref(ref, scale, bias, residual)[:, :-1])
 
     # bits: thresholds around the actual values (ties included), both directions
     acc = ref.astype(np.int64)

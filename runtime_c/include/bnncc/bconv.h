@@ -44,4 +44,15 @@ void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                          const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
 
+/* Conv + BatchNormalization (+ residual Add) fused into the float output stage, rows
+ * [oy_begin, oy_end): for each output channel m and pixel pix = oy*OW + ox,
+ *     t = (float)acc; t = t * scale[m]; t = t + bias[m]; if (residual) t = t + residual[m*OH*OW + pix];
+ *     out[m*OH*OW + pix] = t;
+ * each step rounded to float on its own (no fused multiply-add: build with -ffp-contract=off), so the
+ * result equals bnn_bconv_f32 followed by that arithmetic bit for bit. residual may be NULL (no add);
+ * out does not alias in, w or residual. */
+void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                               const float *scale, const float *bias, const float *residual,
+                               int oy_begin, int oy_end, float *out);
+
 #endif /* BNNCC_BCONV_H */

@@ -30,6 +30,9 @@
  * Outputs are those of bnn_bconv_f32 (float [M][OH][OW]) and bnn_bconv_bits (packed
  * [OH][OW][words(M)], tail bits 0), but only output rows [oy_begin, oy_end) are written: `out` is
  * the whole output tensor, so disjoint row ranges may run on different threads.
+ * bnn_bconv_affine_f32__X is the f32 kernel with bnn_bconv_affine_f32_rows' output stage
+ * ((float)acc * scale[m] + bias[m] [+ residual], each step rounded on its own: build the sources
+ * with -ffp-contract=off) applied in registers before the store.
  * Out-of-bounds taps are computed as reads of 0 words (+1 pixels, exact for pad_bit 0), then
  * corrected with aux for BNN_PAD_ZERO (minus aux) and pad_bit 1 (minus 2*aux). No heap, no
  * mutable globals; any shape is valid.
@@ -50,6 +53,10 @@ void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const 
 void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out);
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int oy_begin, int oy_end, float *out);
 
 /* ---- AVX2 (vpshufb nibble-table popcount) */
 size_t bnn_bconv_weights_size__avx2(const bnn_bconv_params *p); /* words */
@@ -61,5 +68,9 @@ void bnn_bconv_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bn
 void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                           const int32_t *aux, const int32_t *thr, const int8_t *dir,
                           int oy_begin, int oy_end, bnn_word *out);
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+void bnn_bconv_affine_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const int32_t *aux, const float *scale, const float *bias,
+                                const float *residual, int oy_begin, int oy_end, float *out);
 
 #endif /* BNNCC_BCONV_X86_H */

@@ -50,6 +50,7 @@ class BenchResult:
     float_macs: int
     float_model_bytes: int
     artifact_constant_bytes: int
+    compiled_library_bytes: int
     binary_weight_bits_per_weight: float | None
     layers: list[LayerTime] = field(default_factory=list)
 
@@ -139,6 +140,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / (peak * threads)) if binary_ms > 0 else None,
         binary_macs=binary_macs, float_macs=sum(t.float_macs for t in layer_times),
         float_model_bytes=Path(model_path).stat().st_size, artifact_constant_bytes=compiled.report.weight_bytes_packed,
+        compiled_library_bytes=native.library_bytes,
         binary_weight_bits_per_weight=8 * binary_weight_bytes / binary_weights if binary_weights else None,
         layers=layer_times)
 
@@ -154,7 +156,8 @@ def format_result(r: BenchResult) -> str:
         lines.append(f"  binary layers together: {100 * r.binary_fraction_of_peak:.1f} % of peak{cores}")
     lines += [f"  MACs per sample: {r.binary_macs:,} binary, {r.float_macs:,} float",
               f"  size: float model {r.float_model_bytes:,} B -> artifact constants {r.artifact_constant_bytes:,} B "
-              f"({r.float_model_bytes / max(1, r.artifact_constant_bytes):.1f}x smaller)"]
+              f"({r.float_model_bytes / max(1, r.artifact_constant_bytes):.1f}x smaller); whole compiled library "
+              f"{r.compiled_library_bytes:,} B ({r.float_model_bytes / max(1, r.compiled_library_bytes):.1f}x smaller)"]
     if r.binary_weight_bits_per_weight is not None:
         lines.append(f"  binary layers: {r.binary_weight_bits_per_weight:.3f} bits per weight incl. per-channel constants")
     lines += ["", f"  {'#':>3} {'layer':<17} {'geometry':<30} {'ms':>8} {'share':>6} {'GMAC/s':>8} {'% peak':>7}"]

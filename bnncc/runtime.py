@@ -37,6 +37,7 @@ class NativeModel:
         self.ffi = cffi.FFI()
         self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};\n{extra_cdef}")
         self.lib = self.ffi.dlopen(str(library))
+        self.library_bytes = library.stat().st_size
         self.name, self.inputs, self.outputs = name, inputs, outputs
         self.arena = np.zeros(getattr(self.lib, f"{name}_arena_size")(), dtype=np.uint8)
         self._run = getattr(self.lib, f"{name}_run")

@@ -44,6 +44,7 @@ class BenchResult:
     bnncc_ms: float
     onnxruntime_ms: float
     speedup: float
+    one_thread_ms: float                    # bnncc built for one thread, timed in the same run
     popcount_peak_gmacs: float
     binary_fraction_of_peak: float | None   # binary layers together: MACs / time / peak
     binary_macs: int
@@ -71,14 +72,29 @@ def measure_popcount_peak(target) -> float:
         return float(run.stdout.split()[0])
 
 
-def median_ms(function, runs: int) -> float:
-    function()                                   # warm caches and lazy initialisation
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
+    """Median time of each function. Interleaved (A, B, A, B, ...) when single-threaded, so that a
+    machine whose speed drifts slows all of them alike. With threads, each is timed in its own
+    block after a pause: thread pools (onnxruntime's, bnncc's) poll for a while after a run, and
+    would steal the cores from the other contender's threads."""
+    times = [[] for _ in functions]
+    if interleave:
+        for function in functions:
+            function()                           # warm caches and lazy initialisation
+        for _ in range(runs):
+            for function, samples in zip(functions, times):
+                start = time.perf_counter()
+                function()
+                samples.append(time.perf_counter() - start)
+    else:
+        for function, samples in zip(functions, times):
+            time.sleep(0.2)
+            function()
+            for _ in range(runs):
+                start = time.perf_counter()
+                function()
+                samples.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(samples) for samples in times]
 
 
 def onnxruntime_session(model_path_or_bytes, threads: int):
@@ -104,20 +120,25 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     rng = np.random.default_rng(0)
     inputs = [rng.standard_normal(spec.shape).astype(np.float32) for spec in compiled.inputs]
 
-    say(f"time bnncc ({runs} runs)")
-    layers = compiled.layers
-    native.run(*inputs)
-    counters = native.ffi.new("uint64_t[]", max(1, len(layers)))
-    profile = getattr(native.lib, f"{name}_profile")
-    profile(counters, len(layers))                       # reset after the warm-up
-    ours = median_ms(lambda: native.run(*inputs), runs)
-    profile(counters, len(layers))
-    per_layer_ms = [counters[i] / 1e6 / (runs + 1) for i in range(len(layers))]
-
-    say(f"time onnxruntime ({runs} runs)")
     session = onnxruntime_session(str(model_path), threads)
     feeds = {spec.name: array for spec, array in zip(compiled.inputs, inputs)}
-    theirs = median_ms(lambda: session.run(None, feeds), runs)
+    contenders = [lambda: native.run(*inputs), lambda: session.run(None, feeds)]
+    if threads > 1:
+        say("compile the one-thread baseline")
+        single = compile(model_path, target=target, threads=1).build()
+        contenders.append(lambda: single.run(*inputs))
+
+    say(f"time bnncc and onnxruntime ({runs} runs each)")
+    layers = compiled.layers
+    counters = native.ffi.new("uint64_t[]", max(1, len(layers)))
+    profile = getattr(native.lib, f"{name}_profile")
+    native.run(*inputs)
+    profile(counters, len(layers))                       # reset after the first call
+    medians = medians_ms(contenders, runs, interleave=threads == 1)
+    ours, theirs = medians[0], medians[1]
+    profile(counters, len(layers))
+    calls = runs + 1 + (threads > 1)                     # the timed runs and the warm-up(s)
+    per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
 
     say("measure the popcount peak")
     peak = measure_popcount_peak(compiled.target)
@@ -137,6 +158,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         model=Path(model_path).name, target=compiled.target.name if target != "native" else
         f"native ({compiled.target.description.split(': ')[-1]})", threads=threads, runs=runs,
         bnncc_ms=ours, onnxruntime_ms=theirs, speedup=theirs / ours, popcount_peak_gmacs=peak / 1e9,
+        one_thread_ms=medians[2] if threads > 1 else ours,
         binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / (peak * threads)) if binary_ms > 0 else None,
         binary_macs=binary_macs, float_macs=sum(t.float_macs for t in layer_times),
         float_model_bytes=Path(model_path).stat().st_size, artifact_constant_bytes=compiled.report.weight_bytes_packed,
@@ -149,7 +171,11 @@ def format_result(r: BenchResult) -> str:
     lines = [f"bnncc bench: {r.model}  target {r.target}  threads {r.threads}  median of {r.runs} runs", "",
              f"  bnncc        {r.bnncc_ms:9.3f} ms",
              f"  onnxruntime  {r.onnxruntime_ms:9.3f} ms   (same model, {r.threads} thread(s), all optimizations)",
-             f"  speed-up     {r.speedup:9.2f} x", "",
+             f"  speed-up     {r.speedup:9.2f} x"]
+    if r.threads > 1:
+        lines.append(f"  bnncc 1 thread {r.one_thread_ms:7.3f} ms   -> {r.threads} threads are "
+                     f"{r.one_thread_ms / r.bnncc_ms:.2f}x faster")
+    lines += ["",
              f"  popcount peak of this CPU (register-only xor+popcount+add): {r.popcount_peak_gmacs:,.0f} G binary MAC/s"]
     if r.binary_fraction_of_peak is not None:
         cores = f" x {r.threads} threads" if r.threads > 1 else ""

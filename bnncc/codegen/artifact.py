@@ -99,7 +99,13 @@ class Artifact:
             lines.append(f"#define {upper}_INPUT{i}_SIZE {spec.sample_size}u  /* elements per sample */")
         for i, spec in enumerate(self.outputs):
             lines.append(f"#define {upper}_OUTPUT{i}_SIZE {spec.sample_size}u  /* elements per sample */")
-        lines += ["", f"size_t {self.name}_arena_size(void);", f"{self.signature};", "",
+        lines += ["", f"size_t {self.name}_arena_size(void);", f"{self.signature};"]
+        if self.threads > 1:
+            lines += [f"/* {self.name}_run uses {self.threads} threads: {self.threads - 1} worker threads start on the first call",
+                      " * and stay (briefly polling, then asleep) for the next ones; calls are serialized.",
+                      f" * {self.name}_release_threads() stops them (a later call starts them again). */",
+                      f"void {self.name}_release_threads(void);"]
+        lines += ["",
                   "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* BNNCC_{upper}_H */", ""]
         return "\n".join(lines)
 
@@ -176,9 +182,11 @@ class Artifact:
             f"        {name}_sample(team, id, nt, {', '.join(job_tensors + ['job->arena'])});",
             "        bnn_team_sync(team);  /* member 0 copied the outputs before the arena is reused */",
             "    }", "}", "",
+            f"static bnn_pool {name}_pool = BNN_POOL_INITIALIZER;", "",
             self.signature, "{", f"    {name}_job job;", f"    if ({checks}) return -1;",
             "    job.batch = batch;", *assign, f"    job.arena = {align};",
-            f"    bnn_team_run({upper}_THREADS, {name}_member, &job);", "    return 0;", "}", ""])
+            f"    bnn_pool_run(&{name}_pool, {upper}_THREADS, {name}_member, &job);", "    return 0;", "}", "",
+            f"void {name}_release_threads(void) {{ bnn_pool_release(&{name}_pool); }}", ""])
 
     def example_main(self) -> str:
         upper = self.name.upper()

@@ -1,5 +1,6 @@
-/* POSIX threads; the barrier spins on GCC/Clang atomics (a layer boundary is microseconds away),
- * yielding the CPU after a while so oversubscribed machines still make progress. */
+/* POSIX threads; the barrier and the hand-over of a run spin on GCC/Clang atomics (a layer
+ * boundary is microseconds away), yielding or sleeping after a while so that idle workers and
+ * oversubscribed machines do not burn a core. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <sched.h>
@@ -7,8 +8,8 @@
 #include "bnncc/common.h"
 #include "bnncc/team.h"
 
-#define BNN_MAX_TEAM 64
 #define SPINS_BEFORE_YIELD 2000
+#define SPINS_BEFORE_SLEEP 200000     /* a worker between runs: about a millisecond of polling */
 
 void bnn_team_sync(bnn_team *team)
 {
@@ -25,52 +26,87 @@ void bnn_team_sync(bnn_team *team)
     }
 }
 
-typedef struct {
-    bnn_team *team;
-    int id;
-    bnn_team_fn fn;
-    void *ctx;
-} member_args;
-
-static void *member_main(void *arg)
+static int wait_for_generation(bnn_pool *pool, int seen)
 {
-    member_args *m = (member_args *)arg;
-    int spins = 0;
-    /* wait until the creator knows how many members the team really has */
-    while (!__atomic_load_n(&m->team->started, __ATOMIC_ACQUIRE)) {
-        if (++spins > SPINS_BEFORE_YIELD) sched_yield();
+    int spins = 0, now;
+    while ((now = __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE)) == seen) {
+        if (++spins < SPINS_BEFORE_SLEEP) continue;
+        pthread_mutex_lock(&pool->lock);
+        while ((now = __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE)) == seen)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        pthread_mutex_unlock(&pool->lock);
+        break;
     }
-    m->fn(m->team, m->id, m->ctx);
-    return NULL;
+    return now;
 }
 
-int bnn_team_run(int size, bnn_team_fn fn, void *ctx)
+static void *worker_main(void *arg)
 {
-    bnn_team team;
-    pthread_t threads[BNN_MAX_TEAM];
-    member_args args[BNN_MAX_TEAM];
-    int i, created = 0;
+    const bnn_pool_member *member = (const bnn_pool_member *)arg;
+    bnn_pool *pool = member->pool;
+    int seen = member->start_generation;
+    for (;;) {
+        seen = wait_for_generation(pool, seen);
+        if (__atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE)) return NULL;
+        if (member->id < pool->team.size) pool->fn(&pool->team, member->id, pool->ctx);
+        __atomic_sub_fetch(&pool->running, 1, __ATOMIC_ACQ_REL);
+    }
+}
 
+static void next_generation(bnn_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    __atomic_add_fetch(&pool->generation, 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+int bnn_pool_run(bnn_pool *pool, int size, bnn_team_fn fn, void *ctx)
+{
+    int status = 0, spins = 0, members;
     if (size > BNN_MAX_TEAM) size = BNN_MAX_TEAM;
     if (size <= 1) {
         fn(NULL, 0, ctx);
         return 0;
     }
-    team.arrived = 0;
-    team.round = 0;
-    team.started = 0;
-    for (i = 1; i < size; i++) {
-        args[i].team = &team;
-        args[i].id = i;
-        args[i].fn = fn;
-        args[i].ctx = ctx;
-        if (pthread_create(&threads[i], NULL, member_main, &args[i]) != 0) break;
-        created++;
+    pthread_mutex_lock(&pool->run_lock);
+    while (pool->workers < size - 1) {
+        bnn_pool_member *member = &pool->members[pool->workers + 1];
+        member->pool = pool;
+        member->id = pool->workers + 1;
+        member->start_generation = __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE);
+        if (pthread_create(&pool->threads[member->id], NULL, worker_main, member) != 0) {
+            status = -1;            /* run with the workers we have */
+            break;
+        }
+        pool->workers++;
     }
-    /* members start only now, so a failed pthread_create just makes a smaller team */
-    team.size = created + 1;
-    __atomic_store_n(&team.started, 1, __ATOMIC_RELEASE);
-    fn(team.size > 1 ? &team : NULL, 0, ctx);
-    for (i = 1; i <= created; i++) pthread_join(threads[i], NULL);
-    return created == size - 1 ? 0 : -1;
+    members = pool->workers + 1 < size ? pool->workers + 1 : size;
+    pool->fn = fn;
+    pool->ctx = ctx;
+    pool->team.size = members;
+    pool->team.arrived = 0;
+    pool->team.round = 0;
+    pool->running = pool->workers;  /* every worker wakes; those beyond the team only check in */
+    next_generation(pool);
+    fn(members > 1 ? &pool->team : NULL, 0, ctx);
+    while (__atomic_load_n(&pool->running, __ATOMIC_ACQUIRE) > 0) {
+        if (++spins > SPINS_BEFORE_YIELD) sched_yield();
+    }
+    pthread_mutex_unlock(&pool->run_lock);
+    return status;
+}
+
+void bnn_pool_release(bnn_pool *pool)
+{
+    int i;
+    pthread_mutex_lock(&pool->run_lock);
+    if (pool->workers > 0) {
+        __atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+        next_generation(pool);
+        for (i = 1; i <= pool->workers; i++) pthread_join(pool->threads[i], NULL);
+        pool->workers = 0;
+        __atomic_store_n(&pool->stop, 0, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&pool->run_lock);
 }

@@ -23,4 +23,4 @@ def test_team_barrier_under_thread_sanitizer(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "rc=0 data[999]=200", run.stdout + run.stderr
+    assert run.stdout.strip() == "rc=0 data[999]=1220 bad=0", run.stdout + run.stderr

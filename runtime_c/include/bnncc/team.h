@@ -3,21 +3,55 @@
  * Every member executes the whole schedule; each kernel call is given the member's share of the
  * work (rows, channels or elements: bnn_split), and members meet at bnn_team_sync between
  * layers, so a layer reads only what the previous layers finished. The caller is member 0.
- * Threads are created per bnn_team_run call and joined before it returns: no state outlives a
- * call, nothing is allocated by bnncc (pthread_create manages the thread stacks).
+ *
+ * The other members are POSIX threads kept in a bnn_pool between calls (starting threads costs
+ * ~0.1 ms, as much as a small network): a pool starts them on its first run, they spin briefly
+ * after each run and then sleep on a condition variable until the next one; bnn_pool_release
+ * stops them. Runs of one pool are serialized. bnncc allocates nothing itself.
  * Single-threaded use: pass team NULL; bnn_team_sync(NULL) does nothing.
  */
 #ifndef BNNCC_TEAM_H
 #define BNNCC_TEAM_H
 
+#include <pthread.h>
+
 #include "common.h"
+
+#define BNN_MAX_TEAM 64
 
 typedef struct {
     int size;                 /* number of members */
     volatile int arrived;     /* members at the barrier in the current round */
     volatile int round;       /* incremented each time all members arrived */
-    volatile int started;     /* set once the team's size is final; members wait for it */
 } bnn_team;
+
+typedef void (*bnn_team_fn)(bnn_team *team, int id, void *ctx);
+
+typedef struct bnn_pool bnn_pool;
+
+typedef struct {
+    bnn_pool *pool;
+    int id;
+    int start_generation;         /* the worker waits for the generation after this one */
+} bnn_pool_member;
+
+struct bnn_pool {
+    pthread_mutex_t run_lock;     /* one run at a time */
+    pthread_mutex_t lock;         /* guards sleeping workers' wake-up */
+    pthread_cond_t wake;
+    int workers;                  /* threads started (members 1..workers) */
+    volatile int generation;      /* incremented for every run, and to stop */
+    volatile int running;         /* workers still inside the current run */
+    volatile int stop;
+    bnn_team_fn fn;
+    void *ctx;
+    bnn_team team;
+    pthread_t threads[BNN_MAX_TEAM];
+    bnn_pool_member members[BNN_MAX_TEAM];
+};
+
+#define BNN_POOL_INITIALIZER {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, \
+                              0, 0, 0, 0, NULL, NULL, {0, 0, 0}, {0}, {{NULL, 0, 0}}}
 
 /* [*lo, *hi): member `id`'s share of n items split as evenly as possible among `size`. */
 static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
@@ -29,10 +63,12 @@ static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
 /* Barrier: returns when every member of the team has called it (no-op for NULL or size 1). */
 void bnn_team_sync(bnn_team *team);
 
-/* Runs fn(team, id, ctx) for id = 0..size-1, id 0 on the calling thread, and joins. Members
- * take their share from team->size (team is NULL for a team of one). Returns 0, or -1 when
- * fewer threads could be created: the work then ran on a smaller team, still complete. */
-typedef void (*bnn_team_fn)(bnn_team *team, int id, void *ctx);
-int bnn_team_run(int size, bnn_team_fn fn, void *ctx);
+/* Runs fn(team, id, ctx) for id = 0..size-1, id 0 on the calling thread, and returns when all
+ * are done. Members take their share from team->size (team is NULL for a team of one). Returns
+ * 0, or -1 when fewer threads could be started: the work then ran on a smaller team, complete. */
+int bnn_pool_run(bnn_pool *pool, int size, bnn_team_fn fn, void *ctx);
+
+/* Stops and joins the pool's threads (a later run starts them again). */
+void bnn_pool_release(bnn_pool *pool);
 
 #endif /* BNNCC_TEAM_H */

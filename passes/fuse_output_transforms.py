@@ -9,9 +9,9 @@ once it is fast. They become one `ChannelAffine(X, S, B, R, T, D) -> (Y, P)`, wh
 
 with the same roundings in the same order as the separate ops, so results do not change.
 
-When X is the accumulator of a binary conv read by nothing else, the conv applies the affine map
-and the residual itself as it stores its results (`BinaryConvAffine`), and the packing, if any,
-stays a ThresholdPack of Y: the accumulator never goes to memory.
+When X is the accumulator of a binary conv read by nothing else, the conv applies the affine map,
+the residual and the packing itself as it stores its results (`BinaryConvAffine`): the
+accumulator never goes to memory.
 
 A BatchNormalization read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
@@ -80,25 +80,23 @@ def _fuse(graph: ir.Graph, bn: ir.Node) -> bool:
 
 
 def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> None:
-    """BinaryConvPacked -> acc -> ChannelAffine  ==>  BinaryConvAffine (-> ThresholdPack)."""
+    """BinaryConvPacked -> acc -> ChannelAffine  ==>  BinaryConvAffine (Y and, if packed, bits)."""
     acc = affine.inputs[0]
     conv = acc.producer()
     if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2:
         return
     if consumers(acc) != [affine] or acc.is_graph_output():
         return
-    y = affine.outputs[0]
-    fused = bnncc_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], affine.inputs[1], affine.inputs[2],
-                                            affine.inputs[3] if len(affine.inputs) > 3 else None],
-                       {name: attr.value for name, attr in conv.attributes.items()}, shape=shape_of(y),
-                       name_hint="BinaryConvAffine")
-    graph.insert_before(affine, fused)
-    replace_value(y, fused.outputs[0])
+    fused = bnncc_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
+                       {name: attr.value for name, attr in conv.attributes.items()},
+                       shape=shape_of(affine.outputs[0]), name_hint="BinaryConvAffine")
     if len(affine.outputs) > 1:
-        pack = bnncc_node("ThresholdPack", [fused.outputs[0], affine.inputs[4], affine.inputs[5]],
-                          shape=shape_of(affine.outputs[1]), dtype=PACKED)
-        graph.insert_before(affine, pack)
-        replace_value(affine.outputs[1], pack.outputs[0])
+        fused.resize_outputs(2)
+        set_shape(fused.outputs[1], shape_of(affine.outputs[1]), PACKED)
+        fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
+    graph.insert_before(affine, fused)
+    for old, new in zip(affine.outputs, fused.outputs):
+        replace_value(old, new)
     graph.remove(affine, safe=True)
     graph.remove(conv, safe=True)
 

@@ -221,9 +221,15 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
         s.parallel(family, oh, f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
     elif affine:
-        residual = s.operand(node.inputs[4]) if len(node.inputs) > 4 and node.inputs[4] is not None else "NULL"
-        s.parallel(family, oh, f"bnn_bconv_affine_f32{suffix}({p}, {x}, {w}, {extra}{s.operand(node.inputs[2])}, "
-                               f"{s.operand(node.inputs[3])}, {residual}, lo, hi, {y});")
+        inputs = list(node.inputs) + [None] * (7 - len(node.inputs))
+        residual = s.operand(inputs[4]) if inputs[4] is not None else "NULL"
+        operands = f"{p}, {x}, {w}, {extra}{s.operand(inputs[2])}, {s.operand(inputs[3])}, {residual}"
+        if inputs[5] is not None:
+            thr, dirs = _threshold_arrays(s, constant(inputs[5]), constant(inputs[6]))
+            kernel = "bnn_bconv_affine_pack" + ("_rows" if not isa else suffix)
+            s.parallel(family, oh, f"{kernel}({operands}, {thr}, {dirs}, lo, hi, {y}, {s.operand(node.outputs[1])});")
+        else:
+            s.parallel(family, oh, f"bnn_bconv_affine_f32{suffix}({operands}, lo, hi, {y});")
     else:
         s.parallel(family, oh, f"bnn_bconv_f32{suffix}({p}, {x}, {w}, {extra}lo, hi, {y});")
 

@@ -17,7 +17,7 @@ Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(
   ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
                                  fused BatchNormalization (+ residual Add) (+ ThresholdPack)
   MaxPoolAffine(X, S, B; pool)   MaxPool of a per-channel affine map, computed on the pooled values
-  BinaryConvAffine(P, W, S, B[, R])
+  BinaryConvAffine(P, W, S, B[, R, T, D]) -> Y[, P]
                                  BinaryConvPacked whose accumulator goes straight through ChannelAffine
 """
 from .definitions import DOMAIN, REFERENCE_OPS  # noqa: F401

@@ -137,13 +137,14 @@ class BinaryConvPacked(OpRun):
 
 
 class BinaryConvAffine(OpRun):
-    """BinaryConvPacked's accumulator through a fused ChannelAffine: (acc * S[m] + B[m]) + R."""
+    """BinaryConvPacked's accumulator through a fused ChannelAffine: Y = (acc * S[m] + B[m]) + R,
+    and with T, D also the packed Threshold(Y, T, D)."""
 
     op_domain = DOMAIN
 
-    def _run(self, p, w, scale, bias, residual=None, **conv_attributes):
+    def _run(self, p, w, scale, bias, residual=None, thresholds=None, directions=None, **conv_attributes):
         (acc,) = BinaryConvPacked._run(self, p, w, **conv_attributes)
-        return ChannelAffine._run(self, acc, scale, bias, residual)
+        return ChannelAffine._run(self, acc, scale, bias, residual, thresholds, directions)
 
 
 class BinaryMaxPool(OpRun):

@@ -8,8 +8,9 @@
  *      -mpopcnt -c runtime_c/src/bconv_avx512.c -o /tmp/bconv_avx512.o
  *   cc -O2 -ffp-contract=off -Iruntime_c/include -mavx2 -mfma -mpopcnt -c runtime_c/src/bconv_avx2.c \
  *      -o /tmp/bconv_avx2.o
+ *   cc -O2 -ffp-contract=off -Iruntime_c/include -c runtime_c/src/pack.c -o /tmp/pack.o
  *   cc -O3 -ffp-contract=off -Iruntime_c/include runtime_c/bench/bconv_bench.c /tmp/bconv.o \
- *      /tmp/bconv_avx512.o /tmp/bconv_avx2.o -o /tmp/bconv_bench && /tmp/bconv_bench [runs [layer index]]
+ *      /tmp/bconv_avx512.o /tmp/bconv_avx2.o /tmp/pack.o -o /tmp/bconv_bench && /tmp/bconv_bench [runs [layer index (-1: all) [impl: 0 portable, 1 avx512, 2 avx2]]]
  *
  * MACs count every tap of every output (OH*OW*M*KH*KW*C), padding included. Peak: 512 binary
  * MACs per zmm xor+vpopcntq+vpaddq; 256 per ymm xor+vpshufb-popcount+byte add (AVX2). Reported
@@ -19,6 +20,11 @@
  * kernel followed by a separate pass y = (acc * scale[m] + bias[m]) + residual (a plain C loop,
  * `affine_pass`, built for the kernel's ISA), "fused" the bnn_bconv_affine_f32 kernel writing y
  * directly (with residual; "no-res": residual NULL); the four are timed in turn within each run.
+ *
+ * Third table, the same followed by the next layer's input packing (thresholds, as Bi-Real-Net's
+ * binarizer): "fused+pack pass" is the fused kernel then bnn_pack_threshold_range_f32 (pack.h) over y,
+ * "fused pack" bnn_bconv_affine_pack_* writing y and its bits in one pass (both with residual; timed
+ * in turn with the four above).
  */
 #define _POSIX_C_SOURCE 199309L
 #include <immintrin.h>
@@ -30,6 +36,7 @@
 
 #include "bnncc/bconv.h"
 #include "bnncc/bconv_x86.h"
+#include "bnncc/pack.h"
 
 static double now(void)
 {
@@ -149,16 +156,17 @@ enum { PORTABLE, AVX512, AVX2, N_IMPL };
 static const char *IMPL_NAME[N_IMPL] = {"portable", "avx512", "avx2"};
 
 /* what a job runs: f32 kernel, bits kernel, f32 kernel + separate affine/residual pass, fused kernel */
-enum { MODE_F32, MODE_BITS, MODE_F32_PASS, MODE_FUSED };
+enum { MODE_F32, MODE_BITS, MODE_F32_PASS, MODE_FUSED, MODE_FUSED_PACK_PASS, MODE_FUSED_PACK };
+#define N_FUSE 6 /* jobs of the fusion tables: MODE_F32, MODE_F32_PASS, fused, fused no-res, the two packs */
 
 typedef struct {
     const bnn_bconv_params *p;
     const bnn_word *in, *w, *wp;
     const int32_t *aux, *thr;
     const int8_t *dir;
-    const float *scale, *bias, *res;
+    const float *scale, *bias, *res, *fthr;
     float *fout, *yout;
-    bnn_word *bout;
+    bnn_word *bout, *pout;
     int impl, mode;
 } job;
 
@@ -190,7 +198,24 @@ static void call(const job *j)
 {
     const bnn_bconv_params *p = j->p;
     const int bits = j->mode == MODE_BITS;
-    if (j->mode == MODE_FUSED) {
+    if (j->mode == MODE_FUSED_PACK) {
+        switch (j->impl) {
+        case PORTABLE:
+            bnn_bconv_affine_pack_rows(p, j->in, j->w, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH, j->yout,
+                                       j->pout);
+            break;
+        case AVX512:
+            bnn_bconv_affine_pack__avx512(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH,
+                                          j->yout, j->pout);
+            break;
+        default:
+            bnn_bconv_affine_pack__avx2(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH,
+                                        j->yout, j->pout);
+            break;
+        }
+        return;
+    }
+    if (j->mode == MODE_FUSED || j->mode == MODE_FUSED_PACK_PASS) {
         switch (j->impl) {
         case PORTABLE: bnn_bconv_affine_f32_rows(p, j->in, j->w, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
         case AVX512:
@@ -198,6 +223,8 @@ static void call(const job *j)
             break;
         default: bnn_bconv_affine_f32__avx2(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
         }
+        if (j->mode == MODE_FUSED_PACK_PASS)
+            bnn_pack_threshold_range_f32(j->yout, p->M, p->OH * p->OW, 0, p->OH * p->OW, j->fthr, j->dir, j->pout);
         return;
     }
     switch (j->impl) {
@@ -256,9 +283,11 @@ int main(int argc, char **argv)
 {
     const int runs = argc > 1 ? atoi(argv[1]) : 9;
     const int only = argc > 2 ? atoi(argv[2]) : -1;
+    const int only_impl = argc > 3 ? atoi(argv[3]) : -1; /* 0 portable, 1 avx512, 2 avx2 */
     int has[N_IMPL];
     double peak512 = 0, peak2 = 0, peak_of[N_IMPL];
-    double fuse_t[sizeof LAYERS / sizeof LAYERS[0]][N_IMPL][4]; /* f32, f32+pass, fused, fused w/o residual */
+    double fuse_t[sizeof LAYERS / sizeof LAYERS[0]][N_IMPL][N_FUSE]; /* f32, f32+pass, fused, fused w/o residual,
+                                                                      fused + pack pass, fused pack */
     size_t li;
 
     if (runs < 1 || runs > 64) return 2;
@@ -276,6 +305,8 @@ int main(int argc, char **argv)
     peak_of[AVX512] = peak512;
     peak_of[AVX2] = peak2;
     peak_of[PORTABLE] = peak512 > 0 ? peak512 : peak2;
+    for (li = 0; li < N_IMPL; li++)
+        if (only_impl >= 0 && (size_t)only_impl != li) has[li] = 0;
 
     printf("%-20s %-9s %10s %9s %8s %10s %8s\n", "layer", "impl", "f32 us", "GMAC/s", "%peak", "bits us",
            "%peak");
@@ -286,7 +317,8 @@ int main(int argc, char **argv)
         bnn_word *in, *w, *wp, *bout;
         int32_t *aux, *thr;
         int8_t *dir;
-        float *fout, *yout, *res, *scale, *bias;
+        float *fout, *yout, *res, *scale, *bias, *fthr;
+        bnn_word *pout;
         size_t ny;
         double macs;
         int impl;
@@ -320,11 +352,16 @@ int main(int argc, char **argv)
         res = malloc(ny * sizeof *res);
         scale = malloc((size_t)p.M * sizeof *scale);
         bias = malloc((size_t)p.M * sizeof *bias);
-        if (!in || !w || !wp || !aux || !thr || !dir || !fout || !bout || !yout || !res || !scale || !bias) return 1;
+        fthr = malloc((size_t)p.M * sizeof *fthr);
+        pout = malloc((size_t)p.OH * (size_t)p.OW * (size_t)bnn_words(p.M) * sizeof *pout);
+        if (!in || !w || !wp || !aux || !thr || !dir || !fout || !bout || !yout || !res || !scale || !bias || !fthr ||
+            !pout)
+            return 1;
         for (i = 0; i < ny; i++) res[i] = (float)(rnd() % 2001) * 0.01f - 10.0f;
         for (i = 0; i < (size_t)p.M; i++) {
             scale[i] = (float)(rnd() % 1000 + 1) * 0.001f;
             bias[i] = (float)(rnd() % 2001) * 0.01f - 10.0f;
+            fthr[i] = (float)(rnd() % 2001) * 0.01f - 10.0f;
         }
         for (i = 0; i < n_in; i++) in[i] = rnd();
         for (i = 0; i < n_w; i++) w[i] = rnd();
@@ -350,6 +387,8 @@ int main(int argc, char **argv)
             j.scale = scale;
             j.bias = bias;
             j.res = res;
+            j.fthr = fthr;
+            j.pout = pout;
             j.fout = fout;
             j.yout = yout;
             j.bout = bout;
@@ -357,13 +396,15 @@ int main(int argc, char **argv)
             j.mode = MODE_BITS;
             tb = time_job(&j, runs);
             {
-                job trio[4];
-                trio[0] = trio[1] = trio[2] = trio[3] = j;
+                job trio[N_FUSE];
+                trio[0] = trio[1] = trio[2] = trio[3] = trio[4] = trio[5] = j;
                 trio[0].mode = MODE_F32;
                 trio[1].mode = MODE_F32_PASS;
                 trio[2].mode = trio[3].mode = MODE_FUSED;
                 trio[3].res = NULL;
-                time_jobs(trio, 4, runs, fuse_t[li][impl]);
+                trio[4].mode = MODE_FUSED_PACK_PASS;
+                trio[5].mode = MODE_FUSED_PACK;
+                time_jobs(trio, N_FUSE, runs, fuse_t[li][impl]);
                 tf = fuse_t[li][impl][0];
             }
             printf("%-20s %-9s %10.1f %9.1f %7.1f%% %10.1f %7.1f%%\n", L->name, IMPL_NAME[impl], tf * 1e6,
@@ -382,6 +423,8 @@ int main(int argc, char **argv)
         free(res);
         free(scale);
         free(bias);
+        free(fthr);
+        free(pout);
     }
 
     printf("\nconv -> BatchNormalization -> residual Add (f32 output, medians)\n");
@@ -395,6 +438,20 @@ int main(int argc, char **argv)
             if (!has[impl]) continue;
             printf("%-20s %-9s %10.1f %10.1f %10.1f %10.1f %7.1f%% %12.1f\n", LAYERS[li].name, IMPL_NAME[impl],
                    t[0] * 1e6, (t[1] - t[0]) * 1e6, t[1] * 1e6, t[2] * 1e6, 100.0 * (t[1] - t[2]) / t[1], t[3] * 1e6);
+        }
+    }
+
+    printf("\nconv -> BatchNormalization -> residual Add -> next layer's input packing (medians)\n");
+    printf("%-20s %-9s %10s %10s %16s %12s %8s\n", "layer", "impl", "fused us", "pack us", "fused+pack pass",
+           "fused pack", "saved");
+    for (li = 0; li < sizeof LAYERS / sizeof LAYERS[0]; li++) {
+        int impl;
+        if (only >= 0 && (size_t)only != li) continue;
+        for (impl = 0; impl < N_IMPL; impl++) {
+            const double *t = fuse_t[li][impl];
+            if (!has[impl]) continue;
+            printf("%-20s %-9s %10.1f %10.1f %16.1f %12.1f %7.1f%%\n", LAYERS[li].name, IMPL_NAME[impl], t[2] * 1e6,
+                   (t[4] - t[2]) * 1e6, t[4] * 1e6, t[5] * 1e6, 100.0 * (t[4] - t[5]) / t[4]);
         }
     }
     return 0;

@@ -133,12 +133,16 @@ void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_wor
 }
 
 /* Float output stage of rows [oy_begin, oy_end): out = acc, or with scale != NULL
- * out = ((float)acc * scale[m] + bias[m]) [+ residual], each operation rounded on its own. */
+ * out = ((float)acc * scale[m] + bias[m]) [+ residual], each operation rounded on its own.
+ * With bits != NULL (and scale) the output values are also packed: bit = NOT(dir[m] > 0 ? y >= thr[m]
+ * : y <= thr[m]), [OH][OW][words(M)], tail bits 0 (as bnn_pack_threshold_range_f32). */
 static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const float *scale,
-                     const float *bias, const float *residual, int oy_begin, int oy_end, float *out)
+                     const float *bias, const float *residual, const float *thr, const int8_t *dir,
+                     int oy_begin, int oy_end, float *out, bnn_word *bits)
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const size_t nwm = (size_t)bnn_words(p->M);
     int oy, ox, m0, j;
     int32_t acc[BCONV_MB];
     pixel_geom g;
@@ -146,19 +150,30 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
     for (oy = oy_begin; oy < oy_end; oy++) {
         for (ox = 0; ox < p->OW; ox++) {
             const size_t pix = (size_t)oy * (size_t)p->OW + (size_t)ox;
+            bnn_word word = 0;
             pixel_geometry(p, oy, ox, &g);
             for (m0 = 0; m0 < p->M; m0 += BCONV_MB) {
                 const int nm = p->M - m0 < BCONV_MB ? p->M - m0 : BCONV_MB;
                 bconv_pixel(p, &g, in, w + (size_t)m0 * wsz, wsz, nm, acc);
                 for (j = 0; j < nm; j++) {
-                    const size_t o = (size_t)(m0 + j) * ohw + pix;
+                    const int m = m0 + j;
+                    const size_t o = (size_t)m * ohw + pix;
                     float t = (float)acc[j];
                     if (scale) {
-                        t = t * scale[m0 + j]; /* rounded on its own: fp-contract off */
-                        t = t + bias[m0 + j];
+                        t = t * scale[m]; /* rounded on its own: fp-contract off */
+                        t = t + bias[m];
                         if (residual) t = t + residual[o];
                     }
                     out[o] = t;
+                    if (bits) { /* NaN compares false: bit 1 */
+                        const int pass = dir[m] > 0 ? t >= thr[m] : t <= thr[m];
+                        word |= (bnn_word)!pass << (m % BNN_WORD_BITS);
+                    }
+                }
+                /* BCONV_MB divides 64: a group ends a word exactly at m0+nm == 64k or M */
+                if (bits && ((m0 + nm) % BNN_WORD_BITS == 0 || m0 + nm == p->M)) {
+                    bits[pix * nwm + (size_t)((m0 + nm - 1) / BNN_WORD_BITS)] = word;
+                    word = 0;
                 }
             }
         }
@@ -168,14 +183,22 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
 void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
                         float *out)
 {
-    f32_rows(p, in, w, NULL, NULL, NULL, oy_begin, oy_end, out);
+    f32_rows(p, in, w, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                const float *scale, const float *bias, const float *residual,
                                int oy_begin, int oy_end, float *out)
 {
-    f32_rows(p, in, w, scale, bias, residual, oy_begin, oy_end, out);
+    f32_rows(p, in, w, scale, bias, residual, NULL, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const float *scale, const float *bias, const float *residual,
+                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
+                                float *out, bnn_word *bits)
+{
+    f32_rows(p, in, w, scale, bias, residual, thr, dir, oy_begin, oy_end, out, bits);
 }
 
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,

@@ -78,6 +78,12 @@ typedef struct {
     const int32_t *thr, *dpos, *valid; /* per block: [NV*VW] thresholds, dir>0 masks, m<M masks */
     const float *scale, *bias; /* per block: [NV*VW], zero-padded (scale NULL: plain f32 output) */
     const float *res;  /* residual [M][OH][OW] (or NULL) */
+    /* packed output of the affine's y (bnn_bconv_affine_pack__X), per block [NV*VW]: pass =
+     * (y ^ sgn) >= thr' with sgn the sign bit where dir <= 0 and thr' = sgn ? -thr : thr (negation
+     * is exact, so this is y <= thr there; NaN fails) */
+    const float *pthr;
+    const int32_t *psgn;
+    uint32_t vmask;    /* per block: bit k = channel b0+k is < M */
 } sink;
 
 /* Float output of one pixel's 4 channels (block channels vb..vb+3): (float)r, then * scale + bias
@@ -92,11 +98,34 @@ ALWAYS_INLINE __m128 out_f32(const sink *s, const int aff, __m128i r, int vb)
     return a;
 }
 
-/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present. */
-ALWAYS_INLINE void store4(float *o, __m128 v, const float *res)
+/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present;
+ * returns what it stored. */
+ALWAYS_INLINE __m128 store4(float *o, __m128 v, const float *res)
 {
     if (res) v = _mm_add_ps(v, _mm_loadu_ps(res));
     _mm_storeu_ps(o, v);
+    return v;
+}
+
+/* 4 bits, bit = NOT pass for the 4 values y against thresholds thr' / sign flips sgn (see sink). */
+ALWAYS_INLINE unsigned fail4(__m128 y, __m128 thr, __m128i sgn)
+{
+    const __m128 ys = _mm_castsi128_ps(_mm_xor_si128(_mm_castps_si128(y), sgn));
+    return (unsigned)~_mm_movemask_ps(_mm_cmp_ps(ys, thr, _CMP_GE_OQ)) & 0xFu;
+}
+
+/* Store the chunk of <= 8 packed channels starting at channel m0 (a multiple of 8) of one pixel
+ * whose words start at o: the chunk that starts a word writes all of it (zeros above the chunk, so
+ * tail bits end 0), the others only their byte. */
+ALWAYS_INLINE void store_chunk(bnn_word *o, int m0, uint32_t bits)
+{
+    const int sh = m0 % BNN_WORD_BITS;
+    bnn_word *wd = o + m0 / BNN_WORD_BITS;
+    const unsigned char b = (unsigned char)bits;
+    if (sh == 0)
+        *wd = bits;
+    else
+        __builtin_memcpy((unsigned char *)wd + sh / 8, &b, 1);
 }
 
 /* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
@@ -112,9 +141,10 @@ ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
 /* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
  * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
  * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
- * sink's scale/bias/residual (bnn_bconv_affine_f32__X). */
+ * sink's scale/bias/residual (bnn_bconv_affine_f32__X); pk (with aff): that output also packed
+ * into the sink's bits (bnn_bconv_affine_pack__X). */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
-                        const int aff, const bnn_word *wb, size_t ws, int m0, int vblk)
+                        const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = c->nw;
@@ -228,6 +258,8 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
         if (s->f) {
             const size_t ohw = (size_t)p->OH * (size_t)p->OW;
             const size_t off = (size_t)m0 * ohw + (size_t)q0;
+            uint32_t fails[TP]; /* pk: NOT pass of the block's channels, per pixel */
+            UNROLL for (j = 0; j < np; j++) fails[j] = 0;
             UNROLL for (v = 0; v < nv; v++) {
                 const int nm = p->M - (m0 + v * VW), vb = (vblk + v) * VW;
                 const size_t ov = off + (size_t)(v * VW) * ohw;
@@ -237,10 +269,25 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     __m128 a0 = out_f32(s, aff, r[0][v], vb), a1 = out_f32(s, aff, r[1 % np][v], vb);
                     __m128 a2 = out_f32(s, aff, r[2 % np][v], vb), a3 = out_f32(s, aff, r[3 % np][v], vb);
                     _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
-                    store4(o, a0, rv);
-                    if (nm > 1) store4(o + ohw, a1, rv ? rv + ohw : NULL);
-                    if (nm > 2) store4(o + 2 * ohw, a2, rv ? rv + 2 * ohw : NULL);
-                    if (nm > 3) store4(o + 3 * ohw, a3, rv ? rv + 3 * ohw : NULL);
+                    a0 = store4(o, a0, rv);
+                    if (nm > 1) a1 = store4(o + ohw, a1, rv ? rv + ohw : NULL);
+                    if (nm > 2) a2 = store4(o + 2 * ohw, a2, rv ? rv + 2 * ohw : NULL);
+                    if (nm > 3) a3 = store4(o + 3 * ohw, a3, rv ? rv + 3 * ohw : NULL);
+                    if (pk) {
+                        /* x bit 4c + j: channel c, pixel j -> bit 4j + c (swap index bits 0,1 with 2,3) */
+                        const float *th = s->pthr + vb;
+                        const int32_t *sg = s->psgn + vb;
+                        unsigned x = fail4(a0, _mm_set1_ps(th[0]), _mm_set1_epi32(sg[0]));
+                        unsigned t;
+                        x |= fail4(a1, _mm_set1_ps(th[1]), _mm_set1_epi32(sg[1])) << 4;
+                        x |= fail4(a2, _mm_set1_ps(th[2]), _mm_set1_epi32(sg[2])) << 8;
+                        x |= fail4(a3, _mm_set1_ps(th[3]), _mm_set1_epi32(sg[3])) << 12;
+                        t = ((x >> 3) ^ x) & 0x0A0Au;
+                        x ^= t ^ (t << 3);
+                        t = ((x >> 6) ^ x) & 0x00CCu;
+                        x ^= t ^ (t << 6);
+                        UNROLL for (j = 0; j < np; j++) fails[j] |= ((x >> (4 * j)) & 0xFu) << (v * VW);
+                    }
                 } else {
                     UNROLL for (j = 0; j < np; j++) {
                         float t[VW];
@@ -250,9 +297,19 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                             float y = t[k];
                             if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
                             o[(size_t)k * ohw + (size_t)j] = y;
+                            t[k] = y;
                         }
+                        if (pk)
+                            fails[j] |= fail4(_mm_loadu_ps(t), _mm_loadu_ps(s->pthr + vb),
+                                              _mm_loadu_si128((const __m128i *)(s->psgn + vb))) << (v * VW);
                     }
                 }
+            }
+            if (pk) {
+                /* nv == 1 only for a last block of 4 channels: its chunk still starts at a multiple of 8 */
+                const size_t nwm = (size_t)bnn_words(p->M);
+                const uint32_t ok = (s->vmask >> (vblk * VW)) & ((1u << (nv * VW)) - 1);
+                UNROLL for (j = 0; j < np; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok);
             }
         } else {
             const size_t nwm = (size_t)bnn_words(p->M);
@@ -280,29 +337,32 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
 ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
-                         const bnn_word *wb, size_t ws, int m0, int vblk)
+                         const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     int q = q_begin;
     for (; q + TP <= q_end; q += TP) {
         const int oy = q / p->OW, ox = q - oy * p->OW;
         if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
-            tile(c, s, q, TP, nv, 1, aff, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 1, aff, pk, wb, ws, m0, vblk);
         else
-            tile(c, s, q, TP, nv, 0, aff, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 0, aff, pk, wb, ws, m0, vblk);
     }
-    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, wb, ws, m0, vblk);
+    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, pk, wb, ws, m0, vblk);
 }
 
+/* fout only: f32; bout only: bits (thr int32); scale: the affine on fout, and with bout too its
+ * packed output (pthr float). */
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                 const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
-                int oy_begin, int oy_end, float *fout, bnn_word *bout)
+                const float *pthr, int oy_begin, int oy_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s;
     int b0, lo, hi;
-    int32_t tthr[BLK], tdp[BLK], tok[BLK];
-    float tscale[BLK], tbias[BLK];
+    int32_t tthr[BLK], tdp[BLK], tok[BLK], fsgn[BLK];
+    float tscale[BLK], tbias[BLK], fthr[BLK];
+    const int pk = scale && bout;
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -332,17 +392,24 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.scale = scale ? tscale : NULL;
     s.bias = tbias;
     s.res = scale ? res : NULL;
+    s.pthr = fthr;
+    s.psgn = fsgn;
+    s.vmask = 0;
 
     for (b0 = 0; b0 < c.Mp; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
         const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
         if (bout) {
             int k;
+            s.vmask = 0;
             for (k = 0; k < bw; k++) {
                 const int m = b0 + k;
-                tthr[k] = m < p->M ? thr[m] : 0;
+                tthr[k] = m < p->M && !pk ? thr[m] : 0;
                 tdp[k] = m < p->M && dir[m] > 0 ? -1 : 0;
                 tok[k] = m < p->M ? -1 : 0;
+                fsgn[k] = m < p->M && pk && dir[m] <= 0 ? INT32_MIN : 0;
+                fthr[k] = m < p->M && pk ? (fsgn[k] ? -pthr[m] : pthr[m]) : 0.0f;
+                if (m < p->M) s.vmask |= 1u << k;
             }
         }
         if (scale) {
@@ -353,15 +420,18 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 tbias[k] = m < p->M ? bias[m] : 0.0f;
             }
         }
-        /* the affine output stage is a compile-time variant: the other kernels keep their code */
-        if (bw == BLK && scale) {
-            block(&c, &s, q_begin, q_end, NV, 1, wb, BLK, b0, 0);
+        /* the affine output stage (and its packing) are compile-time variants: the other kernels
+         * keep their code */
+        if (bw == BLK && pk) {
+            block(&c, &s, q_begin, q_end, NV, 1, 1, wb, BLK, b0, 0);
+        } else if (bw == BLK && scale) {
+            block(&c, &s, q_begin, q_end, NV, 1, 0, wb, BLK, b0, 0);
         } else if (bw == BLK) {
-            block(&c, &s, q_begin, q_end, NV, 0, wb, BLK, b0, 0);
+            block(&c, &s, q_begin, q_end, NV, 0, 0, wb, BLK, b0, 0);
         } else {
             int v;
             for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, scale != NULL, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+                block(&c, &s, q_begin, q_end, 1, scale != NULL, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }
@@ -369,19 +439,27 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
 void bnn_bconv_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                            const int32_t *aux, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_affine_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                 const int32_t *aux, const float *scale, const float *bias,
                                 const float *residual, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+}
+
+void bnn_bconv_affine_pack__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                 const int32_t *aux, const float *scale, const float *bias,
+                                 const float *residual, const float *thr, const int8_t *dir,
+                                 int oy_begin, int oy_end, float *out, bnn_word *bits)
+{
+    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, out, bits);
 }

@@ -77,6 +77,14 @@ typedef struct {
     uint32_t dmask, vmask; /* per block: bit k = channel b0+k has dir > 0 / is < M */
     const float *scale, *bias; /* per block, zero-padded to BLK + 16 (scale NULL: plain f32 output) */
     const float *res;  /* residual [M][OH][OW] (or NULL) */
+    /* packed output of the affine's y (bnn_bconv_affine_pack__X), per block, zero-padded to BLK + 16:
+     * pass = (y ^ sgn) >= thr' with sgn the sign bit where dir <= 0 and thr' = sgn ? -thr : thr
+     * (negation is exact, so this is y <= thr there; NaN fails). pthr/psgn: channel k at k;
+     * uthr[c]/usgn[c]: the 4x4-transposed layout of the f32 store (element i = channel 4*(i/4) + c). */
+    const float *pthr;
+    float (*uthr)[BLK + 16];
+    const int32_t *psgn;
+    int32_t (*usgn)[BLK + 16];
 } sink;
 
 /* Float output of one pixel's 16 channels (block channels vb..vb+15): (float)r, then
@@ -91,11 +99,57 @@ ALWAYS_INLINE __m512 out_f32(const sink *s, const int aff, __m512i r, int vb)
     return a;
 }
 
-/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present. */
-ALWAYS_INLINE void store4(float *o, __m128 v, const float *res)
+/* u: 4 channels (c, c+4, c+8, c+12 in its 128-bit lanes) x 4 pixels; only channels < n exist.
+ * add_res: u + the residual at the same places (rows o + k*ohw); store_u: u to those rows. */
+ALWAYS_INLINE __m512 add_res(__m512 u, const float *o, size_t ohw, int c, int n)
 {
-    if (res) v = _mm_add_ps(v, _mm_loadu_ps(res));
-    _mm_storeu_ps(o, v);
+    __m512 r = c < n ? _mm512_zextps128_ps512(_mm_loadu_ps(o + (size_t)c * ohw)) : _mm512_setzero_ps();
+    if (c + 4 < n) r = _mm512_insertf32x4(r, _mm_loadu_ps(o + (size_t)(c + 4) * ohw), 1);
+    if (c + 8 < n) r = _mm512_insertf32x4(r, _mm_loadu_ps(o + (size_t)(c + 8) * ohw), 2);
+    if (c + 12 < n) r = _mm512_insertf32x4(r, _mm_loadu_ps(o + (size_t)(c + 12) * ohw), 3);
+    return _mm512_add_ps(u, r);
+}
+
+ALWAYS_INLINE void store_u(float *o, size_t ohw, __m512 u, int c, int n)
+{
+    if (c < n) _mm_storeu_ps(o + (size_t)c * ohw, _mm512_castps512_ps128(u));
+    if (c + 4 < n) _mm_storeu_ps(o + (size_t)(c + 4) * ohw, _mm512_extractf32x4_ps(u, 1));
+    if (c + 8 < n) _mm_storeu_ps(o + (size_t)(c + 8) * ohw, _mm512_extractf32x4_ps(u, 2));
+    if (c + 12 < n) _mm_storeu_ps(o + (size_t)(c + 12) * ohw, _mm512_extractf32x4_ps(u, 3));
+}
+
+/* 16 bits, bit = NOT pass for the 16 values y against thresholds thr' / sign flips sgn (see sink). */
+ALWAYS_INLINE unsigned fail16(__m512 y, const float *thr, const int32_t *sgn)
+{
+    const __m512 ys = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(y), _mm512_loadu_si512((const void *)sgn)));
+    return (unsigned)(__mmask16)~_mm512_cmp_ps_mask(ys, _mm512_loadu_ps(thr), _CMP_GE_OQ);
+}
+
+/* The 4x4-transposed layout of the f32 store: u (channels c, c+4, c+8, c+12 x pixels 0..3) failing
+ * its thresholds sets bit b (b = 16g + c: block channel 16g + 4L + c sits at bit 16g + 4L + c once
+ * lane 4L + j is shifted by 4L) in lane 4L + j of f. */
+ALWAYS_INLINE __m512i fail_u(__m512i f, __m512 u, const float *thr, const int32_t *sgn, int b)
+{
+    const __m512 us = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(u), _mm512_loadu_si512((const void *)sgn)));
+    const __mmask16 fail = _mm512_cmp_ps_mask(us, _mm512_loadu_ps(thr), _CMP_NGE_UQ);
+    return _mm512_mask_or_epi32(f, fail, f, _mm512_set1_epi32(1 << b));
+}
+
+/* Store the chunk of nb packed channels (nb = 8 or 32) starting at channel m0 (a multiple of nb)
+ * of one pixel whose words start at o: the chunk that starts a word writes all of it (zeros above
+ * the chunk, so tail bits end 0), the others only their bytes. */
+ALWAYS_INLINE void store_chunk(bnn_word *o, int m0, uint32_t bits, const int nb)
+{
+    const int sh = m0 % BNN_WORD_BITS;
+    bnn_word *wd = o + m0 / BNN_WORD_BITS;
+    if (sh == 0) {
+        *wd = bits;
+    } else if (nb == 32) {
+        __builtin_memcpy((unsigned char *)wd + sh / 8, &bits, 4);
+    } else {
+        const unsigned char b = (unsigned char)bits;
+        __builtin_memcpy((unsigned char *)wd + sh / 8, &b, 1);
+    }
 }
 
 /* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
@@ -111,9 +165,10 @@ ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
 /* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
  * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
  * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
- * sink's scale/bias/residual (bnn_bconv_affine_f32__X). */
+ * sink's scale/bias/residual (bnn_bconv_affine_f32__X); pk (with aff): that output also packed
+ * into the sink's bits (bnn_bconv_affine_pack__X). */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
-                        const int aff, const bnn_word *wb, size_t ws, int m0, int vblk)
+                        const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = c->nw;
@@ -221,13 +276,15 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
         if (s->f) {
             const size_t ohw = (size_t)p->OH * (size_t)p->OW;
             const size_t off = (size_t)m0 * ohw + (size_t)q0;
+            uint32_t fails[TP]; /* pk: NOT pass of the block's channels, per pixel */
+            __m512i fv = _mm512_setzero_si512(); /* the same for np == 4, in the transposed layout (fail_u) */
+            UNROLL for (j = 0; j < np; j++) fails[j] = 0;
             UNROLL for (g = 0; g < ng; g++) {
                 const int nm0 = p->M - (m0 + 16 * g), lanes = 2 * g + 1 < nv ? 16 : 8;
                 const int nm = nm0 < lanes ? nm0 : lanes;
                 const int vb = vblk * VW + 16 * g;
                 float *og = s->f + off + (size_t)(16 * g) * ohw;
                 const float *rg = aff && s->res ? s->res + off + (size_t)(16 * g) * ohw : NULL;
-#define RG(k) (rg ? rg + (k) * ohw : NULL)
                 if (np == 4) {
                     /* 4 pixels x 16 channels -> 16 channels x 4 pixels: u[c] lane k = channel 4k + c */
                     const __m512 a0 = out_f32(s, aff, r[0][g], vb), a1 = out_f32(s, aff, r[1 % np][g], vb);
@@ -241,28 +298,17 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     u[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
                     u[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
                     if (nm == 16) {
-                        store4(og + 0 * ohw, _mm512_extractf32x4_ps(u[0], 0), RG(0));
-                        store4(og + 1 * ohw, _mm512_extractf32x4_ps(u[1], 0), RG(1));
-                        store4(og + 2 * ohw, _mm512_extractf32x4_ps(u[2], 0), RG(2));
-                        store4(og + 3 * ohw, _mm512_extractf32x4_ps(u[3], 0), RG(3));
-                        store4(og + 4 * ohw, _mm512_extractf32x4_ps(u[0], 1), RG(4));
-                        store4(og + 5 * ohw, _mm512_extractf32x4_ps(u[1], 1), RG(5));
-                        store4(og + 6 * ohw, _mm512_extractf32x4_ps(u[2], 1), RG(6));
-                        store4(og + 7 * ohw, _mm512_extractf32x4_ps(u[3], 1), RG(7));
-                        store4(og + 8 * ohw, _mm512_extractf32x4_ps(u[0], 2), RG(8));
-                        store4(og + 9 * ohw, _mm512_extractf32x4_ps(u[1], 2), RG(9));
-                        store4(og + 10 * ohw, _mm512_extractf32x4_ps(u[2], 2), RG(10));
-                        store4(og + 11 * ohw, _mm512_extractf32x4_ps(u[3], 2), RG(11));
-                        store4(og + 12 * ohw, _mm512_extractf32x4_ps(u[0], 3), RG(12));
-                        store4(og + 13 * ohw, _mm512_extractf32x4_ps(u[1], 3), RG(13));
-                        store4(og + 14 * ohw, _mm512_extractf32x4_ps(u[2], 3), RG(14));
-                        store4(og + 15 * ohw, _mm512_extractf32x4_ps(u[3], 3), RG(15));
+                        UNROLL for (k = 0; k < 4; k++) {
+                            if (rg) u[k] = add_res(u[k], rg, ohw, k, 16);
+                            store_u(og, ohw, u[k], k, 16);
+                        }
                     } else {
-                        float t[4][16];
-                        UNROLL for (k = 0; k < 4; k++) _mm512_storeu_ps(t[k], u[k]);
-                        for (k = 0; k < nm; k++)
-                            store4(og + (size_t)k * ohw, _mm_loadu_ps(&t[k % 4][4 * (k / 4)]), RG((size_t)k));
+                        UNROLL for (k = 0; k < 4; k++) {
+                            if (rg) u[k] = add_res(u[k], rg, ohw, k, nm);
+                            store_u(og, ohw, u[k], k, nm);
+                        }
                     }
+                    if (pk) UNROLL for (k = 0; k < 4; k++) fv = fail_u(fv, u[k], s->uthr[k] + vb, s->usgn[k] + vb, 16 * g + k);
                 } else {
                     UNROLL for (j = 0; j < np; j++) {
                         float t[16];
@@ -272,10 +318,23 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                             float y = t[k];
                             if (rg) y = y + rg[(size_t)k * ohw + (size_t)j];
                             og[(size_t)k * ohw + (size_t)j] = y;
+                            t[k] = y;
                         }
+                        if (pk) fails[j] |= fail16(_mm512_loadu_ps(t), s->pthr + vb, s->psgn + vb) << (16 * g);
                     }
                 }
-#undef RG
+            }
+            if (pk) {
+                const size_t nwm = (size_t)bnn_words(p->M);
+                const uint32_t ok = (s->vmask >> (vblk * VW)) & (nv == NV ? 0xFFFFFFFFu : (1u << VW) - 1);
+                if (np == 4) { /* lane 4L + j << 4L, then OR the 4 lanes L: pixel j in lane j */
+                    fv = _mm512_sllv_epi32(fv, _mm512_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+                    fv = _mm512_or_si512(fv, _mm512_shuffle_i32x4(fv, fv, _MM_SHUFFLE(1, 0, 3, 2)));
+                    fv = _mm512_or_si512(fv, _mm512_shuffle_i32x4(fv, fv, _MM_SHUFFLE(2, 3, 0, 1)));
+                    _mm_storeu_si128((__m128i *)fails, _mm512_castsi512_si128(fv));
+                }
+                UNROLL for (j = 0; j < np; j++)
+                    store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok, nv == NV ? BLK : VW);
             }
         } else {
             const size_t nwm = (size_t)bnn_words(p->M);
@@ -302,29 +361,34 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
 ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
-                         const bnn_word *wb, size_t ws, int m0, int vblk)
+                         const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
     int q = q_begin;
     for (; q + TP <= q_end; q += TP) {
         const int oy = q / p->OW, ox = q - oy * p->OW;
         if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
-            tile(c, s, q, TP, nv, 1, aff, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 1, aff, pk, wb, ws, m0, vblk);
         else
-            tile(c, s, q, TP, nv, 0, aff, wb, ws, m0, vblk);
+            tile(c, s, q, TP, nv, 0, aff, pk, wb, ws, m0, vblk);
     }
-    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, wb, ws, m0, vblk);
+    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, pk, wb, ws, m0, vblk);
 }
 
+/* fout only: f32; bout only: bits (thr int32); scale: the affine on fout, and with bout too its
+ * packed output (pthr float). */
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                 const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
-                int oy_begin, int oy_end, float *fout, bnn_word *bout)
+                const float *pthr, int oy_begin, int oy_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s;
     int b0, lo, hi;
     int32_t tthr[BLK + 16];
     float tscale[BLK + 16], tbias[BLK + 16];
+    float fthr[BLK + 16], uthr[4][BLK + 16];
+    int32_t fsgn[BLK + 16], usgn[4][BLK + 16];
+    const int pk = scale && bout;
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -353,6 +417,10 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.scale = scale ? tscale : NULL;
     s.bias = tbias;
     s.res = scale ? res : NULL;
+    s.pthr = fthr;
+    s.uthr = uthr;
+    s.psgn = fsgn;
+    s.usgn = usgn;
 
     for (b0 = 0; b0 < c.Mp; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
@@ -361,11 +429,21 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
             int k;
             s.dmask = s.vmask = 0;
             for (k = 0; k < BLK + 16; k++) {
-                const int m = b0 + k;
-                tthr[k] = k < bw && m < p->M ? thr[m] : 0;
-                if (k < bw && m < p->M) {
+                const int m = b0 + k, ok = k < bw && m < p->M;
+                tthr[k] = ok && !pk ? thr[m] : 0;
+                fsgn[k] = ok && pk && dir[m] <= 0 ? INT32_MIN : 0;
+                fthr[k] = ok && pk ? (fsgn[k] ? -pthr[m] : pthr[m]) : 0.0f;
+                if (ok) {
                     s.vmask |= (uint32_t)1 << k;
                     if (dir[m] > 0) s.dmask |= (uint32_t)1 << k;
+                }
+            }
+            for (k = 0; k < BLK + 16; k++) {
+                int cc;
+                for (cc = 0; cc < 4; cc++) {
+                    const int i = k / 4 * 4 + cc;
+                    uthr[cc][k] = i < BLK + 16 ? fthr[i] : 0.0f;
+                    usgn[cc][k] = i < BLK + 16 ? fsgn[i] : 0;
                 }
             }
         }
@@ -377,15 +455,18 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 tbias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
             }
         }
-        /* the affine output stage is a compile-time variant: the other kernels keep their code */
-        if (bw == BLK && scale) {
-            block(&c, &s, q_begin, q_end, NV, 1, wb, BLK, b0, 0);
+        /* the affine output stage (and its packing) are compile-time variants: the other kernels
+         * keep their code */
+        if (bw == BLK && pk) {
+            block(&c, &s, q_begin, q_end, NV, 1, 1, wb, BLK, b0, 0);
+        } else if (bw == BLK && scale) {
+            block(&c, &s, q_begin, q_end, NV, 1, 0, wb, BLK, b0, 0);
         } else if (bw == BLK) {
-            block(&c, &s, q_begin, q_end, NV, 0, wb, BLK, b0, 0);
+            block(&c, &s, q_begin, q_end, NV, 0, 0, wb, BLK, b0, 0);
         } else {
             int v;
             for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, scale != NULL, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+                block(&c, &s, q_begin, q_end, 1, scale != NULL, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }
@@ -393,19 +474,27 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
 void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                            const int32_t *aux, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                   const int32_t *aux, const float *scale, const float *bias,
                                   const float *residual, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+}
+
+void bnn_bconv_affine_pack__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const int32_t *aux, const float *scale, const float *bias,
+                                   const float *residual, const float *thr, const int8_t *dir,
+                                   int oy_begin, int oy_end, float *out, bnn_word *bits)
+{
+    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, out, bits);
 }

@@ -50,6 +50,10 @@ void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bn
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                const float *scale, const float *bias, const float *residual,
                                int oy_begin, int oy_end, float *out);
+void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const float *scale, const float *bias, const float *residual,
+                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
+                                float *out, bnn_word *bits);
 void bnn_bmaxpool_rows(const bnn_pool_params *p, const bnn_word *in, int oy_begin, int oy_end, bnn_word *out);
 void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
 void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w, const float *bias, float *out);

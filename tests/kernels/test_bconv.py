@@ -70,6 +70,46 @@ def run_bconv(k, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, pad_b
                                             begin, end, k.f32(fused))
         np.testing.assert_array_equal(fused, affine_ref(out, scale, bias, res))
 
+    # ... and its output packed in the same pass, as bnn_pack_threshold_range_f32 packs it
+    for res in (residual, None):
+        want = affine_ref(out, scale, bias, res)
+        fthr, fdir = pack_operands(rng, want)
+        want_bits = pack_threshold_ref(k, want, fthr, fdir)
+        y = np.full_like(out, np.nan)
+        got = np.full((oh, ow, nwords(m)), 0xA5A5A5A5A5A5A5A5, np.uint64)
+        for begin, end in ((0, split), (split, oh)):
+            k.lib.bnn_bconv_affine_pack_rows(p, k.words(xin), k.words(win), k.f32(scale), k.f32(bias), k.f32(res),
+                                             k.f32(fthr), k.i8(fdir), begin, end, k.f32(y), k.words(got))
+        np.testing.assert_array_equal(y, want)
+        np.testing.assert_array_equal(got, want_bits)
+        assert not tail_bits(got, m).any()
+
+
+def pack_operands(rng, y):
+    """Float thresholds for y [M][OH][OW] and directions -1/0/+1: mostly a value y takes (ties), else
+    one ulp off it or a random value."""
+    m = y.shape[0]
+    flat = y.reshape(m, -1)
+    thr = flat[np.arange(m), rng.integers(0, flat.shape[1], size=m)].astype(np.float32)
+    kind = rng.integers(0, 6, size=m)
+    thr = np.where(kind == 3, np.nextafter(thr, np.float32(np.inf)), thr)
+    thr = np.where(kind == 4, np.nextafter(thr, np.float32(-np.inf)), thr)
+    thr = np.where(kind == 5, (rng.standard_normal(m) * 10).astype(np.float32), thr).astype(np.float32)
+    fdir = rng.choice(np.array([-1, 0, 1], np.int8), size=m).astype(np.int8)
+    return np.ascontiguousarray(thr), np.ascontiguousarray(fdir)
+
+
+def pack_threshold_ref(k, y, thr, fdir):
+    """y [M][OH][OW] packed by the separate pass bnn_pack_threshold_range_f32 -> [OH][OW][words(M)],
+    checked against numpy's decision."""
+    m, oh, ow = y.shape
+    out = np.full((oh, ow, nwords(m)), 0x5A5A5A5A5A5A5A5A, np.uint64)
+    k.lib.bnn_pack_threshold_range_f32(k.f32(np.ascontiguousarray(y)), m, oh * ow, 0, oh * ow, k.f32(thr), k.i8(fdir),
+                                       k.words(out))
+    plus = np.where(fdir[:, None, None] > 0, y >= thr[:, None, None], y <= thr[:, None, None])
+    np.testing.assert_array_equal(out, pack_bits(np.moveaxis(~plus, 0, -1)))
+    return out
+
 
 def affine_operands(rng, m, oh, ow):
     """BatchNorm scale/bias per channel (signs, magnitudes and zeros that make float rounding

@@ -22,7 +22,7 @@ from bnncc.codegen.x86_layouts import bconv_weights
 import pytest
 
 from .helpers import CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, nwords, out_size
-from .test_bconv import affine_operands, affine_ref
+from .test_bconv import affine_operands, affine_ref, pack_operands, pack_threshold_ref
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -33,6 +33,10 @@ void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_wor
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                const float *scale, const float *bias, const float *residual,
                                int oy_begin, int oy_end, float *out);
+void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const float *scale, const float *bias, const float *residual,
+                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
+                                float *out, bnn_word *bits);
 """
 for _isa in ("avx512", "avx2"):
     X86_FUNCS += f"""
@@ -47,6 +51,10 @@ void bnn_bconv_bits__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const
 void bnn_bconv_affine_f32__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                   const int32_t *aux, const float *scale, const float *bias,
                                   const float *residual, int oy_begin, int oy_end, float *out);
+void bnn_bconv_affine_pack__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const int32_t *aux, const float *scale, const float *bias,
+                                   const float *residual, const float *thr, const int8_t *dir,
+                                   int oy_begin, int oy_end, float *out, bnn_word *bits);
 """
 
 # vector width VW and block width B of each layout (bconv_x86.h)
@@ -77,7 +85,8 @@ ISAS = [isa_param("avx512"), isa_param("avx2")]
 
 
 class Lib:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, kernels=None):
+        self.k = kernels  # the portable library (pack.c: the reference of the packed affine output)
         self.ffi = cffi.FFI()
         self.ffi.cdef(TYPES + X86_FUNCS)
         self.lib = self.ffi.dlopen(str(path))
@@ -96,10 +105,10 @@ class Lib:
 
 
 @pytest.fixture(scope="module")
-def lib(tmp_path_factory) -> Lib:
+def lib(tmp_path_factory, kernels) -> Lib:
     if SANITIZED_LIB:
-        return Lib(Path(SANITIZED_LIB))
-    return Lib(build_x86(tmp_path_factory.mktemp("bnncc_x86") / "libbnncc_x86.so", RELEASE))
+        return Lib(Path(SANITIZED_LIB), kernels)
+    return Lib(build_x86(tmp_path_factory.mktemp("bnncc_x86") / "libbnncc_x86.so", RELEASE), kernels)
 
 
 # ---------------------------------------------------------------- one case
@@ -170,6 +179,34 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
                lib.buf(bias, "float"), lib.buf(residual, "float"), 0, OH - 1, lib.buf(part, "float"))
         assert np.isnan(part[:, -1:]).all()
         np.testing.assert_array_equal(part[:, :-1], affine_ref(ref, scale, bias, residual)[:, :-1])
+
+    # the affine output packed in the same pass (bnn_bconv_affine_pack__X / _rows) against the separate
+    # pass bnn_pack_threshold_range_f32 over the affine output: float thresholds at values y takes
+    # (ties), one ulp off, or random; dir -1/0/+1; bits start as garbage
+    pack = getattr(L, f"bnn_bconv_affine_pack__{isa}")
+    for res in (residual, None):
+        want = affine_ref(ref, scale, bias, res)
+        fthr, fdir = pack_operands(rng, want)
+        want_bits = pack_threshold_ref(lib.k, want, fthr, fdir)
+        args = (lib.buf(scale, "float"), lib.buf(bias, "float"), lib.buf(res, "float"), lib.buf(fthr, "float"),
+                lib.buf(fdir, "int8_t"))
+        for fn, wts in ((pack, (lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"))), (L.bnn_bconv_affine_pack_rows,
+                                                                                  (lib.buf(w, "bnn_word"),))):
+            y = np.full((M, OH, OW), np.nan, np.float32)
+            got = rng.integers(0, 2**63, size=(OH, OW, nwords(M)), dtype=np.uint64)  # garbage to overwrite
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                fn(p, lib.buf(x, "bnn_word"), *wts, *args, a, b, lib.buf(y, "float"), lib.buf(got, "bnn_word"))
+            np.testing.assert_array_equal(y, want)
+            np.testing.assert_array_equal(got, want_bits)
+    if OH > 2:  # a partial range leaves the other rows alone
+        y = np.full((M, OH, OW), np.nan, np.float32)
+        part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
+        pack(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), *args, 1, OH - 1,
+             lib.buf(y, "float"), lib.buf(part, "bnn_word"))
+        assert (part[0] == 12345).all() and (part[-1] == 12345).all()
+        assert np.isnan(y[:, 0]).all() and np.isnan(y[:, -1]).all()
+        np.testing.assert_array_equal(part[1:-1], want_bits[1:-1])
+        np.testing.assert_array_equal(y[:, 1:-1], want[:, 1:-1])
 
     # bits: thresholds around the actual values (ties included), both directions
     acc = ref.astype(np.int64)

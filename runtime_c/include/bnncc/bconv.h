@@ -55,4 +55,13 @@ void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, co
                                const float *scale, const float *bias, const float *residual,
                                int oy_begin, int oy_end, float *out);
 
+/* The same, and the output y also packed in the same pass as bnn_pack_threshold_range_f32 (pack.h)
+ * would pack it: bits is packed [OH][OW][words(M)]; for each pixel of the rows every word is written,
+ * channel m at bit m%64 of word m/64 is 0 (+1) iff (dir[m] > 0 ? y >= thr[m] : y <= thr[m]), else 1
+ * (NaN -> 1); tail bits (m >= M) 0. out is still written; bits does not alias the other arguments. */
+void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const float *scale, const float *bias, const float *residual,
+                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
+                                float *out, bnn_word *bits);
+
 #endif /* BNNCC_BCONV_H */

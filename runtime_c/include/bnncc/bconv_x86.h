@@ -32,7 +32,11 @@
  * the whole output tensor, so disjoint row ranges may run on different threads.
  * bnn_bconv_affine_f32__X is the f32 kernel with bnn_bconv_affine_f32_rows' output stage
  * ((float)acc * scale[m] + bias[m] [+ residual], each step rounded on its own: build the sources
- * with -ffp-contract=off) applied in registers before the store.
+ * with -ffp-contract=off) applied in registers before the store. bnn_bconv_affine_pack__X also packs
+ * that y (bnn_bconv_affine_pack_rows) in the same output stage: each block of B channels starts at a
+ * multiple of B bits of a word (B divides 64), so it stores its 32 (__avx512) or 8 (__avx2) bits of
+ * each pixel on their own (the block that starts a word writes the whole word, zeros above it),
+ * channels >= M masked to 0.
  * Out-of-bounds taps are computed as reads of 0 words (+1 pixels, exact for pad_bit 0), then
  * corrected with aux for BNN_PAD_ZERO (minus aux) and pad_bit 1 (minus 2*aux). No heap, no
  * mutable globals; any shape is valid.
@@ -57,6 +61,12 @@ void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const
 void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                   const int32_t *aux, const float *scale, const float *bias,
                                   const float *residual, int oy_begin, int oy_end, float *out);
+/* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
+ * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
+void bnn_bconv_affine_pack__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                 const int32_t *aux, const float *scale, const float *bias,
+                                 const float *residual, const float *thr, const int8_t *dir,
+                                 int oy_begin, int oy_end, float *out, bnn_word *bits);
 
 /* ---- AVX2 (vpshufb nibble-table popcount) */
 size_t bnn_bconv_weights_size__avx2(const bnn_bconv_params *p); /* words */
@@ -72,5 +82,11 @@ void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const b
 void bnn_bconv_affine_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                 const int32_t *aux, const float *scale, const float *bias,
                                 const float *residual, int oy_begin, int oy_end, float *out);
+/* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
+ * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
+void bnn_bconv_affine_pack__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                 const int32_t *aux, const float *scale, const float *bias,
+                                 const float *residual, const float *thr, const int8_t *dir,
+                                 int oy_begin, int oy_end, float *out, bnn_word *bits);
 
 #endif /* BNNCC_BCONV_X86_H */

@@ -1,6 +1,8 @@
 """Build an artifact as a shared library and call it through cffi: numpy in, numpy out."""
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,21 +13,59 @@ import numpy as np
 
 from .errors import BnnccError
 
-BUILD_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra", "-Werror")
+COMPILE_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-pthread", "-Wall", "-Wextra", "-Werror")
+
+
+def object_cache_dir() -> Path:
+    """Where compiled kernel objects are kept between builds ($BNNCC_CACHE_DIR, else ~/.cache/bnncc)."""
+    configured = os.environ.get("BNNCC_CACHE_DIR")
+    base = Path(configured) if configured else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bnncc"
+    return base / "objects"
 
 
 def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str = "cc",
                          extra_flags=()) -> Path:
-    """Compile the artifact in `folder` into a fresh temporary directory; returns the .so path."""
+    """Compile the artifact in `folder` into a fresh temporary directory; returns the .so path.
+
+    The kernel sources (src/) of an artifact are bnncc's own, so their objects are cached by the
+    hash of their text, headers, compiler and flags; only the model's own .c is compiled anew."""
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
     library = out_dir / "libmodel.so"
-    command = [compiler, *cflags, *BUILD_FLAGS, *extra_flags, f"-I{folder}", f"-I{folder / 'include'}",
-               *[str(folder / s) for s in sources], "-o", str(library), "-lm"]
+    flags = [*cflags, *COMPILE_FLAGS, *extra_flags, f"-I{folder}", f"-I{folder / 'include'}"]
+    try:
+        objects = [_compile_object(folder / source, flags, compiler, out_dir, cached=source.startswith("src/"),
+                                   headers=folder / "include")
+                   for source in sources]
+        _run([compiler, "-shared", "-pthread", *objects, "-o", str(library), "-lm"], out_dir)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    return library
+
+
+def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: bool, headers: Path) -> str:
+    if not cached:
+        target = out_dir / (source.stem + ".o")
+        _run([compiler, *flags, "-c", str(source), "-o", str(target)], out_dir)
+        return str(target)
+    digest = hashlib.sha256()
+    for part in (compiler, *flags[:-2], source.read_text(), *sorted(p.read_text() for p in headers.rglob("*.h"))):
+        digest.update(part.encode() + b"\0")
+    cache = object_cache_dir()
+    target = cache / f"{source.stem}-{digest.hexdigest()[:24]}.o"
+    if not target.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = out_dir / target.name
+        _run([compiler, *flags, "-c", str(source), "-o", str(partial)], out_dir)
+        shutil.copyfile(partial, f"{target}.{os.getpid()}.tmp")
+        os.replace(f"{target}.{os.getpid()}.tmp", target)      # atomic: concurrent builds are safe
+    return str(target)
+
+
+def _run(command, out_dir: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        shutil.rmtree(out_dir, ignore_errors=True)
         raise BnnccError(f"the C compiler failed on the artifact:\n{result.stderr[-4000:]}")
-    return library
 
 
 class NativeModel:

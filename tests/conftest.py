@@ -21,12 +21,13 @@ def shared_models() -> Path:
     return SHARED_MODELS
 
 
-def cpu_targets() -> list:
-    """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere."""
+def cpu_targets(include_native: bool = True) -> list:
+    """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere.
+    (`native` is one of the others built with -march=native: leave it out where time matters.)"""
     from bnncc.targets import cpu_flags, get_target
 
     params = []
-    for name in ("generic-c", "x86-avx2", "x86-avx512", "native"):
+    for name in ("generic-c", "x86-avx2", "x86-avx512") + (("native",) if include_native else ()):
         missing = [flag for flag in get_target(name).requires if flag not in cpu_flags()]
         marks = [pytest.mark.skip(reason=f"this CPU lacks {', '.join(missing)}")] if missing else []
         params.append(pytest.param(name, marks=marks, id=name))

@@ -261,3 +261,18 @@ def run_onnx_node(op: str, inputs: list[np.ndarray], attrs: dict, out_types=(np.
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     return sess.run(None, dict(zip(names, inputs)))
+
+
+def cpu_flags() -> frozenset[str]:
+    """This CPU's feature flags (the same reading the `native` target uses)."""
+    from bnncc.targets import cpu_flags as read_flags
+
+    return read_flags()
+
+
+def skip_unless_cpu(value, features):
+    """`value` as a pytest param that skips, naming what is missing, on a CPU without `features`."""
+    import pytest
+
+    missing = [f for f in features if f not in cpu_flags()]
+    return pytest.param(value, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))

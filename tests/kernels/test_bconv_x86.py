@@ -17,11 +17,12 @@ from pathlib import Path
 
 import cffi
 import numpy as np
-
-from bnncc.codegen.x86_layouts import bconv_weights
 import pytest
 
-from .helpers import CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, nwords, out_size
+from bnncc.codegen.x86_layouts import bconv_weights
+
+from .helpers import (CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, cpu_flags, nwords, out_size,
+                      skip_unless_cpu)
 from .test_bconv import affine_operands, affine_ref, pack_operands, pack_threshold_ref
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
@@ -62,23 +63,11 @@ FEATURES = {"avx512": ["avx2", "avx512f", "avx512bw", "avx512_vpopcntdq"], "avx2
 SANITIZED_LIB = os.environ.get("BNNCC_X86_SANITIZED_LIB")
 
 
-def _cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-CPU = _cpu_flags()
+CPU = cpu_flags()
 
 
 def isa_param(isa: str):
-    missing = [f for f in FEATURES[isa] if f not in CPU]
-    return pytest.param(isa, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))
+    return skip_unless_cpu(isa, FEATURES[isa])
 
 
 ISAS = [isa_param("avx512"), isa_param("avx2")]

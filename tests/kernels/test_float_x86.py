@@ -26,8 +26,8 @@ import cffi
 import numpy as np
 import pytest
 
-from .helpers import (CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, out_size, pad_to,
-                      run_onnx_node, windows)
+from .helpers import (CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, cpu_flags, out_size, pad_to,
+                      run_onnx_node, skip_unless_cpu, windows)
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -55,23 +55,11 @@ SANITIZED_LIB = os.environ.get("BNNCC_FLOAT_X86_SANITIZED_LIB")
 EDGES = [1, 3, 7, 8, 15, 16, 17, 31, 64, 65, 100]
 
 
-def _cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-CPU = _cpu_flags()
+CPU = cpu_flags()
 
 
 def isa_param(isa: str):
-    missing = [f for f in FEATURES[isa] if f not in CPU]
-    return pytest.param(isa, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))
+    return skip_unless_cpu(isa, FEATURES[isa])
 
 
 ISAS = [isa_param(i) for i in ISA_NAMES]

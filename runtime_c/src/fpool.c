@@ -6,6 +6,16 @@
 /* Pools are separable: for one output row, first reduce the window's (in-bounds) input rows
  * column by column (contiguous, vectorizes), then reduce each output pixel's columns. */
 
+/* [*lo, *hi): output columns whose whole window is inside [0, W) (no clipping needed). */
+static void interior_columns(const bnn_pool_params *p, int *lo, int *hi)
+{
+    int last_lo, last_hi;
+    bnn_tap_range(-p->PL, p->SW, p->W, p->OW, lo, hi);
+    bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &last_lo, &last_hi);
+    *lo = *lo > last_lo ? *lo : last_lo;
+    *hi = *hi < last_hi ? *hi : last_hi;
+}
+
 void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out)
 {
     bnn_maxpool_affine_f32(p, in, NULL, NULL, out);
@@ -16,11 +26,7 @@ void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const flo
 {
     float col[p->W > 0 ? p->W : 1];
     int c, oy, ox, kh, kw, ix, kh0, kh1, kw0, kw1, ox_in0, ox_in1;
-    /* output columns whose whole window is inside [0, W) */
-    bnn_tap_range(-p->PL, p->SW, p->W, p->OW, &ox_in0, &ox_in1);
-    bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &kw0, &kw1);
-    ox_in0 = ox_in0 > kw0 ? ox_in0 : kw0;
-    ox_in1 = ox_in1 < kw1 ? ox_in1 : kw1;
+    interior_columns(p, &ox_in0, &ox_in1);
     for (c = 0; c < p->C; c++) {
         const float *x = in + (size_t)c * (size_t)p->H * (size_t)p->W;
         float *o = out + (size_t)c * (size_t)p->OH * (size_t)p->OW;
@@ -114,10 +120,7 @@ void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const floa
         avgpool_2x2(p, in, out);
         return;
     }
-    bnn_tap_range(-p->PL, p->SW, p->W, p->OW, &ox_in0, &ox_in1);
-    bnn_tap_range(-p->PL + (p->KW - 1) * p->DW, p->SW, p->W, p->OW, &kw0, &kw1);
-    ox_in0 = ox_in0 > kw0 ? ox_in0 : kw0;
-    ox_in1 = ox_in1 < kw1 ? ox_in1 : kw1;
+    interior_columns(p, &ox_in0, &ox_in1);
     for (c = 0; c < p->C; c++) {
         const float *x = in + (size_t)c * (size_t)p->H * (size_t)p->W;
         float *o = out + (size_t)c * (size_t)p->OH * (size_t)p->OW;

@@ -15,7 +15,10 @@ from .schedule import Schedule
 
 # Headers of the sources whose header is not simply <source>.h.
 FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86"), "bconv_avx2": ("bconv", "bconv_x86"),
-                  "float_avx512": ("fconv", "float_x86"), "float_avx2": ("fconv", "float_x86")}
+                  "float_avx512": ("fconv", "float_x86", "float_x86_common"),
+                  "float_avx2": ("fconv", "float_x86", "float_x86_common")}
+# Headers only kernel sources include (shared implementation code), never the model's .c.
+PRIVATE_HEADERS = {"float_x86_common"}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 
@@ -114,7 +117,7 @@ class Artifact:
         threaded = self.threads > 1
         includes = ["#define _POSIX_C_SOURCE 200809L  /* clock_gettime in profiling builds */",
                     f'#include "{name}.h"', "", "#include <math.h>", "#include <string.h>", ""] + \
-            [f'#include "bnncc/{h}.h"' for h in self.headers]
+            [f'#include "bnncc/{h}.h"' for h in self.headers if h not in PRIVATE_HEADERS]
         inputs = [f"const float *in{i}" for i in range(len(self.inputs))]
         outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
         sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])

@@ -82,4 +82,10 @@ void bnn_matmul_pack_weights__avx2(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx2(int M, int K, int N, const float *A, const float *packed_B,
                           const float *bias, int n_begin, int n_end, float *C);
 
+/* The kernel sources (float_avx512.c, float_avx2.c) define BNN_FLOAT_X86_IMPL and their ISA
+ * parameters before including this header, to get their shared ISA-independent code. */
+#ifdef BNN_FLOAT_X86_IMPL
+#include "float_x86_common.h"
+#endif
+
 #endif /* BNNCC_FLOAT_X86_H */

@@ -1,0 +1,332 @@
+/* bnncc runtime, private: the ISA-independent part of the x86 float Conv / MatMul kernels
+ * (float_avx512.c, float_avx2.c; contract and layouts in float_x86.h): convolution mode
+ * selection, padded geometry, scratch / packed sizes, weight packing, im2col and padding copies,
+ * the grouped loop and the blocking loops around the microkernel. Not a public header: it is
+ * pulled in by float_x86.h only when BNN_FLOAT_X86_IMPL is defined, once per ISA source, which
+ * must first define (all compile-time constants):
+ *   VL              floats per vector
+ *   CMR, CNV, CNR   conv: output channels per panel (tile rows), vectors per tile, CNV * VL
+ *   CKC, CNB        conv: k block, pixel block
+ *   INDIRECT_MIN_OW conv: the smallest OW run as INDIRECT (below: IM2COL)
+ *   GMR, GNR, GNV   matmul: tile rows, panel width, GNR / VL
+ *   X86_MASK        the type of a lane mask
+ *   BNN_INLINE      static inline __attribute__((always_inline))
+ * and afterwards define the ISA hooks declared below. Everything here is static: each source
+ * gets its own copy, compiled with its own flags.
+ */
+#ifndef BNNCC_FLOAT_X86_COMMON_H
+#define BNNCC_FLOAT_X86_COMMON_H
+
+#if !defined(VL) || !defined(CMR) || !defined(CNV) || !defined(CNR) || !defined(CKC) || !defined(CNB) || \
+    !defined(INDIRECT_MIN_OW) || !defined(GMR) || !defined(GNR) || !defined(GNV) || !defined(X86_MASK) || \
+    !defined(BNN_INLINE)
+#error "float_x86_common.h: define the ISA parameters first (see the top of this file)"
+#endif
+
+/* ---- ISA hooks (defined by the including source) */
+
+/* dst[i] = 0, i < n (n may be <= 0). */
+static void zero_row(float *dst, int n);
+/* dst[i] = src[i*s], i < n (s >= 1), reading nothing beyond src[(n-1)*s]. */
+static void gather_row(float *dst, const float *src, int n, int s);
+/* One conv row tile: rows [r0, r1) of the CMR-row panel a ([kn][CMR]) times nv vectors of B (the
+ * last one ll lanes wide, 1 <= ll <= VL) at b (row k at b + k*ldb, or, IND, at b + koff[k]), to
+ * c (row r at c + r*ldc), added to c when accumulate, plus brow[r] when brow. must_mask: B may
+ * not be read beyond the ll lanes of the last vector. IND is a compile-time constant. */
+BNN_INLINE void conv_tile(const int IND, int nv, int ll, int kn, const float *a, const float *b, size_t ldb,
+                          const int *koff, float *c, size_t ldc, int r0, int r1, int accumulate,
+                          const float *brow, int must_mask);
+/* sm[v], v < GNV: the lanes l of vector v with lo <= v*VL + l < hi. */
+BNN_INLINE void matmul_masks(X86_MASK *sm, int lo, int hi);
+/* C tile c[i*N + j] = sum_k a[i*K + k] * bp[k*GNR + j] + bc[j] (bc optional), i < mr (<= GMR),
+ * j < nv*VL, stored under the lanes of sm; full: every lane of the GNV vectors is stored. */
+BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, const float *bp,
+                            const X86_MASK *sm, float *c, int N, const float *bc);
+
+/* ------------------------------------------------------------------------------ convolution */
+
+static int conv_groups(const bnn_conv_params *p) { return p->G > 0 ? p->G : 1; }
+
+static size_t conv_k(const bnn_conv_params *p)
+{
+    return (size_t)(p->C / conv_groups(p)) * (size_t)p->KH * (size_t)p->KW;
+}
+
+/* How a convolution runs (G == 1 unless GROUPED):
+ *  DIRECT   1x1, stride 1, no padding, OH == H, OW == W: B is the input itself ([C][OH*OW]).
+ *  INDIRECT OW >= INDIRECT_MIN_OW: the input is copied once into scratch, zero-padded and split
+ *           into SW column phases, so that tap (c, kh, kw) of VL consecutive outputs of a row is VL
+ *           consecutive floats; tiles run along output rows and row k of B is at a per-k offset
+ *           (koff).
+ *  IM2COL   small outputs: blocks of <= CKC taps x <= CNB pixels (across rows) copied to scratch. */
+enum { GROUPED, DIRECT, INDIRECT, IM2COL };
+
+static int conv_mode(const bnn_conv_params *p)
+{
+    if (conv_groups(p) > 1) return GROUPED;
+    if (p->KH == 1 && p->KW == 1 && p->SH == 1 && p->SW == 1 && p->PT == 0 && p->PL == 0 &&
+        p->OH == p->H && p->OW == p->W)
+        return DIRECT;
+    return p->OW >= INDIRECT_MIN_OW ? INDIRECT : IM2COL;
+}
+
+/* INDIRECT scratch: [C][SW][Hp][Wph], phase f row y column j = padded input (y, j*SW + f), where
+ * the padded input (y, x) = in[c][y - PT][x - PL] (0 outside). Hp, Wph cover every tap read. */
+static void padded_geom(const bnn_conv_params *p, int *Hp, int *Wph)
+{
+    *Hp = (p->OH - 1) * p->SH + (p->KH - 1) * p->DH + 1;
+    *Wph = ((p->OW - 1) * p->SW + (p->KW - 1) * p->DW + 1 + p->SW - 1) / p->SW;
+}
+
+static size_t conv_weights_size(const bnn_conv_params *p)
+{
+    return (size_t)((p->M + CMR - 1) / CMR) * CMR * conv_k(p);
+}
+
+static size_t conv_scratch_size(const bnn_conv_params *p)
+{
+    const size_t K = conv_k(p), P = (size_t)p->OH * (size_t)p->OW;
+    const size_t kc = K < CKC ? K : CKC, nb = P < CNB ? P : CNB;
+    int Hp, Wph;
+    switch (conv_mode(p)) {
+    case INDIRECT:
+        padded_geom(p, &Hp, &Wph);
+        return (size_t)p->C * (size_t)p->SW * (size_t)Hp * (size_t)Wph;
+    case IM2COL:
+        return kc * ((nb + VL - 1) / VL * VL);
+    default:
+        return 0;
+    }
+}
+
+static void conv_pack_weights(const bnn_conv_params *p, const float *w, float *packed)
+{
+    const size_t K = conv_k(p), Mp = (size_t)((p->M + CMR - 1) / CMR) * CMR;
+    size_t m, k;
+    for (m = 0; m < Mp; m++)
+        for (k = 0; k < K; k++)
+            packed[(m / CMR) * K * CMR + k * CMR + m % CMR] = m < (size_t)p->M ? w[m * K + k] : 0.0f;
+}
+
+/* im2col of reduction rows [k0, k0+kn) and output pixels [p0, p0+pn) (G == 1):
+ * dst[kk*ldd + q] = in[c][iy][ix] of row k0+kk and pixel p0+q (0 when padding), q < ldd
+ * (pixels q >= pn are zero). */
+static void im2col(const bnn_conv_params *p, const float *in, int k0, int kn, int p0, int pn,
+                   float *dst, int ldd)
+{
+    const int khw = p->KH * p->KW;
+    int kk;
+    for (kk = 0; kk < kn; kk++) {
+        const int k = k0 + kk, c = k / khw, kh = (k % khw) / p->KW, kw = k % p->KW;
+        const int xoff = kw * p->DW - p->PL, yoff = kh * p->DH - p->PT;
+        const float *plane = in + (size_t)c * (size_t)p->H * (size_t)p->W;
+        float *d = dst + (size_t)kk * (size_t)ldd;
+        int vx0, vx1, q = 0, oy = p0 / p->OW, ox = p0 % p->OW;
+        bnn_tap_range(xoff, p->SW, p->W, p->OW, &vx0, &vx1);
+        while (q < pn) {
+            const int seg = p->OW - ox < pn - q ? p->OW - ox : pn - q;
+            const int iy = oy * p->SH + yoff;
+            if (iy < 0 || iy >= p->H) {
+                zero_row(d + q, seg);
+            } else {
+                const int a = ox > vx0 ? ox : vx0, e = ox + seg < vx1 ? ox + seg : vx1;
+                const float *row = plane + (size_t)iy * (size_t)p->W;
+                if (a >= e) {
+                    zero_row(d + q, seg);
+                } else {
+                    zero_row(d + q, a - ox);
+                    gather_row(d + q + (a - ox), row + a * p->SW + xoff, e - a, p->SW);
+                    zero_row(d + q + (e - ox), ox + seg - e);
+                }
+            }
+            q += seg;
+            oy++;
+            ox = 0;
+        }
+        zero_row(d + pn, ldd - pn);
+    }
+}
+
+/* The INDIRECT copy of the input (see padded_geom). */
+static void pad_input(const bnn_conv_params *p, const float *in, float *dst, int Hp, int Wph)
+{
+    int c, f, y;
+    for (c = 0; c < p->C; c++)
+        for (f = 0; f < p->SW; f++) {
+            int j0, j1;
+            bnn_tap_range(f - p->PL, p->SW, p->W, Wph, &j0, &j1);
+            for (y = 0; y < Hp; y++) {
+                float *d = dst + (((size_t)c * (size_t)p->SW + (size_t)f) * (size_t)Hp + (size_t)y) * (size_t)Wph;
+                const int iy = y - p->PT;
+                if (iy < 0 || iy >= p->H || j0 >= j1) {
+                    zero_row(d, Wph);
+                } else {
+                    zero_row(d, j0);
+                    gather_row(d + j0, in + ((size_t)c * (size_t)p->H + (size_t)iy) * (size_t)p->W + (j0 * p->SW + f - p->PL),
+                               j1 - j0, p->SW);
+                    zero_row(d + j1, Wph - j1);
+                }
+            }
+        }
+}
+
+
+/* Grouped convolution: a direct loop (correct, not tuned), weights read from the packed layout. */
+static void conv_grouped(const bnn_conv_params *p, const float *in, const float *packed,
+                         const float *bias, int m0, int m1, float *out)
+{
+    const int G = conv_groups(p), Cg = p->C / G, Mg = p->M / G;
+    const size_t K = conv_k(p), ohw = (size_t)p->OH * (size_t)p->OW, hw = (size_t)p->H * (size_t)p->W;
+    int m, c, kh, kw, oy, ox;
+    for (m = m0; m < m1; m++) {
+        const int g = m / Mg;
+        const float *wm = packed + (size_t)(m / CMR) * K * CMR + (size_t)(m % CMR);
+        float *o = out + (size_t)m * ohw;
+        size_t i;
+        for (i = 0; i < ohw; i++) o[i] = 0.0f;
+        for (c = 0; c < Cg; c++) {
+            const float *x = in + (size_t)(g * Cg + c) * hw;
+            for (kh = 0; kh < p->KH; kh++) {
+                int oy0, oy1;
+                bnn_tap_range(kh * p->DH - p->PT, p->SH, p->H, p->OH, &oy0, &oy1);
+                for (kw = 0; kw < p->KW; kw++) {
+                    const float wv = wm[(((size_t)c * (size_t)p->KH + (size_t)kh) * (size_t)p->KW + (size_t)kw) * CMR];
+                    const int xoff = kw * p->DW - p->PL;
+                    int ox0, ox1;
+                    bnn_tap_range(xoff, p->SW, p->W, p->OW, &ox0, &ox1);
+                    for (oy = oy0; oy < oy1; oy++) {
+                        const float *xr = x + (size_t)(oy * p->SH - p->PT + kh * p->DH) * (size_t)p->W;
+                        float *orow = o + (size_t)oy * (size_t)p->OW;
+                        for (ox = ox0; ox < ox1; ox++) orow[ox] += wv * xr[ox * p->SW + xoff];
+                    }
+                }
+            }
+        }
+        if (bias)
+            for (i = 0; i < ohw; i++) o[i] += bias[m];
+    }
+}
+
+/* bnn_conv2d_f32__ISA (float_x86.h). */
+static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *packed_w,
+                       const float *bias, float *scratch, int m_begin, int m_end, float *out)
+{
+    const int K = (int)conv_k(p), P = p->OH * p->OW, mode = conv_mode(p);
+    int p0, k0, panel, n;
+    if (m_begin < 0) m_begin = 0;
+    if (m_end > p->M) m_end = p->M;
+    if (m_begin >= m_end || P <= 0) return;
+    if (mode == GROUPED) {
+        conv_grouped(p, in, packed_w, bias, m_begin, m_end, out);
+        return;
+    }
+    if (mode == INDIRECT) {
+        const int khw = p->KH * p->KW, rows = p->OW >= CNB ? 1 : CNB / p->OW;
+        int Hp, Wph, oy0, oy;
+        padded_geom(p, &Hp, &Wph);
+        pad_input(p, in, scratch, Hp, Wph);
+        for (k0 = 0; k0 < K; k0 += CKC) {
+            const int kn = K - k0 < CKC ? K - k0 : CKC, last = k0 + kn == K;
+            int koff[CKC], kk;
+            for (kk = 0; kk < kn; kk++) {
+                const int k = k0 + kk, c = k / khw, kh = (k % khw) / p->KW, kw = k % p->KW;
+                koff[kk] = ((c * p->SW + (kw * p->DW) % p->SW) * Hp + kh * p->DH) * Wph + (kw * p->DW) / p->SW;
+            }
+            for (oy0 = 0; oy0 < p->OH; oy0 += rows) {
+                const int oy1 = p->OH - oy0 < rows ? p->OH : oy0 + rows;
+                for (panel = m_begin / CMR; panel * CMR < m_end; panel++) {
+                    const int mb = panel * CMR;
+                    const int r0 = m_begin > mb ? m_begin - mb : 0, r1 = m_end - mb < CMR ? m_end - mb : CMR;
+                    const float *a = packed_w + (size_t)mb * (size_t)K + (size_t)k0 * CMR;
+                    const float *brow = bias && last ? bias + mb : NULL;
+                    for (oy = oy0; oy < oy1; oy++) {
+                        const float *b = scratch + (size_t)oy * (size_t)p->SH * (size_t)Wph;
+                        float *c = out + (size_t)mb * (size_t)P + (size_t)oy * (size_t)p->OW;
+                        for (n = 0; n < p->OW; n += CNR) {
+                            const int rem = p->OW - n, nv = rem >= CNR ? CNV : (rem + VL - 1) / VL;
+                            conv_tile(1, nv, rem - (nv - 1) * VL, kn, a, b + n, 0, koff, c + n, (size_t)P, r0, r1,
+                                      k0 > 0, brow, 1);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
+    for (p0 = 0; p0 < P; p0 += CNB) {
+        const int pn = P - p0 < CNB ? P - p0 : CNB;
+        for (k0 = 0; k0 < K; k0 += CKC) {
+            const int kn = K - k0 < CKC ? K - k0 : CKC, last = k0 + kn == K;
+            const float *b;
+            size_t ldb;
+            if (mode == DIRECT) {
+                b = in + (size_t)k0 * (size_t)P + (size_t)p0;
+                ldb = (size_t)P;
+            } else {
+                const int ldd = (pn + VL - 1) / VL * VL;
+                im2col(p, in, k0, kn, p0, pn, scratch, ldd);
+                b = scratch;
+                ldb = (size_t)ldd;
+            }
+            for (panel = m_begin / CMR; panel * CMR < m_end; panel++) {
+                const int mb = panel * CMR;
+                const int r0 = m_begin > mb ? m_begin - mb : 0, r1 = m_end - mb < CMR ? m_end - mb : CMR;
+                const float *a = packed_w + (size_t)mb * (size_t)K + (size_t)k0 * CMR;
+                float *c = out + (size_t)mb * (size_t)P + (size_t)p0;
+                const float *brow = bias && last ? bias + mb : NULL;
+                for (n = 0; n < pn; n += CNR) {
+                    const int rem = pn - n, nv = rem >= CNR ? CNV : (rem + VL - 1) / VL;
+                    conv_tile(0, nv, rem - (nv - 1) * VL, kn, a, b + n, ldb, NULL, c + n, (size_t)P, r0, r1, k0 > 0,
+                              brow, mode == DIRECT);
+                }
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------ matmul */
+
+static size_t matmul_weights_size(int K, int N)
+{
+    return (size_t)K * (size_t)((N + GNR - 1) / GNR) * GNR;
+}
+
+static void matmul_pack_weights(int K, int N, const float *B, float *packed)
+{
+    const size_t Np = (size_t)((N + GNR - 1) / GNR) * GNR;
+    size_t j, k;
+    for (j = 0; j < Np; j++)
+        for (k = 0; k < (size_t)K; k++)
+            packed[(j / GNR) * (size_t)K * GNR + k * GNR + j % GNR] = j < (size_t)N ? B[k * (size_t)N + j] : 0.0f;
+}
+
+/* bnn_matmul_f32__ISA (float_x86.h): panels of GNR columns, tiles of GMR rows. */
+static void matmul_f32(int M, int K, int N, const float *A, const float *packed_B,
+                       const float *bias, int n_begin, int n_end, float *C)
+{
+    int panel, i0, i, j;
+    if (n_begin < 0) n_begin = 0;
+    if (n_end > N) n_end = N;
+    if (n_begin >= n_end || M <= 0) return;
+    if (K <= 0) {
+        for (i = 0; i < M; i++)
+            for (j = n_begin; j < n_end; j++) C[(size_t)i * (size_t)N + (size_t)j] = bias ? bias[j] : 0.0f;
+        return;
+    }
+    for (panel = n_begin / GNR; panel * GNR < n_end; panel++) {
+        const int j0 = panel * GNR;
+        const int hi = n_end - j0 < GNR ? n_end - j0 : GNR, nv = (hi + VL - 1) / VL;
+        const int full = hi == GNR && n_begin <= j0;
+        const float *bp = packed_B + (size_t)panel * (size_t)K * GNR;
+        const float *bc = bias ? bias + j0 : NULL;
+        X86_MASK sm[GNV];
+        matmul_masks(sm, n_begin - j0, n_end - j0);
+        for (i0 = 0; i0 < M; i0 += GMR) {
+            const int mr = M - i0 < GMR ? M - i0 : GMR;
+            matmul_tile(mr, nv, full, A + (size_t)i0 * (size_t)K, K, bp, sm, C + (size_t)i0 * (size_t)N + (size_t)j0,
+                        N, bc);
+        }
+    }
+}
+
+#endif /* BNNCC_FLOAT_X86_COMMON_H */

@@ -19,7 +19,6 @@ pooling first and mapping the pooled values is exact, and touches 4x fewer eleme
 """
 from __future__ import annotations
 
-import numpy as np
 import onnx_ir as ir
 
 from bnncc.interpreter import batchnorm_coefficients

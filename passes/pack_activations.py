@@ -16,7 +16,7 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc import bits
-from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, set_shape, shape_of
+from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, shape_of
 
 PACKED = ir.DataType.UINT64
 

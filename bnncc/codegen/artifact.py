@@ -10,7 +10,6 @@ from bnncc.runtime_c import INCLUDE_DIR, SOURCE_DIR
 from bnncc.passes.plan_memory import plan_memory
 
 from ..frontend.importer import TensorSpec
-from ..ir import shape_of
 from .schedule import Schedule
 
 # Headers of the sources whose header is not simply <source>.h.

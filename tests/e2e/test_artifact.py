@@ -1,10 +1,8 @@
 """The generated C itself: strict warnings, sanitizers, determinism, and the arena contract."""
 from __future__ import annotations
 
-import ctypes.util
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest

@@ -276,3 +276,35 @@ def skip_unless_cpu(value, features):
 
     missing = [f for f in features if f not in cpu_flags()]
     return pytest.param(value, marks=pytest.mark.skipif(bool(missing), reason=f"CPU lacks {', '.join(missing)}"))
+
+
+def asan_runtime() -> str | None:
+    """Path of the compiler's libasan.so (to preload into Python), or None."""
+    res = subprocess.run([CC, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    path = res.stdout.strip()
+    return path if res.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else None
+
+
+def sanitized_env(**extra: str) -> dict:
+    """The environment of a child Python with libasan preloaded; skips the test where that can't run."""
+    import pytest
+
+    asan = asan_runtime()
+    if asan is None:
+        pytest.skip("libasan.so not found for this compiler")
+    env = dict(os.environ)
+    env.update(LD_PRELOAD=asan, ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1", **extra)
+    probe = subprocess.run([sys.executable, "-c", "import numpy, cffi"], env=env, capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"python does not start with libasan preloaded: {probe.stderr[-500:]}")
+    return env
+
+
+def rerun_sanitized(env: dict, *pytest_args: str) -> None:
+    """Run pytest on `pytest_args` in a child with `env` (from sanitized_env); it must pass."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *pytest_args]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
+                         timeout=600)
+    assert res.returncode == 0, (res.stdout[-6000:] + res.stderr[-6000:])
+    assert " passed" in res.stdout and "error" not in res.stdout.lower(), res.stdout[-2000:]

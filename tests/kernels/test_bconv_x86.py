@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import cffi
@@ -21,7 +20,7 @@ import pytest
 
 from bnncc.codegen.x86_layouts import bconv_weights
 
-from .helpers import (CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, cpu_flags, nwords, out_size,
+from .helpers import (rerun_sanitized, sanitized_env, CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, cpu_flags, nwords, out_size,
                       skip_unless_cpu)
 from .test_bconv import affine_operands, affine_ref, pack_operands, pack_threshold_ref
 
@@ -118,7 +117,7 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
     assert OH >= 1 and OW >= 1
     p = lib.params(C=C, H=H, W=W, M=M, OH=OH, OW=OW, KH=KH, KW=KW, SH=SH, SW=SW, DH=DH, DW=DW, PT=PT, PL=PL,
                    pad_bit=pad_bit)
-    L, ffi = lib.lib, lib.ffi
+    L = lib.lib
     x = random_words(rng, (H, W), C)
     w = random_words(rng, (M, KH, KW), C)
     nws = getattr(L, f"bnn_bconv_weights_size__{isa}")(p)
@@ -273,32 +272,13 @@ def test_real_layer_size(lib, isa):
     check_case(lib, isa, rng, 256, 256, 14, 14, pad_bit=PAD_ZERO, splits=(5, 9), check_pack=False)
 
 
-def _runtime(name: str) -> str | None:
-    res = subprocess.run([CC, f"-print-file-name={name}"], capture_output=True, text=True)
-    path = res.stdout.strip()
-    return path if res.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else None
-
-
 @pytest.mark.skipif(bool(SANITIZED_LIB) or bool(os.environ.get("BNNCC_SANITIZED")),
                     reason="already a sanitized run")
 def test_x86_under_asan_ubsan(tmp_path):
-    asan = _runtime("libasan.so")
-    if asan is None:
-        pytest.skip("libasan.so not found for this compiler")
-    lib_path = build_x86(tmp_path / "libbnncc_x86_asan.so", SANITIZE)
-    env = dict(os.environ)
-    env.update(BNNCC_X86_SANITIZED_LIB=str(lib_path), LD_PRELOAD=asan,
-               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1",
-               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
-    probe = subprocess.run([sys.executable, "-c", "import numpy, cffi"], env=env, capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"python does not start with libasan preloaded: {probe.stderr[-500:]}")
-    here = Path(__file__).resolve()
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(here),
-           "-k", "channels_grid or (shapes and (C64-M64 or C65-M72 or C1-M9 or C200 or C65925))"]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=here.parents[1], timeout=600)
-    assert res.returncode == 0, (res.stdout[-6000:] + res.stderr[-6000:])
-    assert " passed" in res.stdout, res.stdout[-2000:]
+    env = sanitized_env()
+    env.update(BNNCC_X86_SANITIZED_LIB=str(build_x86(tmp_path / "libbnncc_x86_asan.so", SANITIZE)))
+    rerun_sanitized(env, str(Path(__file__).resolve()),
+                    "-k", "channels_grid or (shapes and (C64-M64 or C65-M72 or C1-M9 or C200 or C65925))")
 
 
 @pytest.mark.parametrize("stem", ["bconv_avx512", "bconv_avx2"])

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import cffi
 import numpy as np
 import pytest
 
-from .helpers import (CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, cpu_flags, out_size, pad_to,
+from .helpers import (rerun_sanitized, sanitized_env, CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, cpu_flags, out_size, pad_to,
                       run_onnx_node, skip_unless_cpu, windows)
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
@@ -383,34 +382,15 @@ def test_header_matches_declarations(tmp_path):
 
 # ---------------------------------------------------------------- sanitizers
 
-def _runtime(name: str) -> str | None:
-    res = subprocess.run([CC, f"-print-file-name={name}"], capture_output=True, text=True)
-    path = res.stdout.strip()
-    return path if res.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else None
-
-
 @pytest.mark.skipif(bool(SANITIZED_LIB) or bool(os.environ.get("BNNCC_SANITIZED")),
                     reason="already a sanitized run")
 def test_float_x86_under_asan_ubsan(tmp_path):
     if not any(all(f in CPU for f in FEATURES[i]) for i in ISA_NAMES):
         pytest.skip(f"CPU lacks {', '.join(FEATURES['avx2'])}")
-    asan = _runtime("libasan.so")
-    if asan is None:
-        pytest.skip("libasan.so not found for this compiler")
-    lib_path = build_float_x86(tmp_path / "libbnncc_float_x86_asan.so", SANITIZE)
-    env = dict(os.environ)
-    env.update(BNNCC_FLOAT_X86_SANITIZED_LIB=str(lib_path), LD_PRELOAD=asan,
-               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1",
-               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
-    probe = subprocess.run([sys.executable, "-c", "import numpy, cffi"], env=env, capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"python does not start with libasan preloaded: {probe.stderr[-500:]}")
-    here = Path(__file__).resolve()
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(here),
-           "-k", "edges or random_geometry or (shapes and (C3-H30 or C300 or C5-H23 or C7-H40 or C2-H2 or G4 or 513))"]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=here.parents[1], timeout=600)
-    assert res.returncode == 0, (res.stdout[-6000:] + res.stderr[-6000:])
-    assert " passed" in res.stdout, res.stdout[-2000:]
+    env = sanitized_env()
+    env.update(BNNCC_FLOAT_X86_SANITIZED_LIB=str(build_float_x86(tmp_path / "libbnncc_float_x86_asan.so", SANITIZE)))
+    rerun_sanitized(env, str(Path(__file__).resolve()), "-k", "edges or random_geometry or (shapes and (C3-H30 or "
+                    "C300 or C5-H23 or C7-H40 or C2-H2 or G4 or 513))")
 
 
 def test_bench_builds(tmp_path):

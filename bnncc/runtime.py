@@ -1,6 +1,7 @@
 """Build an artifact as a shared library and call it through cffi: numpy in, numpy out."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -49,7 +50,8 @@ def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: b
         _run([compiler, *flags, "-c", str(source), "-o", str(target)], out_dir)
         return str(target)
     digest = hashlib.sha256()
-    for part in (compiler, *flags[:-2], source.read_text(), *sorted(p.read_text() for p in headers.rglob("*.h"))):
+    for part in (compiler_version(compiler), *flags[:-2], source.read_text(),
+                 *sorted(p.read_text() for p in headers.rglob("*.h"))):
         digest.update(part.encode() + b"\0")
     cache = object_cache_dir()
     target = cache / f"{source.stem}-{digest.hexdigest()[:24]}.o"
@@ -60,6 +62,13 @@ def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: b
         shutil.copyfile(partial, f"{target}.{os.getpid()}.tmp")
         os.replace(f"{target}.{os.getpid()}.tmp", target)      # atomic: concurrent builds are safe
     return str(target)
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_version(compiler: str) -> str:
+    """`compiler --version` (part of the object cache key: a new compiler rebuilds everything)."""
+    result = subprocess.run([compiler, "--version"], capture_output=True, text=True)
+    return f"{compiler}\n{result.stdout}"
 
 
 def _run(command, out_dir: Path) -> None:

@@ -37,7 +37,7 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
         objects = [_compile_object(folder / source, flags, compiler, out_dir, cached=source.startswith("src/"),
                                    headers=folder / "include")
                    for source in sources]
-        _run([compiler, "-shared", "-pthread", *objects, "-o", str(library), "-lm"], out_dir)
+        _run([compiler, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
@@ -47,7 +47,7 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
 def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: bool, headers: Path) -> str:
     if not cached:
         target = out_dir / (source.stem + ".o")
-        _run([compiler, *flags, "-c", str(source), "-o", str(target)], out_dir)
+        _run([compiler, *flags, "-c", str(source), "-o", str(target)])
         return str(target)
     digest = hashlib.sha256()
     for part in (compiler_version(compiler), *flags[:-2], source.read_text(),
@@ -58,7 +58,7 @@ def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: b
     if not target.is_file():
         cache.mkdir(parents=True, exist_ok=True)
         partial = out_dir / target.name
-        _run([compiler, *flags, "-c", str(source), "-o", str(partial)], out_dir)
+        _run([compiler, *flags, "-c", str(source), "-o", str(partial)])
         shutil.copyfile(partial, f"{target}.{os.getpid()}.tmp")
         os.replace(f"{target}.{os.getpid()}.tmp", target)      # atomic: concurrent builds are safe
     return str(target)
@@ -71,7 +71,7 @@ def compiler_version(compiler: str) -> str:
     return f"{compiler}\n{result.stdout}"
 
 
-def _run(command, out_dir: Path) -> None:
+def _run(command) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise BnnccError(f"the C compiler failed on the artifact:\n{result.stderr[-4000:]}")

@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Compile MODEL, run it and its reference runtime (onnxruntime, "
                                                  "or qonnx for QONNX/FINN models) on the given and on random inputs, "
                                                  "and compare every output. Exit status 1 on any mismatch.")
-    verify_cmd.add_argument("model")
+    verify_cmd.add_argument("model", help="the .onnx file")
     _target_option(verify_cmd)
     verify_cmd.add_argument("--input", help=".npy or .npz inputs to check (batch first)")
     verify_cmd.add_argument("--samples", type=int, default=8, help="random samples to check as well (default 8)")
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect_cmd = commands.add_parser("inspect", help="print the conversion report of a model",
                                       description="Show, for every layer, whether it runs binary or float and why, "
                                                   "MAC counts, weight bytes before and after packing, arena bytes.")
-    inspect_cmd.add_argument("model")
+    inspect_cmd.add_argument("model", help="the .onnx file")
     _target_option(inspect_cmd, default="generic-c")
     inspect_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     inspect_cmd.set_defaults(handler=cmd_inspect)
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "bnncc and of onnxruntime on it (same thread count), per-layer time and "
                                                 "share, binary MAC/s per binary layer as a fraction of this CPU's "
                                                 "measured XOR-popcount peak, and sizes against the float model.")
-    bench_cmd.add_argument("model")
+    bench_cmd.add_argument("model", help="the .onnx file")
     _target_option(bench_cmd)
     bench_cmd.add_argument("--threads", type=int, default=1, metavar="N", help="threads for both (default 1)")
     bench_cmd.add_argument("--runs", type=int, default=50, metavar="R", help="timed runs of each (default 50)")

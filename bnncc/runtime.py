@@ -32,10 +32,14 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
     hash of their text, headers, compiler and flags; only the model's own .c is compiled anew."""
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
     library = out_dir / "libmodel.so"
-    flags = [*cflags, *COMPILE_FLAGS, *extra_flags, f"-I{folder}", f"-I{folder / 'include'}"]
+    code_flags = [*cflags, *COMPILE_FLAGS, *extra_flags]
+    includes = [f"-I{folder}", f"-I{folder / 'include'}"]
+    # what every cached object depends on besides its own text (the folder's path does not count)
+    build_key = hashlib.sha256("\0".join([compiler_version(compiler), *code_flags, *sorted(
+        p.read_text() for p in (folder / "include").rglob("*.h"))]).encode()).hexdigest()
     try:
-        objects = [_compile_object(folder / source, flags, compiler, out_dir, cached=source.startswith("src/"),
-                                   headers=folder / "include")
+        objects = [_compile_object(folder / source, [compiler, *code_flags, *includes], out_dir,
+                                   build_key if source.startswith("src/") else None)
                    for source in sources]
         _run([compiler, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
     except BaseException:
@@ -44,21 +48,20 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
     return library
 
 
-def _compile_object(source: Path, flags, compiler: str, out_dir: Path, cached: bool, headers: Path) -> str:
-    if not cached:
+def _compile_object(source: Path, command, out_dir: Path, build_key: str | None) -> str:
+    """Compile one source; with a build key (kernel sources), through the object cache."""
+    if build_key is None:
         target = out_dir / (source.stem + ".o")
-        _run([compiler, *flags, "-c", str(source), "-o", str(target)])
+        _run([*command, "-c", str(source), "-o", str(target)])
         return str(target)
-    digest = hashlib.sha256()
-    for part in (compiler_version(compiler), *flags[:-2], source.read_text(),
-                 *sorted(p.read_text() for p in headers.rglob("*.h"))):
-        digest.update(part.encode() + b"\0")
+    text = source.read_text()
+    digest = hashlib.sha256(f"{build_key}\0{text}".encode()).hexdigest()[:24]
     cache = object_cache_dir()
-    target = cache / f"{source.stem}-{digest.hexdigest()[:24]}.o"
+    target = cache / f"{source.stem}-{digest}.o"
     if not target.is_file():
         cache.mkdir(parents=True, exist_ok=True)
         partial = out_dir / target.name
-        _run([compiler, *flags, "-c", str(source), "-o", str(partial)])
+        _run([*command, "-c", str(source), "-o", str(partial)])
         shutil.copyfile(partial, f"{target}.{os.getpid()}.tmp")
         os.replace(f"{target}.{os.getpid()}.tmp", target)      # atomic: concurrent builds are safe
     return str(target)

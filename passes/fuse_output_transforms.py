@@ -23,6 +23,7 @@ import onnx_ir as ir
 
 from bnncc.interpreter import batchnorm_coefficients
 from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, set_shape, shape_of
+from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
 
 
@@ -108,16 +109,9 @@ def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:
         return False
     if len(shape_of(pool.inputs[0])) != 4 or len(pool.outputs) > 1 and pool.outputs[1].uses():
         return False
-    from bnncc.passes.lower_binary_layers import explicit_pads
-
-    in_shape, out_shape = shape_of(pool.inputs[0]), shape_of(pool.outputs[0])
-    kernel = list(attribute(pool, "kernel_shape"))
-    strides = list(attribute(pool, "strides", [1, 1]))
-    dilations = list(attribute(pool, "dilations", [1, 1]))
-    pads = explicit_pads(pool, in_shape[2:], out_shape[2:], kernel, strides, dilations)
     fused = bnncc_node("MaxPoolAffine", list(affine.inputs[:3]),
-                       {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations},
-                       shape=out_shape, name_hint="MaxPoolAffine")
+                       window_attributes(pool, attribute(pool, "kernel_shape")),
+                       shape=shape_of(pool.outputs[0]), name_hint="MaxPoolAffine")
     graph.insert_before(pool, fused)
     replace_value(pool.outputs[0], fused.outputs[0])
     graph.remove(pool, safe=True)

@@ -143,10 +143,8 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         if len(in_shape) != 4:
             self.report.layer(name, "Conv", "float", f"{len(in_shape) - 2}-D convolution (2-D only)")
             return None
-        kernel = list(signs.shape[2:])
-        strides = list(attribute(node, "strides", [1, 1]))
-        dilations = list(attribute(node, "dilations", [1, 1]))
-        pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
+        window = window_attributes(node, signs.shape[2:])
+        pads = window["pads"]
         pad_value = 0.0
         producer = x.producer()
         if producer is not None and producer.op_type == "Pad" and producer.domain == "" and not any(pads):
@@ -156,8 +154,7 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
                 pads = [int(extra[2]), int(extra[3]), int(extra[6]), int(extra[7])]
                 pad_value, x = fill, producer.inputs[0]
         op = bnncc_node("BinaryConv", [x, add_constant(graph, signs, "binary_weights")],
-                        {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations,
-                         "pad_value": pad_value}, shape=out_shape)
+                        {**window, "pads": pads, "pad_value": pad_value}, shape=out_shape)
         graph.insert_before(node, op)
         bias = constant(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else None
         return op.outputs[0], bias, (-1, 1, 1)
@@ -186,6 +183,16 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
                     raise BnnccError("Gemm bias must broadcast along the batch", node=name)
                 bias = np.broadcast_to(bias, (signs.shape[0],)).copy()
         return value, bias, (-1,)
+
+
+def window_attributes(node: ir.Node, kernel) -> dict:
+    """A 2-D conv/pool node's window: kernel_shape, strides, dilations and explicit pads."""
+    kernel = [int(k) for k in kernel]
+    strides = list(attribute(node, "strides", [1, 1]))
+    dilations = list(attribute(node, "dilations", [1, 1]))
+    pads = explicit_pads(node, shape_of(node.inputs[0])[2:], shape_of(node.outputs[0])[2:], kernel, strides,
+                         dilations)
+    return {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations}
 
 
 def explicit_pads(node: ir.Node, in_hw, out_hw, kernel, strides, dilations) -> list[int]:

@@ -17,6 +17,7 @@ import onnx_ir as ir
 
 from bnncc import bits
 from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, shape_of
+from bnncc.passes.lower_binary_layers import window_attributes
 
 PACKED = ir.DataType.UINT64
 
@@ -58,7 +59,7 @@ class PackActivationsPass(ir.passes.InPlacePass):
             new = bnncc_node("ThresholdPack", list(node.inputs), shape=packed_shape(shape), dtype=PACKED)
         elif node.domain == "" and node.op_type == "MaxPool" and len(shape) == 4 and len(node.outputs) == 1:
             source = self.packed_source(graph, node.inputs[0])
-            new = bnncc_node("BinaryMaxPool", [source], _pool_attributes(node, shape_of(node.inputs[0]), shape),
+            new = bnncc_node("BinaryMaxPool", [source], _pool_attributes(node),
                              shape=packed_shape(shape), dtype=PACKED)
         else:
             new = bnncc_node("PackBits", [value], shape=packed_shape(shape), dtype=PACKED)
@@ -121,15 +122,8 @@ def _has_packed_source(value: ir.Value) -> bool:
     return node.domain == "" and node.op_type == "MaxPool" and _has_packed_source(node.inputs[0])
 
 
-def _pool_attributes(node: ir.Node, in_shape, out_shape) -> dict:
-    from bnncc.passes.lower_binary_layers import explicit_pads
-
-    kernel = list(attribute(node, "kernel_shape"))
-    strides = list(attribute(node, "strides", [1, 1]))
-    dilations = list(attribute(node, "dilations", [1, 1]))
-    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
-    return {"channels": int(in_shape[1]), "kernel_shape": kernel, "strides": strides, "pads": pads,
-            "dilations": dilations}
+def _pool_attributes(node: ir.Node) -> dict:
+    return {"channels": int(shape_of(node.inputs[0])[1]), **window_attributes(node, attribute(node, "kernel_shape"))}
 
 
 def _fuse_threshold(graph: ir.Graph, pack: ir.Node) -> None:

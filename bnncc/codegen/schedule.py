@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.passes.lower_binary_layers import explicit_pads
+from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.plan_memory import MemoryPlan, is_view
 
 from ..errors import BnnccError
@@ -180,12 +180,18 @@ def _emit_sign(s: Schedule, node: ir.Node) -> None:
     _binarize_channels(s, s.operand(node.inputs[0]), c, hw, thr, dirs, s.operand(node.outputs[0]))
 
 
-def _conv_geometry(node: ir.Node, in_shape, out_shape) -> dict:
-    kh, kw = attribute(node, "kernel_shape")
-    sh, sw = attribute(node, "strides", [1, 1])
-    dh, dw = attribute(node, "dilations", [1, 1])
-    pads = attribute(node, "pads", [0, 0, 0, 0])
+def _window_fields(window: dict) -> dict:
+    """kernel_shape/strides/dilations/pads attributes -> the kernels' KH..PL parameter fields."""
+    kh, kw = window["kernel_shape"]
+    sh, sw = window.get("strides") or (1, 1)
+    dh, dw = window.get("dilations") or (1, 1)
+    pads = window.get("pads") or (0, 0, 0, 0)
     return dict(KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pads[0], PL=pads[1])
+
+
+def _node_window(node: ir.Node) -> dict:
+    """The window attributes of a bnncc node (its pads are explicit already)."""
+    return _window_fields({name: attribute(node, name) for name in ("kernel_shape", "strides", "dilations", "pads")})
 
 
 def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
@@ -202,7 +208,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     else:
         oh, ow = (1, 1) if dense else (out_shape[2], out_shape[3])
     fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow,
-                  **_conv_geometry(node, None, None), pad_bit=int(attribute(node, "pad_bit", -1)))
+                  **_node_window(node), pad_bit=int(attribute(node, "pad_bit", -1)))
     p = s.params("bnn_bconv_params", fields)
     isa = s.target.isa
     layer = s.layers[-1]
@@ -226,8 +232,8 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         operands = f"{p}, {x}, {w}, {extra}{s.operand(inputs[2])}, {s.operand(inputs[3])}, {residual}"
         if inputs[5] is not None:
             thr, dirs = _threshold_arrays(s, constant(inputs[5]), constant(inputs[6]))
-            kernel = "bnn_bconv_affine_pack" + ("_rows" if not isa else suffix)
-            s.parallel(family, oh, f"{kernel}({operands}, {thr}, {dirs}, lo, hi, {y}, {s.operand(node.outputs[1])});")
+            s.parallel(family, oh, f"bnn_bconv_affine_pack{suffix}({operands}, {thr}, {dirs}, lo, hi, {y}, "
+                                   f"{s.operand(node.outputs[1])});")
         else:
             s.parallel(family, oh, f"bnn_bconv_affine_f32{suffix}({operands}, lo, hi, {y});")
     else:
@@ -237,7 +243,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
 def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     fields = dict(C=int(attribute(node, "channels")), H=in_shape[1], W=in_shape[2], OH=out_shape[1],
-                  OW=out_shape[2], **_conv_geometry(node, None, None))
+                  OW=out_shape[2], **_node_window(node))
     p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
     s.parallel("bpool", fields["OH"], f"bnn_bmaxpool_rows({p}, {s.operand(node.inputs[0])}, lo, hi, "
                                       f"{s.operand(node.outputs[0])});")
@@ -272,7 +278,7 @@ def _by_pixels(s: Schedule, hw: int, call: str) -> None:
 def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     fields = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], OH=out_shape[2], OW=out_shape[3],
-                  **_conv_geometry(node, None, None))
+                  **_node_window(node))
     p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
     in_hw, out_hw = in_shape[2] * in_shape[3], out_shape[2] * out_shape[3]
     s.parallel("fpool", in_shape[1], f"bnn_pool_params q = *{p}; q.C = hi - lo; "
@@ -301,17 +307,13 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
     if len(in_shape) != 4:
         raise BnnccError(f"only 2-D convolution is supported (input rank {len(in_shape)})", node=node.name)
     group = int(attribute(node, "group", 1))
-    kernel = list(weights.shape[2:])
-    strides = list(attribute(node, "strides", [1, 1]))
-    dilations = list(attribute(node, "dilations", [1, 1]))
-    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
+    window = window_attributes(node, weights.shape[2:])
     fields = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], M=out_shape[1], OH=out_shape[2], OW=out_shape[3],
-                  KH=kernel[0], KW=kernel[1], SH=strides[0], SW=strides[1], DH=dilations[0], DW=dilations[1],
-                  PT=pads[0], PL=pads[1], G=group)
+                  **_window_fields(window), G=group)
     p = s.params("bnn_conv_params", fields)
     bias = s.operand(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
     s.layers[-1].float_macs += weights.size * out_shape[2] * out_shape[3]
-    s.layers[-1].detail = f"{in_shape[1]}->{out_shape[1]} {kernel[0]}x{kernel[1]}/{strides[0]} out " \
+    s.layers[-1].detail = f"{in_shape[1]}->{out_shape[1]} {fields['KH']}x{fields['KW']}/{fields['SH']} out " \
                           f"{out_shape[2]}x{out_shape[3]}"
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     isa = s.target.isa
@@ -443,11 +445,8 @@ def _emit_clip(s: Schedule, node: ir.Node) -> None:
 
 
 def _pool_fields(node: ir.Node, in_shape, out_shape, kernel) -> dict:
-    strides = list(attribute(node, "strides", [1, 1]))
-    dilations = list(attribute(node, "dilations", [1, 1]))
-    pads = explicit_pads(node, in_shape[2:], out_shape[2:], kernel, strides, dilations)
-    return dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], OH=out_shape[2], OW=out_shape[3], KH=kernel[0],
-                KW=kernel[1], SH=strides[0], SW=strides[1], DH=dilations[0], DW=dilations[1], PT=pads[0], PL=pads[1])
+    return dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], OH=out_shape[2], OW=out_shape[3],
+                **_window_fields(window_attributes(node, kernel)))
 
 
 def _emit_pool(s: Schedule, node: ir.Node) -> None:

@@ -13,11 +13,12 @@ from ..frontend.importer import TensorSpec
 from .schedule import Schedule
 
 # Headers of the sources whose header is not simply <source>.h.
-FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86"), "bconv_avx2": ("bconv", "bconv_x86"),
+FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86", "bconv_x86_common"),
+                  "bconv_avx2": ("bconv", "bconv_x86", "bconv_x86_common"),
                   "float_avx512": ("fconv", "float_x86", "float_x86_common"),
                   "float_avx2": ("fconv", "float_x86", "float_x86_common")}
 # Headers only kernel sources include (shared implementation code), never the model's .c.
-PRIVATE_HEADERS = {"float_x86_common"}
+PRIVATE_HEADERS = {"float_x86_common", "bconv_x86_common"}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 

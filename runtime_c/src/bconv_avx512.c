@@ -10,7 +10,6 @@
  */
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
-#include "bnncc/bconv_x86.h"
 
 #include <immintrin.h>
 
@@ -19,73 +18,68 @@
 #define BLK (NV * VW)  /* channels per block (divides 64) */
 #define TP 4           /* pixels per tile */
 #define ZW 512         /* words of zeros that out-of-bounds taps read */
+#define SINK_W (BLK + 16) /* entries of each per-block table of the sink */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 8")
 
-static const bnn_word zero_words[ZW] = {0};
-
-static int round_up(int x, int m) { return (x + m - 1) / m * m; }
-
-size_t bnn_bconv_weights_size__avx512(const bnn_bconv_params *p)
-{
-    return (size_t)round_up(p->M, VW) * (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
-}
-
-size_t bnn_bconv_aux_size__avx512(const bnn_bconv_params *p)
-{
-    return (size_t)round_up(p->M, VW) * (size_t)p->KH * (size_t)p->KW;
-}
-
-void bnn_bconv_pack_weights__avx512(const bnn_bconv_params *p, const bnn_word *w_portable,
-                                    bnn_word *w_out, int32_t *aux)
-{
-    const size_t nw = (size_t)bnn_words(p->C), T = (size_t)p->KH * (size_t)p->KW;
-    const int Mp = round_up(p->M, VW);
-    int m;
-    size_t t, i;
-    for (m = 0; m < Mp; m++) {
-        const int b0 = m / BLK * BLK;
-        const int bw = Mp - b0 < BLK ? Mp - b0 : BLK;
-        for (t = 0; t < T; t++) {
-            int pc = 0;
-            for (i = 0; i < nw; i++) {
-                const bnn_word v = m < p->M ? w_portable[((size_t)m * T + t) * nw + i] : 0;
-                w_out[(size_t)b0 * T * nw + (t * nw + i) * (size_t)bw + (size_t)(m - b0)] = v;
-                pc += bnn_popcount(v);
-            }
-            aux[t * (size_t)Mp + (size_t)m] = m < p->M ? p->C - 2 * pc : 0;
-        }
-    }
-}
-
-/* Per-call constants. */
-typedef struct {
-    const bnn_bconv_params *p;
-    const bnn_word *in;
-    const int32_t *aux;
-    size_t nw;
-    int T, Mp, KC;
-    int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
-} ctx;
-
 /* Output side of a tile: f32 (optionally with the affine) or thresholded bits. */
-typedef struct {
+struct sink {
     float *f;          /* f32 output (or NULL) */
     bnn_word *b;       /* bits output */
-    const int32_t *thr; /* per block: thresholds of its channels (zero-padded to BLK + 16) */
+    int32_t thr[SINK_W]; /* per block: thresholds of its channels (zero-padded to BLK + 16) */
     uint32_t dmask, vmask; /* per block: bit k = channel b0+k has dir > 0 / is < M */
-    const float *scale, *bias; /* per block, zero-padded to BLK + 16 (scale NULL: plain f32 output) */
+    float scale[SINK_W], bias[SINK_W]; /* per block, zero-padded (read only by the affine variants) */
     const float *res;  /* residual [M][OH][OW] (or NULL) */
     /* packed output of the affine's y (bnn_bconv_affine_pack__X), per block, zero-padded to BLK + 16:
      * pass = (y ^ sgn) >= thr' with sgn the sign bit where dir <= 0 and thr' = sgn ? -thr : thr
      * (negation is exact, so this is y <= thr there; NaN fails). pthr/psgn: channel k at k;
      * uthr[c]/usgn[c]: the 4x4-transposed layout of the f32 store (element i = channel 4*(i/4) + c). */
-    const float *pthr;
-    float (*uthr)[BLK + 16];
-    const int32_t *psgn;
-    int32_t (*usgn)[BLK + 16];
-} sink;
+    float pthr[SINK_W];
+    float uthr[4][SINK_W];
+    int32_t psgn[SINK_W];
+    int32_t usgn[4][SINK_W];
+};
+
+/* the public declarations, then the ISA-independent code (bconv_x86_common.h) over the
+ * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block) */
+#define BNN_BCONV_X86_IMPL
+#include "bnncc/bconv_x86.h"
+
+size_t bnn_bconv_weights_size__avx512(const bnn_bconv_params *p) { return bconv_weights_size(p); }
+
+size_t bnn_bconv_aux_size__avx512(const bnn_bconv_params *p) { return bconv_aux_size(p); }
+
+void bnn_bconv_pack_weights__avx512(const bnn_bconv_params *p, const bnn_word *w_portable,
+                                    bnn_word *w_out, int32_t *aux)
+{
+    bconv_pack_weights(p, w_portable, w_out, aux);
+}
+
+static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
+                            const int8_t *dir, const float *pthr)
+{
+    int k;
+    s->dmask = s->vmask = 0;
+    for (k = 0; k < SINK_W; k++) {
+        const int m = b0 + k, ok = k < bw && m < p->M;
+        s->thr[k] = ok && !pk ? thr[m] : 0;
+        s->psgn[k] = ok && pk && dir[m] <= 0 ? INT32_MIN : 0;
+        s->pthr[k] = ok && pk ? (s->psgn[k] ? -pthr[m] : pthr[m]) : 0.0f;
+        if (ok) {
+            s->vmask |= (uint32_t)1 << k;
+            if (dir[m] > 0) s->dmask |= (uint32_t)1 << k;
+        }
+    }
+    for (k = 0; k < SINK_W; k++) {
+        int cc;
+        for (cc = 0; cc < 4; cc++) {
+            const int i = k / 4 * 4 + cc;
+            s->uthr[cc][k] = i < SINK_W ? s->pthr[i] : 0.0f;
+            s->usgn[cc][k] = i < SINK_W ? s->psgn[i] : 0;
+        }
+    }
+}
 
 /* Float output of one pixel's 16 channels (block channels vb..vb+15): (float)r, then
  * * scale + bias when the sink has them, each rounded on its own (no FMA: -ffp-contract=off). */
@@ -152,21 +146,7 @@ ALWAYS_INLINE void store_chunk(bnn_word *o, int m0, uint32_t bits, const int nb)
     }
 }
 
-/* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
-ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
-{
-    const bnn_bconv_params *p = c->p;
-    const int oy = q / p->OW, ox = q - oy * p->OW;
-    *iy0 = oy * p->SH - p->PT;
-    *ix0 = ox * p->SW - p->PL;
-    *full = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
-}
-
-/* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
- * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
- * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
- * sink's scale/bias/residual (bnn_bconv_affine_f32__X); pk (with aff): that output also packed
- * into the sink's bits (bnn_bconv_affine_pack__X). */
+/* The tile hook (contract: bconv_x86_common.h): vpopcntq into 64-bit accumulators. */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
@@ -174,66 +154,28 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
     const size_t nw = c->nw;
     __m512i acc[TP][NV];
     int iy0[TP], ix0[TP], full[TP];
-    int j, v, kh, kw;
-    size_t i0;
+    int j, v;
 
     UNROLL for (j = 0; j < np; j++) {
         UNROLL for (v = 0; v < nv; v++) acc[j][v] = _mm512_setzero_si512();
         pix(c, q0 + j, &iy0[j], &ix0[j], &full[j]);
     }
 
-    if (interior) {
-        const size_t pstep = (size_t)p->SW * nw;
-        const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * nw;
-        const bnn_word *wr = wb;
-        /* with DW == 1 the taps of one kernel row read KW*nw consecutive words (as do the weights) */
-        const size_t seg = p->DW == 1 ? (size_t)p->KW * nw : nw;
-        const int nseg = p->DW == 1 ? 1 : p->KW;
-        for (kh = 0; kh < p->KH; kh++) {
-            const bnn_word *xr = base + (size_t)kh * (size_t)p->DH * (size_t)p->W * nw;
-            for (kw = 0; kw < nseg; kw++) {
-                const bnn_word *x = xr + (size_t)kw * (size_t)p->DW * nw;
-                size_t i;
-                for (i = 0; i < seg; i++) {
-                    __m512i w[NV];
-                    UNROLL for (v = 0; v < nv; v++) w[v] = _mm512_loadu_si512((const void *)(wr + v * VW));
-                    UNROLL for (j = 0; j < np; j++) {
-                        const __m512i xb = _mm512_set1_epi64((long long)x[(size_t)j * pstep + i]);
-                        UNROLL for (v = 0; v < nv; v++)
-                            acc[j][v] = _mm512_add_epi64(acc[j][v], _mm512_popcnt_epi64(_mm512_xor_si512(xb, w[v])));
-                    }
-                    wr += ws;
-                }
-            }
-        }
-    } else {
-        for (i0 = 0; i0 < nw; i0 += ZW) {
-            const size_t n = nw - i0 < ZW ? nw - i0 : ZW;
-            for (kh = 0; kh < p->KH; kh++) {
-                for (kw = 0; kw < p->KW; kw++) {
-                    const bnn_word *x[TP];
-                    const bnn_word *wr = wb + (((size_t)kh * (size_t)p->KW + (size_t)kw) * nw + i0) * ws;
-                    size_t i;
-                    UNROLL for (j = 0; j < np; j++) {
-                        const int iy = iy0[j] + kh * p->DH, ix = ix0[j] + kw * p->DW;
-                        x[j] = (unsigned)iy < (unsigned)p->H && (unsigned)ix < (unsigned)p->W
-                                   ? c->in + ((size_t)iy * (size_t)p->W + (size_t)ix) * nw + i0
-                                   : zero_words;
-                    }
-                    for (i = 0; i < n; i++) {
-                        __m512i w[NV];
-                        UNROLL for (v = 0; v < nv; v++) w[v] = _mm512_loadu_si512((const void *)(wr + v * VW));
-                        UNROLL for (j = 0; j < np; j++) {
-                            const __m512i xb = _mm512_set1_epi64((long long)x[j][i]);
-                            UNROLL for (v = 0; v < nv; v++)
-                                acc[j][v] = _mm512_add_epi64(acc[j][v], _mm512_popcnt_epi64(_mm512_xor_si512(xb, w[v])));
-                        }
-                        wr += ws;
-                    }
-                }
-            }
-        }
-    }
+/* one (tap, word) step: weights at wr, input word of pixel j is X(j) */
+#define STEP(X)                                                                                       \
+    do {                                                                                              \
+        __m512i w_[NV];                                                                               \
+        UNROLL for (v = 0; v < nv; v++) w_[v] = _mm512_loadu_si512((const void *)(wr + v * VW));      \
+        UNROLL for (j = 0; j < np; j++) {                                                             \
+            const __m512i xb_ = _mm512_set1_epi64((long long)(X));                                    \
+            UNROLL for (v = 0; v < nv; v++)                                                           \
+                acc[j][v] = _mm512_add_epi64(acc[j][v], _mm512_popcnt_epi64(_mm512_xor_si512(xb_, w_[v]))); \
+        }                                                                                             \
+        wr += ws;                                                                                     \
+    } while (0)
+
+    BCONV_TAPS(STEP);
+#undef STEP
 
     {
         /* Pairs of 8-channel vectors are packed into 16 int32 lanes (group g: block channels
@@ -250,25 +192,12 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                 r[j][g] = _mm512_sub_epi32(kc, _mm512_add_epi32(pc, pc));
             }
             if (p->pad_bit != 0 && !full[j]) {
-                __m512i corr[NG];
-                UNROLL for (g = 0; g < ng; g++) corr[g] = _mm512_setzero_si512();
-                for (kh = 0; kh < p->KH; kh++) {
-                    const int iy = iy0[j] + kh * p->DH;
-                    for (kw = 0; kw < p->KW; kw++) {
-                        const int ix = ix0[j] + kw * p->DW;
-                        if ((unsigned)iy >= (unsigned)p->H || (unsigned)ix >= (unsigned)p->W) {
-                            const int32_t *a = c->aux + (size_t)(kh * p->KW + kw) * (size_t)c->Mp + (size_t)m0;
-                            UNROLL for (g = 0; g < ng; g++) {
-                                const __m512i av = 2 * g + 1 < nv ? _mm512_loadu_si512((const void *)(a + 16 * g))
-                                    : _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(a + 16 * g)));
-                                corr[g] = _mm512_add_epi32(corr[g], av);
-                            }
-                        }
-                    }
-                }
+                int32_t corr[BLK];
+                pad_corr(c, iy0[j], ix0[j], m0, nv * VW, corr);
                 UNROLL for (g = 0; g < ng; g++) {
-                    if (p->pad_bit == 1) corr[g] = _mm512_add_epi32(corr[g], corr[g]);
-                    r[j][g] = _mm512_sub_epi32(r[j][g], corr[g]);
+                    const __m512i cv = 2 * g + 1 < nv ? _mm512_loadu_si512((const void *)(corr + 16 * g))
+                        : _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(corr + 16 * g)));
+                    r[j][g] = _mm512_sub_epi32(r[j][g], cv);
                 }
             }
         }
@@ -337,9 +266,6 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok, nv == NV ? BLK : VW);
             }
         } else {
-            const size_t nwm = (size_t)bnn_words(p->M);
-            const int sh = m0 % BNN_WORD_BITS;
-            bnn_word *o = s->b + (size_t)q0 * nwm + (size_t)(m0 / BNN_WORD_BITS);
             UNROLL for (j = 0; j < np; j++) {
                 bnn_word bits = 0;
                 UNROLL for (g = 0; g < ng; g++) {
@@ -350,123 +276,8 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     const __mmask16 gt = _mm512_mask_cmpgt_epi32_mask((__mmask16)(ok & ~dp), r[j][g], thr);
                     bits |= (bnn_word)(unsigned)(((lt | gt) & ok) & (2 * g + 1 < nv ? 0xFFFFu : 0xFFu)) << (16 * g);
                 }
-                if (sh == 0)
-                    o[(size_t)j * nwm] = bits;
-                else
-                    o[(size_t)j * nwm] |= bits << sh;
+                put_bits(c, s, q0 + j, m0, bits);
             }
-        }
-    }
-}
-
-/* All pixels of [q_begin, q_end) for nv vectors of one block. */
-ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
-                         const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
-{
-    const bnn_bconv_params *p = c->p;
-    int q = q_begin;
-    for (; q + TP <= q_end; q += TP) {
-        const int oy = q / p->OW, ox = q - oy * p->OW;
-        if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
-            tile(c, s, q, TP, nv, 1, aff, pk, wb, ws, m0, vblk);
-        else
-            tile(c, s, q, TP, nv, 0, aff, pk, wb, ws, m0, vblk);
-    }
-    for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, pk, wb, ws, m0, vblk);
-}
-
-/* fout only: f32; bout only: bits (thr int32); scale: the affine on fout, and with bout too its
- * packed output (pthr float). */
-static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
-                const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
-                const float *pthr, int oy_begin, int oy_end, float *fout, bnn_word *bout)
-{
-    ctx c;
-    sink s;
-    int b0, lo, hi;
-    int32_t tthr[BLK + 16];
-    float tscale[BLK + 16], tbias[BLK + 16];
-    float fthr[BLK + 16], uthr[4][BLK + 16];
-    int32_t fsgn[BLK + 16], usgn[4][BLK + 16];
-    const int pk = scale && bout;
-    const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
-    const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
-    if (q_begin >= q_end) return;
-
-    c.p = p;
-    c.in = in;
-    c.aux = aux;
-    c.nw = (size_t)bnn_words(p->C);
-    c.T = p->KH * p->KW;
-    c.Mp = round_up(p->M, VW);
-    c.KC = c.T * p->C;
-    /* output pixels with every tap in bounds: iy0 >= 0 and iy0 + (KH-1)*DH < H */
-    bnn_tap_range(-p->PT, p->SH, p->H - (p->KH - 1) * p->DH, p->OH, &lo, &hi);
-    c.oyi0 = lo;
-    c.oyi1 = hi;
-    bnn_tap_range(-p->PL, p->SW, p->W - (p->KW - 1) * p->DW, p->OW, &lo, &hi);
-    c.oxi0 = lo;
-    c.oxi1 = hi;
-    if (p->H - (p->KH - 1) * p->DH <= 0) c.oyi0 = c.oyi1 = 0;
-    if (p->W - (p->KW - 1) * p->DW <= 0) c.oxi0 = c.oxi1 = 0;
-
-    s.f = fout;
-    s.b = bout;
-    s.thr = tthr;
-    s.dmask = s.vmask = 0;
-    s.scale = scale ? tscale : NULL;
-    s.bias = tbias;
-    s.res = scale ? res : NULL;
-    s.pthr = fthr;
-    s.uthr = uthr;
-    s.psgn = fsgn;
-    s.usgn = usgn;
-
-    for (b0 = 0; b0 < c.Mp; b0 += BLK) {
-        const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
-        const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
-        if (bout) {
-            int k;
-            s.dmask = s.vmask = 0;
-            for (k = 0; k < BLK + 16; k++) {
-                const int m = b0 + k, ok = k < bw && m < p->M;
-                tthr[k] = ok && !pk ? thr[m] : 0;
-                fsgn[k] = ok && pk && dir[m] <= 0 ? INT32_MIN : 0;
-                fthr[k] = ok && pk ? (fsgn[k] ? -pthr[m] : pthr[m]) : 0.0f;
-                if (ok) {
-                    s.vmask |= (uint32_t)1 << k;
-                    if (dir[m] > 0) s.dmask |= (uint32_t)1 << k;
-                }
-            }
-            for (k = 0; k < BLK + 16; k++) {
-                int cc;
-                for (cc = 0; cc < 4; cc++) {
-                    const int i = k / 4 * 4 + cc;
-                    uthr[cc][k] = i < BLK + 16 ? fthr[i] : 0.0f;
-                    usgn[cc][k] = i < BLK + 16 ? fsgn[i] : 0;
-                }
-            }
-        }
-        if (scale) {
-            int k;
-            for (k = 0; k < BLK + 16; k++) {
-                const int m = b0 + k;
-                tscale[k] = k < bw && m < p->M ? scale[m] : 0.0f;
-                tbias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
-            }
-        }
-        /* the affine output stage (and its packing) are compile-time variants: the other kernels
-         * keep their code */
-        if (bw == BLK && pk) {
-            block(&c, &s, q_begin, q_end, NV, 1, 1, wb, BLK, b0, 0);
-        } else if (bw == BLK && scale) {
-            block(&c, &s, q_begin, q_end, NV, 1, 0, wb, BLK, b0, 0);
-        } else if (bw == BLK) {
-            block(&c, &s, q_begin, q_end, NV, 0, 0, wb, BLK, b0, 0);
-        } else {
-            int v;
-            for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, scale != NULL, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }

@@ -89,4 +89,10 @@ void bnn_bconv_affine_pack__avx2(const bnn_bconv_params *p, const bnn_word *in, 
                                  const float *residual, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
 
+/* The kernel sources (bconv_avx512.c, bconv_avx2.c) define BNN_BCONV_X86_IMPL, their ISA
+ * parameters and their sink before including this header, to get their shared ISA-independent code. */
+#ifdef BNN_BCONV_X86_IMPL
+#include "bconv_x86_common.h"
+#endif
+
 #endif /* BNNCC_BCONV_X86_H */

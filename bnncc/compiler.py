@@ -91,7 +91,7 @@ def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir
     say("import")
     imported = import_model(model)
     report = ConversionReport(model_name=name, target=chosen.name)
-    final = run_passes(imported, report, dump_ir, progress=say)
+    final = run_passes(imported, report, dump_ir, progress=say, target=chosen)
     say("generate C")
     artifact = Artifact(final, name, imported.inputs, imported.outputs, chosen, int(threads))
     files = artifact.files()

@@ -8,34 +8,41 @@ from typing import Callable
 import onnx_ir as ir
 
 from bnncc.passes.fold_constants import FoldConstantsPass
+from bnncc.passes.fuse_conv_pool import FuseConvPoolPass
 from bnncc.passes.fuse_output_transforms import FuseOutputTransformsPass
 from bnncc.passes.fuse_thresholds import FuseThresholdsPass
 from bnncc.passes.lower_binary_layers import LowerBinaryLayersPass
 from bnncc.passes.pack_activations import PackActivationsPass
 
+from bnncc.targets import Target
+
 from .frontend.importer import ImportedModel
 from .report import ConversionReport
 
 
-def stages(report: ConversionReport) -> list[tuple[str, Callable[[], ir.passes.PassBase]]]:
-    """(stage name, pass factory) in execution order; each stage's result can be dumped."""
-    return [
+def stages(report: ConversionReport, target: Target | None = None) -> list[tuple[str, Callable[[], ir.passes.PassBase]]]:
+    """(stage name, pass factory) in execution order; each stage's result can be dumped. The last
+    stages depend on what the target's kernels fuse (no target: the portable ones)."""
+    common = [
         ("fold_constants", FoldConstantsPass),
         ("lower_binary_layers", lambda: LowerBinaryLayersPass(report)),
         ("fuse_thresholds", lambda: FuseThresholdsPass(report)),
         ("pack_activations", PackActivationsPass),
         ("fuse_output_transforms", FuseOutputTransformsPass),
     ]
+    if target is not None and target.isa in ("avx2", "avx512"):
+        common.append(("fuse_conv_pool", FuseConvPoolPass))
+    return common
 
 
 def run_passes(imported: ImportedModel, report: ConversionReport, dump_dir: str | os.PathLike | None = None,
-               progress: Callable[[str], None] | None = None) -> ir.Model:
-    """Run every stage in place on imported.model; returns the final graph."""
+               progress: Callable[[str], None] | None = None, target: Target | None = None) -> ir.Model:
+    """Run every stage (for `target`) in place on imported.model; returns the final graph."""
     model = imported.model
     if dump_dir is not None:
         Path(dump_dir).mkdir(parents=True, exist_ok=True)
         _dump(model, dump_dir, 0, "canonical")
-    for index, (name, make_pass) in enumerate(stages(report), start=1):
+    for index, (name, make_pass) in enumerate(stages(report, target), start=1):
         if progress:
             progress(name)
         make_pass()(model)

@@ -397,14 +397,21 @@ def two_bit_activation(seed: int = 0, kind: str = "quant") -> onnx.ModelProto:
                    {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
 
 
-def bireal_block(seed: int = 0, channels: int = 16) -> onnx.ModelProto:
-    """Bi-Real-Net: float stem, two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut."""
+def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3") -> onnx.ModelProto:
+    """Bi-Real-Net: float stem (3x3 conv + BN, or "resnet": 7x7/2 conv with bias + BN + 3x3/2 max-pool), two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut."""
     rng = np.random.default_rng(seed)
     g = _Graph()
     cin, side, classes = 3, 16, 10
     c = channels
-    x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
-    x0 = _bn(g, rng, x0, c, cin * 9)
+    if stem == "resnet":
+        side = 21
+        x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 7, 7)), "stem.weight"), 7,
+                   b=g.const(rng.normal(0, 1, c), "stem.bias"), pad=3, stride=2)            # 21 -> 11
+        x0 = _bn(g, rng, x0, c, cin * 49)
+        x0 = g.op("MaxPool", [x0], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])  # 11 -> 6
+    else:
+        x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
+        x0 = _bn(g, rng, x0, c, cin * 9)
     # block 1: identity shortcut
     a = _binarize(g, x0, "sign")
     y = _conv(g, a, g.const(pm1(rng, (c, c, 3, 3)), "block1.conv.weight"), 3, pad=1)
@@ -563,7 +570,7 @@ BUILDERS = {
     "qonnx_quant_latent": (qonnx_quant_latent, [{}]),
     "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}]),
     "two_bit_activation": (two_bit_activation, [{"kind": "quant"}, {"kind": "multithreshold"}]),
-    "bireal_block": (bireal_block, [{}, {"channels": 10}]),
+    "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}]),
     "explicit_pm1_pad": (explicit_pm1_pad, [{"value": -1.0}, {"value": 1.0}]),
     "scaled_weights": (scaled_weights, [{}]),
     "latent_sign_weights": (latent_sign_weights, [{}]),

@@ -15,8 +15,10 @@ from .schedule import Schedule
 # Headers of the sources whose header is not simply <source>.h.
 FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86", "bconv_x86_common"),
                   "bconv_avx2": ("bconv", "bconv_x86", "bconv_x86_common"),
-                  "float_avx512": ("fconv", "float_x86", "float_x86_common"),
-                  "float_avx2": ("fconv", "float_x86", "float_x86_common")}
+                  "float_avx512": ("fconv", "fpool", "float_x86", "float_x86_common"),
+                  "float_avx2": ("fconv", "fpool", "float_x86", "float_x86_common")}
+# Kernel sources that call into another family (the fused conv -> max-pool uses fpool's rows).
+FAMILY_NEEDS = {"float_avx512": ("fpool",), "float_avx2": ("fpool",)}
 # Headers only kernel sources include (shared implementation code), never the model's .c.
 PRIVATE_HEADERS = {"float_x86_common", "bconv_x86_common"}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
@@ -63,7 +65,8 @@ class Artifact:
 
     @property
     def kernel_families(self) -> list[str]:
-        return sorted(self.schedule.families | ({"team"} if self.threads > 1 else set()))
+        families = self.schedule.families | ({"team"} if self.threads > 1 else set())
+        return sorted(families.union(*(FAMILY_NEEDS.get(f, ()) for f in families)))
 
     @property
     def headers(self) -> list[str]:

@@ -19,8 +19,10 @@ from ..errors import BnnccError
 from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of
 from ..ops import DOMAIN
+from ..ops.conv_math import output_size
 from .c_source import C_TYPES, array_definition, float_literal, int_list
-from .x86_layouts import FLOAT_GEOMETRY, bconv_weights, conv_scratch_floats, conv_weights, matmul_weights
+from .x86_layouts import (FLOAT_GEOMETRY, bconv_weights, conv_pool_scratch_floats, conv_scratch_floats, conv_weights,
+                          matmul_weights)
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 # Below this many pixels a split by pixels makes threads share the cache lines where each
@@ -287,6 +289,33 @@ def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
                                      f"{s.operand(node.outputs[0])} + (size_t)lo * {out_hw});")
 
 
+def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
+    """ConvMaxPoolAffine (x86 targets): members split the pool's output rows."""
+    in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
+    weights = constant(node.inputs[1])
+    window, pads = _node_window(node), attribute(node, "pads")
+    m = weights.shape[0]
+    oh = output_size(in_shape[2], window["KH"], window["SH"], pads[0], pads[2], window["DH"])
+    ow = output_size(in_shape[3], window["KW"], window["SW"], pads[1], pads[3], window["DW"])
+    conv = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], M=m, OH=oh, OW=ow, **window, G=1)
+    pool = dict(C=m, H=oh, W=ow, OH=out_shape[2], OW=out_shape[3],
+                **_window_fields({name: attribute(node, f"pool_{name}")
+                                  for name in ("kernel_shape", "strides", "dilations", "pads")}))
+    isa = s.target.isa
+    layer = s.layers[-1]
+    layer.float_macs += weights.size * oh * ow
+    layer.detail = f"{conv['C']}->{m} {conv['KH']}x{conv['KW']}/{conv['SH']} + pool {pool['KH']}x{pool['KW']}/" \
+                   f"{pool['SH']} out {out_shape[2]}x{out_shape[3]}"
+    s.scratch_floats = max(s.scratch_floats, conv_pool_scratch_floats(conv, pool, isa))
+    bias = s.operand(node.inputs[2]) if node.inputs[2] is not None else "NULL"
+    operands = ", ".join(s.operand(v) for v in (node.inputs[3], node.inputs[4]))
+    s.parallel(f"float_{isa}", pool["OH"],
+               f"bnn_conv_maxpool_affine_f32__{isa}({s.params('bnn_conv_params', conv)}, "
+               f"{s.params('bnn_pool_params', {k: pool[k] for k in POOL_FIELDS})}, {s.operand(node.inputs[0])}, "
+               f"{s.const(conv_weights(weights.astype(np.float32), isa))}, {bias}, {operands}, scratch, lo, hi, "
+               f"{s.operand(node.outputs[0])});")
+
+
 def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:
     x = node.inputs[0]
     channels_last = int(attribute(node, "channels_last", 0))
@@ -550,6 +579,7 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
     (DOMAIN, "ChannelAffine"): _emit_channel_affine,
     (DOMAIN, "MaxPoolAffine"): _emit_maxpool_affine,
+    (DOMAIN, "ConvMaxPoolAffine"): _emit_conv_maxpool_affine,
     ("", "Conv"): _emit_conv,
     ("", "Gemm"): _emit_gemm,
     ("", "MatMul"): _emit_gemm,

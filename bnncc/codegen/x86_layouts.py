@@ -66,10 +66,25 @@ def conv_scratch_floats(f: dict, isa: str) -> int:
             (f["OH"], f["OW"]) == (f["H"], f["W"]):
         return 0
     if f["OW"] >= geometry["wide"]:
-        rows = (f["OH"] - 1) * f["SH"] + (f["KH"] - 1) * f["DH"] + 1
-        phase_cols = ((f["OW"] - 1) * f["SW"] + (f["KW"] - 1) * f["DW"] + 1 + f["SW"] - 1) // f["SW"]
-        return f["C"] * f["SW"] * rows * phase_cols
+        return _padded_copy_floats(f)
     k_block = min(f["C"] * f["KH"] * f["KW"], CONV_K_BLOCK)
     pixels = min(f["OH"] * f["OW"], CONV_PIXEL_BLOCK)
     lanes = geometry["lanes"]
     return k_block * (-(-pixels // lanes) * lanes)
+
+
+def _padded_copy_floats(f: dict) -> int:
+    """The zero-padded, column-phase-split copy of a conv's input (float_x86.h)."""
+    rows = (f["OH"] - 1) * f["SH"] + (f["KH"] - 1) * f["DH"] + 1
+    phase_cols = ((f["OW"] - 1) * f["SW"] + (f["KW"] - 1) * f["DW"] + 1 + f["SW"] - 1) // f["SW"]
+    return f["C"] * f["SW"] * rows * phase_cols
+
+
+POOL_CHUNK = 16     # channels the max-pool rows kernel takes at a time (BNN_MAXPOOL_WORK, fpool.h)
+
+
+def conv_pool_scratch_floats(conv: dict, pool: dict, isa: str) -> int:
+    """Floats of bnn_conv_maxpool_scratch_size__<isa>: the padded copy, a ring of the conv rows one
+    pool window spans, the pool's work area."""
+    ring_rows = (pool["KH"] - 1) * pool["DH"] + 1
+    return _padded_copy_floats(conv) + ring_rows * conv["M"] * conv["OW"] + POOL_CHUNK * (pool["W"] + pool["OW"])

@@ -17,6 +17,8 @@ Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(
   ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
                                  fused BatchNormalization (+ residual Add) (+ ThresholdPack)
   MaxPoolAffine(X, S, B; pool)   MaxPool of a per-channel affine map, computed on the pooled values
+  ConvMaxPoolAffine(X, W, Bias, S, B; conv, pool_*)
+                                 MaxPoolAffine of a float Conv, one pass over cached rows (x86 targets)
   BinaryConvAffine(P, W, S, B[, R, T, D]) -> Y[, P]
                                  BinaryConvPacked whose accumulator goes straight through ChannelAffine
 """

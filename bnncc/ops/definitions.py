@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from onnx.reference.op_run import OpRun
+from onnx.reference.ops.op_conv import _conv_implementation
 
 from .. import bits
 from .conv_math import conv2d, conv_attributes, windows
@@ -89,6 +90,20 @@ class MaxPoolAffine(OpRun):
         return (windows(y, kernel, strides, pads, dilations, pad_value=-np.inf).max(axis=(2, 3)),)
 
 
+class ConvMaxPoolAffine(OpRun):
+    """MaxPoolAffine(Conv(X, W, Bias), S, B): an ungrouped float conv read only by a MaxPoolAffine (the
+    stem of ResNet-like nets), which the x86 targets run in one pass over cached rows. The conv is
+    onnx.reference's; the pool's attributes carry the prefix pool_."""
+
+    op_domain = DOMAIN
+
+    def _run(self, x, w, bias, scale, shift, kernel_shape=None, strides=None, pads=None, dilations=None,
+             pool_kernel_shape=None, pool_strides=None, pool_pads=None, pool_dilations=None):
+        kernel, strides, pads, dilations = conv_attributes(kernel_shape, strides, pads, dilations)
+        y = _conv_implementation(x, w, bias, "NOTSET", dilations, 1, kernel, pads, strides).astype(np.float32)
+        return MaxPoolAffine._run(self, y, scale, shift, pool_kernel_shape, pool_strides, pool_pads, pool_dilations)
+
+
 class MultiThreshold(OpRun):
     """FINN/QONNX MultiThreshold: out_scale * #{t : x >= thr[c, t]} + out_bias."""
 
@@ -157,5 +172,5 @@ class BinaryMaxPool(OpRun):
         return (bits.pack_nchw(taps.max(axis=(2, 3))),)
 
 
-REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, MultiThreshold, PackBits,
-                 ThresholdPack, BinaryConvPacked, BinaryConvAffine, BinaryMaxPool]
+REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, ConvMaxPoolAffine,
+                 MultiThreshold, PackBits, ThresholdPack, BinaryConvPacked, BinaryConvAffine, BinaryMaxPool]

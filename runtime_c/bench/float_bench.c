@@ -4,9 +4,10 @@
  * Build (from the repository root; each ISA file keeps its own flags):
  *   cc -O2 -std=c99 -Iruntime_c/include -c runtime_c/src/fconv.c -o /tmp/fconv.o && \
  *   cc -O2 -std=c99 -Iruntime_c/include -c runtime_c/src/fgemm.c -o /tmp/fgemm.o && \
+ *   cc -O3 -std=c99 -Iruntime_c/include -mavx2 -mfma -c runtime_c/src/fpool.c -o /tmp/fpool.o && \
  *   cc -O2 -std=c99 -Iruntime_c/include -mavx2 -mfma -c runtime_c/src/float_avx2.c -o /tmp/favx2.o && \
  *   cc -O2 -std=c99 -Iruntime_c/include -mavx512f -mavx512bw -mavx2 -mfma -c runtime_c/src/float_avx512.c -o /tmp/favx512.o && \
- *   cc -O2 -std=c99 -Iruntime_c/include runtime_c/bench/float_bench.c /tmp/fconv.o /tmp/fgemm.o /tmp/favx2.o /tmp/favx512.o -o /tmp/float_bench
+ *   cc -O2 -std=c99 -Iruntime_c/include runtime_c/bench/float_bench.c /tmp/fconv.o /tmp/fgemm.o /tmp/fpool.o /tmp/favx2.o /tmp/favx512.o -o /tmp/float_bench
  * Run: /tmp/float_bench [reps]   (taskset -c N to pin; the numbers are medians over reps runs)
  *
  * The peak is measured with 12 independent FMA chains per ISA (register operands only), best of 7
@@ -14,6 +15,12 @@
  * second; GFLOP/s counts 2 flops per multiply-add. The portable
  * kernels' "% of peak" is relative to the AVX-512 peak (the machine's), the SIMD kernels' to their
  * own ISA's peak. The CPU is checked at run time; a missing ISA is skipped.
+ *
+ * Last table: the stem conv followed by its 3x3/2 max-pool + per-channel affine, as two calls
+ * (bnn_conv2d_f32__ISA, then bnn_maxpool_affine_f32 over the whole 112x112x64 output) and as one
+ * (bnn_conv_maxpool_affine_f32__ISA, rows through a ring in cache), timed in turn in each run. The
+ * pool (fpool.c) is built for AVX2 as the artifacts of both x86 targets build it (with the
+ * target's flags), so the bench needs an AVX2 CPU.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <immintrin.h>
@@ -26,6 +33,7 @@
 #include "bnncc/fconv.h"
 #include "bnncc/fgemm.h"
 #include "bnncc/float_x86.h"
+#include "bnncc/fpool.h"
 
 static double now(void)
 {
@@ -146,6 +154,48 @@ static layer conv_layer(const char *name, int C, int H, int M, int k, int s, int
     return L;
 }
 
+/* The stem conv and its max-pool, separate and fused (see the header comment). */
+static void stem_with_pool(const int *have, int reps)
+{
+    const layer L = conv_layer("stem", 3, 224, 64, 7, 2, 3);
+    const bnn_conv_params *p = &L.p;
+    bnn_pool_params q;
+    size_t nin = (size_t)3 * 224 * 224, nw = (size_t)64 * 147, nconv = (size_t)64 * 112 * 112, npool = (size_t)64 * 56 * 56;
+    float *in = alloc_floats(nin), *w = alloc_floats(nw), *scale = alloc_floats(64), *shift = alloc_floats(64);
+    float *conv = alloc_floats(nconv), *sep = alloc_floats(npool), *fused = alloc_floats(npool);
+    unsigned seed = 99u;
+    double v[2][64];
+    int impl, r;
+    memset(&q, 0, sizeof q);
+    q.C = 64; q.H = 112; q.W = 112; q.OH = 56; q.OW = 56; q.KH = 3; q.KW = 3; q.SH = 2; q.SW = 2; q.DH = 1; q.DW = 1;
+    q.PT = 1; q.PL = 1;
+    fill(in, nin, &seed); fill(w, nw, &seed); fill(scale, 64, &seed); fill(shift, 64, &seed);
+    printf("\n%-28s %-9s %10s %10s %8s\n", "stem conv + maxpool 3x3/2", "impl", "2 calls us", "fused us", "same");
+    for (impl = AVX2; impl < NIMPL; impl++) {
+        const int avx512 = impl == AVX512;
+        float *packed, *scratch;
+        if (!have[impl]) continue;
+        packed = alloc_floats(avx512 ? bnn_conv2d_weights_size__avx512(p) : bnn_conv2d_weights_size__avx2(p));
+        scratch = alloc_floats(avx512 ? bnn_conv_maxpool_scratch_size__avx512(p, &q) : bnn_conv_maxpool_scratch_size__avx2(p, &q));
+        if (avx512) bnn_conv2d_pack_weights__avx512(p, w, packed);
+        else bnn_conv2d_pack_weights__avx2(p, w, packed);
+        for (r = 0; r <= reps; r++) {     /* run 0 warms up */
+            double t0 = now(), t1;
+            if (avx512) bnn_conv2d_f32__avx512(p, in, packed, NULL, scratch, 0, 64, conv);
+            else bnn_conv2d_f32__avx2(p, in, packed, NULL, scratch, 0, 64, conv);
+            bnn_maxpool_affine_f32(&q, conv, scale, shift, sep);
+            t1 = now();
+            if (avx512) bnn_conv_maxpool_affine_f32__avx512(p, &q, in, packed, NULL, scale, shift, scratch, 0, 56, fused);
+            else bnn_conv_maxpool_affine_f32__avx2(p, &q, in, packed, NULL, scale, shift, scratch, 0, 56, fused);
+            if (r > 0) { v[0][r - 1] = t1 - t0; v[1][r - 1] = now() - t1; }
+        }
+        printf("%-28s %-9s %10.1f %10.1f %8s\n", "", impl_name[impl], 1e6 * median(v[0], reps), 1e6 * median(v[1], reps),
+               memcmp(sep, fused, npool * sizeof(float)) == 0 ? "yes" : "NO");
+        free(packed); free(scratch);
+    }
+    free(in); free(w); free(scale); free(shift); free(conv); free(sep); free(fused);
+}
+
 int main(int argc, char **argv)
 {
     const int reps = argc > 1 ? atoi(argv[1]) : 15;
@@ -262,5 +312,6 @@ int main(int argc, char **argv)
             printf("%-28s %-9s %10.1f %9.1f %7.1f%%\n", "", impl_name[impl], 1e6 * total_t[impl],
                    2e-9 * total_macs / total_t[impl], peak[impl] > 0 ? 100.0 * total_macs / total_t[impl] / peak[impl] : 0.0);
     printf("(max err: max |simd - portable| / max |portable| over the output; sink %g)\n", (double)sink);
+    stem_with_pool(have, reps < 64 ? reps : 64);
     return 0;
 }

@@ -28,6 +28,7 @@
 #define GNR BNN_F32_MATMUL_NR__avx512 /* matmul: panel width (64 = 4 vectors) */
 #define GNV (GNR / VL)
 #define X86_MASK __mmask16            /* lane mask */
+#define ISA_ENTRY(name) name##__avx512 /* public names: name__avx512 */
 
 #define BNN_INLINE static inline __attribute__((always_inline))
 
@@ -188,33 +189,4 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
     }
 #undef CALLS
 #undef CALL
-}
-
-/* ------------------------------------------------------------------------------ entry points */
-
-size_t bnn_conv2d_weights_size__avx512(const bnn_conv_params *p) { return conv_weights_size(p); }
-size_t bnn_conv2d_scratch_size__avx512(const bnn_conv_params *p) { return conv_scratch_size(p); }
-
-void bnn_conv2d_pack_weights__avx512(const bnn_conv_params *p, const float *w, float *packed)
-{
-    conv_pack_weights(p, w, packed);
-}
-
-void bnn_conv2d_f32__avx512(const bnn_conv_params *p, const float *in, const float *packed_w,
-                            const float *bias, float *scratch, int m_begin, int m_end, float *out)
-{
-    conv2d_f32(p, in, packed_w, bias, scratch, m_begin, m_end, out);
-}
-
-size_t bnn_matmul_weights_size__avx512(int K, int N) { return matmul_weights_size(K, N); }
-
-void bnn_matmul_pack_weights__avx512(int K, int N, const float *B, float *packed)
-{
-    matmul_pack_weights(K, N, B, packed);
-}
-
-void bnn_matmul_f32__avx512(int M, int K, int N, const float *A, const float *packed_B,
-                            const float *bias, int n_begin, int n_end, float *C)
-{
-    matmul_f32(M, K, N, A, packed_B, bias, n_begin, n_end, C);
 }

@@ -39,10 +39,19 @@ size_t bnn_conv2d_scratch_size__{_isa}(const bnn_conv_params *p);
 void bnn_conv2d_pack_weights__{_isa}(const bnn_conv_params *p, const float *w, float *packed);
 void bnn_conv2d_f32__{_isa}(const bnn_conv_params *p, const float *in, const float *packed_w,
                             const float *bias, float *scratch, int m_begin, int m_end, float *out);
+size_t bnn_conv_maxpool_scratch_size__{_isa}(const bnn_conv_params *p, const bnn_pool_params *q);
+void bnn_conv_maxpool_affine_f32__{_isa}(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
+                                         const float *packed_w, const float *bias, const float *scale,
+                                         const float *shift, float *scratch, int y_begin, int y_end, float *out);
 size_t bnn_matmul_weights_size__{_isa}(int K, int N);
 void bnn_matmul_pack_weights__{_isa}(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__{_isa}(int M, int K, int N, const float *A, const float *packed_B,
                             const float *bias, int n_begin, int n_end, float *C);
+"""
+
+FUNCS += """
+void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const float *scale, const float *bias,
+                            float *out);
 """
 
 # packed layout parameters (float_x86.h): conv panel height MR, matmul panel width NR
@@ -65,7 +74,8 @@ ISAS = [isa_param(i) for i in ISA_NAMES]
 
 
 def build_float_x86(out: Path, flags: list[str]) -> Path:
-    """float_avx512.c and float_avx2.c, each compiled with its own X86_SOURCES flags, in one library."""
+    """float_avx512.c and float_avx2.c, each compiled with its own X86_SOURCES flags, and the portable
+    fpool.c (which the fused conv -> max-pool calls), in one library."""
     compile_flags = [f for f in flags if f != "-shared"]
     objs, jobs = [], []
     for isa in ISA_NAMES:  # the two compiles in parallel (the sanitized one takes a while)
@@ -74,6 +84,10 @@ def build_float_x86(out: Path, flags: list[str]) -> Path:
         cmd = [CC, *STRICT, *compile_flags, *X86_SOURCES[stem], "-c", str(SRC / f"{stem}.c"), "-o", str(obj)]
         jobs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
         objs.append(str(obj))
+    pool_obj = out.with_name(f"{out.stem}_fpool.o")
+    cmd = [CC, *STRICT, *compile_flags, "-c", str(SRC / "fpool.c"), "-o", str(pool_obj)]
+    jobs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+    objs.append(str(pool_obj))
     for cmd, proc in jobs:
         text, _ = proc.communicate()
         assert proc.returncode == 0, f"{' '.join(cmd)}\n{text}"
@@ -100,10 +114,10 @@ class Lib:
         return getattr(self.lib, f"{name}__{isa}")
 
     def conv_params(self, **kw):
-        s = self.ffi.new("bnn_conv_params *")
-        for k, v in kw.items():
-            setattr(s, k, int(v))
-        return s
+        return self.ffi.new("bnn_conv_params *", {k: int(v) for k, v in kw.items()})
+
+    def pool_params(self, **kw):
+        return self.ffi.new("bnn_pool_params *", {k: int(v) for k, v in kw.items()})
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +320,84 @@ def test_conv_stem_full_size(lib, isa):
               check_pack=False, check_partial=False)
 
 
+# ---------------------------------------------------------------- conv -> max-pool (fused)
+
+def conv_pool_case(lib: Lib, isa: str, rng, C, H, W, M, conv: dict, pool: dict, with_bias=False, affine=True,
+                   splits=()):
+    """bnn_conv_maxpool_affine_f32__ISA against its definition: the same ISA's conv, then the portable
+    max-pool + affine, bit for bit; pool-row ranges (threads) add up to one call, bit for bit, and
+    leave other rows alone."""
+    cf = dict(KH=1, KW=1, SH=1, SW=1, DH=1, DW=1, PT=0, PL=0, PB=0, PR=0) | conv
+    OH, OW = out_size(H, cf["KH"], cf["SH"], cf["DH"], cf["PT"], cf["PB"]), \
+        out_size(W, cf["KW"], cf["SW"], cf["DW"], cf["PL"], cf["PR"])
+    qf = dict(KH=1, KW=1, SH=1, SW=1, DH=1, DW=1, PT=0, PL=0, PB=0, PR=0) | pool
+    POH, POW = out_size(OH, qf["KH"], qf["SH"], qf["DH"], qf["PT"], qf["PB"]), \
+        out_size(OW, qf["KW"], qf["SW"], qf["DW"], qf["PL"], qf["PR"])
+    p = lib.conv_params(C=C, H=H, W=W, M=M, OH=OH, OW=OW, G=1, **{k: v for k, v in cf.items() if k not in ("PB", "PR")})
+    q = lib.pool_params(C=M, H=OH, W=OW, OH=POH, OW=POW, **{k: v for k, v in qf.items() if k not in ("PB", "PR")})
+    x = rng.standard_normal((C, H, W)).astype(np.float32)
+    w = rng.standard_normal((M, C, cf["KH"], cf["KW"])).astype(np.float32)
+    bias = rng.standard_normal(M).astype(np.float32) if with_bias else None
+    scale = (rng.standard_normal(M) * rng.choice([-1, 1], M)).astype(np.float32) if affine else None
+    shift = rng.standard_normal(M).astype(np.float32) if affine else None
+    wp = np.zeros(lib.fn("bnn_conv2d_weights_size", isa)(p), np.float32)
+    lib.fn("bnn_conv2d_pack_weights", isa)(p, lib.f32(w), lib.f32(wp))
+
+    conv_scratch = np.zeros(max(1, lib.fn("bnn_conv2d_scratch_size", isa)(p)), np.float32)
+    conv_out = np.full((M, OH, OW), np.nan, np.float32)
+    lib.fn("bnn_conv2d_f32", isa)(p, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(conv_scratch), 0, M,
+                                  lib.f32(conv_out))
+    want = np.full((M, POH, POW), np.nan, np.float32)
+    lib.lib.bnn_maxpool_affine_f32(q, lib.f32(conv_out), lib.f32(scale), lib.f32(shift), lib.f32(want))
+
+    fused = lib.fn("bnn_conv_maxpool_affine_f32", isa)
+    scratch = np.full(lib.fn("bnn_conv_maxpool_scratch_size", isa)(p, q), np.nan, np.float32)
+    bounds = [0, *sorted(s for s in splits if 0 < s < POH), POH]
+    got = np.full((M, POH, POW), np.nan, np.float32)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch), a, b,
+              lib.f32(got))
+    np.testing.assert_array_equal(got, want)
+    if POH > 2:
+        part = np.full((M, POH, POW), np.nan, np.float32)
+        fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch), 1,
+              POH - 1, lib.f32(part))
+        assert np.isnan(part[:, 0]).all() and np.isnan(part[:, -1]).all()
+        np.testing.assert_array_equal(part[:, 1:-1], want[:, 1:-1])
+    return want
+
+
+STEM, STEM_POOL = dict(KH=7, KW=7, SH=2, SW=2, PT=3, PL=3, PB=3, PR=3), dict(KH=3, KW=3, SH=2, SW=2, PT=1, PL=1,
+                                                                           PB=1, PR=1)
+CONV_POOL_CASES = [
+    (3, 40, 40, 64, STEM, STEM_POOL, {}),
+    (3, 41, 37, 13, STEM, STEM_POOL, dict(with_bias=True)),
+    (3, 30, 30, 8, STEM, STEM_POOL, dict(affine=False)),
+    (5, 9, 9, 5, dict(KH=3, KW=3, PT=1, PL=1, PB=1, PR=1), dict(KH=2, KW=2, SH=2, SW=2), dict(with_bias=True)),
+    (4, 20, 26, 17, dict(KH=3, KW=3), dict(KH=3, KW=3, SH=2, SW=2, PB=1, PR=1), {}),      # ceil-mode overhang
+    (2, 22, 19, 9, dict(KH=3, KW=3, DH=2, DW=2, PT=2, PL=2, PB=2, PR=2), dict(KH=2, KW=3, DH=2, DW=1, SH=1, SW=2), {}),
+    (6, 23, 23, 16, dict(KH=1, KW=1), dict(KH=2, KW=2, SH=3, SW=3), {}),                  # stride > window
+    (3, 16, 16, 24, dict(KH=5, KW=5, SH=3, SW=3, PT=2, PL=2), dict(KH=3, KW=3, PT=1, PL=1, PB=1, PR=1), {}),
+]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("case", CONV_POOL_CASES, ids=lambda c: f"C{c[0]}-H{c[1]}-W{c[2]}-M{c[3]}")
+def test_conv_maxpool_affine(lib, isa, case):
+    c, h, w, m, conv, pool, extra = case
+    rng = np.random.default_rng(h * w + m)
+    want = conv_pool_case(lib, isa, rng, c, h, w, m, conv, pool, splits=(1, 4, 5), **extra)
+    assert np.isfinite(want).all()
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_conv_maxpool_stem_full_size(lib, isa):
+    """The Bi-Real-18 stem with its max-pool at 224x224, split in 2 ranges like two threads."""
+    if SANITIZED_LIB:
+        pytest.skip("too slow under the sanitizers")
+    conv_pool_case(lib, isa, np.random.default_rng(56), 3, 224, 224, 64, STEM, STEM_POOL, splits=(28,))
+
+
 # ---------------------------------------------------------------- matmul
 
 @pytest.mark.parametrize("isa", ISAS)
@@ -390,7 +482,7 @@ def test_float_x86_under_asan_ubsan(tmp_path):
     env = sanitized_env()
     env.update(BNNCC_FLOAT_X86_SANITIZED_LIB=str(build_float_x86(tmp_path / "libbnncc_float_x86_asan.so", SANITIZE)))
     rerun_sanitized(env, str(Path(__file__).resolve()), "-k", "edges or random_geometry or (shapes and (C3-H30 or "
-                    "C300 or C5-H23 or C7-H40 or C2-H2 or G4 or 513))")
+                    "C300 or C5-H23 or C7-H40 or C2-H2 or G4 or 513)) or conv_maxpool_affine")
 
 
 def test_bench_builds(tmp_path):
@@ -399,7 +491,7 @@ def test_bench_builds(tmp_path):
         pytest.skip("checked in the plain run")
     bench = SRC.parent / "bench" / "float_bench.c"
     objs = []
-    for stem, flags in [("fconv", []), ("fgemm", []), ("float_avx2", X86_SOURCES["float_avx2"]),
+    for stem, flags in [("fconv", []), ("fgemm", []), ("fpool", []), ("float_avx2", X86_SOURCES["float_avx2"]),
                         ("float_avx512", X86_SOURCES["float_avx512"])]:
         obj = tmp_path / f"{stem}.o"
         res = subprocess.run([CC, "-O2", "-std=c99", f"-I{INCLUDE}", *flags, "-c", str(SRC / f"{stem}.c"), "-o",

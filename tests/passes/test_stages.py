@@ -14,6 +14,7 @@ from bnncc.ir import is_bnncc
 from bnncc.pipeline import stages
 from bnncc.reference import run_reference
 from bnncc.report import ConversionReport
+from bnncc.targets import get_target
 
 import zoo
 
@@ -21,11 +22,11 @@ MODELS = ["fastinference_style", "qonnx_bipolar_mlp", "larq_ste_sign_conv", "fin
           "explicit_pm1_pad", "qonnx_quant_latent"]
 
 
-def _outputs_of_each_stage(source: onnx.ModelProto, x: np.ndarray):
+def _outputs_of_each_stage(source: onnx.ModelProto, x: np.ndarray, target=None):
     imported = import_model(source.SerializeToString())
     feeds = {imported.inputs[0].name: x}
     results = [("reference", run_reference(imported.source, feeds)), ("canonical", interpreter.run(imported.model, feeds))]
-    for name, make_pass in stages(ConversionReport()):
+    for name, make_pass in stages(ConversionReport(), target):
         make_pass()(imported.model)
         onnx.checker.check_model(imported.model and __import__("onnx_ir").serde.serialize_model(imported.model))
         results.append((name, interpreter.run(imported.model, feeds)))
@@ -45,6 +46,21 @@ def test_every_stage_computes_the_same_outputs(name):
             assert np.array_equal(np.argmax(ours, -1), np.argmax(theirs, -1)), stage
     final_ops = {node.op_type for node in imported.model.graph if is_bnncc(node)}
     assert final_ops & {"BinaryConvPacked", "BinaryConvAffine"}, final_ops
+
+
+@pytest.mark.parametrize("target", ["x86-avx2", "x86-avx512"])
+def test_x86_stages_fuse_the_stem_conv_into_its_pool(target):
+    """The x86 targets' extra stage (fuse_conv_pool) keeps the outputs and fuses ResNet's stem."""
+    source = zoo.bireal_block(seed=3, stem="resnet")
+    x = zoo.random_inputs(source, np.random.default_rng(4), batch=1)
+    imported, results = _outputs_of_each_stage(source, next(iter(x.values())), get_target(target))
+    assert results[-1][0] == "fuse_conv_pool"
+    (_, expected), *stages_ = results
+    for stage, outputs in stages_:
+        np.testing.assert_allclose(outputs[0], expected[0], rtol=1e-5, atol=1e-5, err_msg=f"stage {stage}")
+    ops = [node.op_type for node in imported.model.graph]
+    assert ops.count("ConvMaxPoolAffine") == 1 and "MaxPoolAffine" not in ops, ops
+    assert [name for name, _ in stages(ConversionReport(), get_target("generic-c"))][-1] != "fuse_conv_pool"
 
 
 def test_binarizations_of_all_dialects_become_canonical_signs():

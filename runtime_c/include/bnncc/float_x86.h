@@ -42,6 +42,17 @@
  *    224x224 RGB stem); the kernel reads its taps in place from there (indirect GEMM).
  *  - otherwise: an im2col block of min(K, 256) x roundup(min(OH*OW, 384), 16 or 8) floats.
  *
+ * ---- Convolution followed by a max-pool (the stem of ResNet-like nets) -------------------------
+ * bnn_conv_maxpool_affine_f32__ISA(p, q, ...) = bnn_maxpool_affine_f32(q, bnn_conv2d_f32__ISA(p, ...)) for an
+ * ungrouped convolution p (weights packed as above, bias or NULL) whose output [M][OH][OW] is the
+ * pool's input (q->C == M, q->H == OH, q->W == OW), bit for bit, without the conv output ever
+ * being stored whole: the pool rows [y_begin, y_end) of out [M][q->OH][q->OW] are computed from a
+ * ring of the few conv rows their windows read, which stays in cache. Threads split the pool rows
+ * (a conv row shared by two ranges is computed by both). scale/shift: the per-channel affine
+ * after the pool (both NULL: none). scratch: bnn_conv_maxpool_scratch_size__ISA(p, q) floats, private
+ * to the call: the padded input copy (of the rows it reads), (q->KH-1)*q->DH+1 rows of M*OW floats
+ * and the pool's work area (BNN_MAXPOOL_WORK(q), fpool.h).
+ *
  * ---- MatMul, packed B layout ------------------------------------------------------------------
  * NR = BNN_F32_MATMUL_NR__avx512 (64) or BNN_F32_MATMUL_NR__avx2 (32) columns per panel.
  * Np = ceil(N/NR)*NR. packed has K*Np floats:
@@ -56,6 +67,7 @@
 
 #include "common.h"
 #include "fconv.h"
+#include "fpool.h"
 
 #define BNN_F32_CONV_MR__avx512 8
 #define BNN_F32_MATMUL_NR__avx512 64
@@ -67,6 +79,10 @@ size_t bnn_conv2d_scratch_size__avx512(const bnn_conv_params *p);
 void bnn_conv2d_pack_weights__avx512(const bnn_conv_params *p, const float *w, float *packed);
 void bnn_conv2d_f32__avx512(const bnn_conv_params *p, const float *in, const float *packed_w,
                             const float *bias, float *scratch, int m_begin, int m_end, float *out);
+size_t bnn_conv_maxpool_scratch_size__avx512(const bnn_conv_params *p, const bnn_pool_params *q);
+void bnn_conv_maxpool_affine_f32__avx512(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
+                                         const float *packed_w, const float *bias, const float *scale,
+                                         const float *shift, float *scratch, int y_begin, int y_end, float *out);
 size_t bnn_matmul_weights_size__avx512(int K, int N);
 void bnn_matmul_pack_weights__avx512(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx512(int M, int K, int N, const float *A, const float *packed_B,
@@ -77,6 +93,10 @@ size_t bnn_conv2d_scratch_size__avx2(const bnn_conv_params *p);
 void bnn_conv2d_pack_weights__avx2(const bnn_conv_params *p, const float *w, float *packed);
 void bnn_conv2d_f32__avx2(const bnn_conv_params *p, const float *in, const float *packed_w,
                           const float *bias, float *scratch, int m_begin, int m_end, float *out);
+size_t bnn_conv_maxpool_scratch_size__avx2(const bnn_conv_params *p, const bnn_pool_params *q);
+void bnn_conv_maxpool_affine_f32__avx2(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
+                                       const float *packed_w, const float *bias, const float *scale,
+                                       const float *shift, float *scratch, int y_begin, int y_end, float *out);
 size_t bnn_matmul_weights_size__avx2(int K, int N);
 void bnn_matmul_pack_weights__avx2(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx2(int M, int K, int N, const float *A, const float *packed_B,

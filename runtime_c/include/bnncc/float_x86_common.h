@@ -11,15 +11,17 @@
  *   GMR, GNR, GNV   matmul: tile rows, panel width, GNR / VL
  *   X86_MASK        the type of a lane mask
  *   BNN_INLINE      static inline __attribute__((always_inline))
- * and afterwards define the ISA hooks declared below. Everything here is static: each source
- * gets its own copy, compiled with its own flags.
+ *   ISA_ENTRY(name) name##__ISA, the public name of an entry point
+ * and afterwards define the ISA hooks declared below. Apart from the entry points of float_x86.h
+ * (at the end), everything here is static: each source gets its own copy, compiled with its own
+ * flags.
  */
 #ifndef BNNCC_FLOAT_X86_COMMON_H
 #define BNNCC_FLOAT_X86_COMMON_H
 
 #if !defined(VL) || !defined(CMR) || !defined(CNV) || !defined(CNR) || !defined(CKC) || !defined(CNB) || \
     !defined(INDIRECT_MIN_OW) || !defined(GMR) || !defined(GNR) || !defined(GNV) || !defined(X86_MASK) || \
-    !defined(BNN_INLINE)
+    !defined(BNN_INLINE) || !defined(ISA_ENTRY)
 #error "float_x86_common.h: define the ISA parameters first (see the top of this file)"
 #endif
 
@@ -78,6 +80,14 @@ static void padded_geom(const bnn_conv_params *p, int *Hp, int *Wph)
     *Wph = ((p->OW - 1) * p->SW + (p->KW - 1) * p->DW + 1 + p->SW - 1) / p->SW;
 }
 
+/* Floats of the INDIRECT copy. */
+static size_t padded_size(const bnn_conv_params *p)
+{
+    int Hp, Wph;
+    padded_geom(p, &Hp, &Wph);
+    return (size_t)p->C * (size_t)p->SW * (size_t)Hp * (size_t)Wph;
+}
+
 static size_t conv_weights_size(const bnn_conv_params *p)
 {
     return (size_t)((p->M + CMR - 1) / CMR) * CMR * conv_k(p);
@@ -87,11 +97,9 @@ static size_t conv_scratch_size(const bnn_conv_params *p)
 {
     const size_t K = conv_k(p), P = (size_t)p->OH * (size_t)p->OW;
     const size_t kc = K < CKC ? K : CKC, nb = P < CNB ? P : CNB;
-    int Hp, Wph;
     switch (conv_mode(p)) {
     case INDIRECT:
-        padded_geom(p, &Hp, &Wph);
-        return (size_t)p->C * (size_t)p->SW * (size_t)Hp * (size_t)Wph;
+        return padded_size(p);
     case IM2COL:
         return kc * ((nb + VL - 1) / VL * VL);
     default:
@@ -147,15 +155,15 @@ static void im2col(const bnn_conv_params *p, const float *in, int k0, int kn, in
     }
 }
 
-/* The INDIRECT copy of the input (see padded_geom). */
-static void pad_input(const bnn_conv_params *p, const float *in, float *dst, int Hp, int Wph)
+/* Rows [y0, y1) (of Hp) of the INDIRECT copy of the input (see padded_geom). */
+static void pad_input(const bnn_conv_params *p, const float *in, float *dst, int Hp, int Wph, int y0, int y1)
 {
     int c, f, y;
     for (c = 0; c < p->C; c++)
         for (f = 0; f < p->SW; f++) {
             int j0, j1;
             bnn_tap_range(f - p->PL, p->SW, p->W, Wph, &j0, &j1);
-            for (y = 0; y < Hp; y++) {
+            for (y = y0; y < y1; y++) {
                 float *d = dst + (((size_t)c * (size_t)p->SW + (size_t)f) * (size_t)Hp + (size_t)y) * (size_t)Wph;
                 const int iy = y - p->PT;
                 if (iy < 0 || iy >= p->H || j0 >= j1) {
@@ -170,6 +178,60 @@ static void pad_input(const bnn_conv_params *p, const float *in, float *dst, int
         }
 }
 
+/* koff[kk] = where tap k0 + kk (c, kh, kw) of output (0, 0) sits in the INDIRECT copy, kk < kn;
+ * the tap indices are stepped, not divided out (this runs once per call and k block). */
+static void tap_offsets(const bnn_conv_params *p, int Hp, int Wph, int k0, int kn, int *koff)
+{
+    const int khw = p->KH * p->KW;
+    int c = k0 / khw, kh = (k0 % khw) / p->KW, kw = k0 % p->KW, kk;
+    for (kk = 0; kk < kn; kk++) {
+        const int x = kw * p->DW;
+        koff[kk] = ((c * p->SW + x % p->SW) * Hp + kh * p->DH) * Wph + x / p->SW;
+        if (++kw == p->KW) {
+            kw = 0;
+            if (++kh == p->KH) {
+                kh = 0;
+                c++;
+            }
+        }
+    }
+}
+
+/* INDIRECT convolution of output rows [oy_begin, oy_end), channels [m_begin, m_end) (clamped),
+ * from the padded copy `pad` (pad_input; only the rows these outputs read need to be there).
+ * Output (m, oy, x) goes to out[m*cs + (oy % R)*rs + x] (R > oy: rows in place; smaller R: a
+ * ring of R rows). */
+static void conv_indirect_rows(const bnn_conv_params *p, const float *pad, const float *packed_w,
+                               const float *bias, int m_begin, int m_end, int oy_begin, int oy_end, float *out,
+                               size_t cs, size_t rs, int R)
+{
+    const int K = (int)conv_k(p), rows = p->OW >= CNB ? 1 : CNB / p->OW;
+    int Hp, Wph, oy0, oy, k0, panel, n;
+    padded_geom(p, &Hp, &Wph);
+    for (k0 = 0; k0 < K; k0 += CKC) {
+        const int kn = K - k0 < CKC ? K - k0 : CKC, last = k0 + kn == K;
+        int koff[CKC];
+        tap_offsets(p, Hp, Wph, k0, kn, koff);
+        for (oy0 = oy_begin; oy0 < oy_end; oy0 += rows) {
+            const int oy1 = oy_end - oy0 < rows ? oy_end : oy0 + rows;
+            for (panel = m_begin / CMR; panel * CMR < m_end; panel++) {
+                const int mb = panel * CMR;
+                const int r0 = m_begin > mb ? m_begin - mb : 0, r1 = m_end - mb < CMR ? m_end - mb : CMR;
+                const float *a = packed_w + (size_t)mb * (size_t)K + (size_t)k0 * CMR;
+                const float *brow = bias && last ? bias + mb : NULL;
+                for (oy = oy0; oy < oy1; oy++) {
+                    const float *b = pad + (size_t)oy * (size_t)p->SH * (size_t)Wph;
+                    float *c = out + (size_t)mb * cs + (size_t)(oy % R) * rs;
+                    for (n = 0; n < p->OW; n += CNR) {
+                        const int rem = p->OW - n, nv = rem >= CNR ? CNV : (rem + VL - 1) / VL;
+                        conv_tile(1, nv, rem - (nv - 1) * VL, kn, a, b + n, 0, koff, c + n, cs, r0, r1, k0 > 0,
+                                  brow, 1);
+                    }
+                }
+            }
+        }
+    }
+}
 
 /* Grouped convolution: a direct loop (correct, not tuned), weights read from the packed layout. */
 static void conv_grouped(const bnn_conv_params *p, const float *in, const float *packed,
@@ -221,36 +283,11 @@ static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *p
         return;
     }
     if (mode == INDIRECT) {
-        const int khw = p->KH * p->KW, rows = p->OW >= CNB ? 1 : CNB / p->OW;
-        int Hp, Wph, oy0, oy;
+        int Hp, Wph;
         padded_geom(p, &Hp, &Wph);
-        pad_input(p, in, scratch, Hp, Wph);
-        for (k0 = 0; k0 < K; k0 += CKC) {
-            const int kn = K - k0 < CKC ? K - k0 : CKC, last = k0 + kn == K;
-            int koff[CKC], kk;
-            for (kk = 0; kk < kn; kk++) {
-                const int k = k0 + kk, c = k / khw, kh = (k % khw) / p->KW, kw = k % p->KW;
-                koff[kk] = ((c * p->SW + (kw * p->DW) % p->SW) * Hp + kh * p->DH) * Wph + (kw * p->DW) / p->SW;
-            }
-            for (oy0 = 0; oy0 < p->OH; oy0 += rows) {
-                const int oy1 = p->OH - oy0 < rows ? p->OH : oy0 + rows;
-                for (panel = m_begin / CMR; panel * CMR < m_end; panel++) {
-                    const int mb = panel * CMR;
-                    const int r0 = m_begin > mb ? m_begin - mb : 0, r1 = m_end - mb < CMR ? m_end - mb : CMR;
-                    const float *a = packed_w + (size_t)mb * (size_t)K + (size_t)k0 * CMR;
-                    const float *brow = bias && last ? bias + mb : NULL;
-                    for (oy = oy0; oy < oy1; oy++) {
-                        const float *b = scratch + (size_t)oy * (size_t)p->SH * (size_t)Wph;
-                        float *c = out + (size_t)mb * (size_t)P + (size_t)oy * (size_t)p->OW;
-                        for (n = 0; n < p->OW; n += CNR) {
-                            const int rem = p->OW - n, nv = rem >= CNR ? CNV : (rem + VL - 1) / VL;
-                            conv_tile(1, nv, rem - (nv - 1) * VL, kn, a, b + n, 0, koff, c + n, (size_t)P, r0, r1,
-                                      k0 > 0, brow, 1);
-                        }
-                    }
-                }
-            }
-        }
+        pad_input(p, in, scratch, Hp, Wph, 0, Hp);
+        conv_indirect_rows(p, scratch, packed_w, bias, m_begin, m_end, 0, p->OH, out, (size_t)P, (size_t)p->OW,
+                           p->OH);
         return;
     }
     for (p0 = 0; p0 < P; p0 += CNB) {
@@ -281,6 +318,58 @@ static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *p
                 }
             }
         }
+    }
+}
+
+/* ------------------------------------------------------------------------------ conv -> max-pool */
+
+/* Conv rows a max-pool window spans: the ring of conv_maxpool_affine holds this many rows. */
+static int pool_window_rows(const bnn_pool_params *q) { return (q->KH - 1) * q->DH + 1; }
+
+static size_t conv_pool_scratch_size(const bnn_conv_params *p, const bnn_pool_params *q)
+{
+    return padded_size(p) + (size_t)pool_window_rows(q) * (size_t)p->M * (size_t)p->OW + BNN_MAXPOOL_WORK(q);
+}
+
+/* bnn_conv_maxpool_affine_f32__ISA (float_x86.h): pool rows [y_begin, y_end). Conv rows are
+ * computed once each, in order, into a ring of pool_window_rows(q) rows (each [M][OW]); conv row
+ * iy sits in slot iy % R. Pool row y reads conv rows y*SH - PT + kh*DH, the last of which is
+ * computed just before; the row it overwrites, iy - R, is below y*SH - PT, the first one read.
+ * Scratch: the padded input copy, the ring, the pool's work area.
+ * Any ungrouped convolution works this way (INDIRECT reads, whatever conv_mode would pick). */
+static void conv_maxpool_affine(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
+                                const float *packed_w, const float *bias, const float *scale, const float *shift,
+                                float *scratch, int y_begin, int y_end, float *out)
+{
+    const int R = pool_window_rows(q);
+    const size_t slot = (size_t)p->M * (size_t)p->OW, plane = (size_t)q->OH * (size_t)q->OW;
+    float *ring = scratch + padded_size(p), *work = ring + (size_t)R * slot;
+    const float *rows[R];
+    int Hp, Wph, y, kh, kh0, kh1, cy_begin, cy_end, next;
+    if (y_begin < 0) y_begin = 0;
+    if (y_end > q->OH) y_end = q->OH;
+    if (y_begin >= y_end) return;
+    /* conv rows the pool rows read: [cy_begin, cy_end) */
+    bnn_tap_range(y_begin * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
+    cy_begin = y_begin * q->SH - q->PT + kh0 * q->DH;
+    bnn_tap_range((y_end - 1) * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
+    cy_end = (y_end - 1) * q->SH - q->PT + (kh1 - 1) * q->DH + 1;
+    if (cy_end <= cy_begin) cy_end = cy_begin = 0;
+    padded_geom(p, &Hp, &Wph);
+    if (cy_end > cy_begin)
+        pad_input(p, in, scratch, Hp, Wph, cy_begin * p->SH, (cy_end - 1) * p->SH + (p->KH - 1) * p->DH + 1);
+    next = cy_begin;
+    for (y = y_begin; y < y_end; y++) {
+        const int iy0 = y * q->SH - q->PT;
+        bnn_tap_range(iy0, q->DH, q->H, q->KH, &kh0, &kh1);
+        if (kh1 > kh0 && next <= iy0 + (kh1 - 1) * q->DH) {
+            const int upto = iy0 + (kh1 - 1) * q->DH + 1;
+            conv_indirect_rows(p, scratch, packed_w, bias, 0, p->M, next, upto, ring, (size_t)p->OW, slot, R);
+            next = upto;
+        }
+        for (kh = kh0; kh < kh1; kh++) rows[kh - kh0] = ring + (size_t)((iy0 + kh * q->DH) % R) * slot;
+        bnn_maxpool_affine_rows_f32(q, p->M, rows, kh1 > kh0 ? kh1 - kh0 : 0, (size_t)p->OW, scale, shift, work,
+                                    out + (size_t)y * (size_t)q->OW, plane);
     }
 }
 
@@ -327,6 +416,48 @@ static void matmul_f32(int M, int K, int N, const float *A, const float *packed_
                         N, bc);
         }
     }
+}
+
+/* ------------------------------------------------------------------------------ entry points
+ * (float_x86.h), named for the including source's ISA */
+
+size_t ISA_ENTRY(bnn_conv2d_weights_size)(const bnn_conv_params *p) { return conv_weights_size(p); }
+size_t ISA_ENTRY(bnn_conv2d_scratch_size)(const bnn_conv_params *p) { return conv_scratch_size(p); }
+
+void ISA_ENTRY(bnn_conv2d_pack_weights)(const bnn_conv_params *p, const float *w, float *packed)
+{
+    conv_pack_weights(p, w, packed);
+}
+
+void ISA_ENTRY(bnn_conv2d_f32)(const bnn_conv_params *p, const float *in, const float *packed_w, const float *bias,
+                               float *scratch, int m_begin, int m_end, float *out)
+{
+    conv2d_f32(p, in, packed_w, bias, scratch, m_begin, m_end, out);
+}
+
+size_t ISA_ENTRY(bnn_conv_maxpool_scratch_size)(const bnn_conv_params *p, const bnn_pool_params *q)
+{
+    return conv_pool_scratch_size(p, q);
+}
+
+void ISA_ENTRY(bnn_conv_maxpool_affine_f32)(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
+                                            const float *packed_w, const float *bias, const float *scale,
+                                            const float *shift, float *scratch, int y_begin, int y_end, float *out)
+{
+    conv_maxpool_affine(p, q, in, packed_w, bias, scale, shift, scratch, y_begin, y_end, out);
+}
+
+size_t ISA_ENTRY(bnn_matmul_weights_size)(int K, int N) { return matmul_weights_size(K, N); }
+
+void ISA_ENTRY(bnn_matmul_pack_weights)(int K, int N, const float *B, float *packed)
+{
+    matmul_pack_weights(K, N, B, packed);
+}
+
+void ISA_ENTRY(bnn_matmul_f32)(int M, int K, int N, const float *A, const float *packed_B, const float *bias,
+                               int n_begin, int n_end, float *C)
+{
+    matmul_f32(M, K, N, A, packed_B, bias, n_begin, n_end, C);
 }
 
 #endif /* BNNCC_FLOAT_X86_COMMON_H */

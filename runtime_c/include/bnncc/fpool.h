@@ -22,6 +22,13 @@
 void bnn_maxpool_f32(const bnn_pool_params *p, const float *in, float *out);
 void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const float *scale, const float *bias,
                             float *out);
+/* One output row of bnn_maxpool_affine_f32 for C channels: rows[0..nrows) are the in-bounds input
+ * rows of channel 0's window (top to bottom), channel c's are at rows[kh] + c*in_cs; scale/bias
+ * point at channel 0's pair (or both NULL); channel c's OW outputs go to out + c*out_cs. work:
+ * scratch of BNN_MAXPOOL_WORK(p) floats. p->C, H, OH and PT are not read. */
+#define BNN_MAXPOOL_WORK(p) (16 * (size_t)((p)->W + (p)->OW))
+void bnn_maxpool_affine_rows_f32(const bnn_pool_params *p, int C, const float *const *rows, int nrows, size_t in_cs,
+                                 const float *scale, const float *bias, float *work, float *out, size_t out_cs);
 void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const float *in, float *out);
 void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
 

@@ -1,0 +1,53 @@
+"""Fuse a float convolution into the max-pool that reads it (targets with x86 float kernels).
+
+The stem of ResNet-like nets is Conv 7x7/2 -> BatchNormalization -> MaxPool 3x3/2, which the
+earlier passes turn into Conv -> `MaxPoolAffine`. Run as two layers, the conv writes its whole
+output (3.2 MB at 224x224, more than the L2 cache) and the pool reads it back from memory. As
+`ConvMaxPoolAffine(X, W, Bias, S, B)` the kernel computes the conv rows each pool row needs into
+a small ring that stays in cache and pools them at once; the conv output never exists whole. The
+arithmetic is the same as the two layers' (same conv kernel, same pool), so results do not change.
+
+Only ungrouped 2-D convs whose output is read by nothing but the pool are fused.
+"""
+from __future__ import annotations
+
+import onnx_ir as ir
+
+from bnncc.ir import attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, shape_of
+from bnncc.passes.lower_binary_layers import window_attributes
+
+
+class FuseConvPoolPass(ir.passes.InPlacePass):
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        modified = False
+        for node in list(graph):
+            if node.graph is not None and is_bnncc(node, "MaxPoolAffine"):
+                modified |= _fuse(graph, node)
+        remove_unused(graph)
+        return ir.passes.PassResult(model, modified)
+
+
+def _fuse(graph: ir.Graph, pool: ir.Node) -> bool:
+    conv = pool.inputs[0].producer()
+    if conv is None or conv.domain != "" or conv.op_type != "Conv" or int(attribute(conv, "group", 1)) != 1:
+        return False
+    weights = constant(conv.inputs[1]) if len(conv.inputs) > 1 else None
+    if weights is None or weights.ndim != 4 or len(shape_of(conv.inputs[0])) != 4:
+        return False
+    bias = conv.inputs[2] if len(conv.inputs) > 2 else None
+    if bias is not None and constant(bias) is None:
+        return False
+    y = conv.outputs[0]
+    if consumers(y) != [pool] or y.is_graph_output():
+        return False
+    attributes = window_attributes(conv, weights.shape[2:])
+    attributes.update({f"pool_{name}": value for name, value in
+                       window_attributes(pool, attribute(pool, "kernel_shape")).items()})
+    fused = bnncc_node("ConvMaxPoolAffine", [conv.inputs[0], conv.inputs[1], bias, pool.inputs[1], pool.inputs[2]],
+                       attributes, shape=shape_of(pool.outputs[0]), name_hint="ConvMaxPoolAffine")
+    graph.insert_before(pool, fused)
+    replace_value(pool.outputs[0], fused.outputs[0])
+    graph.remove(pool, safe=True)
+    graph.remove(conv, safe=True)
+    return True

@@ -3,11 +3,20 @@
  *
  * Vectorized along output channels: one ymm holds the weight words of 4 output channels for one
  * (tap, input word); an input word is broadcast and xor-popcounted against them into a register
- * tile of TP output pixels x NV channel vectors. Popcount: vpshufb nibble table (Mula et al.),
- * summed in byte accumulators (<= 8 per step, flushed with vpsadbw every 31 steps). Output channels are the
- * outer loop (a block's weights stay in L1), pixels of [oy_begin, oy_end) the inner one, taken
- * TP at a time in row-major order (a tile may span two rows). Out-of-bounds taps read zero words;
- * the aux table corrects them for BNN_PAD_ZERO / pad_bit 1.
+ * tile of TP = 4 output pixels x NV = 2 channel vectors. Popcount: vpshufb nibble table (Mula et
+ * al.), summed in byte accumulators (<= 8 per step, flushed with vpsadbw at most every 31 steps).
+ * Output channels are the outer loop (a block's weights stay in L1), pixels of [oy_begin, oy_end)
+ * the inner one, taken TP at a time in row-major order (a tile may span two rows).
+ *
+ * The K loop of a tile (accumulate) runs in segments that are contiguous in the input and in the
+ * weights: with DW == 1 a whole kernel row (KW * words(C) words); tiles with out-of-bounds taps
+ * read a zero-filled copy of their partial rows, so they run the same loop. Flushes happen only
+ * between segments, and 3x3 kernels with words(C) = 1, 2, 4, 8 get instances with the segment
+ * length at compile time (K = 9 or 18 words: no flush at all). Out-of-bounds taps read zero words; the aux
+ * table corrects them for BNN_PAD_ZERO / pad_bit 1. The output stage (out_tile) merges pixel
+ * pairs into 32-bit lanes, converts and applies the affine there, and unpacks them into rows of 4
+ * consecutive pixels of one channel (stores, residual); the packed bits of the affine's output come
+ * from the compare masks by byte packing and shuffles (pass_bits).
  */
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
@@ -20,6 +29,7 @@
 #define TP 4           /* pixels per tile */
 #define FLUSH 31       /* steps a byte accumulator can take (31 * 8 < 256) */
 #define ZW 1024        /* words of zeros that out-of-bounds taps read */
+#define ROWW 96        /* most words of a kernel row that border tiles copy (KW * words(C)) */
 #define SINK_W BLK     /* entries of each per-block table of the sink */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -37,6 +47,9 @@ struct sink {
      * is exact, so this is y <= thr there; NaN fails) */
     float pthr[BLK];
     int32_t psgn[BLK];
+    /* the same in the row layout of out_tile(): element h*4 + j of row [v][r] is channel 4v + 2h + r */
+    float prow[NV][2][8];
+    int32_t srow[NV][2][8];
     uint32_t vmask;    /* per block: bit k = channel b0+k is < M */
 };
 
@@ -69,27 +82,222 @@ static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, 
         s->pthr[k] = m < p->M && pk ? (s->psgn[k] ? -pthr[m] : pthr[m]) : 0.0f;
         if (m < p->M) s->vmask |= 1u << k;
     }
-}
-
-/* Float output of one pixel's 4 channels (block channels vb..vb+3): (float)r, then * scale + bias
- * when the sink has them, each rounded on its own (no FMA: -ffp-contract=off). */
-ALWAYS_INLINE __m128 out_f32(const sink *s, const int aff, __m128i r, int vb)
-{
-    __m128 a = _mm_cvtepi32_ps(r);
-    if (aff) {
-        a = _mm_mul_ps(a, _mm_loadu_ps(s->scale + vb));
-        a = _mm_add_ps(a, _mm_loadu_ps(s->bias + vb));
+    for (k = 0; k < NV * 2 * 8; k++) {
+        const int v = k / 16, r = k / 8 % 2, e = k % 8, ch = 4 * v + 2 * (e / 4) + r;
+        s->prow[v][r][e] = ch < bw ? s->pthr[ch] : 0.0f;
+        s->srow[v][r][e] = ch < bw ? s->psgn[ch] : 0;
     }
-    return a;
 }
 
-/* Store 4 pixels of one channel, plus the residual's 4 pixels at the same offset when present;
- * returns what it stored. */
-ALWAYS_INLINE __m128 store4(float *o, __m128 v, const float *res)
+/* ---------------------------------------------------------------- accumulation */
+
+/* acc += byte-wise popcount(y): two nibble lookups (Mula et al.), at most 8 per byte per call.
+ * The empty asm keeps each accumulator one register chain: without it GCC reassociates the
+ * unrolled byte adds into trees of pending lookups that outgrow the 16 ymm registers and spill. */
+ALWAYS_INLINE void popc_add(__m256i *acc, __m256i y)
 {
-    if (res) v = _mm_add_ps(v, _mm_loadu_ps(res));
-    _mm_storeu_ps(o, v);
-    return v;
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(y, low4));
+    const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(y, 4), low4));
+    *acc = _mm256_add_epi8(*acc, _mm256_add_epi8(lo, hi));
+    __asm__("" : "+x"(*acc));
+}
+
+/* n (tap, word) steps: word i of pixel j is xp[j][i], its weight row w + i*ws. */
+ALWAYS_INLINE void steps(__m256i accb[TP][NV], const int np, const int nv, const bnn_word *const *xp,
+                         const bnn_word *w, size_t ws, const size_t n)
+{
+    size_t i;
+    int j, v;
+    _Pragma("GCC unroll 4") for (i = 0; i < n; i++) {
+        __m256i wv[NV];
+        UNROLL for (v = 0; v < nv; v++) wv[v] = _mm256_loadu_si256((const __m256i *)(w + i * ws + (size_t)v * VW));
+        UNROLL for (j = 0; j < np; j++) {
+            const __m256i xb = _mm256_set1_epi64x((long long)xp[j][i]);
+            UNROLL for (v = 0; v < nv; v++) popc_add(&accb[j][v], _mm256_xor_si256(xb, wv[v]));
+        }
+    }
+}
+
+/* acc += the 64-bit lane sums of the byte accumulators, which restart at 0. */
+ALWAYS_INLINE void flush(__m256i acc[TP][NV], __m256i accb[TP][NV], const int np, const int nv)
+{
+    int j, v;
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
+        acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256()));
+        accb[j][v] = _mm256_setzero_si256();
+    }
+}
+
+/* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (DW == 1,
+ * L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
+ * of bounds, else a copy in buf with zero words for the out-of-bounds taps. */
+ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, const int KW, const size_t nw,
+                                        bnn_word *buf)
+{
+    const bnn_bconv_params *p = c->p;
+    const int iy = iy0 + kh * p->DH;
+    const bnn_word *x;
+    int kw;
+    size_t i;
+    if ((unsigned)iy >= (unsigned)p->H) return zero_words;
+    x = c->in + (size_t)iy * (size_t)p->W * nw;
+    if (ix0 >= 0 && ix0 + KW <= p->W) return x + (size_t)ix0 * nw;
+    for (kw = 0; kw < KW; kw++) {
+        const int ix = ix0 + kw;
+        const int in = (unsigned)ix < (unsigned)p->W;
+        for (i = 0; i < nw; i++) buf[(size_t)kw * nw + i] = in ? x[(size_t)ix * nw + i] : 0;
+    }
+    return buf;
+}
+
+/* sum[j][v] (64-bit lane k: channel v*VW + k of the vector) = popcount(x XOR w) over every (tap,
+ * word) of pixel j, out-of-bounds taps reading zero words. The K loop runs in segments of L words
+ * that are contiguous in the input (or its copy) and in the weights: a whole kernel row when `rows`
+ * (DW == 1; row_words() for tiles that are not interior), else one tap. Byte accumulators take
+ * FLUSH steps; they are flushed only between segments (every FLUSH / L of them), or after every
+ * FLUSH words when L > FLUSH, so that most layers (K <= FLUSH words, e.g. 3x3 with C <= 192) never
+ * flush before the end. KH, KW and L may be compile-time constants (the instances below). */
+ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
+                              const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
+                              const int KW, const size_t L, __m256i sum[TP][NV])
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t nw = rows ? L / (size_t)KW : L;
+    const int nkw = rows ? 1 : KW;
+    const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
+    const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
+    __m256i accb[TP][NV], acc[TP][NV];
+    bnn_word buf[TP][ROWW];
+    const bnn_word *base[TP], *w = wb;
+    size_t since = 0, i0;
+    int kh, kw, j, v;
+
+    UNROLL for (j = 0; j < np; j++) {
+        UNROLL for (v = 0; v < nv; v++) acc[j][v] = accb[j][v] = _mm256_setzero_si256();
+        base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * nw : NULL;
+    }
+    for (kh = 0; kh < KH; kh++) {
+        for (kw = 0; kw < nkw; kw++, w += L * ws) {
+            const bnn_word *xp[TP];
+            if (interior) {
+                const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
+                UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
+            } else if (rows) {
+                UNROLL for (j = 0; j < np; j++) xp[j] = row_words(c, iy0[j], ix0[j], kh, KW, nw, buf[j]);
+            } else if (L <= FLUSH) {
+                tap_rows(c, np, iy0, ix0, kh, kw, 0, xp);
+            }
+            if (L <= FLUSH) {
+                if (flushing && since == per) {
+                    flush(acc, accb, np, nv);
+                    since = 0;
+                }
+                steps(accb, np, nv, xp, w, ws, L);
+                since++;
+            } else {
+                for (i0 = 0; i0 < L; i0 += FLUSH) {
+                    const bnn_word *xq[TP];
+                    if (interior || rows) UNROLL for (j = 0; j < np; j++) xq[j] = xp[j] + i0;
+                    else tap_rows(c, np, iy0, ix0, kh, kw, i0, xq);
+                    steps(accb, np, nv, xq, w + i0 * ws, ws, L - i0 < FLUSH ? L - i0 : FLUSH);
+                    flush(acc, accb, np, nv);
+                }
+            }
+        }
+    }
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
+        const __m256i t = _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256());
+        sum[j][v] = flushing ? _mm256_add_epi64(acc[j][v], t) : t;
+    }
+}
+
+/* Out-of-line instances of accumulate (keeps the per-variant tile code small): full tiles of 3x3
+ * kernels with words(C) = 1, 2, 4, 8 (KH, KW and the segment length L at compile time), the rest
+ * generic. */
+#define ACC_FN(name, np_, nv_, interior_, rows_, KH_, KW_, L_)                                         \
+    static __attribute__((noinline)) void name(const ctx *c, const int *iy0, const int *ix0,          \
+                                               const bnn_word *wb, size_t ws, size_t L,              \
+                                               __m256i sum[TP][NV])                                  \
+    {                                                                                                 \
+        (void)L;                                                                                      \
+        accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, sum);               \
+    }
+#define KH_ c->p->KH
+#define KW_ c->p->KW
+ACC_FN(acc_row3, TP, NV, 1, 1, 3, 3, 3)
+ACC_FN(acc_row6, TP, NV, 1, 1, 3, 3, 6)
+ACC_FN(acc_row12, TP, NV, 1, 1, 3, 3, 12)
+ACC_FN(acc_row24, TP, NV, 1, 1, 3, 3, 24)
+ACC_FN(acc_rows, TP, NV, 1, 1, KH_, KW_, L)
+ACC_FN(acc_brow3, TP, NV, 0, 1, 3, 3, 3)
+ACC_FN(acc_brow6, TP, NV, 0, 1, 3, 3, 6)
+ACC_FN(acc_brow12, TP, NV, 0, 1, 3, 3, 12)
+ACC_FN(acc_brow24, TP, NV, 0, 1, 3, 3, 24)
+ACC_FN(acc_brows, TP, NV, 0, 1, KH_, KW_, L)
+ACC_FN(acc_in_taps, TP, NV, 1, 0, KH_, KW_, L)
+ACC_FN(acc_taps, TP, NV, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1v_rows, TP, 1, 1, 1, KH_, KW_, L)
+ACC_FN(acc_1v_in_taps, TP, 1, 1, 0, KH_, KW_, L)
+ACC_FN(acc_1v, TP, 1, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1p, 1, NV, 0, 1, KH_, KW_, L)
+ACC_FN(acc_1p_taps, 1, NV, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1p1v, 1, 1, 0, 0, KH_, KW_, L)
+#undef KH_
+#undef KW_
+#undef ACC_FN
+
+/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
+ * (and, for tiles that are not interior, the row fits ROWW), else taps. */
+ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
+                            const int *ix0, const bnn_word *wb, size_t ws, __m256i sum[TP][NV])
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t R = (size_t)p->KW * c->nw;
+    const int rows = p->DW == 1 && (interior || R <= ROWW);
+    const size_t L = rows ? R : c->nw;
+    const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
+    if (np == TP && nv == NV && rows && interior) {
+        switch (k3) {
+        case 3: acc_row3(c, iy0, ix0, wb, ws, L, sum); break;
+        case 6: acc_row6(c, iy0, ix0, wb, ws, L, sum); break;
+        case 12: acc_row12(c, iy0, ix0, wb, ws, L, sum); break;
+        case 24: acc_row24(c, iy0, ix0, wb, ws, L, sum); break;
+        default: acc_rows(c, iy0, ix0, wb, ws, L, sum); break;
+        }
+    } else if (np == TP && nv == NV && rows) {
+        switch (k3) {
+        case 3: acc_brow3(c, iy0, ix0, wb, ws, L, sum); break;
+        case 6: acc_brow6(c, iy0, ix0, wb, ws, L, sum); break;
+        case 12: acc_brow12(c, iy0, ix0, wb, ws, L, sum); break;
+        case 24: acc_brow24(c, iy0, ix0, wb, ws, L, sum); break;
+        default: acc_brows(c, iy0, ix0, wb, ws, L, sum); break;
+        }
+    } else if (np == TP && nv == NV) {
+        if (interior) acc_in_taps(c, iy0, ix0, wb, ws, L, sum);
+        else acc_taps(c, iy0, ix0, wb, ws, L, sum);
+    } else if (np == TP) {
+        if (rows && interior) acc_1v_rows(c, iy0, ix0, wb, ws, L, sum);
+        else if (interior) acc_1v_in_taps(c, iy0, ix0, wb, ws, L, sum);
+        else acc_1v(c, iy0, ix0, wb, ws, c->nw, sum);
+    } else if (nv == NV) {
+        if (rows) acc_1p(c, iy0, ix0, wb, ws, L, sum);
+        else acc_1p_taps(c, iy0, ix0, wb, ws, L, sum);
+    } else {
+        acc_1p1v(c, iy0, ix0, wb, ws, c->nw, sum);
+    }
+}
+
+/* ---------------------------------------------------------------- output stage */
+
+/* The pixel-pair layout of a per-channel table t (block channels vb..vb+3):
+ * [t0 t0 t1 t1 | t2 t2 t3 t3] (t relative to vb), see out_tile(). */
+ALWAYS_INLINE __m256 pair_table(const float *t, int vb)
+{
+    return _mm256_permutevar8x32_ps(_mm256_broadcast_ps((const __m128 *)(t + vb)),
+                                    _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
 }
 
 /* 4 bits, bit = NOT pass for the 4 values y against thresholds thr' / sign flips sgn (see sink). */
@@ -113,143 +321,200 @@ ALWAYS_INLINE void store_chunk(bnn_word *o, int m0, uint32_t bits)
         __builtin_memcpy((unsigned char *)wd + sh / 8, &b, 1);
 }
 
-/* The tile hook (contract: bconv_x86_common.h): vpshufb popcount into byte accumulators. */
+/* 32 bits, bit 8j + k = channel k of pixel j passes, from pass masks in the row layout of out_tile
+ * (m[v][r], dword h*4 + j: channel 4v + 2h + r, pixel j): packing to bytes gives byte v*8 + r*4 + j
+ * of lane h; a 4x4 byte transpose per lane, a qword permute that brings pixels 0,1 to lane 0 and
+ * pixels 2,3 to lane 1, and a 16-bit interleave put byte (h, v, r, j) at 8j + 4v + 2h + r. */
+ALWAYS_INLINE uint32_t pass_bits(__m256i m00, __m256i m01, __m256i m10, __m256i m11)
+{
+    const __m256i t4 = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m256i il = _mm256_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+                                        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
+    __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(m00, m01), _mm256_packs_epi32(m10, m11));
+    b = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(b, t4), 0xD8);
+    return (uint32_t)_mm256_movemask_epi8(_mm256_shuffle_epi8(b, il));
+}
+
+/* Float output of a full tile (TP = 4 pixels, NV vectors) from the popcounts sum[j][v] (64-bit
+ * lanes) and, for tiles with padded taps, the corrections cp[v][pair] (pixel-pair layout):
+ * pixel pairs (0,1), (2,3) are merged into 32-bit lanes [j0c0 j1c0 j0c1 j1c1 | j0c2 j1c2 j0c3 j1c3]
+ * (c: vector channel), where acc = KC - 2*popcount - corr, the conversion and the affine run; a
+ * 64-bit unpack of the two pairs then gives rows: row r holds channel r (pixels 0..3) and channel
+ * r + 2 (pixels 0..3), each half 4 consecutive pixels of one output plane (residual, store). */
+ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int aff, const int pk, __m256i sum[TP][NV],
+                            const int border, __m256i cp[NV][2], int m0)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const __m256i kc = _mm256_set1_epi32(c->KC);
+    __m256i pass[NV][2];
+    int v, r, j;
+    UNROLL for (v = 0; v < NV; v++) {
+        const int nm = p->M - (m0 + v * VW);
+        __m256 y[2];
+        UNROLL for (j = 0; j < 2; j++) {
+            const __m256i pc = _mm256_blend_epi32(sum[2 * j][v], _mm256_slli_epi64(sum[2 * j + 1][v], 32), 0xAA);
+            __m256i a = _mm256_sub_epi32(kc, _mm256_add_epi32(pc, pc));
+            if (border) a = _mm256_sub_epi32(a, cp[v][j]);
+            y[j] = _mm256_cvtepi32_ps(a);
+            if (aff) {
+                y[j] = _mm256_mul_ps(y[j], pair_table(s->scale, v * VW));
+                y[j] = _mm256_add_ps(y[j], pair_table(s->bias, v * VW));
+            }
+        }
+        UNROLL for (r = 0; r < 2; r++) {
+            const size_t o0 = (size_t)(m0 + v * VW + r) * ohw + (size_t)q0, o2 = o0 + 2 * ohw;
+            const __m256d y0 = _mm256_castps_pd(y[0]), y1 = _mm256_castps_pd(y[1]);
+            __m256 row = _mm256_castpd_ps(r ? _mm256_unpackhi_pd(y0, y1) : _mm256_unpacklo_pd(y0, y1));
+            if (aff && s->res) {
+                const __m128 lo = nm > r ? _mm_loadu_ps(s->res + o0) : _mm_setzero_ps();
+                const __m128 hi = nm > r + 2 ? _mm_loadu_ps(s->res + o2) : _mm_setzero_ps();
+                row = _mm256_add_ps(row, _mm256_set_m128(hi, lo));
+            }
+            if (nm > r) _mm_storeu_ps(s->f + o0, _mm256_castps256_ps128(row));
+            if (nm > r + 2) _mm_storeu_ps(s->f + o2, _mm256_extractf128_ps(row, 1));
+            if (pk) {
+                /* pass = (y ^ sgn) >= thr' (see sink) */
+                const __m256 ys = _mm256_xor_ps(row, _mm256_loadu_ps((const float *)s->srow[v][r]));
+                pass[v][r] = _mm256_castps_si256(_mm256_cmp_ps(ys, _mm256_loadu_ps(s->prow[v][r]), _CMP_GE_OQ));
+            }
+        }
+    }
+    if (pk) {
+        const size_t nwm = (size_t)bnn_words(p->M);
+        const uint32_t ok = (s->vmask & 0xFFu) * 0x01010101u;
+        const uint32_t fails = ~pass_bits(pass[0][0], pass[0][1], pass[1][0], pass[1][1]) & ok;
+        UNROLL for (j = 0; j < TP; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, (fails >> (8 * j)) & 0xFFu);
+    }
+}
+
+/* Float output of a partial tile (np < TP pixels), one pixel at a time; r[j][v]: acc of pixel
+ * j, block channels (vblk + v)*VW.. */
+ALWAYS_INLINE void out_pixels(const ctx *c, const sink *s, int q0, const int np, const int nv, const int aff,
+                              const int pk, __m128i r[TP][NV], int m0, int vblk)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const size_t off = (size_t)m0 * ohw + (size_t)q0;
+    uint32_t fails[TP]; /* pk: NOT pass of the block's channels, per pixel */
+    int j, v;
+    UNROLL for (j = 0; j < np; j++) fails[j] = 0;
+    UNROLL for (v = 0; v < nv; v++) {
+        const int nm = p->M - (m0 + v * VW), vb = (vblk + v) * VW;
+        const size_t ov = off + (size_t)(v * VW) * ohw;
+        float *o = s->f + ov;
+        const float *rv = aff && s->res ? s->res + ov : NULL;
+        UNROLL for (j = 0; j < np; j++) {
+            float t[VW];
+            int k;
+            __m128 a = _mm_cvtepi32_ps(r[j][v]);
+            if (aff) {
+                a = _mm_mul_ps(a, _mm_loadu_ps(s->scale + vb));
+                a = _mm_add_ps(a, _mm_loadu_ps(s->bias + vb));
+            }
+            _mm_storeu_ps(t, a);
+            for (k = 0; k < VW && k < nm; k++) {
+                float y = t[k];
+                if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
+                o[(size_t)k * ohw + (size_t)j] = y;
+                t[k] = y;
+            }
+            if (pk)
+                fails[j] |= fail4(_mm_loadu_ps(t), _mm_loadu_ps(s->pthr + vb),
+                                  _mm_loadu_si128((const __m128i *)(s->psgn + vb))) << (v * VW);
+        }
+    }
+    if (pk) {
+        /* nv == 1 only for a last block of 4 channels: its chunk still starts at a multiple of 8 */
+        const size_t nwm = (size_t)bnn_words(p->M);
+        const uint32_t ok = (s->vmask >> (vblk * VW)) & ((1u << (nv * VW)) - 1);
+        UNROLL for (j = 0; j < np; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok);
+    }
+}
+
+/* Thresholded bits output (bnn_bconv_bits__avx2), one pixel at a time. */
+ALWAYS_INLINE void out_bits(const ctx *c, const sink *s, int q0, const int np, const int nv, __m128i r[TP][NV],
+                            int m0, int vblk)
+{
+    int j, v;
+    UNROLL for (j = 0; j < np; j++) {
+        bnn_word bits = 0;
+        UNROLL for (v = 0; v < nv; v++) {
+            const int vb = (vblk + v) * VW;
+            const __m128i thr = _mm_loadu_si128((const __m128i *)(s->thr + vb));
+            const __m128i dp = _mm_loadu_si128((const __m128i *)(s->dpos + vb));
+            const __m128i ok = _mm_loadu_si128((const __m128i *)(s->valid + vb));
+            const __m128i lt = _mm_cmpgt_epi32(thr, r[j][v]), gt = _mm_cmpgt_epi32(r[j][v], thr);
+            const __m128i b = _mm_and_si128(_mm_blendv_epi8(gt, lt, dp), ok);
+            bits |= (bnn_word)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(b)) << (v * VW);
+        }
+        put_bits(c, s, q0 + j, m0, bits);
+    }
+}
+
+/* pix() of the np pixels q0.. with one division: the later ones step along the row, wrapping. */
+ALWAYS_INLINE void tile_pixels(const ctx *c, int q0, const int np, int *iy0, int *ix0, int *full)
+{
+    const bnn_bconv_params *p = c->p;
+    int oy = q0 / p->OW, ox = q0 - oy * p->OW, j;
+    UNROLL for (j = 0; j < np; j++) {
+        iy0[j] = oy * p->SH - p->PT;
+        ix0[j] = ox * p->SW - p->PL;
+        full[j] = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
+        if (++ox == p->OW) {
+            ox = 0;
+            oy++;
+        }
+    }
+}
+
+/* The tile hook (contract: bconv_x86_common.h): accumulate, then the padding correction of the
+ * pixels with out-of-bounds taps (pad_bit 0 semantics corrected), then the output stage. */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
     const bnn_bconv_params *p = c->p;
-    const size_t nw = c->nw;
-    __m256i acc[TP][NV], accb[TP][NV];
-    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
-                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i sum[TP][NV];
+    int32_t corr[TP][BLK];
     int iy0[TP], ix0[TP], full[TP];
-    int j, v, steps = 0;
+    int j, v, border = 0;
 
-    UNROLL for (j = 0; j < np; j++) {
-        UNROLL for (v = 0; v < nv; v++) acc[j][v] = accb[j][v] = _mm256_setzero_si256();
-        pix(c, q0 + j, &iy0[j], &ix0[j], &full[j]);
+    tile_pixels(c, q0, np, iy0, ix0, full);
+    acc_tile(c, np, nv, interior, iy0, ix0, wb, ws, sum);
+    if (p->pad_bit != 0 && !interior) {
+        UNROLL for (j = 0; j < np; j++) {
+            if (full[j]) {
+                __builtin_memset(corr[j], 0, sizeof corr[j]);
+            } else {
+                pad_corr(c, iy0[j], ix0[j], m0, nv * VW, corr[j]);
+                border = 1;
+            }
+        }
     }
-
-/* one (tap, word) step: weights at wr, input word of pixel j is X(j) */
-#define STEP(X)                                                                                       \
-    do {                                                                                              \
-        __m256i w_[NV];                                                                               \
-        UNROLL for (v = 0; v < nv; v++) w_[v] = _mm256_loadu_si256((const __m256i *)(wr + v * VW));   \
-        UNROLL for (j = 0; j < np; j++) {                                                             \
-            const __m256i xb_ = _mm256_set1_epi64x((long long)(X));                                   \
-            UNROLL for (v = 0; v < nv; v++) {                                                         \
-                const __m256i y_ = _mm256_xor_si256(xb_, w_[v]);                                      \
-                const __m256i lo_ = _mm256_and_si256(y_, low4);                                       \
-                const __m256i hi_ = _mm256_and_si256(_mm256_srli_epi16(y_, 4), low4);                 \
-                accb[j][v] = _mm256_add_epi8(accb[j][v], _mm256_shuffle_epi8(lut, lo_));              \
-                accb[j][v] = _mm256_add_epi8(accb[j][v], _mm256_shuffle_epi8(lut, hi_));              \
-            }                                                                                         \
-        }                                                                                             \
-        wr += ws;                                                                                     \
-        if (++steps == FLUSH) {                                                                       \
-            UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {                         \
-                acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256())); \
-                accb[j][v] = _mm256_setzero_si256();                                                  \
-            }                                                                                         \
-            steps = 0;                                                                                \
-        }                                                                                             \
-    } while (0)
-
-    BCONV_TAPS(STEP);
-#undef STEP
-    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++)
-        acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256()));
-
-    {
-        /* acc = T*C - 2*P (pad_bit 0 semantics), then the padding correction */
-        __m128i r[TP][NV];
+    if (s->f && np == TP && nv == NV) {
+        __m256i cp[NV][2];
+        if (border) {
+            UNROLL for (v = 0; v < NV; v++) UNROLL for (j = 0; j < 2; j++) {
+                const __m256i c0 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(corr[2 * j] + v * VW)));
+                const __m256i c1 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(corr[2 * j + 1] + v * VW)));
+                cp[v][j] = _mm256_blend_epi32(c0, _mm256_slli_epi64(c1, 32), 0xAA);
+            }
+        }
+        out_tile(c, s, q0, aff, pk, sum, border, cp, m0);
+    } else {
+        /* acc = KC - (2*popcount + corr), taken from the even 32-bit lanes */
         const __m128i kc = _mm_set1_epi32(c->KC);
         const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
-        UNROLL for (j = 0; j < np; j++) {
-            UNROLL for (v = 0; v < nv; v++) {
-                const __m128i pc = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(acc[j][v], even));
-                r[j][v] = _mm_sub_epi32(kc, _mm_add_epi32(pc, pc));
-            }
-            if (p->pad_bit != 0 && !full[j]) {
-                int32_t corr[BLK];
-                pad_corr(c, iy0[j], ix0[j], m0, nv * VW, corr);
-                UNROLL for (v = 0; v < nv; v++)
-                    r[j][v] = _mm_sub_epi32(r[j][v], _mm_loadu_si128((const __m128i *)(corr + v * VW)));
-            }
+        __m128i r[TP][NV];
+        UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
+            __m256i d = _mm256_add_epi64(sum[j][v], sum[j][v]);
+            if (border)
+                d = _mm256_add_epi64(d, _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(corr[j] + v * VW))));
+            r[j][v] = _mm_sub_epi32(kc, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(d, even)));
         }
-
-        if (s->f) {
-            const size_t ohw = (size_t)p->OH * (size_t)p->OW;
-            const size_t off = (size_t)m0 * ohw + (size_t)q0;
-            uint32_t fails[TP]; /* pk: NOT pass of the block's channels, per pixel */
-            UNROLL for (j = 0; j < np; j++) fails[j] = 0;
-            UNROLL for (v = 0; v < nv; v++) {
-                const int nm = p->M - (m0 + v * VW), vb = (vblk + v) * VW;
-                const size_t ov = off + (size_t)(v * VW) * ohw;
-                float *o = s->f + ov;
-                const float *rv = aff && s->res ? s->res + ov : NULL;
-                if (np == 4) {
-                    __m128 a0 = out_f32(s, aff, r[0][v], vb), a1 = out_f32(s, aff, r[1 % np][v], vb);
-                    __m128 a2 = out_f32(s, aff, r[2 % np][v], vb), a3 = out_f32(s, aff, r[3 % np][v], vb);
-                    _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
-                    a0 = store4(o, a0, rv);
-                    if (nm > 1) a1 = store4(o + ohw, a1, rv ? rv + ohw : NULL);
-                    if (nm > 2) a2 = store4(o + 2 * ohw, a2, rv ? rv + 2 * ohw : NULL);
-                    if (nm > 3) a3 = store4(o + 3 * ohw, a3, rv ? rv + 3 * ohw : NULL);
-                    if (pk) {
-                        /* x bit 4c + j: channel c, pixel j -> bit 4j + c (swap index bits 0,1 with 2,3) */
-                        const float *th = s->pthr + vb;
-                        const int32_t *sg = s->psgn + vb;
-                        unsigned x = fail4(a0, _mm_set1_ps(th[0]), _mm_set1_epi32(sg[0]));
-                        unsigned t;
-                        x |= fail4(a1, _mm_set1_ps(th[1]), _mm_set1_epi32(sg[1])) << 4;
-                        x |= fail4(a2, _mm_set1_ps(th[2]), _mm_set1_epi32(sg[2])) << 8;
-                        x |= fail4(a3, _mm_set1_ps(th[3]), _mm_set1_epi32(sg[3])) << 12;
-                        t = ((x >> 3) ^ x) & 0x0A0Au;
-                        x ^= t ^ (t << 3);
-                        t = ((x >> 6) ^ x) & 0x00CCu;
-                        x ^= t ^ (t << 6);
-                        UNROLL for (j = 0; j < np; j++) fails[j] |= ((x >> (4 * j)) & 0xFu) << (v * VW);
-                    }
-                } else {
-                    UNROLL for (j = 0; j < np; j++) {
-                        float t[VW];
-                        int k;
-                        _mm_storeu_ps(t, out_f32(s, aff, r[j][v], vb));
-                        for (k = 0; k < VW && k < nm; k++) {
-                            float y = t[k];
-                            if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
-                            o[(size_t)k * ohw + (size_t)j] = y;
-                            t[k] = y;
-                        }
-                        if (pk)
-                            fails[j] |= fail4(_mm_loadu_ps(t), _mm_loadu_ps(s->pthr + vb),
-                                              _mm_loadu_si128((const __m128i *)(s->psgn + vb))) << (v * VW);
-                    }
-                }
-            }
-            if (pk) {
-                /* nv == 1 only for a last block of 4 channels: its chunk still starts at a multiple of 8 */
-                const size_t nwm = (size_t)bnn_words(p->M);
-                const uint32_t ok = (s->vmask >> (vblk * VW)) & ((1u << (nv * VW)) - 1);
-                UNROLL for (j = 0; j < np; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok);
-            }
-        } else {
-            UNROLL for (j = 0; j < np; j++) {
-                bnn_word bits = 0;
-                UNROLL for (v = 0; v < nv; v++) {
-                    const int vb = (vblk + v) * VW;
-                    const __m128i thr = _mm_loadu_si128((const __m128i *)(s->thr + vb));
-                    const __m128i dp = _mm_loadu_si128((const __m128i *)(s->dpos + vb));
-                    const __m128i ok = _mm_loadu_si128((const __m128i *)(s->valid + vb));
-                    const __m128i lt = _mm_cmpgt_epi32(thr, r[j][v]), gt = _mm_cmpgt_epi32(r[j][v], thr);
-                    const __m128i b = _mm_and_si128(_mm_blendv_epi8(gt, lt, dp), ok);
-                    bits |= (bnn_word)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(b)) << (v * VW);
-                }
-                put_bits(c, s, q0 + j, m0, bits);
-            }
-        }
+        if (s->f) out_pixels(c, s, q0, np, nv, aff, pk, r, m0, vblk);
+        else out_bits(c, s, q0, np, nv, r, m0, vblk);
     }
 }
 

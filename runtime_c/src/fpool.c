@@ -98,10 +98,17 @@ static void maxpool_affine_chunk(const bnn_pool_params *p, int C, const float *c
                 window_max_cols(p, col + (size_t)c * W, ox_in0, ox_in1, h + (size_t)c * OW);
     }
     for (c = 0; c < C; c++) {
-        const float sg = scale && scale[c] < 0 ? -1.0f : 1.0f;
-        const float *cc = col + (size_t)c * W;
-        float *hc = h + (size_t)c * OW, *o = out + (size_t)c * out_cs;
-        for (ox = 0; ox < p->OW; ox++) {          /* border columns: clipped windows */
+        const float sg = scale && scale[c] < 0 ? -1.0f : 1.0f, sc = scale ? scale[c] : 1.0f, b = scale ? bias[c] : 0.0f;
+        const float *cc = col + (size_t)c * W, *hc = h + (size_t)c * OW;
+        float *o = out + (size_t)c * out_cs;
+        if (scale)
+            for (ox = ox_in0; ox < ox_in1; ox++) {
+                const float t = (sg * hc[ox]) * sc;
+                o[ox] = t + b;
+            }
+        else
+            for (ox = ox_in0; ox < ox_in1; ox++) o[ox] = hc[ox];
+        for (ox = 0; ox < p->OW; ox++) {          /* border columns: clipped windows, straight to out */
             const int ix0 = ox * p->SW - p->PL;
             float m = -INFINITY;
             if (ox == ox_in0 && ox_in1 > ox_in0) {
@@ -113,16 +120,12 @@ static void maxpool_affine_chunk(const bnn_pool_params *p, int C, const float *c
                 const float v = cc[ix0 + kw * p->DW];
                 m = v > m ? v : m;
             }
-            hc[ox] = m;
-        }
-        if (scale) {
-            const float sc = scale[c], b = bias[c];
-            for (ox = 0; ox < p->OW; ox++) {
-                const float t = (sg * hc[ox]) * sc;
+            if (scale) {
+                const float t = (sg * m) * sc;
                 o[ox] = t + b;
+            } else {
+                o[ox] = m;
             }
-        } else {
-            for (ox = 0; ox < p->OW; ox++) o[ox] = hc[ox];
         }
     }
 }

@@ -1,12 +1,28 @@
 /* bnncc runtime: binary convolution for AVX-512 F/BW/VPOPCNTDQ (layout: bconv_x86.h).
  * Build flags: -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt
  *
- * Vectorized along output channels: one zmm holds the weight words of 8 output channels for one
- * (tap, input word); an input word is broadcast and xor-popcount-added into a register tile of
- * TP output pixels x NV channel vectors (4 x 4 = 16 zmm accumulators). Output channels are the
- * outer loop (a block's weights stay in L1), pixels of [oy_begin, oy_end) the inner one, taken
- * TP at a time in row-major order (a tile may span two rows). Out-of-bounds taps read zero words;
- * the aux table corrects them for BNN_PAD_ZERO / pad_bit 1.
+ * Two schemes, the same xor + popcount + add per 512 binary MACs in the inner loop.
+ *
+ * Channel tiles (any shape): vectorized along output channels: one zmm holds the weight words of
+ * 8 output channels for one (tap, input word); an input word is broadcast and xor-popcount-added
+ * into a register tile of TP output pixels x NV channel vectors (4 x 4 = 16 zmm accumulators).
+ * Output channels are the outer loop (a block's weights stay in L1), pixels of [oy_begin, oy_end)
+ * the inner one, taken TP at a time in row-major order (a tile may span two rows). Out-of-bounds
+ * taps read zero words; the aux table corrects them for BNN_PAD_ZERO / pad_bit 1.
+ *
+ * Pixel tiles (run_hook: the f32 kernels, 3x3 kernels without dilation, rows of >= 16 outputs,
+ * even C, whole blocks of channels; Bi-Real-18's 56x56 and 28x28 layers): with 1 or 2 words per
+ * input pixel (K = 576 or 1152 bits per output) the channel tiles' output stage (qword -> int32
+ * packing, 4x4 transposes, residual loads and stores of 4 floats per channel) costs as much as a
+ * third of the popcounts. Here one zmm holds the int32 counts of 16 consecutive output pixels
+ * (row-major, a tile may span two rows) of one channel: the input words are split into their 32-bit
+ * halves, and vpopcntd of (16 pixels' low halves) xor (channel's low half, broadcast), plus the same
+ * for the high halves, adds one word's count into each pixel's lane. The output stage then works in
+ * the output's own layout: per channel one cvt, the affine, one 16-float residual load and store,
+ * and the packed bits from one compare. Input rows are copied into a ring, zero-padded (or with the
+ * pad pixel of pad_bit 0 / 1: no correction), split into halves and stride phases, so that a tap of
+ * a tile is one contiguous load (two for a tile that spans two rows). BNN_PAD_ZERO border taps are
+ * masked out of the sums per lane, and the count of in-bounds taps replaces K.
  */
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
@@ -44,6 +60,7 @@ struct sink {
 /* the public declarations, then the ISA-independent code (bconv_x86_common.h) over the
  * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block) */
 #define BNN_BCONV_X86_IMPL
+#define BCONV_RUN_HOOK
 #include "bnncc/bconv_x86.h"
 
 size_t bnn_bconv_weights_size__avx512(const bnn_bconv_params *p) { return bconv_weights_size(p); }
@@ -280,6 +297,291 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
             }
         }
     }
+}
+
+/* ---- pixel tiles (run_hook; see the top of the file) */
+
+#define PX 16      /* pixels per tile: the int32 lanes of a zmm */
+#define NR 8       /* input rows in the ring (a power of two, >= SH + 3) */
+#define RING 4096  /* dwords of the ring */
+#define MPV 512    /* most output channels (the packing's per-channel tables are on the stack) */
+#define UNROLL16 _Pragma("GCC unroll 16")
+
+/* The input rows that tiles read, padded (input column ix at padded column ix + PL; out-of-bounds
+ * columns and rows hold the pad pixel: pad_bit 0: +1s, 1: -1s, BNN_PAD_ZERO: any), each word split
+ * into its 32-bit halves, each half row into its SW stride phases. Ring row slot(iy) holds, for
+ * word i and half hf, the run of `len` dwords from dword (2 * i + hf) * len: a PX margin (the second
+ * segment's loads of a tile that spans two rows start up to PX - 1 entries early), then phase ph's
+ * L entries from PX + ph * L, entry k being padded column k * SW + ph. So the words of tap (kh, kw)
+ * of PX consecutive output pixels of a row are PX consecutive dwords, from entry ox + kw / SW of
+ * phase kw % SW. */
+typedef struct {
+    uint32_t h[RING];
+    int L, len, row;   /* entries per phase (OW + PX), dwords per half row, per ring row */
+    int next;          /* first input row not yet copied */
+} ring;
+
+/* The output side: y (with the affine when scale, and the residual res) and, with b, its packing
+ * with the thresholds thr / sign flips sgn of the sink's pthr / psgn, per channel. */
+typedef struct {
+    float *f;
+    const float *scale, *bias, *res;
+    bnn_word *b;
+    float thr[MPV];
+    int32_t sgn[MPV];
+} pvout;
+
+/* The ring row of input row iy */
+static int slot(int iy) { return (int)((unsigned)iy & (NR - 1)); }
+
+/* The ring geometry for p, and whether pixel tiles apply: 3x3 kernel, no dilation, rows of >= PX
+ * outputs, even C (see out_pv), whole blocks of output channels. */
+static int ring_geometry(const ctx *c, ring *rg)
+{
+    const bnn_bconv_params *p = c->p;
+    if (c->nw > RING / (2 * NR * PX) || p->OW > RING) return 0;
+    rg->L = p->OW + PX;
+    rg->len = PX + p->SW * rg->L;
+    rg->row = 2 * (int)c->nw * rg->len;
+    return p->C % 2 == 0 && p->KH == 3 && p->KW == 3 && p->DH == 1 && p->DW == 1 && p->SW >= 1 && p->SW <= 2 &&
+           p->SH >= 1 && p->SH + 3 <= NR && p->OW >= PX && p->M % BLK == 0 && p->M <= MPV && NR * rg->row <= RING;
+}
+
+/* Copy input row iy into the ring (sw: SW, compile-time). */
+ALWAYS_INLINE void ring_row(const ctx *c, ring *rg, int iy, const int sw)
+{
+    const bnn_bconv_params *p = c->p;
+    const int nw = (int)c->nw, inb = iy >= 0 && iy < p->H;
+    const bnn_word *row = inb ? c->in + (size_t)iy * (size_t)p->W * (size_t)nw : c->in;
+    int i, ph;
+    for (i = 0; i < nw; i++)
+        for (ph = 0; ph < sw; ph++) {
+            /* the pad pixel's word i: -1s are the C bits of the pixel (tail bits 0) */
+            const int nb = i + 1 < nw || p->C % BNN_WORD_BITS == 0 ? BNN_WORD_BITS : p->C % BNN_WORD_BITS;
+            const bnn_word pad = p->pad_bit != 1 ? 0 : nb == BNN_WORD_BITS ? ~(bnn_word)0 : ((bnn_word)1 << nb) - 1;
+            const uint32_t plo = (uint32_t)pad, phi = (uint32_t)(pad >> 32);
+            uint32_t *lo = rg->h + slot(iy) * rg->row + 2 * i * rg->len + PX + ph * rg->L, *hi = lo + rg->len;
+            /* entries [k0, k1) hold input columns k * sw + ph - PL in [0, W) */
+            int k0 = 0, k1 = 0, k;
+            if (inb) {
+                k0 = (p->PL - ph + sw - 1) / sw;
+                k1 = (p->W + p->PL - ph + sw - 1) / sw;
+                k0 = k0 < 0 ? 0 : k0 > rg->L ? rg->L : k0;
+                k1 = k1 < k0 ? k0 : k1 > rg->L ? rg->L : k1;
+            }
+            for (k = 0; k < k0; k++) lo[k] = plo, hi[k] = phi;
+            for (k = k0; k < k1; k++) {
+                const bnn_word w = row[(size_t)(k * sw + ph - p->PL) * (size_t)nw + (size_t)i];
+                lo[k] = (uint32_t)w;
+                hi[k] = (uint32_t)(w >> 32);
+            }
+            for (k = k1; k < rg->L; k++) lo[k] = plo, hi[k] = phi;
+        }
+}
+
+/* lanes [a, b) of a tile (empty when b <= a) */
+static __mmask16 lanes(int a, int b) { return b > a ? (__mmask16)((1u << b) - (1u << a)) : 0; }
+
+/* acc[k] = half - (sum over the taps and words of popcount(input word ^ weight word of channel k)),
+ * per lane (pixel), for the 16 channels whose weight words start at w16 (rows of BLK words, per
+ * tap and word). xa[t]: ring offset of lane 0 of tap t (word 0, low halves); kb: the lanes that
+ * come from the next output row (from ring offset xb[t] + lane), 0 when the tile is within one
+ * row. masked: only lanes of km[t] count tap t. */
+ALWAYS_INLINE void acc_pv(const ring *rg, int nw, const int *xa, const int *xb, __mmask16 kb, const int masked,
+                          const __mmask16 *km, const bnn_word *w16, __m512i half, __m512i acc[16])
+{
+    const unsigned char *wt = (const unsigned char *)w16;
+    int t, i, k;
+    UNROLL16 for (k = 0; k < 16; k++) acc[k] = half;
+    _Pragma("GCC unroll 1") for (t = 0; t < 9; t++) {
+        _Pragma("GCC unroll 1") for (i = 0; i < nw; i++, wt += BLK * sizeof(bnn_word)) {
+            const uint32_t *pa = rg->h + xa[t] + 2 * i * rg->len;
+            __m512i xl = _mm512_loadu_si512((const void *)pa), xh = _mm512_loadu_si512((const void *)(pa + rg->len));
+            if (kb) {
+                const uint32_t *pb = rg->h + xb[t] + 2 * i * rg->len;
+                xl = _mm512_mask_loadu_epi32(xl, kb, (const void *)pb);
+                xh = _mm512_mask_loadu_epi32(xh, kb, (const void *)(pb + rg->len));
+            }
+            UNROLL16 for (k = 0; k < 16; k++) {
+                int32_t wl, wh;
+                __m512i n;
+                __builtin_memcpy(&wl, wt + 8 * k, 4); /* the low and high halves of channel k's word */
+                __builtin_memcpy(&wh, wt + 8 * k + 4, 4);
+                n = _mm512_add_epi32(_mm512_popcnt_epi32(_mm512_xor_si512(xl, _mm512_set1_epi32(wl))),
+                                     _mm512_popcnt_epi32(_mm512_xor_si512(xh, _mm512_set1_epi32(wh))));
+                acc[k] = masked ? _mm512_mask_sub_epi32(acc[k], km[t], acc[k], n) : _mm512_sub_epi32(acc[k], n);
+            }
+        }
+    }
+}
+
+/* Prefetch a channel's floats two tiles ahead (x + 2 * PX; one tile ahead measured slower): a tile
+ * reads and writes one line in each of M planes, more streams than the hardware prefetchers follow.
+ * Integer arithmetic: the address may lie past the end of the array. (Inline: as a function gcc
+ * finds it free of side effects and drops the calls.) */
+ALWAYS_INLINE void prefetch_ahead(const float *x)
+{
+    _mm_prefetch((const char *)((uintptr_t)x + 2 * PX * sizeof(float)), _MM_HINT_T0);
+}
+
+/* The output stage of the 16 channels m.. of a tile of np pixels from q0, acc from acc_pv with
+ * half = kc / 2 (kc is even: C is): r = kc - 2*P = 2*acc, y (affine, residual) in place; returns fv
+ * with, for pk, the NOT pass bits of channel m + k in bit b + k of lane j (pixel). full: np == PX. */
+ALWAYS_INLINE __m512i out_pv(const ctx *c, const pvout *o, int q0, int np, int m, int b, const int full,
+                             const int aff, const int pk, const __m512i *acc, __m512i fv)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const __mmask16 kl = lanes(0, np);
+    int k;
+    UNROLL16 for (k = 0; k < 16; k++) {
+        const size_t off = (size_t)(m + k) * ohw + (size_t)q0;
+        __m512 y = _mm512_cvtepi32_ps(_mm512_add_epi32(acc[k], acc[k]));
+        if (aff) {
+            y = _mm512_mul_ps(y, _mm512_set1_ps(o->scale[m + k]));
+            y = _mm512_add_ps(y, _mm512_set1_ps(o->bias[m + k]));
+            if (o->res) {
+                y = _mm512_add_ps(y, full ? _mm512_loadu_ps(o->res + off) : _mm512_maskz_loadu_ps(kl, o->res + off));
+                prefetch_ahead(o->res + off);
+            }
+        }
+        prefetch_ahead(o->f + off);
+        if (full) _mm512_storeu_ps(o->f + off, y);
+        else _mm512_mask_storeu_ps(o->f + off, kl, y);
+        if (pk) {
+            const __m512i sg = _mm512_set1_epi32(o->sgn[m + k]);
+            const __m512 ys = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(y), sg));
+            const __mmask16 fail = _mm512_cmp_ps_mask(ys, _mm512_set1_ps(o->thr[m + k]), _CMP_NGE_UQ);
+            fv = _mm512_mask_or_epi32(fv, fail, fv, _mm512_set1_epi32((int)(1u << (b + k))));
+        }
+    }
+    return fv;
+}
+
+/* The packed bits fv (lane j: channels m0..m0+31 of pixel q0 + j) of np pixels. */
+ALWAYS_INLINE void bits_pv(const ctx *c, const pvout *o, int q0, int np, int m0, __m512i fv)
+{
+    const size_t nwm = (size_t)bnn_words(c->p->M);
+    if (nwm == 1) { /* pixels' words are consecutive: zero-extend, or into their high halves */
+        const __m512i w0 = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(fv));
+        const __m512i w1 = _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(fv, 1));
+        const int n0 = np < 8 ? np : 8, n1 = np - n0;
+        if (m0 == 0) {
+            _mm512_mask_storeu_epi64(o->b + q0, (__mmask8)lanes(0, n0), w0);
+            _mm512_mask_storeu_epi64(o->b + q0 + 8, (__mmask8)lanes(0, n1), w1);
+        } else { /* m0 == 32: the odd dwords */
+            _mm512_mask_storeu_epi32(o->b + q0, lanes(0, 2 * n0) & 0xAAAA, _mm512_slli_epi64(w0, 32));
+            _mm512_mask_storeu_epi32(o->b + q0 + 8, lanes(0, 2 * n1) & 0xAAAA, _mm512_slli_epi64(w1, 32));
+        }
+    } else {
+        uint32_t f[PX];
+        int j;
+        _mm512_storeu_si512((void *)f, fv);
+        for (j = 0; j < np; j++) store_chunk(o->b + (size_t)(q0 + j) * nwm, m0, f[j], BLK);
+    }
+}
+
+/* One tile: the np pixels from q0 (from column ox of output row oy, continuing at column 0 of row
+ * oy + 1), all channels (weights w). full: np == PX. */
+ALWAYS_INLINE void tile_pv(const ctx *c, const pvout *o, ring *rg, const bnn_word *w, int q0, int np, int oy, int ox,
+                           const int full, const int aff, const int pk)
+{
+    const bnn_bconv_params *p = c->p;
+    const int sw = p->SW, nw = (int)c->nw, na = np < p->OW - ox ? np : p->OW - ox; /* lanes in row oy */
+    const __mmask16 kb = lanes(na, np);
+    const int iya = oy * p->SH - p->PT, iyb = iya + p->SH;
+    int xa[9], xb[9], kh, kw, m0;
+    __mmask16 km[9];
+    __m512i kc = _mm512_set1_epi32(c->KC), half;
+    int masked = 0;
+
+    while (rg->next <= (kb ? iyb : iya) + 2) {
+        if (sw == 1) ring_row(c, rg, rg->next, 1);
+        else ring_row(c, rg, rg->next, 2);
+        rg->next++;
+    }
+    for (kh = 0; kh < 3; kh++)
+        for (kw = 0; kw < 3; kw++) {
+            const int e = PX + (sw == 1 ? kw : (kw & 1) * rg->L + (kw >> 1)); /* SW <= 2 */
+            xa[kh * 3 + kw] = slot(iya + kh) * rg->row + e + ox;
+            xb[kh * 3 + kw] = slot(iyb + kh) * rg->row + e - na;
+        }
+    if (p->pad_bit == BNN_PAD_ZERO &&
+        !(oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + na <= c->oxi1 &&
+          (!kb || (oy + 1 < c->oyi1 && c->oxi0 == 0 && np - na <= c->oxi1)))) {
+        /* border taps count nothing: lane masks per tap, and kc = C * (in-bounds taps) per lane */
+        const __m512i cw = _mm512_set1_epi32(p->C);
+        masked = 1;
+        kc = _mm512_setzero_si512();
+        for (kw = 0; kw < 3; kw++) {
+            int lo, hi;
+            __mmask16 ca, cb;
+            bnn_tap_range(kw - p->PL, sw, p->W, p->OW, &lo, &hi);
+            ca = lanes((lo > ox ? lo : ox) - ox, (hi < ox + na ? hi : ox + na) - ox);
+            cb = kb ? lanes(na + lo, na + (hi < np - na ? hi : np - na)) : 0;
+            for (kh = 0; kh < 3; kh++) {
+                const int ra = (unsigned)(iya + kh) < (unsigned)p->H, rb = (unsigned)(iyb + kh) < (unsigned)p->H;
+                km[kh * 3 + kw] = (__mmask16)((ra ? ca : 0) | (rb ? cb : 0));
+                kc = _mm512_mask_add_epi32(kc, km[kh * 3 + kw], kc, cw);
+            }
+        }
+    }
+    half = _mm512_srli_epi32(kc, 1);
+    for (m0 = 0; m0 < p->M; m0 += BLK) {
+        const bnn_word *wb = w + (size_t)m0 * 9 * (size_t)nw;
+        __m512i fv = _mm512_setzero_si512();
+        int g;
+        UNROLL for (g = 0; g < 2; g++) {
+            __m512i acc[16];
+            if (masked) acc_pv(rg, nw, xa, xb, kb, 1, km, wb + 16 * g, half, acc);
+            else acc_pv(rg, nw, xa, xb, kb, 0, km, wb + 16 * g, half, acc);
+            fv = out_pv(c, o, q0, np, m0 + 16 * g, 16 * g, full, aff, pk, acc, fv);
+        }
+        if (pk) bits_pv(c, o, q0, np, m0, fv);
+    }
+}
+
+/* The tiles of output pixels [q_begin, q_end) (whole rows). */
+ALWAYS_INLINE void tiles_pv(const ctx *c, const pvout *o, ring *rg, const bnn_word *w, int q_begin, int q_end,
+                            const int aff, const int pk)
+{
+    const bnn_bconv_params *p = c->p;
+    int q = q_begin, oy = q_begin / p->OW, ox = 0;
+    for (; q + PX <= q_end; q += PX) {
+        tile_pv(c, o, rg, w, q, PX, oy, ox, 1, aff, pk);
+        ox += PX;
+        if (ox >= p->OW) ox -= p->OW, oy++;
+    }
+    if (q < q_end) tile_pv(c, o, rg, w, q, q_end - q, oy, ox, 0, aff, pk);
+}
+
+/* The run hook: pixel tiles when ring_geometry allows. */
+static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
+                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
+{
+    const bnn_bconv_params *p = c->p;
+    pvout o;
+    ring rg;
+    int m;
+    if (!ring_geometry(c, &rg)) return 0;
+    rg.next = q_begin / p->OW * p->SH - p->PT;
+    o.f = fout;
+    o.scale = scale;
+    o.bias = bias;
+    o.res = scale ? res : NULL;
+    o.b = bout;
+    if (scale && bout) {
+        for (m = 0; m < p->M; m++) { /* as the sink's psgn / pthr */
+            o.sgn[m] = dir[m] <= 0 ? INT32_MIN : 0;
+            o.thr[m] = o.sgn[m] ? -pthr[m] : pthr[m];
+        }
+        tiles_pv(c, &o, &rg, w, q_begin, q_end, 1, 1);
+    } else if (scale) {
+        tiles_pv(c, &o, &rg, w, q_begin, q_end, 1, 0);
+    } else {
+        tiles_pv(c, &o, &rg, w, q_begin, q_end, 0, 0);
+    }
+    return 1;
 }
 
 void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,

@@ -247,6 +247,11 @@ def test_channels_grid(lib, isa, C):
     dict(C=64, M=64, H=9, W=11), dict(C=64, M=128, H=9, W=9, SH=2, SW=2),
     dict(C=128, M=128, H=7, W=6), dict(C=256, M=256, H=5, W=5), dict(C=512, M=512, H=3, W=4),
     dict(C=256, M=512, H=6, W=7, SH=2, SW=2),
+    # rows of >= 16 outputs, 3x3 (avx512: pixel tiles, spanning rows, a partial last tile): stride 1
+    # and 2, asymmetric pads, 1 and 2 input words (C < 64: the pad pixel's tail bits), 1 and 2 output words
+    dict(C=64, M=64, H=9, W=19), dict(C=64, M=128, H=7, W=33, SH=2, SW=2),
+    dict(C=40, M=96, H=6, W=20, PT=0, PL=1, PB=2, PR=2), dict(C=62, M=32, H=5, W=18, PT=2, PL=0, PB=0, PR=0),
+    dict(C=128, M=64, H=5, W=17), dict(C=100, M=32, H=6, W=33, SH=2, SW=2),
     # 1x1, no pad / asymmetric pads, stride 2
     dict(C=100, M=40, H=5, W=9, KH=1, KW=1, PT=0, PL=0), dict(C=70, M=24, H=6, W=5, KH=1, KW=1, SH=2, SW=2, PT=1, PL=0),
     # non-square kernels, dilation, big pads (pixels with no in-bounds tap)

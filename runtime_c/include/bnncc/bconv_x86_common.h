@@ -50,6 +50,12 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
  * thr (int32, !pk) or pthr (float, pk) with dir, channels >= M masked off. */
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr);
+#ifdef BCONV_RUN_HOOK
+/* Optional (define BCONV_RUN_HOOK): a faster run() of the f32 kernels (fout, and scale..dir as
+ * run() takes them) for the shapes it handles; returns 0, having written nothing, for the others. */
+static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
+                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout);
+#endif
 
 /* ---- shared code */
 
@@ -232,6 +238,9 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     c.oxi1 = hi;
     if (p->H - (p->KH - 1) * p->DH <= 0) c.oyi0 = c.oyi1 = 0;
     if (p->W - (p->KW - 1) * p->DW <= 0) c.oxi0 = c.oxi1 = 0;
+#ifdef BCONV_RUN_HOOK
+    if (fout && run_hook(&c, w, scale, bias, res, pthr, dir, q_begin, q_end, fout, bout)) return;
+#endif
 
     s.f = fout;
     s.b = bout;

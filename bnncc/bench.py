@@ -72,11 +72,15 @@ def measure_popcount_peak(target) -> float:
         return float(run.stdout.split()[0])
 
 
-def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
+BLOCK_ROUNDS = 5      # with threads: rounds of timing blocks (see medians_ms)
+
+
+def medians_ms(functions, runs: int, interleave: bool, rounds: int = BLOCK_ROUNDS) -> list[float]:
     """Median time of each function. Interleaved (A, B, A, B, ...) when single-threaded, so that a
-    machine whose speed drifts slows all of them alike. With threads, each is timed in its own
-    block after a pause: thread pools (onnxruntime's, bnncc's) poll for a while after a run, and
-    would steal the cores from the other contender's threads."""
+    machine whose speed drifts slows all of them alike. With threads, each is timed in blocks after
+    a pause (thread pools, onnxruntime's and bnncc's, poll for a while after a run and would steal
+    the cores from the other contender's threads), the blocks taking turns over `rounds` rounds so
+    that a drift between blocks does not favour one of them."""
     times = [[] for _ in functions]
     if interleave:
         for function in functions:
@@ -87,13 +91,15 @@ def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
                 function()
                 samples.append(time.perf_counter() - start)
     else:
-        for function, samples in zip(functions, times):
-            time.sleep(0.2)
-            function()
-            for _ in range(runs):
-                start = time.perf_counter()
+        rounds = max(1, min(rounds, runs))
+        for round_ in range(rounds):
+            for function, samples in zip(functions, times):
+                time.sleep(0.2)
                 function()
-                samples.append(time.perf_counter() - start)
+                for _ in range(runs * (round_ + 1) // rounds - runs * round_ // rounds):
+                    start = time.perf_counter()
+                    function()
+                    samples.append(time.perf_counter() - start)
     return [1e3 * statistics.median(samples) for samples in times]
 
 
@@ -137,7 +143,8 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     medians = medians_ms(contenders, runs, interleave=threads == 1)
     ours, theirs = medians[0], medians[1]
     profile(counters, len(layers))
-    calls = runs + 1 + (threads > 1)                     # the timed runs and the warm-up(s)
+    warm_ups = 1 if threads == 1 else max(1, min(BLOCK_ROUNDS, runs))
+    calls = runs + warm_ups                              # the timed runs and the warm-ups
     per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
 
     say("measure the popcount peak")

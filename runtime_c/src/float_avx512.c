@@ -190,3 +190,56 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
 #undef CALLS
 #undef CALL
 }
+
+/* ------------------------------------------------------------------------------ pool hook
+ * 3x3 windows, stride 2, pad 1 on the left, W == 2*OW, all 3 rows in bounds (the stems of
+ * ResNet-like nets, every pool row but the first), with the affine: 16 outputs take two vectors of
+ * column maxima of the 3 rows, kept in registers; their 3 columns are two permutes (even, odd
+ * columns) and an align (odd columns one lane up, lane 0 from the previous vector's odd columns:
+ * -inf left of column 0). The comparisons are fpool.c's in the same order (max_ps(a, b) =
+ * a > b ? a : b), so NaN and signed zeros come out the same. */
+
+/* -inf in every lane (its bit pattern: no math.h) */
+static inline __m512 minus_inf(void) { return _mm512_castsi512_ps(_mm512_set1_epi32((int)0xFF800000u)); }
+
+/* Column maxima of sg*x over the 3 rows, columns [16v, 16v + 16) (lanes past W: unused). */
+static inline __m512 column_max3(const float *r0, const float *r1, const float *r2, int v, int W, __m512i sg)
+{
+    const __mmask16 m = lanes(W - v * VL);
+#define LOAD(r) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(_mm512_maskz_loadu_ps(m, (r) + v * VL)), sg))
+    const __m512 a = LOAD(r0), b = LOAD(r1), d = LOAD(r2);
+#undef LOAD
+    return _mm512_max_ps(d, _mm512_max_ps(b, _mm512_max_ps(a, minus_inf())));
+}
+
+static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
+                          const float *scale, const float *bias, float *out, size_t out_cs)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const int nv = (q->W + VL - 1) / VL, no = (q->OW + VL - 1) / VL;
+    int c, j;
+    if (q->KH != 3 || q->KW != 3 || q->SH != 2 || q->SW != 2 || q->DH != 1 || q->DW != 1 || q->PL != 1 ||
+        q->W != 2 * q->OW || nrows != 3 || !scale)
+        return 0;
+    for (c = 0; c < C; c++) {
+        const float *r0 = rows[0] + (size_t)c * in_cs, *r1 = rows[1] + (size_t)c * in_cs;
+        const float *r2 = rows[2] + (size_t)c * in_cs;
+        const __m512i sg = _mm512_set1_epi32(scale[c] < 0 ? INT32_MIN : 0); /* sg*x: flip the sign bit */
+        const __m512 sc = _mm512_set1_ps(scale[c]), b = _mm512_set1_ps(bias[c]);
+        __m512 prev_odd = minus_inf();
+        float *o = out + (size_t)c * out_cs;
+        for (j = 0; j < no; j++) {   /* 2j < nv: W == 2*OW */
+            const __m512 lo = column_max3(r0, r1, r2, 2 * j, q->W, sg);
+            const __m512 hi = 2 * j + 1 < nv ? column_max3(r0, r1, r2, 2 * j + 1, q->W, sg) : _mm512_setzero_ps();
+            const __m512 e = _mm512_permutex2var_ps(lo, even, hi), od = _mm512_permutex2var_ps(lo, odd, hi);
+            const __m512 left = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(od),
+                                                                        _mm512_castps_si512(prev_odd), 15));
+            const __m512 h = _mm512_max_ps(od, _mm512_max_ps(e, left));
+            const __m512 t = _mm512_mul_ps(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(h), sg)), sc);
+            _mm512_mask_storeu_ps(o + j * VL, lanes(q->OW - j * VL), _mm512_add_ps(t, b));
+            prev_odd = od;
+        }
+    }
+    return 1;
+}

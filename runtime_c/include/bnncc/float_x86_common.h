@@ -40,6 +40,10 @@ BNN_INLINE void conv_tile(const int IND, int nv, int ll, int kn, const float *a,
                           const float *brow, int must_mask);
 /* sm[v], v < GNV: the lanes l of vector v with lo <= v*VL + l < hi. */
 BNN_INLINE void matmul_masks(X86_MASK *sm, int lo, int hi);
+/* bnn_maxpool_affine_rows_f32 (fpool.h) with the same arguments, bit for bit, for the shapes the
+ * ISA has a faster version of (returns 1), else nothing written (returns 0). */
+static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
+                          const float *scale, const float *bias, float *out, size_t out_cs);
 /* C tile c[i*N + j] = sum_k a[i*K + k] * bp[k*GNR + j] + bc[j] (bc optional), i < mr (<= GMR),
  * j < nv*VL, stored under the lanes of sm; full: every lane of the GNV vectors is stored. */
 BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, const float *bp,
@@ -368,8 +372,10 @@ static void conv_maxpool_affine(const bnn_conv_params *p, const bnn_pool_params 
             next = upto;
         }
         for (kh = kh0; kh < kh1; kh++) rows[kh - kh0] = ring + (size_t)((iy0 + kh * q->DH) % R) * slot;
-        bnn_maxpool_affine_rows_f32(q, p->M, rows, kh1 > kh0 ? kh1 - kh0 : 0, (size_t)p->OW, scale, shift, work,
-                                    out + (size_t)y * (size_t)q->OW, plane);
+        if (!pool_rows_fast(q, p->M, rows, kh1 - kh0, (size_t)p->OW, scale, shift, out + (size_t)y * (size_t)q->OW,
+                            plane))
+            bnn_maxpool_affine_rows_f32(q, p->M, rows, kh1 > kh0 ? kh1 - kh0 : 0, (size_t)p->OW, scale, shift, work,
+                                        out + (size_t)y * (size_t)q->OW, plane);
     }
 }
 

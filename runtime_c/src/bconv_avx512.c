@@ -173,6 +173,18 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
     int iy0[TP], ix0[TP], full[TP];
     int j, v;
 
+    /* Prefetch of the next block's weights: a block's weights stay in L1 after its first tile, but
+     * in a whole network they come cold from L3 (the model's constants outgrow L2), and the first
+     * tile of each block waited for them (Bi-Real-18's 7x7 layers: 288 KiB of weights per layer).
+     * Each step of a tile touches one line of the next block at the same (tap, word), vector
+     * (tile index) % NV, so the first NV tiles of a block request all of it, a block ahead. Into
+     * L2 (T1), not L1, which holds the current block: T0 measured the same, and with large C the
+     * two blocks would not fit L1. pf: the byte offset from wr (full blocks; a partial next block
+     * is laid out narrower and only partly covered), 0 (a line in L1, and no branch in the loop)
+     * when there is no next block. Integer arithmetic: the address may lie past the array. */
+    const uintptr_t pf = nv == NV && m0 + BLK < c->Mp
+        ? ((uintptr_t)c->T * nw * ws + (uintptr_t)(q0 / TP % NV * VW)) * sizeof(bnn_word) : 0;
+
     UNROLL for (j = 0; j < np; j++) {
         UNROLL for (v = 0; v < nv; v++) acc[j][v] = _mm512_setzero_si512();
         pix(c, q0 + j, &iy0[j], &ix0[j], &full[j]);
@@ -182,6 +194,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 #define STEP(X)                                                                                       \
     do {                                                                                              \
         __m512i w_[NV];                                                                               \
+        _mm_prefetch((const char *)((uintptr_t)wr + pf), _MM_HINT_T1);                                \
         UNROLL for (v = 0; v < nv; v++) w_[v] = _mm512_loadu_si512((const void *)(wr + v * VW));      \
         UNROLL for (j = 0; j < np; j++) {                                                             \
             const __m512i xb_ = _mm512_set1_epi64((long long)(X));                                    \

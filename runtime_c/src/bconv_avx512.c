@@ -38,6 +38,7 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 8")
+#define ISA_ENTRY(name) name##__avx512 /* public names: name__avx512 */
 
 /* Output side of a tile: f32 (optionally with the affine) or thresholded bits. */
 struct sink {
@@ -62,16 +63,6 @@ struct sink {
 #define BNN_BCONV_X86_IMPL
 #define BCONV_RUN_HOOK
 #include "bnncc/bconv_x86.h"
-
-size_t bnn_bconv_weights_size__avx512(const bnn_bconv_params *p) { return bconv_weights_size(p); }
-
-size_t bnn_bconv_aux_size__avx512(const bnn_bconv_params *p) { return bconv_aux_size(p); }
-
-void bnn_bconv_pack_weights__avx512(const bnn_bconv_params *p, const bnn_word *w_portable,
-                                    bnn_word *w_out, int32_t *aux)
-{
-    bconv_pack_weights(p, w_portable, w_out, aux);
-}
 
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr)
@@ -595,32 +586,4 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
         tiles_pv(c, &o, &rg, w, q_begin, q_end, 0, 0);
     }
     return 1;
-}
-
-void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                           const int32_t *aux, int oy_begin, int oy_end, float *out)
-{
-    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
-}
-
-void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int oy_begin, int oy_end, float *out)
-{
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, out, NULL);
-}
-
-void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                            const int32_t *aux, const int32_t *thr, const int8_t *dir,
-                            int oy_begin, int oy_end, bnn_word *out)
-{
-    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
-}
-
-void bnn_bconv_affine_pack__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const int32_t *aux, const float *scale, const float *bias,
-                                   const float *residual, const float *thr, const int8_t *dir,
-                                   int oy_begin, int oy_end, float *out, bnn_word *bits)
-{
-    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, out, bits);
 }

@@ -11,17 +11,19 @@
  *   SINK_W         entries of each per-block table of the sink (>= BLK)
  *   ALWAYS_INLINE  static inline __attribute__((always_inline))
  *   UNROLL         _Pragma("GCC unroll 8")
+ *   ISA_ENTRY(n)   n##__ISA, the public name of an entry point
  * and the type `struct sink` (the output side of a tile), with at least the members
  *   float *f; bnn_word *b; const float *res; float scale[SINK_W], bias[SINK_W];
  *   uint32_t vmask (bit k = block channel k is < M);
- * and afterwards define the ISA hooks declared below. Everything here is static: each source
- * gets its own copy, compiled with its own flags.
+ * and afterwards define the ISA hooks declared below. Apart from the entry points of bconv_x86.h
+ * (at the end), everything here is static: each source gets its own copy, compiled with its own
+ * flags.
  */
 #ifndef BNNCC_BCONV_X86_COMMON_H
 #define BNNCC_BCONV_X86_COMMON_H
 
 #if !defined(VW) || !defined(NV) || !defined(BLK) || !defined(TP) || !defined(ZW) || !defined(SINK_W) || \
-    !defined(ALWAYS_INLINE) || !defined(UNROLL)
+    !defined(ALWAYS_INLINE) || !defined(UNROLL) || !defined(ISA_ENTRY)
 #error "bconv_x86_common.h: define the ISA parameters first (see the top of this file)"
 #endif
 
@@ -273,6 +275,45 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 block(&c, &s, q_begin, q_end, 1, scale != NULL, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
+}
+
+/* ---- entry points (bconv_x86.h), named for the including source's ISA */
+
+size_t ISA_ENTRY(bnn_bconv_weights_size)(const bnn_bconv_params *p) { return bconv_weights_size(p); }
+
+size_t ISA_ENTRY(bnn_bconv_aux_size)(const bnn_bconv_params *p) { return bconv_aux_size(p); }
+
+void ISA_ENTRY(bnn_bconv_pack_weights)(const bnn_bconv_params *p, const bnn_word *w_portable, bnn_word *w_out,
+                                       int32_t *aux)
+{
+    bconv_pack_weights(p, w_portable, w_out, aux);
+}
+
+void ISA_ENTRY(bnn_bconv_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
+                              int oy_begin, int oy_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void ISA_ENTRY(bnn_bconv_affine_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                     const int32_t *aux, const float *scale, const float *bias,
+                                     const float *residual, int oy_begin, int oy_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, out, NULL);
+}
+
+void ISA_ENTRY(bnn_bconv_bits)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
+                               const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
+{
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+}
+
+void ISA_ENTRY(bnn_bconv_affine_pack)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                      const int32_t *aux, const float *scale, const float *bias,
+                                      const float *residual, const float *thr, const int8_t *dir, int oy_begin,
+                                      int oy_end, float *out, bnn_word *bits)
+{
+    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, out, bits);
 }
 
 #endif /* BNNCC_BCONV_X86_COMMON_H */

@@ -506,8 +506,9 @@ def test_bench_builds(tmp_path):
 @pytest.mark.parametrize("isa", [isa_param(i) for i in ISA_NAMES])
 def test_compiler_layouts_match_the_c_packers(lib, isa):
     """bnncc packs weights at compile time with numpy and sizes the scratch itself: both must agree
-    with the C packers and bnn_conv2d_scratch_size__ISA on every kind of geometry."""
-    from bnncc.codegen.x86_layouts import conv_scratch_floats, conv_weights, matmul_weights
+    with the C packers and bnn_conv2d_scratch_size__ISA / bnn_conv_maxpool_scratch_size__ISA on
+    every kind of geometry."""
+    from bnncc.codegen.x86_layouts import conv_pool_scratch_floats, conv_scratch_floats, conv_weights, matmul_weights
 
     rng = np.random.default_rng(7)
     for _ in range(60):
@@ -521,6 +522,13 @@ def test_compiler_layouts_match_the_c_packers(lib, isa):
         f = dict(C=c, H=h, W=w, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pt, PL=pl, G=g)
         p = lib.ffi.new("bnn_conv_params *", f)
         assert conv_scratch_floats(f, isa) == getattr(lib.lib, f"bnn_conv2d_scratch_size__{isa}")(p), f
+        if g == 1:      # the fused conv -> max-pool's scratch, for a pool over this conv's output
+            pk, ps = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+            pool = dict(C=m, H=oh, W=ow, OH=max(1, (oh - pk) // ps + 1), OW=max(1, (ow - pk) // ps + 1), KH=pk,
+                        KW=pk, SH=ps, SW=ps, DH=1, DW=1, PT=0, PL=0)
+            q = lib.ffi.new("bnn_pool_params *", pool)
+            assert conv_pool_scratch_floats(f, pool, isa) == \
+                getattr(lib.lib, f"bnn_conv_maxpool_scratch_size__{isa}")(p, q), (f, pool)
         weights = rng.standard_normal((m, c // g, kh, kw)).astype(np.float32)
         packed = np.zeros(getattr(lib.lib, f"bnn_conv2d_weights_size__{isa}")(p), np.float32)
         getattr(lib.lib, f"bnn_conv2d_pack_weights__{isa}")(p, lib.ffi.from_buffer("float[]", weights),

@@ -80,6 +80,14 @@ def _run(command) -> None:
         raise BnnccError(f"the C compiler failed on the artifact:\n{result.stderr[-4000:]}")
 
 
+def _unload(ffi, lib, release_threads, folder: Path) -> None:
+    """Worker threads sleep inside the library's code: they must stop before dlclose unmaps it."""
+    if release_threads is not None:
+        release_threads()
+    ffi.dlclose(lib)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class NativeModel:
     """A loaded artifact: `run(*inputs)` takes batch-first float32 arrays."""
 
@@ -87,15 +95,23 @@ class NativeModel:
         import cffi
 
         self.ffi = cffi.FFI()
-        self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};\n{extra_cdef}")
+        self.ffi.cdef(f"size_t {name}_arena_size(void);\n{signature};\nvoid {name}_release_threads(void);\n"
+                      f"{extra_cdef}")
         self.lib = self.ffi.dlopen(str(library))
         self.library_bytes = library.stat().st_size
         self.name, self.inputs, self.outputs = name, inputs, outputs
         self.arena = np.zeros(getattr(self.lib, f"{name}_arena_size")(), dtype=np.uint8)
         self._run = getattr(self.lib, f"{name}_run")
-        weakref.finalize(self, shutil.rmtree, str(library.parent), True)
+        release = getattr(self.lib, f"{name}_release_threads", None)     # threaded artifacts only
+        self._unload = weakref.finalize(self, _unload, self.ffi, self.lib, release, library.parent)
+
+    def close(self) -> None:
+        """Stops the model's worker threads and unloads its library (also done when it is collected)."""
+        self._unload()
 
     def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        if not self._unload.alive:
+            raise BnnccError("this model was closed: load or compile it again")
         if len(arrays) != len(self.inputs):
             raise BnnccError(f"the model takes {len(self.inputs)} input(s), got {len(arrays)}")
         batch, prepared = None, []

@@ -109,7 +109,8 @@ class Artifact:
         if self.threads > 1:
             lines += [f"/* {self.name}_run uses {self.threads} threads: {self.threads - 1} worker threads start on the first call",
                       " * and stay (briefly polling, then asleep) for the next ones; calls are serialized.",
-                      f" * {self.name}_release_threads() stops them (a later call starts them again). */",
+                      f" * {self.name}_release_threads() stops them (a later call starts them again); unloading the",
+                      " * library (dlclose) stops them too when the compiler supports destructors (GCC, Clang). */",
                       f"void {self.name}_release_threads(void);"]
         lines += ["",
                   "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* BNNCC_{upper}_H */", ""]
@@ -192,7 +193,11 @@ class Artifact:
             self.signature, "{", f"    {name}_job job;", f"    if ({checks}) return -1;",
             "    job.batch = batch;", *assign, f"    job.arena = {align};",
             f"    bnn_pool_run(&{name}_pool, {upper}_THREADS, {name}_member, &job);", "    return 0;", "}", "",
-            f"void {name}_release_threads(void) {{ bnn_pool_release(&{name}_pool); }}", ""])
+            f"void {name}_release_threads(void) {{ bnn_pool_release(&{name}_pool); }}", "",
+            "/* The workers run this library's code: unloading it (dlclose) stops them first. */",
+            "#if defined(__GNUC__)",
+            f"__attribute__((destructor)) static void {name}_unload(void) {{ bnn_pool_release_if_idle(&{name}_pool); }}",
+            "#endif", ""])
 
     def example_main(self) -> str:
         upper = self.name.upper()

@@ -97,16 +97,27 @@ int bnn_pool_run(bnn_pool *pool, int size, bnn_team_fn fn, void *ctx)
     return status;
 }
 
-void bnn_pool_release(bnn_pool *pool)
+static void release_workers(bnn_pool *pool)
 {
     int i;
+    if (pool->workers == 0) return;
+    __atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+    next_generation(pool);
+    for (i = 1; i <= pool->workers; i++) pthread_join(pool->threads[i], NULL);
+    pool->workers = 0;
+    __atomic_store_n(&pool->stop, 0, __ATOMIC_RELEASE);
+}
+
+void bnn_pool_release(bnn_pool *pool)
+{
     pthread_mutex_lock(&pool->run_lock);
-    if (pool->workers > 0) {
-        __atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-        next_generation(pool);
-        for (i = 1; i <= pool->workers; i++) pthread_join(pool->threads[i], NULL);
-        pool->workers = 0;
-        __atomic_store_n(&pool->stop, 0, __ATOMIC_RELEASE);
-    }
+    release_workers(pool);
+    pthread_mutex_unlock(&pool->run_lock);
+}
+
+void bnn_pool_release_if_idle(bnn_pool *pool)
+{
+    if (pthread_mutex_trylock(&pool->run_lock) != 0) return;
+    release_workers(pool);
     pthread_mutex_unlock(&pool->run_lock);
 }

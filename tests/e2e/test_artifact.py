@@ -1,7 +1,9 @@
 """The generated C itself: strict warnings, sanitizers, determinism, and the arena contract."""
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -87,6 +89,48 @@ def test_threads_give_results_identical_to_one_thread(name, tmp_path):
     for other in results[1:]:
         for a, b in zip(results[0], other):
             assert np.array_equal(a, b)
+
+
+def _live_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def _threaded_mlp(folder):
+    """A loaded 3-thread artifact, not run yet (its 2 workers start on the first run), and an input."""
+    model = bnncc.compile(zoo.qonnx_bipolar_mlp(seed=11).SerializeToString(), target="generic-c", threads=3,
+                          output_dir=folder)
+    x = np.zeros(model.inputs[0].shape[1:] if model.inputs[0].batched else model.inputs[0].shape, np.float32)
+    return model.build(), x
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counting threads needs Linux /proc")
+def test_closing_or_collecting_a_threaded_model_stops_its_workers(tmp_path):
+    """Workers sleep inside the library's code: one left behind after dlclose crashes the process later."""
+    for folder, drop in ((tmp_path / "closed", "close"), (tmp_path / "collected", "collect")):
+        native, x = _threaded_mlp(folder)
+        before = _live_threads()
+        native.run(x)
+        assert _live_threads() == before + 2
+        if drop == "close":
+            native.close()
+            with pytest.raises(bnncc.BnnccError, match="closed"):
+                native.run(x)
+        else:
+            del native
+            gc.collect()
+        assert _live_threads() == before, drop
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counting threads needs Linux /proc")
+def test_unloading_a_threaded_library_stops_its_workers(tmp_path):
+    """A C user who dlcloses without calling <name>_release_threads: the library's destructor does it."""
+    native, x = _threaded_mlp(tmp_path / "art")
+    before = _live_threads()
+    native.run(x)
+    _, _, (ffi, lib, _release, folder), _ = native._unload.detach()
+    ffi.dlclose(lib)
+    assert _live_threads() == before
+    shutil.rmtree(folder)
 
 
 def test_threaded_artifact_is_race_free_under_thread_sanitizer(tmp_path):

@@ -68,7 +68,13 @@ void bnn_team_sync(bnn_team *team);
  * 0, or -1 when fewer threads could be started: the work then ran on a smaller team, complete. */
 int bnn_pool_run(bnn_pool *pool, int size, bnn_team_fn fn, void *ctx);
 
-/* Stops and joins the pool's threads (a later run starts them again). */
+/* Stops and joins the pool's threads (a later run starts them again). Waits for a run in flight.
+ * The threads execute the library's code: release them before the library is unloaded. */
 void bnn_pool_release(bnn_pool *pool);
+
+/* bnn_pool_release unless a run is in flight (then it returns at once): for library destructors,
+ * which may run while another thread is still inside a run (exit() called mid-run), where
+ * waiting would hang the process. */
+void bnn_pool_release_if_idle(bnn_pool *pool);
 
 #endif /* BNNCC_TEAM_H */

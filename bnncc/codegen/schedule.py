@@ -28,6 +28,12 @@ SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 # Below this many pixels a split by pixels makes threads share the cache lines where each
 # channel's row is cut, which costs more than it saves.
 MIN_PIXELS_TO_SPLIT = 1024
+# Heavy layers with threads: chunks per member (Schedule.balanced); more balance a slow member
+# better, each costs a kernel call (and, for row-split convs, re-reading the rows around its edges).
+CHUNKS_PER_MEMBER = 4
+# Output pixels of a binary conv chunk: below, the kernels' weight loads (done once per call and
+# channel block) are spread over too few pixels (the 7x7 layers' chunks of one row ran at half speed).
+MIN_BCONV_CHUNK_PIXELS = 128
 
 
 @dataclass
@@ -97,13 +103,34 @@ class Schedule:
         self.layers[-1].code.append(text if self.threads == 1 else f"if (id == 0) {{ {text} }}")
 
     def parallel(self, family: str, count: int, text: str) -> None:
-        """A statement over items [lo, hi) of `count`; each member gets its share."""
+        """A statement over items [lo, hi) of `count`; each member gets its share (bnn_split)."""
         self.families.add(family)
         if self.threads == 1:
             self.layers[-1].code.append(f"{{ const int lo = 0, hi = {count}; {text} }}")
         else:
             self.layers[-1].code.append(f"{{ int lo, hi; bnn_split({count}, id, nt, &lo, &hi); "
                                         f"if (lo < hi) {{ {text} }} }}")
+
+    def balanced(self, family: str, count: int, text: str, chunks_per_member: int = CHUNKS_PER_MEMBER,
+                 min_chunk: int = 1, resumable: bool = False) -> None:
+        """A statement over items [lo, hi) of `count` for heavy layers: with threads, members take
+        chunks of at least `min_chunk` items (bnn_share: their own share first, then what a slower
+        member has left); with too few items, one chunk per member (a static split).
+        resumable: `text` may use `resume`, true when this member's previous chunk ended at lo."""
+        self.families.add(family)
+        if self.threads == 1:
+            prelude = "const int resume = 0; " if resumable else ""
+            self.layers[-1].code.append(f"{{ const int lo = 0, hi = {count}; {prelude}{text} }}")
+            return
+        per_member = max(1, min(chunks_per_member, count // (min_chunk * self.threads)))
+        grain = -(-count // min(count, per_member * self.threads))
+        chunks = -(-count // grain)
+        last = "int last = -1; " if resumable else ""
+        resume, record = ("const int resume = lo == last; ", " last = hi;") if resumable else ("", "")
+        self.layers[-1].code.append(
+            f"{{ bnn_share share; int chunk; {last}bnn_share_begin(team, id, {chunks}, &share); "
+            f"while (bnn_share_next(&share, &chunk)) {{ const int lo = chunk * {grain}, "
+            f"hi = lo + {grain} < {count} ? lo + {grain} : {count}; {resume}{text}{record} }} }}")
 
     @property
     def binary_macs(self) -> int:
@@ -225,21 +252,25 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         w, extra, family, suffix = s.const(blocked), f"{s.const(aux)}, ", f"bconv_{isa}", f"__{isa}"
     else:
         w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
+
+    def by_rows(text: str) -> None:
+        s.balanced(family, oh, text, min_chunk=-(-MIN_BCONV_CHUNK_PIXELS // ow))
+
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
-        s.parallel(family, oh, f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
+        by_rows(f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
     elif affine:
         inputs = list(node.inputs) + [None] * (7 - len(node.inputs))
         residual = s.operand(inputs[4]) if inputs[4] is not None else "NULL"
         operands = f"{p}, {x}, {w}, {extra}{s.operand(inputs[2])}, {s.operand(inputs[3])}, {residual}"
         if inputs[5] is not None:
             thr, dirs = _threshold_arrays(s, constant(inputs[5]), constant(inputs[6]))
-            s.parallel(family, oh, f"bnn_bconv_affine_pack{suffix}({operands}, {thr}, {dirs}, lo, hi, {y}, "
-                                   f"{s.operand(node.outputs[1])});")
+            by_rows(f"bnn_bconv_affine_pack{suffix}({operands}, {thr}, {dirs}, lo, hi, {y}, "
+                    f"{s.operand(node.outputs[1])});")
         else:
-            s.parallel(family, oh, f"bnn_bconv_affine_f32{suffix}({operands}, lo, hi, {y});")
+            by_rows(f"bnn_bconv_affine_f32{suffix}({operands}, lo, hi, {y});")
     else:
-        s.parallel(family, oh, f"bnn_bconv_f32{suffix}({p}, {x}, {w}, {extra}lo, hi, {y});")
+        by_rows(f"bnn_bconv_f32{suffix}({p}, {x}, {w}, {extra}lo, hi, {y});")
 
 
 def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
@@ -290,7 +321,8 @@ def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
 
 
 def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
-    """ConvMaxPoolAffine (x86 targets): members split the pool's output rows."""
+    """ConvMaxPoolAffine (x86 targets): members share the pool's output rows; a member's consecutive
+    chunks resume one another (no conv row computed twice)."""
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     weights = constant(node.inputs[1])
     window, pads = _node_window(node), attribute(node, "pads")
@@ -309,11 +341,11 @@ def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
     s.scratch_floats = max(s.scratch_floats, conv_pool_scratch_floats(conv, pool, isa))
     bias = s.operand(node.inputs[2]) if node.inputs[2] is not None else "NULL"
     operands = ", ".join(s.operand(v) for v in (node.inputs[3], node.inputs[4]))
-    s.parallel(f"float_{isa}", pool["OH"],
+    s.balanced(f"float_{isa}", pool["OH"],
                f"bnn_conv_maxpool_affine_f32__{isa}({s.params('bnn_conv_params', conv)}, "
                f"{s.params('bnn_pool_params', {k: pool[k] for k in POOL_FIELDS})}, {s.operand(node.inputs[0])}, "
-               f"{s.const(conv_weights(weights.astype(np.float32), isa))}, {bias}, {operands}, scratch, lo, hi, "
-               f"{s.operand(node.outputs[0])});")
+               f"{s.const(conv_weights(weights.astype(np.float32), isa))}, {bias}, {operands}, scratch, resume, lo, "
+               f"hi, {s.operand(node.outputs[0])});", chunks_per_member=8, resumable=True)
 
 
 def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:
@@ -351,10 +383,12 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
         w = s.const(conv_weights(weights.astype(np.float32), isa))
         scratch = conv_scratch_floats(fields, isa)
         s.scratch_floats = max(s.scratch_floats, scratch)
-        bias_arg = bias
-        s.parallel(f"float_{isa}", -(-fields["M"] // mr),        # members take whole panels of MR channels
-                   f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias_arg}, {'scratch' if scratch else 'NULL'}, "
-                   f"lo * {mr}, hi * {mr} < {fields['M']} ? hi * {mr} : {fields['M']}, {y});")
+        # members take whole panels of MR channels; in chunks when every call reads the input in
+        # place (with scratch, each call first copies the input there)
+        share = s.parallel if scratch else s.balanced
+        share(f"float_{isa}", -(-fields["M"] // mr),
+              f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias}, {'scratch' if scratch else 'NULL'}, "
+              f"lo * {mr}, hi * {mr} < {fields['M']} ? hi * {mr} : {fields['M']}, {y});")
         return
     w = s.const(weights.astype(np.float32))
     if group != 1:
@@ -396,7 +430,7 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     if isa and n >= FLOAT_GEOMETRY[isa]["nr"]:        # narrower outputs would mostly pad the panels
         nr = FLOAT_GEOMETRY[isa]["nr"]
         w = s.const(matmul_weights(np.ascontiguousarray(b), isa))
-        s.parallel(f"float_{isa}", -(-n // nr), f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, lo * {nr}, "
+        s.balanced(f"float_{isa}", -(-n // nr), f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, lo * {nr}, "
                                                 f"hi * {nr} < {n} ? hi * {nr} : {n}, {y});")
         return
     w = s.const(np.ascontiguousarray(b))

@@ -185,8 +185,8 @@ static void stem_with_pool(const int *have, int reps)
             else bnn_conv2d_f32__avx2(p, in, packed, NULL, scratch, 0, 64, conv);
             bnn_maxpool_affine_f32(&q, conv, scale, shift, sep);
             t1 = now();
-            if (avx512) bnn_conv_maxpool_affine_f32__avx512(p, &q, in, packed, NULL, scale, shift, scratch, 0, 56, fused);
-            else bnn_conv_maxpool_affine_f32__avx2(p, &q, in, packed, NULL, scale, shift, scratch, 0, 56, fused);
+            if (avx512) bnn_conv_maxpool_affine_f32__avx512(p, &q, in, packed, NULL, scale, shift, scratch, 0, 0, 56, fused);
+            else bnn_conv_maxpool_affine_f32__avx2(p, &q, in, packed, NULL, scale, shift, scratch, 0, 0, 56, fused);
             if (r > 0) { v[0][r - 1] = t1 - t0; v[1][r - 1] = now() - t1; }
         }
         printf("%-28s %-9s %10.1f %10.1f %8s\n", "", impl_name[impl], 1e6 * median(v[0], reps), 1e6 * median(v[1], reps),

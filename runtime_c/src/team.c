@@ -26,6 +26,65 @@ void bnn_team_sync(bnn_team *team)
     }
 }
 
+/* ---- balanced sharing (team.h): a range word is round << 48 | first << 24 | end */
+
+#define SHARE_BITS 24
+#define SHARE_MASK ((1u << SHARE_BITS) - 1u)
+
+static uint64_t range_word(uint64_t round, int first, int end)
+{
+    return (round & 0xFFFFu) << 48 | (uint64_t)((unsigned)first & SHARE_MASK) << SHARE_BITS |
+           ((unsigned)end & SHARE_MASK);
+}
+
+void bnn_share_begin(bnn_team *team, int id, int n, bnn_share *share)
+{
+    share->team = team && team->size > 1 ? team : NULL;
+    share->id = id;
+    share->n = n;
+    share->next = 0;
+    if (share->team) {
+        int lo, hi;
+        bnn_split(n, id, team->size, &lo, &hi);
+        /* every member reads the same round: no barrier completes while one is in this statement */
+        share->round = (uint64_t)__atomic_load_n(&team->round, __ATOMIC_ACQUIRE) & 0xFFFFu;
+        __atomic_store_n(&team->ranges[id].word, range_word(share->round, lo, hi), __ATOMIC_RELEASE);
+    }
+}
+
+/* Take the first (own range) or the last (another's) item of member j's range for this round. */
+static int take(const bnn_share *share, int j, int last, int *item)
+{
+    uint64_t *word = &share->team->ranges[j].word;
+    uint64_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    for (;;) {
+        const int first = (int)(old >> SHARE_BITS & SHARE_MASK), end = (int)(old & SHARE_MASK);
+        uint64_t taken;
+        if (old >> 48 != share->round || first >= end) return 0;  /* not begun this round, or empty */
+        taken = last ? range_word(share->round, first, end - 1) : range_word(share->round, first + 1, end);
+        if (__atomic_compare_exchange_n(word, &old, taken, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *item = last ? end - 1 : first;
+            return 1;
+        }
+    }
+}
+
+int bnn_share_next(bnn_share *share, int *item)
+{
+    int k;
+    if (!share->team) {
+        if (share->next >= share->n) return 0;
+        *item = share->next++;
+        return 1;
+    }
+    if (take(share, share->id, 0, item)) return 1;
+    for (k = 1; k < share->team->size; k++)
+        if (take(share, (share->id + k) % share->team->size, 1, item)) return 1;
+    return 0;
+}
+
+/* ---- the pool */
+
 static int wait_for_generation(bnn_pool *pool, int seen)
 {
     int spins = 0, now;

@@ -14,6 +14,7 @@ ort = pytest.importorskip("onnxruntime")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "bireal"))
 import bireal  # noqa: E402
+from conftest import cpu_targets  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +104,22 @@ def test_cli_writes_the_small_model(tmp_path, capsys):
     assert bireal.main(["--small", "-o", str(out)]) == 0
     onnx.checker.check_model(onnx.load(str(out)))
     assert "binary MACs per sample: 2,138,112" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("target", cpu_targets(include_native=False))
+def test_threads_give_the_one_thread_outputs_on_every_run(target, tmp_path):
+    """Heavy layers share their chunks among threads at run time (bnn_share: a slow thread's chunks
+    go to the others, the stem's chunks resume one another), so every run may split differently;
+    each must equal one thread bit for bit. Resolution 64: 16x16 maps after the stem, so the
+    AVX-512 pixel tiles run too."""
+    import bnncc
+
+    source = bireal.build_bireal_small(resolution=64, calib_images=4).SerializeToString()
+    x = np.random.default_rng(3).standard_normal((2, 3, 64, 64)).astype(np.float32)
+    models = {t: bnncc.compile(source, target=target, threads=t, output_dir=tmp_path / f"t{t}").build()
+              for t in (1, 2, 3)}
+    (want,) = models[1].run(x)
+    for threads in (2, 3):
+        for _ in range(15):
+            (got,) = models[threads].run(x)
+            assert np.array_equal(got, want), threads

@@ -42,7 +42,8 @@ void bnn_conv2d_f32__{_isa}(const bnn_conv_params *p, const float *in, const flo
 size_t bnn_conv_maxpool_scratch_size__{_isa}(const bnn_conv_params *p, const bnn_pool_params *q);
 void bnn_conv_maxpool_affine_f32__{_isa}(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
                                          const float *packed_w, const float *bias, const float *scale,
-                                         const float *shift, float *scratch, int y_begin, int y_end, float *out);
+                                         const float *shift, float *scratch, int resume, int y_begin, int y_end,
+                                         float *out);
 size_t bnn_matmul_weights_size__{_isa}(int K, int N);
 void bnn_matmul_pack_weights__{_isa}(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__{_isa}(int M, int K, int N, const float *A, const float *packed_B,
@@ -351,16 +352,21 @@ def conv_pool_case(lib: Lib, isa: str, rng, C, H, W, M, conv: dict, pool: dict, 
     lib.lib.bnn_maxpool_affine_f32(q, lib.f32(conv_out), lib.f32(scale), lib.f32(shift), lib.f32(want))
 
     fused = lib.fn("bnn_conv_maxpool_affine_f32", isa)
-    scratch = np.full(lib.fn("bnn_conv_maxpool_scratch_size", isa)(p, q), np.nan, np.float32)
+    size = lib.fn("bnn_conv_maxpool_scratch_size", isa)(p, q)
     bounds = [0, *sorted(s for s in splits if 0 < s < POH), POH]
-    got = np.full((M, POH, POW), np.nan, np.float32)
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch), a, b,
-              lib.f32(got))
-    np.testing.assert_array_equal(got, want)
+    ranges = list(zip(bounds[:-1], bounds[1:]))
+    # in order, each call on its own (a fresh scratch would do); in order, each resuming the one
+    # before on the same scratch; backwards (as threads taking the last ranges left), on one scratch
+    for order, resume in ((ranges, 0), (ranges, 1), (ranges[::-1], 0)):
+        scratch = np.full(size, np.nan, np.float32)
+        got = np.full((M, POH, POW), np.nan, np.float32)
+        for a, b in order:
+            fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch),
+                  resume, a, b, lib.f32(got))
+        np.testing.assert_array_equal(got, want)
     if POH > 2:
         part = np.full((M, POH, POW), np.nan, np.float32)
-        fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch), 1,
+        fused(p, q, lib.f32(x), lib.f32(wp), lib.f32(bias), lib.f32(scale), lib.f32(shift), lib.f32(scratch), 0, 1,
               POH - 1, lib.f32(part))
         assert np.isnan(part[:, 0]).all() and np.isnan(part[:, -1]).all()
         np.testing.assert_array_equal(part[:, 1:-1], want[:, 1:-1])

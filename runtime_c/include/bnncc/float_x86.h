@@ -50,8 +50,10 @@
  * ring of the few conv rows their windows read, which stays in cache. Threads split the pool rows
  * (a conv row shared by two ranges is computed by both). scale/shift: the per-channel affine
  * after the pool (both NULL: none). scratch: bnn_conv_maxpool_scratch_size__ISA(p, q) floats, private
- * to the call: the padded input copy (of the rows it reads), (q->KH-1)*q->DH+1 rows of M*OW floats
- * and the pool's work area (BNN_MAXPOOL_WORK(q), fpool.h).
+ * to the caller: the padded input copy (of the rows it reads), (q->KH-1)*q->DH+1 rows of M*OW floats
+ * and the pool's work area (BNN_MAXPOOL_WORK(q), fpool.h). resume (0 or 1): the previous call on
+ * this scratch (same p, q, in) ended at pool row y_begin: its conv rows and padded input rows are
+ * reused, so consecutive ranges cost what one range does.
  *
  * ---- MatMul, packed B layout ------------------------------------------------------------------
  * NR = BNN_F32_MATMUL_NR__avx512 (64) or BNN_F32_MATMUL_NR__avx2 (32) columns per panel.
@@ -82,7 +84,8 @@ void bnn_conv2d_f32__avx512(const bnn_conv_params *p, const float *in, const flo
 size_t bnn_conv_maxpool_scratch_size__avx512(const bnn_conv_params *p, const bnn_pool_params *q);
 void bnn_conv_maxpool_affine_f32__avx512(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
                                          const float *packed_w, const float *bias, const float *scale,
-                                         const float *shift, float *scratch, int y_begin, int y_end, float *out);
+                                         const float *shift, float *scratch, int resume, int y_begin, int y_end,
+                                         float *out);
 size_t bnn_matmul_weights_size__avx512(int K, int N);
 void bnn_matmul_pack_weights__avx512(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx512(int M, int K, int N, const float *A, const float *packed_B,
@@ -96,7 +99,8 @@ void bnn_conv2d_f32__avx2(const bnn_conv_params *p, const float *in, const float
 size_t bnn_conv_maxpool_scratch_size__avx2(const bnn_conv_params *p, const bnn_pool_params *q);
 void bnn_conv_maxpool_affine_f32__avx2(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
                                        const float *packed_w, const float *bias, const float *scale,
-                                       const float *shift, float *scratch, int y_begin, int y_end, float *out);
+                                       const float *shift, float *scratch, int resume, int y_begin, int y_end,
+                                       float *out);
 size_t bnn_matmul_weights_size__avx2(int K, int N);
 void bnn_matmul_pack_weights__avx2(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx2(int M, int K, int N, const float *A, const float *packed_B,

@@ -335,39 +335,57 @@ static size_t conv_pool_scratch_size(const bnn_conv_params *p, const bnn_pool_pa
     return padded_size(p) + (size_t)pool_window_rows(q) * (size_t)p->M * (size_t)p->OW + BNN_MAXPOOL_WORK(q);
 }
 
+/* One past the last conv row that pool row y reads (its window rows clipped to the map), or 0 when
+ * it reads none (then neither does any row before it). */
+static int pool_rows_end(const bnn_pool_params *q, int y)
+{
+    int kh0, kh1;
+    bnn_tap_range(y * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
+    return kh1 > kh0 ? y * q->SH - q->PT + (kh1 - 1) * q->DH + 1 : 0;
+}
+
+/* One past the last padded input row that conv rows [0, cy_end) read. */
+static int conv_input_end(const bnn_conv_params *p, int cy_end)
+{
+    return cy_end > 0 ? (cy_end - 1) * p->SH + (p->KH - 1) * p->DH + 1 : 0;
+}
+
 /* bnn_conv_maxpool_affine_f32__ISA (float_x86.h): pool rows [y_begin, y_end). Conv rows are
  * computed once each, in order, into a ring of pool_window_rows(q) rows (each [M][OW]); conv row
  * iy sits in slot iy % R. Pool row y reads conv rows y*SH - PT + kh*DH, the last of which is
  * computed just before; the row it overwrites, iy - R, is below y*SH - PT, the first one read.
- * Scratch: the padded input copy, the ring, the pool's work area.
+ * Scratch: the padded input copy, the ring, the pool's work area. resume: the previous call on
+ * this scratch ended at pool row y_begin, so the ring and the padded rows it left are reused, and
+ * the calls compute what one call over both ranges would.
  * Any ungrouped convolution works this way (INDIRECT reads, whatever conv_mode would pick). */
 static void conv_maxpool_affine(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
                                 const float *packed_w, const float *bias, const float *scale, const float *shift,
-                                float *scratch, int y_begin, int y_end, float *out)
+                                float *scratch, int resume, int y_begin, int y_end, float *out)
 {
     const int R = pool_window_rows(q);
     const size_t slot = (size_t)p->M * (size_t)p->OW, plane = (size_t)q->OH * (size_t)q->OW;
     float *ring = scratch + padded_size(p), *work = ring + (size_t)R * slot;
     const float *rows[R];
-    int Hp, Wph, y, kh, kh0, kh1, cy_begin, cy_end, next;
+    int Hp, Wph, y, kh, kh0, kh1, next, padded, cy_end;
     if (y_begin < 0) y_begin = 0;
     if (y_end > q->OH) y_end = q->OH;
     if (y_begin >= y_end) return;
-    /* conv rows the pool rows read: [cy_begin, cy_end) */
-    bnn_tap_range(y_begin * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
-    cy_begin = y_begin * q->SH - q->PT + kh0 * q->DH;
-    bnn_tap_range((y_end - 1) * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
-    cy_end = (y_end - 1) * q->SH - q->PT + (kh1 - 1) * q->DH + 1;
-    if (cy_end <= cy_begin) cy_end = cy_begin = 0;
+    /* conv rows computed (next) and input rows padded before pool row y_begin */
+    if (resume && y_begin > 0) {
+        next = pool_rows_end(q, y_begin - 1);
+        padded = conv_input_end(p, next);
+    } else {
+        bnn_tap_range(y_begin * q->SH - q->PT, q->DH, q->H, q->KH, &kh0, &kh1);
+        next = y_begin * q->SH - q->PT + kh0 * q->DH;
+        padded = next * p->SH;
+    }
     padded_geom(p, &Hp, &Wph);
-    if (cy_end > cy_begin)
-        pad_input(p, in, scratch, Hp, Wph, cy_begin * p->SH, (cy_end - 1) * p->SH + (p->KH - 1) * p->DH + 1);
-    next = cy_begin;
+    cy_end = pool_rows_end(q, y_end - 1);
+    if (conv_input_end(p, cy_end) > padded) pad_input(p, in, scratch, Hp, Wph, padded, conv_input_end(p, cy_end));
     for (y = y_begin; y < y_end; y++) {
-        const int iy0 = y * q->SH - q->PT;
+        const int iy0 = y * q->SH - q->PT, upto = pool_rows_end(q, y);
         bnn_tap_range(iy0, q->DH, q->H, q->KH, &kh0, &kh1);
-        if (kh1 > kh0 && next <= iy0 + (kh1 - 1) * q->DH) {
-            const int upto = iy0 + (kh1 - 1) * q->DH + 1;
+        if (upto > next) {
             conv_indirect_rows(p, scratch, packed_w, bias, 0, p->M, next, upto, ring, (size_t)p->OW, slot, R);
             next = upto;
         }
@@ -448,9 +466,10 @@ size_t ISA_ENTRY(bnn_conv_maxpool_scratch_size)(const bnn_conv_params *p, const 
 
 void ISA_ENTRY(bnn_conv_maxpool_affine_f32)(const bnn_conv_params *p, const bnn_pool_params *q, const float *in,
                                             const float *packed_w, const float *bias, const float *scale,
-                                            const float *shift, float *scratch, int y_begin, int y_end, float *out)
+                                            const float *shift, float *scratch, int resume, int y_begin, int y_end,
+                                            float *out)
 {
-    conv_maxpool_affine(p, q, in, packed_w, bias, scale, shift, scratch, y_begin, y_end, out);
+    conv_maxpool_affine(p, q, in, packed_w, bias, scale, shift, scratch, resume, y_begin, y_end, out);
 }
 
 size_t ISA_ENTRY(bnn_matmul_weights_size)(int K, int N) { return matmul_weights_size(K, N); }

@@ -14,15 +14,24 @@
 #define BNNCC_TEAM_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "common.h"
 
 #define BNN_MAX_TEAM 64
 
+/* A member's range of the items of a balanced statement (bnn_share_*), in one cache line:
+ * round (16 bits) << 48 | first item not taken (24 bits) << 24 | end of the range (24 bits). */
+typedef struct {
+    uint64_t word;
+    char pad[56];
+} bnn_share_range;
+
 typedef struct {
     int size;                 /* number of members */
     volatile int arrived;     /* members at the barrier in the current round */
     volatile int round;       /* incremented each time all members arrived */
+    bnn_share_range ranges[BNN_MAX_TEAM];
 } bnn_team;
 
 typedef void (*bnn_team_fn)(bnn_team *team, int id, void *ctx);
@@ -51,7 +60,7 @@ struct bnn_pool {
 };
 
 #define BNN_POOL_INITIALIZER {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, \
-                              0, 0, 0, 0, NULL, NULL, {0, 0, 0}, {0}, {{NULL, 0, 0}}}
+                              0, 0, 0, 0, NULL, NULL, {0, 0, 0, {{0, {0}}}}, {0}, {{NULL, 0, 0}}}
 
 /* [*lo, *hi): member `id`'s share of n items split as evenly as possible among `size`. */
 static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
@@ -62,6 +71,26 @@ static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
 
 /* Barrier: returns when every member of the team has called it (no-op for NULL or size 1). */
 void bnn_team_sync(bnn_team *team);
+
+/* Balanced sharing of the n items (n < 2^24) of one statement among the members, for work whose
+ * cost per member may differ (a core shared with other processes, a slower core): member id
+ * owns the items of bnn_split(n, id, size) and takes them in order, so that without imbalance
+ * every member gets the share a static split gives it (and the data it had in the previous layer);
+ * once its own items are gone it takes the last ones left in the other members' ranges. Every item
+ * is taken exactly once, and all are taken when the members next meet at bnn_team_sync.
+ *     bnn_share sh; int item;
+ *     bnn_share_begin(team, id, n, &sh);
+ *     while (bnn_share_next(&sh, &item)) work(item);
+ * At most one such statement between two barriers (a range is reused at the next one). team NULL:
+ * the items in order. */
+typedef struct {
+    bnn_team *team;
+    int id, n, next;          /* next: the next item (team NULL only) */
+    uint64_t round;           /* the barrier round, the epoch of this statement's ranges */
+} bnn_share;
+
+void bnn_share_begin(bnn_team *team, int id, int n, bnn_share *share);
+int bnn_share_next(bnn_share *share, int *item);
 
 /* Runs fn(team, id, ctx) for id = 0..size-1, id 0 on the calling thread, and returns when all
  * are done. Members take their share from team->size (team is NULL for a team of one). Returns

@@ -72,15 +72,22 @@ def measure_popcount_peak(target) -> float:
         return float(run.stdout.split()[0])
 
 
-BLOCK_ROUNDS = 5      # with threads: rounds of timing blocks (see medians_ms)
+BLOCK_RUNS = 4        # with threads: timed runs per block (see medians_ms)
+BLOCK_PAUSE_S = 0.05  # with threads: pause before each block, for the other contender's pool to go idle
 
 
-def medians_ms(functions, runs: int, interleave: bool, rounds: int = BLOCK_ROUNDS) -> list[float]:
+def thread_rounds(runs: int) -> int:
+    """Rounds of blocks for `runs` timed runs of each contender (threaded bench)."""
+    return max(1, runs // BLOCK_RUNS)
+
+
+def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
     """Median time of each function. Interleaved (A, B, A, B, ...) when single-threaded, so that a
-    machine whose speed drifts slows all of them alike. With threads, each is timed in blocks after
-    a pause (thread pools, onnxruntime's and bnncc's, poll for a while after a run and would steal
-    the cores from the other contender's threads), the blocks taking turns over `rounds` rounds so
-    that a drift between blocks does not favour one of them."""
+    machine whose speed drifts slows all of them alike. With threads, each is timed in blocks of
+    about BLOCK_RUNS runs after a pause (thread pools, onnxruntime's and bnncc's, poll for a while
+    after a run and would steal the cores from the other contender's threads), the blocks taking
+    turns over thread_rounds(runs) rounds, so that a drift between blocks does not favour one of
+    them. The first run of a block is not timed."""
     times = [[] for _ in functions]
     if interleave:
         for function in functions:
@@ -91,10 +98,10 @@ def medians_ms(functions, runs: int, interleave: bool, rounds: int = BLOCK_ROUND
                 function()
                 samples.append(time.perf_counter() - start)
     else:
-        rounds = max(1, min(rounds, runs))
+        rounds = thread_rounds(runs)
         for round_ in range(rounds):
             for function, samples in zip(functions, times):
-                time.sleep(0.2)
+                time.sleep(BLOCK_PAUSE_S)
                 function()
                 for _ in range(runs * (round_ + 1) // rounds - runs * round_ // rounds):
                     start = time.perf_counter()
@@ -143,7 +150,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     medians = medians_ms(contenders, runs, interleave=threads == 1)
     ours, theirs = medians[0], medians[1]
     profile(counters, len(layers))
-    warm_ups = 1 if threads == 1 else max(1, min(BLOCK_ROUNDS, runs))
+    warm_ups = 1 if threads == 1 else thread_rounds(runs)
     calls = runs + warm_ups                              # the timed runs and the warm-ups
     per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
 

@@ -41,6 +41,7 @@ class BenchResult:
     target: str
     threads: int
     runs: int
+    timing: str                             # "blocks" (steady state) or "interleaved" (see medians_ms)
     bnncc_ms: float
     onnxruntime_ms: float
     speedup: float
@@ -72,22 +73,22 @@ def measure_popcount_peak(target) -> float:
         return float(run.stdout.split()[0])
 
 
-BLOCK_RUNS = 4        # with threads: timed runs per block (see medians_ms)
+BLOCK_RUNS = 4        # timed runs per block (see medians_ms)
 BLOCK_PAUSE_S = 0.05  # with threads: pause before each block, for the other contender's pool to go idle
 
 
-def thread_rounds(runs: int) -> int:
-    """Rounds of blocks for `runs` timed runs of each contender (threaded bench)."""
+def block_rounds(runs: int) -> int:
+    """Rounds of blocks for `runs` timed runs of each contender."""
     return max(1, runs // BLOCK_RUNS)
 
 
-def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
-    """Median time of each function. Interleaved (A, B, A, B, ...) when single-threaded, so that a
-    machine whose speed drifts slows all of them alike. With threads, each is timed in blocks of
-    about BLOCK_RUNS runs after a pause (thread pools, onnxruntime's and bnncc's, poll for a while
-    after a run and would steal the cores from the other contender's threads), the blocks taking
-    turns over thread_rounds(runs) rounds, so that a drift between blocks does not favour one of
-    them. The first run of a block is not timed."""
+def medians_ms(functions, runs: int, interleave: bool = False, pause_s: float = 0.0) -> list[float]:
+    """Median time of each function, in its steady state: each is timed in blocks of about
+    BLOCK_RUNS runs after an untimed one, the blocks taking turns over block_rounds(runs) rounds so
+    that a machine whose speed drifts slows all of them alike. pause_s before each block lets the
+    other contender's thread pool (onnxruntime's and bnncc's poll for a while after a run) go idle.
+    interleave: one run each in turn instead (A, B, A, B, ...), every run right after the other
+    contender's, which evicts a small model's weights and activations from the caches."""
     times = [[] for _ in functions]
     if interleave:
         for function in functions:
@@ -98,10 +99,10 @@ def medians_ms(functions, runs: int, interleave: bool) -> list[float]:
                 function()
                 samples.append(time.perf_counter() - start)
     else:
-        rounds = thread_rounds(runs)
+        rounds = block_rounds(runs)
         for round_ in range(rounds):
             for function, samples in zip(functions, times):
-                time.sleep(BLOCK_PAUSE_S)
+                time.sleep(pause_s)
                 function()
                 for _ in range(runs * (round_ + 1) // rounds - runs * round_ // rounds):
                     start = time.perf_counter()
@@ -123,7 +124,7 @@ def onnxruntime_session(model_path_or_bytes, threads: int):
 
 
 def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 1, runs: int = 50,
-          progress=None) -> BenchResult:
+          interleave: bool = False, progress=None) -> BenchResult:
     say = progress or (lambda _message: None)
     compiled: CompiledModel = compile(model_path, target=target, threads=threads, progress=say)
     say("build with per-layer timers")
@@ -147,10 +148,10 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     profile = getattr(native.lib, f"{name}_profile")
     native.run(*inputs)
     profile(counters, len(layers))                       # reset after the first call
-    medians = medians_ms(contenders, runs, interleave=threads == 1)
+    medians = medians_ms(contenders, runs, interleave=interleave, pause_s=BLOCK_PAUSE_S if threads > 1 else 0.0)
     ours, theirs = medians[0], medians[1]
     profile(counters, len(layers))
-    warm_ups = 1 if threads == 1 else thread_rounds(runs)
+    warm_ups = 1 if interleave else block_rounds(runs)
     calls = runs + warm_ups                              # the timed runs and the warm-ups
     per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
 
@@ -171,6 +172,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     return BenchResult(
         model=Path(model_path).name, target=compiled.target.name if target != "native" else
         f"native ({compiled.target.description.split(': ')[-1]})", threads=threads, runs=runs,
+        timing="interleaved" if interleave else "blocks",
         bnncc_ms=ours, onnxruntime_ms=theirs, speedup=theirs / ours, popcount_peak_gmacs=peak / 1e9,
         one_thread_ms=medians[2] if threads > 1 else ours,
         binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / (peak * threads)) if binary_ms > 0 else None,
@@ -182,7 +184,9 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
 
 
 def format_result(r: BenchResult) -> str:
-    lines = [f"bnncc bench: {r.model}  target {r.target}  threads {r.threads}  median of {r.runs} runs", "",
+    how = ("runs alternating one by one" if r.timing == "interleaved" else
+           f"blocks of {BLOCK_RUNS} runs taking turns")
+    lines = [f"bnncc bench: {r.model}  target {r.target}  threads {r.threads}  median of {r.runs} runs ({how})", "",
              f"  bnncc        {r.bnncc_ms:9.3f} ms",
              f"  onnxruntime  {r.onnxruntime_ms:9.3f} ms   (same model, {r.threads} thread(s), all optimizations)",
              f"  speed-up     {r.speedup:9.2f} x"]

@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     _target_option(bench_cmd)
     bench_cmd.add_argument("--threads", type=int, default=1, metavar="N", help="threads for both (default 1)")
     bench_cmd.add_argument("--runs", type=int, default=50, metavar="R", help="timed runs of each (default 50)")
+    bench_cmd.add_argument("--interleave", action="store_true",
+                           help="time bnncc and onnxruntime one run each in turn, every run right after the other's "
+                                "(caches cold from the other model), instead of in alternating blocks of runs "
+                                "(each in its steady state, as a model runs frame after frame)")
     bench_cmd.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     bench_cmd.add_argument("--chart", metavar="FILE.svg", help="also write a per-layer bar chart (SVG)")
     bench_cmd.set_defaults(handler=cmd_bench)
@@ -228,7 +232,8 @@ def cmd_bench(args) -> int:
 
     if args.runs < 1 or args.threads < 1:
         raise BnnccError("--runs and --threads must be at least 1")
-    result = bench(args.model, target=args.target, threads=args.threads, runs=args.runs, progress=_progress(False))
+    result = bench(args.model, target=args.target, threads=args.threads, runs=args.runs, interleave=args.interleave,
+                   progress=_progress(False))
     print(format_result(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_dict(), indent=2) + "\n")

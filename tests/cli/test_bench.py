@@ -43,3 +43,18 @@ def test_bench_reports_ratio_layers_peak_and_sizes(small_model, tmp_path):
     assert 1.0 <= result["binary_weight_bits_per_weight"] < 1.5   # 1 bit + per-channel constants
     svg = ElementTree.parse(chart).getroot()
     assert svg.tag.endswith("svg") and len(svg.findall("{http://www.w3.org/2000/svg}rect")) == len(result["layers"]) + 1
+
+
+@pytest.mark.parametrize("interleave", [False, True])
+def test_timing_order_blocks_or_interleaved(interleave):
+    """Blocks: each contender runs BLOCK_RUNS times in a row after an untimed run, the contenders
+    taking turns; interleaved: one run each in turn. Either way every contender is timed `runs` times."""
+    from bnncc import bench
+
+    calls = []
+    medians = bench.medians_ms([lambda: calls.append("a"), lambda: calls.append("b")], runs=8, interleave=interleave)
+    assert len(medians) == 2 and all(m >= 0 for m in medians)
+    if interleave:
+        assert "".join(calls) == "ab" * 9
+    else:
+        assert "".join(calls) == ("a" * 5 + "b" * 5) * 2

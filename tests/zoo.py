@@ -161,9 +161,9 @@ def _quant(g: _Graph, x: str, scale, bits: int, signed: int = 1, narrow: int = 0
 
 
 def _conv(g: _Graph, x: str, w: str, k: int, b: str | None = None, pad: int = 0, stride: int = 1,
-          hint: str = "conv") -> str:
+          hint: str = "conv", group: int = 1) -> str:
     ins = [x, w] + ([b] if b else [])
-    return g.op("Conv", ins, hint=hint, dilations=[1, 1], group=1, kernel_shape=[k, k],
+    return g.op("Conv", ins, hint=hint, dilations=[1, 1], group=group, kernel_shape=[k, k],
                 pads=[pad] * 4, strides=[stride, stride])
 
 
@@ -397,8 +397,8 @@ def two_bit_activation(seed: int = 0, kind: str = "quant") -> onnx.ModelProto:
                    {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
 
 
-def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3") -> onnx.ModelProto:
-    """Bi-Real-Net: float stem (3x3 conv + BN, or "resnet": 7x7/2 conv with bias + BN + 3x3/2 max-pool), two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut."""
+def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3", shortcut_groups: int = 1) -> onnx.ModelProto:
+    """Bi-Real-Net: float stem (3x3 conv + BN, or "resnet": 7x7/2 conv with bias + BN + 3x3/2 max-pool), two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut (a grouped conv with shortcut_groups > 1)."""
     rng = np.random.default_rng(seed)
     g = _Graph()
     cin, side, classes = 3, 16, 10
@@ -422,7 +422,8 @@ def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3") -> onnx
     y = _conv(g, a, g.const(pm1(rng, (2 * c, c, 3, 3)), "block2.conv.weight"), 3, pad=1, stride=2)
     y = _bn(g, rng, y, 2 * c, c * 9)
     s = g.op("AveragePool", [x1], hint="shortcut_pool", kernel_shape=[2, 2], strides=[2, 2])
-    s = _conv(g, s, g.const(rng.normal(0, 1 / np.sqrt(c), (2 * c, c, 1, 1)), "block2.downsample.weight"), 1)
+    s = _conv(g, s, g.const(rng.normal(0, 1 / np.sqrt(c), (2 * c, c // shortcut_groups, 1, 1)),
+                            "block2.downsample.weight"), 1, group=shortcut_groups)
     s = _bn(g, rng, s, 2 * c, 1)
     x2 = g.op("Add", [y, s], hint="residual")
     x = g.op("GlobalAveragePool", [x2])
@@ -570,7 +571,7 @@ BUILDERS = {
     "qonnx_quant_latent": (qonnx_quant_latent, [{}]),
     "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}]),
     "two_bit_activation": (two_bit_activation, [{"kind": "quant"}, {"kind": "multithreshold"}]),
-    "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}]),
+    "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}, {"shortcut_groups": 4}]),
     "explicit_pm1_pad": (explicit_pm1_pad, [{"value": -1.0}, {"value": 1.0}]),
     "scaled_weights": (scaled_weights, [{}]),
     "latent_sign_weights": (latent_sign_weights, [{}]),

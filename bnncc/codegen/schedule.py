@@ -378,6 +378,15 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
                           f"{out_shape[2]}x{out_shape[3]}"
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     isa = s.target.isa
+    if group != 1:              # every target: the portable direct loop, members taking whole groups
+        cg, mg = fields["C"] // group, fields["M"] // group
+        bias_part = "NULL" if bias == "NULL" else f"{bias} + (size_t)lo * {mg}"
+        w = s.const(weights.astype(np.float32))
+        s.parallel("fconv", group, f"bnn_conv_params q = *{p}; q.G = hi - lo; q.C = q.G * {cg}; q.M = q.G * {mg}; "
+                                   f"bnn_conv2d_f32(&q, {x} + (size_t)lo * {cg * fields['H'] * fields['W']}, "
+                                   f"{w} + (size_t)lo * {mg * int(np.prod(weights.shape[1:]))}, {bias_part}, "
+                                   f"{y} + (size_t)lo * {mg * fields['OH'] * fields['OW']});")
+        return
     if isa:
         mr = FLOAT_GEOMETRY[isa]["mr"]
         w = s.const(conv_weights(weights.astype(np.float32), isa))
@@ -391,9 +400,6 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
               f"lo * {mr}, hi * {mr} < {fields['M']} ? hi * {mr} : {fields['M']}, {y});")
         return
     w = s.const(weights.astype(np.float32))
-    if group != 1:
-        s.call("fconv", f"bnn_conv2d_f32({p}, {x}, {w}, {bias}, {y});")
-        return
     per_channel = int(np.prod(weights.shape[1:]))
     bias_part = "NULL" if bias == "NULL" else f"{bias} + lo"
     s.parallel("fconv", fields["M"], f"bnn_conv_params q = *{p}; q.M = hi - lo; "

@@ -37,7 +37,7 @@ CONV_K_BLOCK, CONV_PIXEL_BLOCK = 256, 384
 
 
 def conv_weights(w: np.ndarray, isa: str) -> np.ndarray:
-    """[M, C/G, KH, KW] -> panels: packed[(m/MR)*K*MR + k*MR + m%MR] (channels zero-padded)."""
+    """[M, C, KH, KW] -> panels: packed[(m/MR)*K*MR + k*MR + m%MR] (channels zero-padded)."""
     mr = FLOAT_GEOMETRY[isa]["mr"]
     m = w.shape[0]
     k = int(np.prod(w.shape[1:]))
@@ -60,8 +60,6 @@ def matmul_weights(b: np.ndarray, isa: str) -> np.ndarray:
 def conv_scratch_floats(f: dict, isa: str) -> int:
     """Floats of private scratch one call of bnn_conv2d_f32__<isa> needs (bnn_conv2d_scratch_size)."""
     geometry = FLOAT_GEOMETRY[isa]
-    if f["G"] > 1:
-        return 0
     if (f["KH"], f["KW"], f["SH"], f["SW"], f["PT"], f["PL"]) == (1, 1, 1, 1, 0, 0) and \
             (f["OH"], f["OW"]) == (f["H"], f["W"]):
         return 0

@@ -77,9 +77,11 @@ def test_no_heap_allocation_in_generated_code(tmp_path):
             assert call not in text, (path.name, call)
 
 
-@pytest.mark.parametrize("name", ["bireal_block", "larq_ste_sign_conv", "fastinference_style", "qonnx_bipolar_mlp"])
-def test_threads_give_results_identical_to_one_thread(name, tmp_path):
-    source = zoo.BUILDERS[name][0](seed=11).SerializeToString()
+@pytest.mark.parametrize("name,kwargs", [("bireal_block", {}), ("bireal_block", {"shortcut_groups": 4}),
+                                         ("larq_ste_sign_conv", {}), ("fastinference_style", {}),
+                                         ("qonnx_bipolar_mlp", {})])
+def test_threads_give_results_identical_to_one_thread(name, kwargs, tmp_path):
+    source = zoo.BUILDERS[name][0](seed=11, **kwargs).SerializeToString()
     results = []
     for threads in (1, 2, 3):
         model = bnncc.compile(source, target="generic-c", threads=threads, output_dir=tmp_path / f"t{threads}")

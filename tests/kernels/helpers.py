@@ -242,6 +242,24 @@ def pad_to(x: np.ndarray, pt: int, pl: int, oh: int, ow: int, kh: int, kw: int, 
     return xp
 
 
+def conv_ref(x, w, bias, g, sh, sw, dh, dw, pt, pl, oh, ow):
+    """Float64 grouped 2-D convolution: x [C][H][W], w [M][C/g][KH][KW], bias [M] or None."""
+    c = x.shape[0]
+    m, cg, kh, kw = w.shape
+    mg = m // g
+    assert c == g * cg
+    xp = pad_to(x.astype(np.float64), pt, pl, oh, ow, kh, kw, sh, sw, dh, dw, 0.0)
+    out = np.zeros((m, oh, ow))
+    taps = list(windows(xp, kh, kw, sh, sw, dh, dw, oh, ow))
+    for gi in range(g):
+        ws = w[gi * mg:(gi + 1) * mg].astype(np.float64)
+        for i, j, view in taps:
+            out[gi * mg:(gi + 1) * mg] += np.einsum("mc,cyx->myx", ws[:, :, i, j], view[gi * cg:(gi + 1) * cg])
+    if bias is not None:
+        out += bias[:, None, None]
+    return out
+
+
 def run_onnx_node(op: str, inputs: list[np.ndarray], attrs: dict, out_types=(np.float32,), opset: int = 19):
     """Run one ONNX node in onnxruntime (inputs named x0, x1, ...; outputs of the given dtypes)."""
     from onnx import TensorProto, helper

@@ -4,24 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .helpers import out_size, pad_to, run_onnx_node, windows
-
-
-def conv_ref(x, w, bias, g, sh, sw, dh, dw, pt, pl, oh, ow):
-    c = x.shape[0]
-    m, cg, kh, kw = w.shape
-    mg = m // g
-    xp = pad_to(x.astype(np.float64), pt, pl, oh, ow, kh, kw, sh, sw, dh, dw, 0.0)
-    out = np.zeros((m, oh, ow))
-    taps = list(windows(xp, kh, kw, sh, sw, dh, dw, oh, ow))
-    for gi in range(g):
-        ws = w[gi * mg:(gi + 1) * mg].astype(np.float64)
-        for i, j, view in taps:
-            out[gi * mg:(gi + 1) * mg] += np.einsum("mc,cyx->myx", ws[:, :, i, j], view[gi * cg:(gi + 1) * cg])
-    assert c == g * cg
-    if bias is not None:
-        out += bias[:, None, None]
-    return out
+from .helpers import conv_ref, out_size, run_onnx_node
 
 
 def conv_case(k, rng, c, h, w_, m, g, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, with_bias):

@@ -25,8 +25,8 @@ import cffi
 import numpy as np
 import pytest
 
-from .helpers import (rerun_sanitized, sanitized_env, CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, cpu_flags, out_size, pad_to,
-                      run_onnx_node, skip_unless_cpu, windows)
+from .helpers import (rerun_sanitized, sanitized_env, CC, INCLUDE, RELEASE, SANITIZE, SRC, STRICT, TYPES, X86_SOURCES, conv_ref, cpu_flags, out_size,
+                      run_onnx_node, skip_unless_cpu)
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -147,30 +147,14 @@ def pack_matmul_np(b: np.ndarray, nr: int) -> np.ndarray:
     return np.ascontiguousarray(bp.reshape(k, np_ // nr, nr).transpose(1, 0, 2)).ravel()
 
 
-# ---------------------------------------------------------------- references
-
-def conv_ref(x, w, bias, g, sh, sw, dh, dw, pt, pl, oh, ow):
-    m, cg, kh, kw = w.shape
-    mg = m // g
-    xp = pad_to(x.astype(np.float64), pt, pl, oh, ow, kh, kw, sh, sw, dh, dw, 0.0)
-    out = np.zeros((m, oh, ow))
-    for i, j, view in windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
-        for gi in range(g):
-            ws = w[gi * mg:(gi + 1) * mg, :, i, j].astype(np.float64)
-            out[gi * mg:(gi + 1) * mg] += np.einsum("mc,cyx->myx", ws, view[gi * cg:(gi + 1) * cg])
-    if bias is not None:
-        out += bias[:, None, None]
-    return out
-
-
 def conv_case(lib: Lib, isa: str, rng, C, H, W, M, KH=1, KW=1, SH=1, SW=1, DH=1, DW=1, PT=0, PL=0, PB=0, PR=0,
-              G=1, with_bias=True, splits=(), check_pack=True, check_partial=True):
+              with_bias=True, splits=(), check_pack=True, check_partial=True):
     OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
     assert OH >= 1 and OW >= 1
     p = lib.conv_params(C=C, H=H, W=W, M=M, OH=OH, OW=OW, KH=KH, KW=KW, SH=SH, SW=SW, DH=DH, DW=DW, PT=PT, PL=PL,
-                        G=G)
+                        G=1)
     x = rng.standard_normal((C, H, W)).astype(np.float32)
-    w = rng.standard_normal((M, C // G, KH, KW)).astype(np.float32)
+    w = rng.standard_normal((M, C, KH, KW)).astype(np.float32)
     bias = rng.standard_normal(M).astype(np.float32) if with_bias else None
     wp = np.full(lib.fn("bnn_conv2d_weights_size", isa)(p), np.nan, np.float32)
     lib.fn("bnn_conv2d_pack_weights", isa)(p, lib.f32(w), lib.f32(wp))
@@ -182,8 +166,8 @@ def conv_case(lib: Lib, isa: str, rng, C, H, W, M, KH=1, KW=1, SH=1, SW=1, DH=1,
 
     out = np.full((M, OH, OW), np.nan, np.float32)
     f(p, lib.f32(x), lib.f32(wp), lib.f32(bias), sp, 0, M, lib.f32(out))
-    ref = conv_ref(x, w, bias, G, SH, SW, DH, DW, PT, PL, OH, OW)
-    scale = conv_ref(np.abs(x), np.abs(w), None if bias is None else np.abs(bias), G, SH, SW, DH, DW, PT, PL, OH, OW)
+    ref = conv_ref(x, w, bias, 1, SH, SW, DH, DW, PT, PL, OH, OW)
+    scale = conv_ref(np.abs(x), np.abs(w), None if bias is None else np.abs(bias), 1, SH, SW, DH, DW, PT, PL, OH, OW)
     err = np.abs(out.astype(np.float64) - ref)
     assert np.all(err <= 1e-5 * scale + 1e-6), (np.nanmax(err / (scale + 1e-30)), np.isnan(out).sum())
 
@@ -279,10 +263,6 @@ CONV_SHAPES = [
     # pixels with no in-bounds tap, wide strides, non-square
     dict(C=2, H=2, W=3, M=9, KH=3, KW=3, PT=3, PL=2, PB=3, PR=2),
     dict(C=3, H=11, W=50, M=31, KH=2, KW=5, SH=3, SW=4, DH=1, DW=2, PT=1, PL=0, PB=0, PR=3),
-    # groups (simple path), depthwise
-    dict(C=6, H=9, W=8, M=6, KH=3, KW=3, PT=1, PL=1, PB=1, PR=1, G=6),
-    dict(C=8, H=7, W=9, M=12, KH=3, KW=2, SH=2, SW=1, DH=1, DW=2, PT=1, PL=0, PB=1, PR=1, G=4),
-    dict(C=4, H=5, W=5, M=6, G=2),
 ]
 
 
@@ -295,18 +275,18 @@ def test_conv_shapes(lib, isa, case):
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("c,m,g,kernel,stride,dil,pads", [
-    (3, 64, 1, (7, 7), (2, 2), (1, 1), (3, 3, 3, 3)),
-    (5, 17, 1, (3, 3), (1, 2), (2, 1), (0, 1, 2, 1)),
-    (6, 6, 3, (3, 3), (2, 2), (1, 1), (1, 1, 1, 1)),
-    (33, 65, 1, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0)),
+@pytest.mark.parametrize("c,m,kernel,stride,dil,pads", [
+    (3, 64, (7, 7), (2, 2), (1, 1), (3, 3, 3, 3)),
+    (5, 17, (3, 3), (1, 2), (2, 1), (0, 1, 2, 1)),
+    (6, 6, (3, 3), (2, 2), (1, 1), (1, 1, 1, 1)),
+    (33, 65, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0)),
 ])
-def test_conv_vs_onnxruntime(lib, isa, c, m, g, kernel, stride, dil, pads):
+def test_conv_vs_onnxruntime(lib, isa, c, m, kernel, stride, dil, pads):
     pytest.importorskip("onnxruntime")
     rng = np.random.default_rng(c * m)
-    x, w, bias, out = conv_case(lib, isa, rng, c, 19, 18, m, *kernel, *stride, *dil, *pads, G=g)
+    x, w, bias, out = conv_case(lib, isa, rng, c, 19, 18, m, *kernel, *stride, *dil, *pads)
     ref = run_onnx_node("Conv", [x[None], w, bias],
-                        dict(group=g, kernel_shape=list(kernel), strides=list(stride), dilations=list(dil),
+                        dict(group=1, kernel_shape=list(kernel), strides=list(stride), dilations=list(dil),
                              pads=list(pads)))[0][0]
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5 * float(np.abs(ref).max()))
 
@@ -518,24 +498,23 @@ def test_compiler_layouts_match_the_c_packers(lib, isa):
 
     rng = np.random.default_rng(7)
     for _ in range(60):
-        c, m, g = int(rng.integers(1, 9)) * 2, int(rng.integers(1, 20)), int(rng.choice([1, 1, 1, 2]))
+        c, m = int(rng.integers(1, 9)) * 2, int(rng.integers(1, 20))
         kh, kw = int(rng.choice([1, 3, 7])), int(rng.choice([1, 3]))
         sh, sw, dh, dw = (int(v) for v in rng.integers(1, 3, 4))
         pt, pl = (int(v) for v in rng.integers(0, 3, 2))
         h, w = int(rng.integers(kh * dh, 30)), int(rng.integers(kw * dw, 30))
         oh, ow = out_size(h, kh, sh, dh, pt, pt), out_size(w, kw, sw, dw, pl, pl)
-        m = m * g
-        f = dict(C=c, H=h, W=w, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pt, PL=pl, G=g)
+        f = dict(C=c, H=h, W=w, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pt, PL=pl, G=1)
         p = lib.ffi.new("bnn_conv_params *", f)
         assert conv_scratch_floats(f, isa) == getattr(lib.lib, f"bnn_conv2d_scratch_size__{isa}")(p), f
-        if g == 1:      # the fused conv -> max-pool's scratch, for a pool over this conv's output
-            pk, ps = int(rng.integers(1, 4)), int(rng.integers(1, 3))
-            pool = dict(C=m, H=oh, W=ow, OH=max(1, (oh - pk) // ps + 1), OW=max(1, (ow - pk) // ps + 1), KH=pk,
-                        KW=pk, SH=ps, SW=ps, DH=1, DW=1, PT=0, PL=0)
-            q = lib.ffi.new("bnn_pool_params *", pool)
-            assert conv_pool_scratch_floats(f, pool, isa) == \
-                getattr(lib.lib, f"bnn_conv_maxpool_scratch_size__{isa}")(p, q), (f, pool)
-        weights = rng.standard_normal((m, c // g, kh, kw)).astype(np.float32)
+        # the fused conv -> max-pool's scratch, for a pool over this conv's output
+        pk, ps = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        pool = dict(C=m, H=oh, W=ow, OH=max(1, (oh - pk) // ps + 1), OW=max(1, (ow - pk) // ps + 1), KH=pk,
+                    KW=pk, SH=ps, SW=ps, DH=1, DW=1, PT=0, PL=0)
+        q = lib.ffi.new("bnn_pool_params *", pool)
+        assert conv_pool_scratch_floats(f, pool, isa) == \
+            getattr(lib.lib, f"bnn_conv_maxpool_scratch_size__{isa}")(p, q), (f, pool)
+        weights = rng.standard_normal((m, c, kh, kw)).astype(np.float32)
         packed = np.zeros(getattr(lib.lib, f"bnn_conv2d_weights_size__{isa}")(p), np.float32)
         getattr(lib.lib, f"bnn_conv2d_pack_weights__{isa}")(p, lib.ffi.from_buffer("float[]", weights),
                                                             lib.ffi.from_buffer("float[]", packed))

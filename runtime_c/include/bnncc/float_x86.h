@@ -6,9 +6,10 @@
  * The caller (generated code) must only call a family the CPU supports (CPUID: avx2+fma, or
  * avx512f+avx512bw).
  *
- * Semantics are those of bnn_conv2d_f32 (fconv.h) and bnn_matmul_f32 (fgemm.h), except the
+ * Semantics are those of bnn_conv2d_f32 (fconv.h) for ungrouped convolutions (G == 1; grouped
+ * ones run fconv.h's kernel on every target) and of bnn_matmul_f32 (fgemm.h), except the
  * rounding: these kernels use fused multiply-adds, accumulate in a different order (register
- * tiles; convolutions with K = (C/G)*KH*KW > 256 sum in blocks of 256 terms, partial sums kept in
+ * tiles; convolutions with K = C*KH*KW > 256 sum in blocks of 256 terms, partial sums kept in
  * the output) and may therefore differ from the portable kernels by a few ulps of the sum of
  * |terms| (the tests use 1e-5 of that scale). Results do not depend on m_begin/m_end or
  * n_begin/n_end: splitting a call into ranges gives bit-identical outputs.
@@ -20,21 +21,20 @@
  *
  * ---- Convolution, packed weight layout -------------------------------------------------------
  * MR = BNN_F32_CONV_MR__avx512 (8) or BNN_F32_CONV_MR__avx2 (4) output channels per panel.
- * K  = (C/G)*KH*KW, reduction index k = (c'*KH + kh)*KW + kw  (w viewed as a [M][K] matrix).
+ * K  = C*KH*KW, reduction index k = (c*KH + kh)*KW + kw  (w viewed as a [M][K] matrix).
  * Mp = ceil(M/MR)*MR. packed has Mp*K floats:
- *     packed[(m/MR)*K*MR + k*MR + m%MR] = w[m][c'][kh][kw]   for m < M,
+ *     packed[(m/MR)*K*MR + k*MR + m%MR] = w[m][c][kh][kw]    for m < M,
  *     packed[...]                       = 0                   for M <= m < Mp.
  * i.e. panels of MR output channels, each panel k-major with its MR weights contiguous.
  * numpy:  wp = zeros((Mp, K)); wp[:M] = w.reshape(M, K)
  *         packed = wp.reshape(Mp // MR, MR, K).transpose(0, 2, 1).ravel()
- * The same layout is used for groups (G > 1, which run a simple direct loop).
  *
  * bnn_conv2d_f32__ISA computes the output channels [m_begin, m_end) (clamped to [0, M)) of
  * out [M][OH][OW]; other channels are not touched, so threads may split M in any way (splits on
  * multiples of MR waste no work). in/out/bias as in fconv.h. scratch: caller memory of
  * bnn_conv2d_scratch_size__ISA(p) floats, private to the call (one per thread; each call rebuilds
  * it), contents unspecified on entry and exit. What it holds depends on the shape:
- *  - 0 floats (scratch may be NULL): G > 1, and 1x1 / stride 1 / unpadded convolutions with
+ *  - 0 floats (scratch may be NULL): 1x1 / stride 1 / unpadded convolutions with
  *    OH == H and OW == W (the input is read in place as the [C][H*W] matrix).
  *  - OW >= 12 (avx512) / OW >= 6 (avx2): a zero-padded copy of the input split into SW column
  *    phases, C*SW*Hp*Wph floats with Hp = (OH-1)*SH + (KH-1)*DH + 1 and

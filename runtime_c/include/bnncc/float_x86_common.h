@@ -1,7 +1,7 @@
 /* bnncc runtime, private: the ISA-independent part of the x86 float Conv / MatMul kernels
  * (float_avx512.c, float_avx2.c; contract and layouts in float_x86.h): convolution mode
  * selection, padded geometry, scratch / packed sizes, weight packing, im2col and padding copies,
- * the grouped loop and the blocking loops around the microkernel. Not a public header: it is
+ * and the blocking loops around the microkernel. Not a public header: it is
  * pulled in by float_x86.h only when BNN_FLOAT_X86_IMPL is defined, once per ISA source, which
  * must first define (all compile-time constants):
  *   VL              floats per vector
@@ -51,25 +51,19 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
 
 /* ------------------------------------------------------------------------------ convolution */
 
-static int conv_groups(const bnn_conv_params *p) { return p->G > 0 ? p->G : 1; }
+static size_t conv_k(const bnn_conv_params *p) { return (size_t)p->C * (size_t)p->KH * (size_t)p->KW; }
 
-static size_t conv_k(const bnn_conv_params *p)
-{
-    return (size_t)(p->C / conv_groups(p)) * (size_t)p->KH * (size_t)p->KW;
-}
-
-/* How a convolution runs (G == 1 unless GROUPED):
+/* How a convolution runs (ungrouped: G is 1; grouped convolutions run fconv.h's kernel):
  *  DIRECT   1x1, stride 1, no padding, OH == H, OW == W: B is the input itself ([C][OH*OW]).
  *  INDIRECT OW >= INDIRECT_MIN_OW: the input is copied once into scratch, zero-padded and split
  *           into SW column phases, so that tap (c, kh, kw) of VL consecutive outputs of a row is VL
  *           consecutive floats; tiles run along output rows and row k of B is at a per-k offset
  *           (koff).
  *  IM2COL   small outputs: blocks of <= CKC taps x <= CNB pixels (across rows) copied to scratch. */
-enum { GROUPED, DIRECT, INDIRECT, IM2COL };
+enum { DIRECT, INDIRECT, IM2COL };
 
 static int conv_mode(const bnn_conv_params *p)
 {
-    if (conv_groups(p) > 1) return GROUPED;
     if (p->KH == 1 && p->KW == 1 && p->SH == 1 && p->SW == 1 && p->PT == 0 && p->PL == 0 &&
         p->OH == p->H && p->OW == p->W)
         return DIRECT;
@@ -120,7 +114,7 @@ static void conv_pack_weights(const bnn_conv_params *p, const float *w, float *p
             packed[(m / CMR) * K * CMR + k * CMR + m % CMR] = m < (size_t)p->M ? w[m * K + k] : 0.0f;
 }
 
-/* im2col of reduction rows [k0, k0+kn) and output pixels [p0, p0+pn) (G == 1):
+/* im2col of reduction rows [k0, k0+kn) and output pixels [p0, p0+pn):
  * dst[kk*ldd + q] = in[c][iy][ix] of row k0+kk and pixel p0+q (0 when padding), q < ldd
  * (pixels q >= pn are zero). */
 static void im2col(const bnn_conv_params *p, const float *in, int k0, int kn, int p0, int pn,
@@ -237,42 +231,6 @@ static void conv_indirect_rows(const bnn_conv_params *p, const float *pad, const
     }
 }
 
-/* Grouped convolution: a direct loop (correct, not tuned), weights read from the packed layout. */
-static void conv_grouped(const bnn_conv_params *p, const float *in, const float *packed,
-                         const float *bias, int m0, int m1, float *out)
-{
-    const int G = conv_groups(p), Cg = p->C / G, Mg = p->M / G;
-    const size_t K = conv_k(p), ohw = (size_t)p->OH * (size_t)p->OW, hw = (size_t)p->H * (size_t)p->W;
-    int m, c, kh, kw, oy, ox;
-    for (m = m0; m < m1; m++) {
-        const int g = m / Mg;
-        const float *wm = packed + (size_t)(m / CMR) * K * CMR + (size_t)(m % CMR);
-        float *o = out + (size_t)m * ohw;
-        size_t i;
-        for (i = 0; i < ohw; i++) o[i] = 0.0f;
-        for (c = 0; c < Cg; c++) {
-            const float *x = in + (size_t)(g * Cg + c) * hw;
-            for (kh = 0; kh < p->KH; kh++) {
-                int oy0, oy1;
-                bnn_tap_range(kh * p->DH - p->PT, p->SH, p->H, p->OH, &oy0, &oy1);
-                for (kw = 0; kw < p->KW; kw++) {
-                    const float wv = wm[(((size_t)c * (size_t)p->KH + (size_t)kh) * (size_t)p->KW + (size_t)kw) * CMR];
-                    const int xoff = kw * p->DW - p->PL;
-                    int ox0, ox1;
-                    bnn_tap_range(xoff, p->SW, p->W, p->OW, &ox0, &ox1);
-                    for (oy = oy0; oy < oy1; oy++) {
-                        const float *xr = x + (size_t)(oy * p->SH - p->PT + kh * p->DH) * (size_t)p->W;
-                        float *orow = o + (size_t)oy * (size_t)p->OW;
-                        for (ox = ox0; ox < ox1; ox++) orow[ox] += wv * xr[ox * p->SW + xoff];
-                    }
-                }
-            }
-        }
-        if (bias)
-            for (i = 0; i < ohw; i++) o[i] += bias[m];
-    }
-}
-
 /* bnn_conv2d_f32__ISA (float_x86.h). */
 static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *packed_w,
                        const float *bias, float *scratch, int m_begin, int m_end, float *out)
@@ -282,10 +240,6 @@ static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *p
     if (m_begin < 0) m_begin = 0;
     if (m_end > p->M) m_end = p->M;
     if (m_begin >= m_end || P <= 0) return;
-    if (mode == GROUPED) {
-        conv_grouped(p, in, packed_w, bias, m_begin, m_end, out);
-        return;
-    }
     if (mode == INDIRECT) {
         int Hp, Wph;
         padded_geom(p, &Hp, &Wph);

@@ -240,6 +240,22 @@ ACC_FN(acc_1p1v, 1, 1, 0, 0, KH_, KW_, L)
 #undef KW_
 #undef ACC_FN
 
+typedef void (*acc_fn)(const ctx *c, const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, size_t L,
+                       __m256i sum[TP][NV]);
+
+/* The kernel-row instance of full tiles for segments of length k3 (0: none specialized). (A switch,
+ * not a table: a table of pointers would be relocated data.) */
+static acc_fn row_instance(int interior, size_t k3)
+{
+    switch (k3) {
+    case 3: return interior ? acc_row3 : acc_brow3;
+    case 6: return interior ? acc_row6 : acc_brow6;
+    case 12: return interior ? acc_row12 : acc_brow12;
+    case 24: return interior ? acc_row24 : acc_brow24;
+    default: return interior ? acc_rows : acc_brows;
+    }
+}
+
 /* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
  * (and, for tiles that are not interior, the row fits ROWW), else taps. */
 ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
@@ -250,22 +266,8 @@ ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int 
     const int rows = p->DW == 1 && (interior || R <= ROWW);
     const size_t L = rows ? R : c->nw;
     const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
-    if (np == TP && nv == NV && rows && interior) {
-        switch (k3) {
-        case 3: acc_row3(c, iy0, ix0, wb, ws, L, sum); break;
-        case 6: acc_row6(c, iy0, ix0, wb, ws, L, sum); break;
-        case 12: acc_row12(c, iy0, ix0, wb, ws, L, sum); break;
-        case 24: acc_row24(c, iy0, ix0, wb, ws, L, sum); break;
-        default: acc_rows(c, iy0, ix0, wb, ws, L, sum); break;
-        }
-    } else if (np == TP && nv == NV && rows) {
-        switch (k3) {
-        case 3: acc_brow3(c, iy0, ix0, wb, ws, L, sum); break;
-        case 6: acc_brow6(c, iy0, ix0, wb, ws, L, sum); break;
-        case 12: acc_brow12(c, iy0, ix0, wb, ws, L, sum); break;
-        case 24: acc_brow24(c, iy0, ix0, wb, ws, L, sum); break;
-        default: acc_brows(c, iy0, ix0, wb, ws, L, sum); break;
-        }
+    if (np == TP && nv == NV && rows) {
+        row_instance(interior, k3)(c, iy0, ix0, wb, ws, L, sum);
     } else if (np == TP && nv == NV) {
         if (interior) acc_in_taps(c, iy0, ix0, wb, ws, L, sum);
         else acc_taps(c, iy0, ix0, wb, ws, L, sum);

@@ -15,12 +15,7 @@
 
 #define ITERATIONS 20000000L
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_clock.h"
 
 #if defined(__AVX512VPOPCNTDQ__)
 #define BITS_PER_STEP (8 * 512)

@@ -16,11 +16,12 @@ from .schedule import Schedule
 FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86", "bconv_x86_common"),
                   "bconv_avx2": ("bconv", "bconv_x86", "bconv_x86_common"),
                   "float_avx512": ("fconv", "fpool", "float_x86", "float_x86_common"),
-                  "float_avx2": ("fconv", "fpool", "float_x86", "float_x86_common")}
+                  "float_avx2": ("fconv", "fpool", "float_x86", "float_x86_common"),
+                  "fconv": ("fconv", "axpy"), "fgemm": ("fgemm", "axpy")}
 # Kernel sources that call into another family (the fused conv -> max-pool uses fpool's rows).
 FAMILY_NEEDS = {"float_avx512": ("fpool",), "float_avx2": ("fpool",)}
 # Headers only kernel sources include (shared implementation code), never the model's .c.
-PRIVATE_HEADERS = {"float_x86_common", "bconv_x86_common"}
+PRIVATE_HEADERS = {"float_x86_common", "bconv_x86_common", "axpy"}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 

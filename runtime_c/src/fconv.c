@@ -1,18 +1,6 @@
+#include "bnncc/axpy.h"
 #include "bnncc/common.h"
 #include "bnncc/fconv.h"
-
-/* o[i] += w * x[i], i < n; restrict + unrolled body so that -O2 can use SIMD (SLP). */
-static void axpy(int n, float w, const float *restrict x, float *restrict o)
-{
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        o[i] += w * x[i];
-        o[i + 1] += w * x[i + 1];
-        o[i + 2] += w * x[i + 2];
-        o[i + 3] += w * x[i + 3];
-    }
-    for (; i < n; i++) o[i] += w * x[i];
-}
 
 /* Direct convolution, one output plane at a time: for each (input channel, tap) the weight is
  * a scalar and the update out[oy][ox] += w * in[iy][ix] runs over the output rows/columns whose
@@ -46,7 +34,7 @@ void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w,
                         const float *xr = x + (size_t)(oy * p->SH - p->PT + kh * p->DH) * (size_t)p->W;
                         float *orow = o + (size_t)oy * (size_t)p->OW;
                         if (p->SW == 1) {
-                            if (ox1 > ox0) axpy(ox1 - ox0, wv, xr + (ox0 + xoff), orow + ox0);
+                            if (ox1 > ox0) bnn_axpy((size_t)(ox1 - ox0), wv, xr + (ox0 + xoff), orow + ox0);
                         } else {
                             for (ox = ox0; ox < ox1; ox++) orow[ox] += wv * xr[ox * p->SW + xoff];
                         }

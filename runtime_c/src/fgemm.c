@@ -1,3 +1,4 @@
+#include "bnncc/axpy.h"
 #include "bnncc/common.h"
 #include "bnncc/fgemm.h"
 
@@ -5,22 +6,8 @@
  * matching NB-wide strip of B. Blocking over j does not change any element's summation order. */
 #define GEMM_NB 256
 
-/* c[j] += a * b[j] over n elements. restrict + an unrolled body let -O2 (gcc's very-cheap vectorizer
- * cost model, which adds neither alias checks nor epilogues) still use SIMD via SLP. */
-static void axpy_row(size_t n, float a, const float *restrict b, float *restrict c)
-{
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        c[j] += a * b[j];
-        c[j + 1] += a * b[j + 1];
-        c[j + 2] += a * b[j + 2];
-        c[j + 3] += a * b[j + 3];
-    }
-    for (; j < n; j++) c[j] += a * b[j];
-}
-
 /* Four consecutive k at once: c[j] = (((c[j] + a0*b0[j]) + a1*b1[j]) + a2*b2[j]) + a3*b3[j],
- * the same rounding sequence as four axpy_row calls, with a quarter of the c traffic. */
+ * the same rounding sequence as four bnn_axpy calls, with a quarter of the c traffic. */
 static void axpy4_row(size_t n, const float *a, const float *restrict b0, size_t ldb, float *restrict c)
 {
     const float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
@@ -60,7 +47,7 @@ void bnn_matmul_f32(int M, int K, int N, const float *A, const float *B,
             for (k = 0; k + 4 <= K; k += 4)
                 axpy4_row(nb, a + k, B + (size_t)k * (size_t)N + j0, (size_t)N, c + j0);
             for (; k < K; k++)
-                axpy_row(nb, a[k], B + (size_t)k * (size_t)N + j0, c + j0);
+                bnn_axpy(nb, a[k], B + (size_t)k * (size_t)N + j0, c + j0);
             if (bias)
                 for (j = j0; j < j1; j++) c[j] += bias[j];
         }

@@ -74,7 +74,10 @@ def measure_popcount_peak(target) -> float:
 
 
 BLOCK_RUNS = 4        # timed runs per block (see medians_ms)
-BLOCK_PAUSE_S = 0.05  # with threads: pause before each block, for the other contender's pool to go idle
+# With threads: pause before each block, for the other contender's pool to go idle. onnxruntime's
+# workers spin for about 50 ms after a run (measured: 50 ms of CPU during any longer sleep), which
+# would take a core from bnncc's second thread; bnncc's own poll for about a millisecond.
+BLOCK_PAUSE_S = 0.15
 
 
 def block_rounds(runs: int) -> int:
@@ -136,7 +139,14 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
 
     session = onnxruntime_session(str(model_path), threads)
     feeds = {spec.name: array for spec, array in zip(compiled.inputs, inputs)}
-    contenders = [lambda: native.run(*inputs), lambda: session.run(None, feeds)]
+    calls = 0                                            # of the profiled artifact, warm-ups included
+
+    def run_native():
+        nonlocal calls
+        calls += 1
+        native.run(*inputs)
+
+    contenders = [run_native, lambda: session.run(None, feeds)]
     if threads > 1:
         say("compile the one-thread baseline")
         single = compile(model_path, target=target, threads=1).build()
@@ -151,8 +161,6 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
     medians = medians_ms(contenders, runs, interleave=interleave, pause_s=BLOCK_PAUSE_S if threads > 1 else 0.0)
     ours, theirs = medians[0], medians[1]
     profile(counters, len(layers))
-    warm_ups = 1 if interleave else block_rounds(runs)
-    calls = runs + warm_ups                              # the timed runs and the warm-ups
     per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
 
     say("measure the popcount peak")

@@ -446,22 +446,6 @@ ALWAYS_INLINE void out_bits(const ctx *c, const sink *s, int q0, const int np, c
     }
 }
 
-/* pix() of the np pixels q0.. with one division: the later ones step along the row, wrapping. */
-ALWAYS_INLINE void tile_pixels(const ctx *c, int q0, const int np, int *iy0, int *ix0, int *full)
-{
-    const bnn_bconv_params *p = c->p;
-    int oy = q0 / p->OW, ox = q0 - oy * p->OW, j;
-    UNROLL for (j = 0; j < np; j++) {
-        iy0[j] = oy * p->SH - p->PT;
-        ix0[j] = ox * p->SW - p->PL;
-        full[j] = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
-        if (++ox == p->OW) {
-            ox = 0;
-            oy++;
-        }
-    }
-}
-
 /* The tile hook (contract: bconv_x86_common.h): accumulate, then the padding correction of the
  * pixels with out-of-bounds taps (pad_bit 0 semantics corrected), then the output stage. */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,

@@ -176,10 +176,8 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
     const uintptr_t pf = nv == NV && m0 + BLK < c->Mp
         ? ((uintptr_t)c->T * nw * ws + (uintptr_t)(q0 / TP % NV * VW)) * sizeof(bnn_word) : 0;
 
-    UNROLL for (j = 0; j < np; j++) {
-        UNROLL for (v = 0; v < nv; v++) acc[j][v] = _mm512_setzero_si512();
-        pix(c, q0 + j, &iy0[j], &ix0[j], &full[j]);
-    }
+    tile_pixels(c, q0, np, iy0, ix0, full);
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) acc[j][v] = _mm512_setzero_si512();
 
 /* one (tap, word) step: weights at wr, input word of pixel j is X(j) */
 #define STEP(X)                                                                                       \

@@ -97,14 +97,21 @@ static void bconv_pack_weights(const bnn_bconv_params *p, const bnn_word *w_port
     }
 }
 
-/* First input pixel row/col of output pixel q (flattened), and whether it is all in bounds. */
-ALWAYS_INLINE void pix(const ctx *c, int q, int *iy0, int *ix0, int *full)
+/* For the np output pixels q0.. (flattened, consecutive): first input row/col and whether all
+ * their taps are in bounds. One division: the later pixels step along the row, wrapping. */
+ALWAYS_INLINE void tile_pixels(const ctx *c, int q0, const int np, int *iy0, int *ix0, int *full)
 {
     const bnn_bconv_params *p = c->p;
-    const int oy = q / p->OW, ox = q - oy * p->OW;
-    *iy0 = oy * p->SH - p->PT;
-    *ix0 = ox * p->SW - p->PL;
-    *full = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
+    int oy = q0 / p->OW, ox = q0 - oy * p->OW, j;
+    UNROLL for (j = 0; j < np; j++) {
+        iy0[j] = oy * p->SH - p->PT;
+        ix0[j] = ox * p->SW - p->PL;
+        full[j] = oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox < c->oxi1;
+        if (++ox == p->OW) {
+            ox = 0;
+            oy++;
+        }
+    }
 }
 
 /* x[j], j < np: where the words i0.. of tap (kh, kw) of pixel j (first input iy0[j], ix0[j]) are,

@@ -28,11 +28,12 @@ SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 # Below this many pixels a split by pixels makes threads share the cache lines where each
 # channel's row is cut, which costs more than it saves.
 MIN_PIXELS_TO_SPLIT = 1024
-# Heavy layers with threads: chunks per member (Schedule.balanced); more balance a slow member
-# better, each costs a kernel call (and, for row-split convs, re-reading the rows around its edges).
-CHUNKS_PER_MEMBER = 4
-# Output pixels of a binary conv chunk: below, the kernels' weight loads (done once per call and
-# channel block) are spread over too few pixels (the 7x7 layers' chunks of one row ran at half speed).
+# Heavy layers with threads (Schedule.balanced): the smallest piece is at least an equal share / this.
+# Smaller last pieces balance a slow member better; each costs a kernel call (and, for row-split
+# convs, re-reading the rows around its edges).
+PIECES_PER_MEMBER = 8
+# Output pixels of a binary conv piece: below, the kernels' weight loads (done once per call and
+# channel block) are spread over too few pixels (the 7x7 layers' pieces of one row ran at half speed).
 MIN_BCONV_CHUNK_PIXELS = 128
 
 
@@ -111,26 +112,23 @@ class Schedule:
             self.layers[-1].code.append(f"{{ int lo, hi; bnn_split({count}, id, nt, &lo, &hi); "
                                         f"if (lo < hi) {{ {text} }} }}")
 
-    def balanced(self, family: str, count: int, text: str, chunks_per_member: int = CHUNKS_PER_MEMBER,
-                 min_chunk: int = 1, resumable: bool = False) -> None:
+    def balanced(self, family: str, count: int, text: str, min_chunk: int = 1, resumable: bool = False) -> None:
         """A statement over items [lo, hi) of `count` for heavy layers: with threads, members take
-        chunks of at least `min_chunk` items (bnn_share: their own share first, then what a slower
-        member has left); with too few items, one chunk per member (a static split).
-        resumable: `text` may use `resume`, true when this member's previous chunk ended at lo."""
+        pieces of at least `min_chunk` items (bnn_share: of their own range, cut by the members'
+        measured speeds, then of what a slower member has left), and never fewer than
+        count / (threads * PIECES_PER_MEMBER) items, so that a member's share comes in a few calls.
+        resumable: `text` may use `resume`, true when this member's previous piece ended at lo."""
         self.families.add(family)
         if self.threads == 1:
             prelude = "const int resume = 0; " if resumable else ""
             self.layers[-1].code.append(f"{{ const int lo = 0, hi = {count}; {prelude}{text} }}")
             return
-        per_member = max(1, min(chunks_per_member, count // (min_chunk * self.threads)))
-        grain = -(-count // min(count, per_member * self.threads))
-        chunks = -(-count // grain)
+        grain = max(min_chunk, count // (self.threads * PIECES_PER_MEMBER), 1)
         last = "int last = -1; " if resumable else ""
         resume, record = ("const int resume = lo == last; ", " last = hi;") if resumable else ("", "")
         self.layers[-1].code.append(
-            f"{{ bnn_share share; int chunk; {last}bnn_share_begin(team, id, {chunks}, &share); "
-            f"while (bnn_share_next(&share, &chunk)) {{ const int lo = chunk * {grain}, "
-            f"hi = lo + {grain} < {count} ? lo + {grain} : {count}; {resume}{text}{record} }} }}")
+            f"{{ bnn_share share; int lo, hi; {last}bnn_share_begin(team, id, {count}, {grain}, &share); "
+            f"while (bnn_share_next(&share, &lo, &hi)) {{ {resume}{text}{record} }} }}")
 
     @property
     def binary_macs(self) -> int:
@@ -345,7 +343,7 @@ def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
                f"bnn_conv_maxpool_affine_f32__{isa}({s.params('bnn_conv_params', conv)}, "
                f"{s.params('bnn_pool_params', {k: pool[k] for k in POOL_FIELDS})}, {s.operand(node.inputs[0])}, "
                f"{s.const(conv_weights(weights.astype(np.float32), isa))}, {bias}, {operands}, scratch, resume, lo, "
-               f"hi, {s.operand(node.outputs[0])});", chunks_per_member=8, resumable=True)
+               f"hi, {s.operand(node.outputs[0])});", resumable=True)
 
 
 def _emit_multithreshold(s: Schedule, node: ir.Node) -> None:

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include "bnncc/common.h"
 #include "bnncc/team.h"
@@ -11,12 +12,15 @@
 #define SPINS_BEFORE_YIELD 2000
 #define SPINS_BEFORE_SLEEP 200000     /* a worker between runs: about a millisecond of polling */
 
+static void update_speeds(bnn_team *team, int round);
+
 void bnn_team_sync(bnn_team *team)
 {
     int round, spins = 0;
     if (!team || team->size <= 1) return;
     round = __atomic_load_n(&team->round, __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&team->arrived, 1, __ATOMIC_ACQ_REL) == team->size) {
+        update_speeds(team, round);
         __atomic_store_n(&team->arrived, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&team->round, round + 1, __ATOMIC_RELEASE);
         return;
@@ -30,56 +34,127 @@ void bnn_team_sync(bnn_team *team)
 
 #define SHARE_BITS 24
 #define SHARE_MASK ((1u << SHARE_BITS) - 1u)
+#define ROUND_MASK 0xFFFFu
+/* A member's speed is never taken below this fraction of an equal share: one bad measurement
+ * (a member preempted for a whole statement) must not leave it with nothing to do. */
+#define MIN_SPEED_OF_EQUAL 0.125f
 
 static uint64_t range_word(uint64_t round, int first, int end)
 {
-    return (round & 0xFFFFu) << 48 | (uint64_t)((unsigned)first & SHARE_MASK) << SHARE_BITS |
+    return (round & ROUND_MASK) << 48 | (uint64_t)((unsigned)first & SHARE_MASK) << SHARE_BITS |
            ((unsigned)end & SHARE_MASK);
 }
 
-void bnn_share_begin(bnn_team *team, int id, int n, bnn_share *share)
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Run by the last member to arrive at the barrier of `round`, when no member reads the speeds: if
+ * every member reported a rate for a balanced statement of this round, each speed moves halfway to
+ * the member's share of the summed rates. The reports are then cleared. */
+static void update_speeds(bnn_team *team, int round)
+{
+    float total = 0.0f, sum = 0.0f;
+    int j, all = 1;
+    for (j = 0; j < team->size; j++) {
+        const bnn_share_range *r = &team->ranges[j];
+        if (r->rate_round != (int)((unsigned)round & ROUND_MASK) || !(r->rate > 0.0f)) all = 0;
+        else total += r->rate;
+    }
+    for (j = 0; all && j < team->size; j++) {
+        float share = team->ranges[j].rate / total;
+        if (share < MIN_SPEED_OF_EQUAL / (float)team->size) share = MIN_SPEED_OF_EQUAL / (float)team->size;
+        team->speed[j] = team->speed[j] > 0.0f ? 0.5f * (team->speed[j] + share) : share;
+        sum += team->speed[j];
+    }
+    for (j = 0; j < team->size; j++) {
+        if (all) team->speed[j] /= sum;
+        team->ranges[j].rate = 0.0f;
+        team->ranges[j].rate_round = -1;
+    }
+}
+
+/* The first item of member j's range: n cut in proportion to the speeds (equal when unknown).
+ * Every member computes the same cuts, from speeds no one changes during the round. */
+static int range_start(const bnn_team *team, int n, int j)
+{
+    float below = 0.0f, total = 0.0f;
+    int i;
+    if (j <= 0) return 0;
+    if (j >= team->size) return n;
+    for (i = 0; i < team->size; i++) {
+        total += team->speed[i];
+        if (i < j) below += team->speed[i];
+    }
+    if (!(total > 0.0f)) return (int)((long long)n * j / team->size);
+    return (int)((float)n * (below / total) + 0.5f);
+}
+
+void bnn_share_begin(bnn_team *team, int id, int n, int grain, bnn_share *share)
 {
     share->team = team && team->size > 1 ? team : NULL;
     share->id = id;
     share->n = n;
-    share->next = 0;
+    share->grain = grain > 1 ? grain : 1;
+    share->done = 0;
     if (share->team) {
-        int lo, hi;
-        bnn_split(n, id, team->size, &lo, &hi);
+        const int lo = range_start(team, n, id), hi = range_start(team, n, id + 1);
         /* every member reads the same round: no barrier completes while one is in this statement */
-        share->round = (uint64_t)__atomic_load_n(&team->round, __ATOMIC_ACQUIRE) & 0xFFFFu;
+        share->round = (uint64_t)__atomic_load_n(&team->round, __ATOMIC_ACQUIRE) & ROUND_MASK;
+        share->start_ns = now_ns();
         __atomic_store_n(&team->ranges[id].word, range_word(share->round, lo, hi), __ATOMIC_RELEASE);
     }
 }
 
-/* Take the first (own range) or the last (another's) item of member j's range for this round. */
-static int take(const bnn_share *share, int j, int last, int *item)
+/* Take a piece of member j's range for this round: the front half (own range) or the back half
+ * (another's), at least grain items, and never leaving fewer than grain behind. */
+static int take(const bnn_share *share, int j, int back, int *lo, int *hi)
 {
     uint64_t *word = &share->team->ranges[j].word;
     uint64_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
     for (;;) {
         const int first = (int)(old >> SHARE_BITS & SHARE_MASK), end = (int)(old & SHARE_MASK);
-        uint64_t taken;
-        if (old >> 48 != share->round || first >= end) return 0;  /* not begun this round, or empty */
-        taken = last ? range_word(share->round, first, end - 1) : range_word(share->round, first + 1, end);
-        if (__atomic_compare_exchange_n(word, &old, taken, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            *item = last ? end - 1 : first;
+        const int left = end - first;
+        int size;
+        if (old >> 48 != share->round || left <= 0) return 0;  /* not begun this round, or empty */
+        size = back ? left / 2 : left - left / 2;
+        if (size < share->grain) size = share->grain;
+        if (left - size < share->grain) size = left;
+        if (__atomic_compare_exchange_n(word, &old, back ? range_word(share->round, first, end - size)
+                                                         : range_word(share->round, first + size, end),
+                                        0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *lo = back ? end - size : first;
+            *hi = *lo + size;
             return 1;
         }
     }
 }
 
-int bnn_share_next(bnn_share *share, int *item)
+int bnn_share_next(bnn_share *share, int *lo, int *hi)
 {
     int k;
+    bnn_share_range *own;
     if (!share->team) {
-        if (share->next >= share->n) return 0;
-        *item = share->next++;
+        if (share->done || share->n <= 0) return 0;
+        share->done = 1;
+        *lo = 0;
+        *hi = share->n;
         return 1;
     }
-    if (take(share, share->id, 0, item)) return 1;
-    for (k = 1; k < share->team->size; k++)
-        if (take(share, (share->id + k) % share->team->size, 1, item)) return 1;
+    for (k = 0; k < share->team->size; k++)
+        if (take(share, (share->id + k) % share->team->size, k > 0, lo, hi)) {
+            share->done += *hi - *lo;
+            return 1;
+        }
+    /* nothing left: report this member's rate (read at the next barrier, after it arrives) */
+    own = &share->team->ranges[share->id];
+    if (share->done > 0) {
+        own->rate = (float)share->done / (float)(now_ns() - share->start_ns + 1);
+        own->rate_round = (int)share->round;
+    }
     return 0;
 }
 

@@ -108,9 +108,9 @@ def test_cli_writes_the_small_model(tmp_path, capsys):
 
 @pytest.mark.parametrize("target", cpu_targets(include_native=False))
 def test_threads_give_the_one_thread_outputs_on_every_run(target, tmp_path):
-    """Heavy layers share their chunks among threads at run time (bnn_share: a slow thread's chunks
-    go to the others, the stem's chunks resume one another), so every run may split differently;
-    each must equal one thread bit for bit. Resolution 64: 16x16 maps after the stem, so the
+    """Heavy layers share their items among threads at run time (bnn_share: ranges cut by the
+    measured speeds, a slow thread's pieces go to the others, the stem's pieces resume one another),
+    so every run may split differently; each must equal one thread bit for bit. Resolution 64: 16x16 maps after the stem, so the
     AVX-512 pixel tiles run too."""
     import bnncc
 

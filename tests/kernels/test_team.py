@@ -1,5 +1,6 @@
 """The thread team: members' shares cover the work, barriers order the layers, balanced shares
-take every item once and move a slow member's items to the others (ThreadSanitizer)."""
+take every item once, in pieces no smaller than asked, move a slow member's items to the others and
+measure it slower (ThreadSanitizer)."""
 from __future__ import annotations
 
 import os
@@ -24,5 +25,5 @@ def test_team_barrier_under_thread_sanitizer(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split("\n")[:2] == ["rc=0 data[999]=1220 bad=0", "share: rc=0 bad=0 stolen=yes"], \
-        run.stdout + run.stderr
+    assert run.stdout.split("\n")[:3] == ["rc=0 data[999]=1220 bad=0", "share: rc=0 bad=0 stolen=yes slow=yes",
+                                          "alone: bad=0 pieces=10 small=0"], run.stdout + run.stderr

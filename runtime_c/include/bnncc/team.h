@@ -21,16 +21,22 @@
 #define BNN_MAX_TEAM 64
 
 /* A member's range of the items of a balanced statement (bnn_share_*), in one cache line:
- * round (16 bits) << 48 | first item not taken (24 bits) << 24 | end of the range (24 bits). */
+ * round (16 bits) << 48 | first item not taken (24 bits) << 24 | end of the range (24 bits);
+ * and how fast the member went through its items, for the barrier to update the speeds. */
 typedef struct {
     uint64_t word;
-    char pad[56];
+    float rate;               /* items per nanosecond in the balanced statement of round rate_round */
+    int rate_round;           /* -1: no rate to report */
+    char pad[48];
 } bnn_share_range;
 
 typedef struct {
     int size;                 /* number of members */
     volatile int arrived;     /* members at the barrier in the current round */
     volatile int round;       /* incremented each time all members arrived */
+    /* members' relative speeds (sum 1; all 0: equal), from the rates of the last balanced
+     * statements, updated only by the last member to arrive at a barrier */
+    float speed[BNN_MAX_TEAM];
     bnn_share_range ranges[BNN_MAX_TEAM];
 } bnn_team;
 
@@ -60,7 +66,7 @@ struct bnn_pool {
 };
 
 #define BNN_POOL_INITIALIZER {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, \
-                              0, 0, 0, 0, NULL, NULL, {0, 0, 0, {{0, {0}}}}, {0}, {{NULL, 0, 0}}}
+                              0, 0, 0, 0, NULL, NULL, {0, 0, 0, {0}, {{0, 0.0f, 0, {0}}}}, {0}, {{NULL, 0, 0}}}
 
 /* [*lo, *hi): member `id`'s share of n items split as evenly as possible among `size`. */
 static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
@@ -73,24 +79,33 @@ static inline void bnn_split(int n, int id, int size, int *lo, int *hi)
 void bnn_team_sync(bnn_team *team);
 
 /* Balanced sharing of the n items (n < 2^24) of one statement among the members, for work whose
- * cost per member may differ (a core shared with other processes, a slower core): member id
- * owns the items of bnn_split(n, id, size) and takes them in order, so that without imbalance
- * every member gets the share a static split gives it (and the data it had in the previous layer);
- * once its own items are gone it takes the last ones left in the other members' ranges. Every item
- * is taken exactly once, and all are taken when the members next meet at bnn_team_sync.
- *     bnn_share sh; int item;
- *     bnn_share_begin(team, id, n, &sh);
- *     while (bnn_share_next(&sh, &item)) work(item);
+ * cost per member may differ (a core shared with other processes, a slower core):
+ *   - member id owns a contiguous range of the items, cut in proportion to the members' speeds
+ *     measured in the previous balanced statements (equal shares at first), so that without a
+ *     change of speed all members finish together, each in the region it had in the previous layer;
+ *   - it takes its own items from the front, half of what is left each time (so the last pieces,
+ *     which decide when the layer ends, are small), and once they are gone it takes the back half
+ *     of what another member has left;
+ *   - no piece is smaller than `grain` items, unless fewer are left (per-call costs of kernels);
+ *   - when a member finds nothing left, it reports its rate (items per second of its own time in
+ *     the statement), from which the next barrier updates the speeds.
+ * Every item is taken exactly once, and all are taken when the members next meet at
+ * bnn_team_sync.
+ *     bnn_share sh; int lo, hi;
+ *     bnn_share_begin(team, id, n, grain, &sh);
+ *     while (bnn_share_next(&sh, &lo, &hi)) work(lo, hi);
  * At most one such statement between two barriers (a range is reused at the next one). team NULL:
- * the items in order. */
+ * all items in one piece. */
 typedef struct {
     bnn_team *team;
-    int id, n, next;          /* next: the next item (team NULL only) */
+    int id, n, grain;
+    int done;                 /* items taken (team NULL: 1 once the piece is handed out) */
     uint64_t round;           /* the barrier round, the epoch of this statement's ranges */
+    uint64_t start_ns;
 } bnn_share;
 
-void bnn_share_begin(bnn_team *team, int id, int n, bnn_share *share);
-int bnn_share_next(bnn_share *share, int *item);
+void bnn_share_begin(bnn_team *team, int id, int n, int grain, bnn_share *share);
+int bnn_share_next(bnn_share *share, int *lo, int *hi);
 
 /* Runs fn(team, id, ctx) for id = 0..size-1, id 0 on the calling thread, and returns when all
  * are done. Members take their share from team->size (team is NULL for a team of one). Returns

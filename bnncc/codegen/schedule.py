@@ -34,7 +34,7 @@ MIN_PIXELS_TO_SPLIT = 1024
 PIECES_PER_MEMBER = 8
 # Output pixels of a binary conv piece: below, the kernels' weight loads (done once per call and
 # channel block) are spread over too few pixels (the 7x7 layers' pieces of one row ran at half speed).
-MIN_BCONV_CHUNK_PIXELS = 128
+MIN_BCONV_PIECE_PIXELS = 128
 
 
 @dataclass
@@ -112,9 +112,9 @@ class Schedule:
             self.layers[-1].code.append(f"{{ int lo, hi; bnn_split({count}, id, nt, &lo, &hi); "
                                         f"if (lo < hi) {{ {text} }} }}")
 
-    def balanced(self, family: str, count: int, text: str, min_chunk: int = 1, resumable: bool = False) -> None:
+    def balanced(self, family: str, count: int, text: str, min_piece: int = 1, resumable: bool = False) -> None:
         """A statement over items [lo, hi) of `count` for heavy layers: with threads, members take
-        pieces of at least `min_chunk` items (bnn_share: of their own range, cut by the members'
+        pieces of at least `min_piece` items (bnn_share: of their own range, cut by the members'
         measured speeds, then of what a slower member has left), and never fewer than
         count / (threads * PIECES_PER_MEMBER) items, so that a member's share comes in a few calls.
         resumable: `text` may use `resume`, true when this member's previous piece ended at lo."""
@@ -123,7 +123,7 @@ class Schedule:
             prelude = "const int resume = 0; " if resumable else ""
             self.layers[-1].code.append(f"{{ const int lo = 0, hi = {count}; {prelude}{text} }}")
             return
-        grain = max(min_chunk, count // (self.threads * PIECES_PER_MEMBER), 1)
+        grain = max(min_piece, count // (self.threads * PIECES_PER_MEMBER), 1)
         last = "int last = -1; " if resumable else ""
         resume, record = ("const int resume = lo == last; ", " last = hi;") if resumable else ("", "")
         self.layers[-1].code.append(
@@ -252,7 +252,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
 
     def by_rows(text: str) -> None:
-        s.balanced(family, oh, text, min_chunk=-(-MIN_BCONV_CHUNK_PIXELS // ow))
+        s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
 
     if bits_out:
         thr, dirs = _threshold_arrays(s, constant(node.inputs[2]), constant(node.inputs[3]), np.int32)
@@ -320,7 +320,7 @@ def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
 
 def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
     """ConvMaxPoolAffine (x86 targets): members share the pool's output rows; a member's consecutive
-    chunks resume one another (no conv row computed twice)."""
+    pieces resume one another (no conv row computed twice)."""
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     weights = constant(node.inputs[1])
     window, pads = _node_window(node), attribute(node, "pads")
@@ -390,7 +390,7 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
         w = s.const(conv_weights(weights.astype(np.float32), isa))
         scratch = conv_scratch_floats(fields, isa)
         s.scratch_floats = max(s.scratch_floats, scratch)
-        # members take whole panels of MR channels; in chunks when every call reads the input in
+        # members take whole panels of MR channels; in pieces when every call reads the input in
         # place (with scratch, each call first copies the input there)
         share = s.parallel if scratch else s.balanced
         share(f"float_{isa}", -(-fields["M"] // mr),

@@ -82,14 +82,17 @@ static void update_speeds(bnn_team *team, int round)
 static int range_start(const bnn_team *team, int n, int j)
 {
     float below = 0.0f, total = 0.0f;
-    int i;
+    int i, lo, hi;
     if (j <= 0) return 0;
     if (j >= team->size) return n;
     for (i = 0; i < team->size; i++) {
         total += team->speed[i];
         if (i < j) below += team->speed[i];
     }
-    if (!(total > 0.0f)) return (int)((long long)n * j / team->size);
+    if (!(total > 0.0f)) {
+        bnn_split(n, j, team->size, &lo, &hi);
+        return lo;
+    }
     return (int)((float)n * (below / total) + 0.5f);
 }
 

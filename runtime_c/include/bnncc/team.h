@@ -87,8 +87,8 @@ void bnn_team_sync(bnn_team *team);
  *     which decide when the layer ends, are small), and once they are gone it takes the back half
  *     of what another member has left;
  *   - no piece is smaller than `grain` items, unless fewer are left (per-call costs of kernels);
- *   - when a member finds nothing left, it reports its rate (items per second of its own time in
- *     the statement), from which the next barrier updates the speeds.
+ *   - when a member finds nothing left, it reports its rate (items per nanosecond of its own time
+ *     in the statement), from which the next barrier updates the speeds.
  * Every item is taken exactly once, and all are taken when the members next meet at
  * bnn_team_sync.
  *     bnn_share sh; int lo, hi;

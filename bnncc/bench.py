@@ -46,6 +46,11 @@ class BenchResult:
     onnxruntime_ms: float
     speedup: float
     one_thread_ms: float                    # bnncc built for one thread, timed in the same run
+    # with threads: the one-thread build pinned to each CPU in turn ({"cpu": ms}), the best time
+    # `threads` such CPUs could reach together (ideal_threads_ms) and ideal / bnncc_ms
+    one_thread_ms_by_cpu: dict[str, float]
+    ideal_threads_ms: float | None
+    parallel_efficiency: float | None
     popcount_peak_gmacs: float
     binary_fraction_of_peak: float | None   # binary layers together: MACs / time / peak
     binary_macs: int
@@ -85,33 +90,69 @@ def block_rounds(runs: int) -> int:
     return max(1, runs // BLOCK_RUNS)
 
 
-def medians_ms(functions, runs: int, interleave: bool = False, pause_s: float = 0.0) -> list[float]:
+def medians_ms(functions, runs: int, interleave: bool = False, pause_s: float = 0.0, setups=None) -> list[float]:
     """Median time of each function, in its steady state: each is timed in blocks of about
     BLOCK_RUNS runs after an untimed one, the blocks taking turns over block_rounds(runs) rounds so
     that a machine whose speed drifts slows all of them alike. pause_s before each block lets the
     other contender's thread pool (onnxruntime's and bnncc's poll for a while after a run) go idle.
     interleave: one run each in turn instead (A, B, A, B, ...), every run right after the other
-    contender's, which evicts a small model's weights and activations from the caches."""
+    contender's, which evicts a small model's weights and activations from the caches.
+    setups: per function, None or a callable run untimed before each of its blocks (each of its
+    runs when interleaved), e.g. to pin the calling thread to a CPU."""
     times = [[] for _ in functions]
+    setups = setups or [None] * len(functions)
+
+    def prepare(index):
+        if setups[index] is not None:
+            setups[index]()
+
     if interleave:
-        for function in functions:
+        for index, function in enumerate(functions):
+            prepare(index)
             function()                           # warm caches and lazy initialisation
         for _ in range(runs):
-            for function, samples in zip(functions, times):
+            for index, (function, samples) in enumerate(zip(functions, times)):
+                prepare(index)
                 start = time.perf_counter()
                 function()
                 samples.append(time.perf_counter() - start)
     else:
         rounds = block_rounds(runs)
         for round_ in range(rounds):
-            for function, samples in zip(functions, times):
+            for index, (function, samples) in enumerate(zip(functions, times)):
                 time.sleep(pause_s)
+                prepare(index)
                 function()
                 for _ in range(runs * (round_ + 1) // rounds - runs * round_ // rounds):
                     start = time.perf_counter()
                     function()
                     samples.append(time.perf_counter() - start)
     return [1e3 * statistics.median(samples) for samples in times]
+
+
+# CPUs on which the one-thread baseline is also timed pinned, one by one, when the process may run
+# on at most this many (a bigger machine's cores are alike, and timing each would take long)
+MAX_PINNED_CPUS = 8
+
+
+def pinnable_cpus(threads: int) -> list[int]:
+    """The CPUs to time the one-thread build on one by one: those this process may run on, when
+    threads > 1, the OS can pin a thread, and there are from `threads` to MAX_PINNED_CPUS of them.
+
+    Why: the cores of a virtual machine need not be equally fast (a vCPU shares its host core with
+    other guests), so "N threads against 1" depends on which core the one thread drew. With each
+    core's one-thread time t_i, N threads on the N fastest cores take at best 1 / sum(1 / t_i)."""
+    if threads < 2 or not hasattr(os, "sched_setaffinity"):
+        return []
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus if threads <= len(cpus) <= MAX_PINNED_CPUS else []
+
+
+def ideal_parallel_ms(times_ms: list[float], threads: int) -> float:
+    """Best time for work spread over the `threads` fastest cores whose one-thread times are
+    `times_ms`: each core does work at rate 1/t_i, so together they need 1 / sum(1/t_i)."""
+    fastest = sorted(times_ms)[:threads]
+    return 1.0 / sum(1.0 / t for t in fastest)
 
 
 def onnxruntime_session(model_path_or_bytes, threads: int):
@@ -147,21 +188,36 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         native.run(*inputs)
 
     contenders = [run_native, lambda: session.run(None, feeds)]
+    cpus = pinnable_cpus(threads)
     if threads > 1:
         say("compile the one-thread baseline")
         single = compile(model_path, target=target, threads=1).build()
-        contenders.append(lambda: single.run(*inputs))
+        contenders += [lambda: single.run(*inputs)] * (1 + len(cpus))
+    everywhere = os.sched_getaffinity(0) if cpus else None
+    # the unpinned contenders run on every CPU the process had; each pinned one on its CPU (a thread
+    # pool started later would inherit the pin: bnncc's and onnxruntime's exist by now)
+    setups = [(lambda: os.sched_setaffinity(0, everywhere)) if cpus else None] * (len(contenders) - len(cpus))
+    setups += [(lambda cpu=cpu: os.sched_setaffinity(0, {cpu})) for cpu in cpus]
 
-    say(f"time bnncc and onnxruntime ({runs} runs each)")
+    say(f"time bnncc and onnxruntime ({runs} runs each)" +
+        (f"; the one-thread build also pinned to each of CPUs {', '.join(map(str, cpus))}" if cpus else ""))
     layers = compiled.layers
     counters = native.ffi.new("uint64_t[]", max(1, len(layers)))
     profile = getattr(native.lib, f"{name}_profile")
     native.run(*inputs)
     profile(counters, len(layers))                       # reset after the first call
-    medians = medians_ms(contenders, runs, interleave=interleave, pause_s=BLOCK_PAUSE_S if threads > 1 else 0.0)
+    try:
+        medians = medians_ms(contenders, runs, interleave=interleave,
+                             pause_s=BLOCK_PAUSE_S if threads > 1 else 0.0, setups=setups)
+    finally:
+        if cpus:
+            os.sched_setaffinity(0, everywhere)
     ours, theirs = medians[0], medians[1]
     profile(counters, len(layers))
     per_layer_ms = [counters[i] / 1e6 / calls for i in range(len(layers))]
+
+    by_cpu = {str(cpu): ms for cpu, ms in zip(cpus, medians[3:])}
+    ideal = ideal_parallel_ms(list(by_cpu.values()), threads) if by_cpu else None
 
     say("measure the popcount peak")
     peak = measure_popcount_peak(compiled.target)
@@ -183,6 +239,8 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         timing="interleaved" if interleave else "blocks",
         bnncc_ms=ours, onnxruntime_ms=theirs, speedup=theirs / ours, popcount_peak_gmacs=peak / 1e9,
         one_thread_ms=medians[2] if threads > 1 else ours,
+        one_thread_ms_by_cpu=by_cpu, ideal_threads_ms=ideal,
+        parallel_efficiency=ideal / ours if ideal else None,
         binary_fraction_of_peak=(binary_macs / (binary_ms * 1e-3) / (peak * threads)) if binary_ms > 0 else None,
         binary_macs=binary_macs, float_macs=sum(t.float_macs for t in layer_times),
         float_model_bytes=Path(model_path).stat().st_size, artifact_constant_bytes=compiled.report.weight_bytes_packed,
@@ -201,6 +259,12 @@ def format_result(r: BenchResult) -> str:
     if r.threads > 1:
         lines.append(f"  bnncc 1 thread {r.one_thread_ms:7.3f} ms   -> {r.threads} threads are "
                      f"{r.one_thread_ms / r.bnncc_ms:.2f}x faster")
+        if r.ideal_threads_ms:
+            pinned = ", ".join(f"cpu{cpu} {ms:.3f}" for cpu, ms in r.one_thread_ms_by_cpu.items())
+            lines += [f"  1 thread pinned, per CPU (ms): {pinned}",
+                      f"    -> {r.threads} threads on the fastest of these cores take at best {r.ideal_threads_ms:.3f} ms "
+                      f"({r.one_thread_ms / r.ideal_threads_ms:.2f}x the 1-thread time); "
+                      f"bnncc reaches {100 * r.parallel_efficiency:.0f} % of that"]
     lines += ["",
              f"  popcount peak of this CPU (register-only xor+popcount+add): {r.popcount_peak_gmacs:,.0f} G binary MAC/s"]
     if r.binary_fraction_of_peak is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -14,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples" / "bireal"))
 
 import bireal  # noqa: E402
+
+CPUS = sorted(os.sched_getaffinity(0))
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +61,48 @@ def test_timing_order_blocks_or_interleaved(interleave):
         assert "".join(calls) == "ab" * 9
     else:
         assert "".join(calls) == ("a" * 5 + "b" * 5) * 2
+
+
+def test_setups_run_untimed_before_each_block_or_run():
+    """A contender's setup (the bench pins the calling thread with it) runs before each of its
+    blocks, or before each of its runs when interleaved, and never inside another's block."""
+    from bnncc import bench
+
+    calls = []
+    bench.medians_ms([lambda: calls.append("a"), lambda: calls.append("b")], runs=8,
+                     setups=[None, lambda: calls.append("S")])
+    assert "".join(calls) == ("a" * 5 + "S" + "b" * 5) * 2
+    calls.clear()
+    bench.medians_ms([lambda: calls.append("a"), lambda: calls.append("b")], runs=2, interleave=True,
+                     setups=[lambda: calls.append("S"), None])
+    assert "".join(calls) == "Sab" * 3
+
+
+def test_ideal_parallel_time_adds_the_fastest_cores_rates():
+    from bnncc import bench
+
+    assert bench.ideal_parallel_ms([6.0, 3.0], 2) == pytest.approx(2.0)          # 1/6 + 1/3 = 1/2
+    assert bench.ideal_parallel_ms([4.0, 4.0, 9.0], 2) == pytest.approx(2.0)     # the slowest core unused
+    assert bench.ideal_parallel_ms([5.0], 1) == pytest.approx(5.0)
+
+
+@pytest.mark.skipif(len(CPUS) < 2, reason="needs a process allowed on at least 2 CPUs")
+def test_bench_with_threads_times_one_thread_on_each_cpu(small_model, monkeypatch):
+    """With --threads 2, the one-thread build is also timed pinned to each CPU, and the best
+    2-thread time those cores allow, and bnncc's share of it, follow from those times."""
+    from bnncc import bench
+
+    pins, set_affinity = [], os.sched_setaffinity
+    monkeypatch.setattr(bench.os, "sched_setaffinity", lambda pid, cpus: (pins.append(set(cpus)), set_affinity(pid, cpus)))
+    result = bench.bench(small_model, target="generic-c", threads=2, runs=2)
+    assert os.sched_getaffinity(0) == set(CPUS)                 # the bench leaves the calling thread unpinned
+    if len(CPUS) > bench.MAX_PINNED_CPUS:
+        assert result.one_thread_ms_by_cpu == {} and result.parallel_efficiency is None
+        return
+    assert all({cpu} in pins for cpu in CPUS) and pins[-1] == set(CPUS)
+    assert sorted(result.one_thread_ms_by_cpu) == sorted(str(cpu) for cpu in CPUS)
+    assert all(ms > 0 for ms in result.one_thread_ms_by_cpu.values())
+    assert result.ideal_threads_ms == pytest.approx(bench.ideal_parallel_ms(list(result.one_thread_ms_by_cpu.values()), 2))
+    assert result.parallel_efficiency == pytest.approx(result.ideal_threads_ms / result.bnncc_ms)
+    text = bench.format_result(result)
+    assert "1 thread pinned, per CPU" in text and f"{100 * result.parallel_efficiency:.0f} % of that" in text

@@ -55,6 +55,13 @@ void bnn_bconv_affine_pack__{_isa}(const bnn_bconv_params *p, const bnn_word *in
                                    const int32_t *aux, const float *scale, const float *bias,
                                    const float *residual, const float *thr, const int8_t *dir,
                                    int oy_begin, int oy_end, float *out, bnn_word *bits);
+void bnn_bconv_affine_f32_channels__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int m_begin, int m_end, float *out);
+void bnn_bconv_affine_pack_channels__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const int32_t *aux, const float *scale, const float *bias,
+                                   const float *residual, const float *thr, const int8_t *dir,
+                                   int m_begin, int m_end, float *out, bnn_word *bits);
 """
 
 # vector width VW and block width B of each layout (bconv_x86.h)
@@ -195,6 +202,38 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
         assert np.isnan(y[:, 0]).all() and np.isnan(y[:, -1]).all()
         np.testing.assert_array_equal(part[1:-1], want_bits[1:-1])
         np.testing.assert_array_equal(y[:, 1:-1], want[:, 1:-1])
+
+    # the same two kernels by output channels, one call per word of 64 (the split threads use on
+    # small maps): together they write everything; each leaves the other channels and words alone
+    f32_channels = getattr(L, f"bnn_bconv_affine_f32_channels__{isa}")
+    pack_channels = getattr(L, f"bnn_bconv_affine_pack_channels__{isa}")
+    ranges = [(m0, min(m0 + 64, M)) for m0 in range(0, M, 64)]
+    want = affine_ref(ref, scale, bias, residual)
+    fthr, fdir = pack_operands(rng, want)
+    want_bits = pack_threshold_ref(lib.k, want, fthr, fdir)
+    common = (lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
+              lib.buf(bias, "float"), lib.buf(residual, "float"))
+    y_f32 = np.full((M, OH, OW), np.nan, np.float32)
+    y_pack = np.full((M, OH, OW), np.nan, np.float32)
+    got = rng.integers(0, 2**63, size=(OH, OW, nwords(M)), dtype=np.uint64)  # garbage to overwrite
+    for a, b in ranges:
+        f32_channels(p, *common, a, b, lib.buf(y_f32, "float"))
+        pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), a, b, lib.buf(y_pack, "float"),
+                      lib.buf(got, "bnn_word"))
+        if a == 0 and b < M:     # the first word alone
+            assert np.isnan(y_f32[b:]).all() and np.isnan(y_pack[b:]).all()
+            np.testing.assert_array_equal(got[:, :, 0], want_bits[:, :, 0])
+    np.testing.assert_array_equal(y_f32, want)
+    np.testing.assert_array_equal(y_pack, want)
+    np.testing.assert_array_equal(got, want_bits)
+    if M > 64:                   # a range from the second word on leaves the first alone
+        y = np.full((M, OH, OW), np.nan, np.float32)
+        part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
+        pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), 64, M, lib.buf(y, "float"),
+                      lib.buf(part, "bnn_word"))
+        assert np.isnan(y[:64]).all() and (part[:, :, 0] == 12345).all()
+        np.testing.assert_array_equal(y[64:], want[64:])
+        np.testing.assert_array_equal(part[:, :, 1:], want_bits[:, :, 1:])
 
     # bits: thresholds around the actual values (ties included), both directions
     acc = ref.astype(np.int64)

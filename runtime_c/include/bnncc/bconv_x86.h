@@ -37,6 +37,10 @@
  * multiple of B bits of a word (B divides 64), so it stores its 32 (__avx512) or 8 (__avx2) bits of
  * each pixel on their own (the block that starts a word writes the whole word, zeros above it),
  * channels >= M masked to 0.
+ * The _channels variants compute every output row but only output channels [m_begin, m_end), with
+ * m_begin a multiple of 64 and m_end a multiple of 64 or >= M: every word of `bits` then belongs to
+ * one call, so disjoint channel ranges may run on different threads (small maps, where rows are
+ * too few to share and each member would stream all the weights).
  * Out-of-bounds taps are computed as reads of 0 words (+1 pixels, exact for pad_bit 0), then
  * corrected with aux for BNN_PAD_ZERO (minus aux) and pad_bit 1 (minus 2*aux). No heap, no
  * mutable globals; any shape is valid.
@@ -67,6 +71,13 @@ void bnn_bconv_affine_pack__avx512(const bnn_bconv_params *p, const bnn_word *in
                                  const int32_t *aux, const float *scale, const float *bias,
                                  const float *residual, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
+void bnn_bconv_affine_f32_channels__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int m_begin, int m_end, float *out);
+void bnn_bconv_affine_pack_channels__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const int32_t *aux, const float *scale, const float *bias,
+                                   const float *residual, const float *thr, const int8_t *dir,
+                                   int m_begin, int m_end, float *out, bnn_word *bits);
 
 /* ---- AVX2 (vpshufb nibble-table popcount) */
 size_t bnn_bconv_weights_size__avx2(const bnn_bconv_params *p); /* words */
@@ -88,6 +99,13 @@ void bnn_bconv_affine_pack__avx2(const bnn_bconv_params *p, const bnn_word *in, 
                                  const int32_t *aux, const float *scale, const float *bias,
                                  const float *residual, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
+void bnn_bconv_affine_f32_channels__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                  const int32_t *aux, const float *scale, const float *bias,
+                                  const float *residual, int m_begin, int m_end, float *out);
+void bnn_bconv_affine_pack_channels__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const int32_t *aux, const float *scale, const float *bias,
+                                   const float *residual, const float *thr, const int8_t *dir,
+                                   int m_begin, int m_end, float *out, bnn_word *bits);
 
 /* The kernel sources (bconv_avx512.c, bconv_avx2.c) define BNN_BCONV_X86_IMPL, their ISA
  * parameters and their sink before including this header, to get their shared ISA-independent code. */

@@ -218,14 +218,15 @@ ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, co
 }
 
 /* fout only: f32; bout only: bits (thr int32); scale: the affine on fout, and with bout too its
- * packed output (pthr float). */
+ * packed output (pthr float). Output channels [m_begin, m_end) only: m_begin a multiple of 64
+ * (so of BLK), m_end one too or >= M. */
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                 const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
-                const float *pthr, int oy_begin, int oy_end, float *fout, bnn_word *bout)
+                const float *pthr, int oy_begin, int oy_end, int m_begin, int m_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s;
-    int b0, lo, hi;
+    int b0, b_end, lo, hi;
     const int pk = scale && bout;
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
@@ -247,8 +248,11 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     c.oxi1 = hi;
     if (p->H - (p->KH - 1) * p->DH <= 0) c.oyi0 = c.oyi1 = 0;
     if (p->W - (p->KW - 1) * p->DW <= 0) c.oxi0 = c.oxi1 = 0;
+    if (m_begin < 0) m_begin = 0;
+    b_end = m_end >= p->M ? c.Mp : m_end;
 #ifdef BCONV_RUN_HOOK
-    if (fout && run_hook(&c, w, scale, bias, res, pthr, dir, q_begin, q_end, fout, bout)) return;
+    if (m_begin == 0 && b_end == c.Mp && fout && run_hook(&c, w, scale, bias, res, pthr, dir, q_begin, q_end, fout, bout))
+        return;
 #endif
 
     s.f = fout;
@@ -256,7 +260,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     s.res = scale ? res : NULL;
     s.vmask = 0;
 
-    for (b0 = 0; b0 < c.Mp; b0 += BLK) {
+    for (b0 = m_begin; b0 < b_end; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
         const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
         if (bout) sink_bits_block(&s, p, b0, bw, pk, thr, dir, pthr);
@@ -299,20 +303,20 @@ void ISA_ENTRY(bnn_bconv_pack_weights)(const bnn_bconv_params *p, const bnn_word
 void ISA_ENTRY(bnn_bconv_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                               int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                                      const int32_t *aux, const float *scale, const float *bias,
                                      const float *residual, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
 }
 
 void ISA_ENTRY(bnn_bconv_bits)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                                const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, 0, p->M, NULL, out);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_pack)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
@@ -320,7 +324,22 @@ void ISA_ENTRY(bnn_bconv_affine_pack)(const bnn_bconv_params *p, const bnn_word 
                                       const float *residual, const float *thr, const int8_t *dir, int oy_begin,
                                       int oy_end, float *out, bnn_word *bits)
 {
-    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, out, bits);
+    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, 0, p->M, out, bits);
+}
+
+void ISA_ENTRY(bnn_bconv_affine_f32_channels)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                              const int32_t *aux, const float *scale, const float *bias,
+                                              const float *residual, int m_begin, int m_end, float *out)
+{
+    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, 0, p->OH, m_begin, m_end, out, NULL);
+}
+
+void ISA_ENTRY(bnn_bconv_affine_pack_channels)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                               const int32_t *aux, const float *scale, const float *bias,
+                                               const float *residual, const float *thr, const int8_t *dir,
+                                               int m_begin, int m_end, float *out, bnn_word *bits)
+{
+    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, 0, p->OH, m_begin, m_end, out, bits);
 }
 
 #endif /* BNNCC_BCONV_X86_COMMON_H */

@@ -97,10 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
                                     description="Compile MODEL, then in one process measure the median latency of "
                                                 "bnncc and of onnxruntime on it (same thread count), per-layer time and "
                                                 "share, binary MAC/s per binary layer as a fraction of this CPU's "
-                                                "measured XOR-popcount peak, and sizes against the float model.")
+                                                "measured XOR-popcount peak, and sizes against the float model. "
+                                                "With --threads N > 1 it also times bnncc built for one thread, as "
+                                                "the OS runs it and pinned to each CPU in turn (up to 8), and reports "
+                                                "the N-thread speed-up and the share bnncc reaches of the best time "
+                                                "those cores' measured speeds allow.")
     bench_cmd.add_argument("model", help="the .onnx file")
     _target_option(bench_cmd)
-    bench_cmd.add_argument("--threads", type=int, default=1, metavar="N", help="threads for both (default 1)")
+    bench_cmd.add_argument("--threads", type=int, default=1, metavar="N",
+                           help="threads for both (default 1); N > 1 also times bnncc on one thread")
     bench_cmd.add_argument("--runs", type=int, default=50, metavar="R", help="timed runs of each (default 50)")
     bench_cmd.add_argument("--interleave", action="store_true",
                            help="time bnncc and onnxruntime one run each in turn, every run right after the other's "

@@ -9,8 +9,21 @@
 #include "bnncc/common.h"
 #include "bnncc/team.h"
 
-#define SPINS_BEFORE_YIELD 2000
-#define SPINS_BEFORE_SLEEP 200000     /* a worker between runs: about a millisecond of polling */
+/* Waits spin with cpu_relax(), about 17 ns per spin on this project's Xeon (x86 PAUSE). */
+#define SPINS_BEFORE_YIELD 1000       /* at a barrier or the end of a run: about 17 us */
+#define SPINS_BEFORE_SLEEP 60000      /* a worker between runs: about a millisecond of polling */
+
+/* A spin-wait hint: the core spends less power on the loop and leaves it without a memory-order
+ * flush when the awaited store lands. It also gives the spins a duration: without it, the 200000
+ * spins meant as a millisecond of polling took 0.07 ms here. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static void update_speeds(bnn_team *team, int round);
 
@@ -26,6 +39,7 @@ void bnn_team_sync(bnn_team *team)
         return;
     }
     while (__atomic_load_n(&team->round, __ATOMIC_ACQUIRE) == round) {
+        cpu_relax();
         if (++spins > SPINS_BEFORE_YIELD) sched_yield();
     }
 }
@@ -167,6 +181,7 @@ static int wait_for_generation(bnn_pool *pool, int seen)
 {
     int spins = 0, now;
     while ((now = __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE)) == seen) {
+        cpu_relax();
         if (++spins < SPINS_BEFORE_SLEEP) continue;
         pthread_mutex_lock(&pool->lock);
         while ((now = __atomic_load_n(&pool->generation, __ATOMIC_ACQUIRE)) == seen)
@@ -228,6 +243,7 @@ int bnn_pool_run(bnn_pool *pool, int size, bnn_team_fn fn, void *ctx)
     next_generation(pool);
     fn(members > 1 ? &pool->team : NULL, 0, ctx);
     while (__atomic_load_n(&pool->running, __ATOMIC_ACQUIRE) > 0) {
+        cpu_relax();
         if (++spins > SPINS_BEFORE_YIELD) sched_yield();
     }
     pthread_mutex_unlock(&pool->run_lock);

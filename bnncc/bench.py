@@ -193,7 +193,7 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         say("compile the one-thread baseline")
         single = compile(model_path, target=target, threads=1).build()
         contenders += [lambda: single.run(*inputs)] * (1 + len(cpus))
-    everywhere = os.sched_getaffinity(0) if cpus else None
+    everywhere = set(cpus)                  # pinnable_cpus lists all the process may run on, or none
     # the unpinned contenders run on every CPU the process had; each pinned one on its CPU (a thread
     # pool started later would inherit the pin: bnncc's and onnxruntime's exist by now)
     setups = [(lambda: os.sched_setaffinity(0, everywhere)) if cpus else None] * (len(contenders) - len(cpus))

@@ -228,6 +228,13 @@ def _node_window(node: ir.Node) -> dict:
     return _window_fields({name: attribute(node, name) for name in ("kernel_shape", "strides", "dilations", "pads")})
 
 
+def _panels(size: int, total: int) -> tuple[int, str, str]:
+    """`total` elements in panels of `size` (the last one shorter): the number of panels, and the C
+    expressions of the first element of panel lo and the end of panel hi - 1, for a statement over
+    panels [lo, hi)."""
+    return -(-total // size), f"lo * {size}", f"hi * {size} < {total} ? hi * {size} : {total}"
+
+
 def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     """BinaryConvPacked (accumulator or bits out) and BinaryConvAffine (fused affine + residual)."""
     packed_in = shape_of(node.inputs[0])              # [1, H, W, words]
@@ -261,13 +268,12 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     def by_rows(text: str) -> None:
         s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
 
-    words = -(-m // 64)
+    words, m_begin, m_end = _panels(64, m)
     by_channels = isa and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
 
     def affine_kernel(name: str, operands: str, outputs: str) -> None:
         if by_channels:
-            s.balanced(family, words, f"bnn_bconv_{name}_channels{suffix}({operands}, lo * 64, "
-                                      f"hi * 64 < {m} ? hi * 64 : {m}, {outputs});")
+            s.balanced(family, words, f"bnn_bconv_{name}_channels{suffix}({operands}, {m_begin}, {m_end}, {outputs});")
         else:
             by_rows(f"bnn_bconv_{name}{suffix}({operands}, lo, hi, {outputs});")
 
@@ -305,14 +311,14 @@ def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
     x, sc, bi, y = (s.operand(v) for v in (inputs[0], inputs[1], inputs[2], node.outputs[0]))
     residual = s.operand(inputs[3]) if inputs[3] is not None else "NULL"
     if inputs[4] is None:       # no packing: members take whole channels
-        rows = "" if residual == "NULL" else f" + (size_t)m0 * {hw}"
+        residual_at = "" if residual == "NULL" else f" + (size_t)m0 * {hw}"
         call = (f"bnn_affine_pack_range_f32(m1 - m0, {hw}, 0, {hw}, {x} + (size_t)m0 * {hw}, {sc} + m0, {bi} + m0, "
-                f"{residual}{rows}, {y} + (size_t)m0 * {hw}, NULL, NULL, NULL);")
+                f"{residual}{residual_at}, {y} + (size_t)m0 * {hw}, NULL, NULL, NULL);")
         if s.target.isa:
             # in the panels of the x86 float conv that usually writes x, shared the same way, so
             # that each member mostly reads back the channels it wrote (28x28 on 2 threads: 25 -> 18 us)
-            mr = FLOAT_GEOMETRY[s.target.isa]["mr"]
-            s.balanced("pack", -(-c // mr), f"const int m0 = lo * {mr}, m1 = hi * {mr} < {c} ? hi * {mr} : {c}; {call}")
+            panels, m0, m1 = _panels(FLOAT_GEOMETRY[s.target.isa]["mr"], c)
+            s.balanced("pack", panels, f"const int m0 = {m0}, m1 = {m1}; {call}")
         else:
             s.parallel("pack", c, f"const int m0 = lo, m1 = hi; {call}")
         return
@@ -416,9 +422,9 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
         # members take whole panels of MR channels; in pieces when every call reads the input in
         # place (with scratch, each call first copies the input there)
         share = s.parallel if scratch else s.balanced
-        share(f"float_{isa}", -(-fields["M"] // mr),
-              f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias}, {'scratch' if scratch else 'NULL'}, "
-              f"lo * {mr}, hi * {mr} < {fields['M']} ? hi * {mr} : {fields['M']}, {y});")
+        panels, m_begin, m_end = _panels(mr, fields["M"])
+        share(f"float_{isa}", panels, f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias}, {'scratch' if scratch else 'NULL'}, "
+                                      f"{m_begin}, {m_end}, {y});")
         return
     w = s.const(weights.astype(np.float32))
     per_channel = int(np.prod(weights.shape[1:]))
@@ -455,10 +461,10 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     a, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     isa = s.target.isa
     if isa and n >= FLOAT_GEOMETRY[isa]["nr"]:        # narrower outputs would mostly pad the panels
-        nr = FLOAT_GEOMETRY[isa]["nr"]
+        panels, n_begin, n_end = _panels(FLOAT_GEOMETRY[isa]["nr"], n)
         w = s.const(matmul_weights(np.ascontiguousarray(b), isa))
-        s.balanced(f"float_{isa}", -(-n // nr), f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, lo * {nr}, "
-                                                f"hi * {nr} < {n} ? hi * {nr} : {n}, {y});")
+        s.balanced(f"float_{isa}", panels, f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, {n_begin}, "
+                                           f"{n_end}, {y});")
         return
     w = s.const(np.ascontiguousarray(b))
     s.parallel("fgemm", m, f"bnn_matmul_f32(hi - lo, {k}, {n}, {a} + (size_t)lo * {k}, {w}, {bias}, "

@@ -110,9 +110,9 @@ def test_cli_writes_the_small_model(tmp_path, capsys):
 def test_threads_give_the_one_thread_outputs_on_every_run(target, tmp_path):
     """Heavy layers share their items among threads at run time (bnn_share: ranges cut by the
     measured speeds, a slow thread's pieces go to the others, the stem's pieces resume one another),
-    so every run may split differently; each must equal one thread bit for bit. Resolution 64: 16x16 maps after the stem, so the
-    AVX-512 pixel tiles run too, and the 8x8 and smaller maps' 128-channel convs are shared by
-    channels on 2 threads (the _channels kernels)."""
+    so every run may split differently; each must equal one thread bit for bit. Resolution 64:
+    16x16 maps after the stem, so the AVX-512 pixel tiles run too, and the 8x8 and smaller maps'
+    128-channel convs are shared by channels on 2 threads (the _channels kernels)."""
     import bnncc
 
     source = bireal.build_bireal_small(resolution=64, calib_images=4).SerializeToString()

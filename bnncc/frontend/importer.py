@@ -9,7 +9,7 @@ import onnx
 import onnx_ir as ir
 from onnx_ir.passes import common
 
-from ..errors import BnnccError
+from ..errors import BnnccError, printable
 from ..ir import set_shape
 from ..ops import DOMAIN
 from ..reference import uses_qonnx_ops
@@ -77,9 +77,9 @@ def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
 
 def _spec(value: ir.Value, batched: bool) -> TensorSpec:
     if value.shape is None:
-        raise BnnccError(f"tensor {value.name!r} has no known shape")
+        raise BnnccError(f"tensor {printable(value.name)!r} has no known shape")
     shape = tuple(int(d) for d in value.shape)
     dtype = np.dtype(value.dtype.numpy()) if value.dtype is not None else np.dtype(np.float32)
     if dtype not in (np.dtype(np.float32), np.dtype(np.int64)):
-        raise BnnccError(f"graph output {value.name!r} has type {dtype}; only float32 and int64 are supported")
+        raise BnnccError(f"graph output {printable(value.name)!r} has type {dtype}; only float32 and int64 are supported")
     return TensorSpec(value.name, shape, dtype, batched=batched)

@@ -190,6 +190,11 @@ def window_attributes(node: ir.Node, kernel) -> dict:
     kernel = [int(k) for k in kernel]
     strides = list(attribute(node, "strides", [1, 1]))
     dilations = list(attribute(node, "dilations", [1, 1]))
+    spatial = len(shape_of(node.inputs[0])) - 2
+    pads_given = attribute(node, "pads", None)
+    if spatial != 2 or {len(kernel), len(strides), len(dilations)} != {2} or (pads_given and len(pads_given) != 4):
+        raise BnnccError(f"only 2-D windows are supported (input of rank {spatial + 2}, kernel {kernel}, strides "
+                         f"{strides}, dilations {dilations}, pads {pads_given})", node=node.name)
     pads = explicit_pads(node, shape_of(node.inputs[0])[2:], shape_of(node.outputs[0])[2:], kernel, strides,
                          dilations)
     return {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from ..errors import BnnccError
+from ..errors import BnnccError, printable
+from .loader import MAX_TENSOR_ELEMENTS
 from .support import STANDARD_DOMAINS
 
 
@@ -35,7 +36,8 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
             shape[0] = 1
         del value.type.tensor_type.shape.dim[:]
         value.type.tensor_type.shape.dim.extend(onnx.TensorShapeProto.Dimension(dim_value=d) for d in shape)
-        feeds[value.name] = rng.standard_normal(shape).astype(np.float32)
+        feeds[value.name] = rng.standard_normal(shape, dtype=np.float32)
+    _check_inferred_sizes(probe)
     existing = {o.name for o in graph.output}
     wanted = [name for node in graph.node for name in node.output if name and name not in existing]
     graph.output.extend(onnx.ValueInfoProto(name=name) for name in wanted)
@@ -50,6 +52,29 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
         raise BnnccError(f"the graph is inconsistent (onnxruntime: {_first_line(exc)})") from None
     names = [o.name for o in graph.output]
     return {name: (tuple(r.shape), r.dtype) for name, r in zip(names, results)}
+
+
+def _check_inferred_sizes(probe: onnx.ModelProto) -> None:
+    """Refuse, before onnxruntime allocates them, tensors that ONNX shape inference already knows
+    to be absurdly large (a huge Pad, Expand or ConstantOfShape would take all memory)."""
+    bare = onnx.ModelProto()
+    bare.CopyFrom(probe)               # declared shapes of outputs and value_info are not trusted
+    del bare.graph.value_info[:]
+    for value in bare.graph.output:
+        value.ClearField("type")
+    try:
+        inferred = onnx.shape_inference.infer_shapes(bare, data_prop=True)
+    except Exception:  # inference is only a pre-check: onnxruntime gives the real verdict
+        return
+    writers = {name: node for node in inferred.graph.node for name in node.output}
+    for value in [*inferred.graph.value_info, *inferred.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        elements = np.prod([d.dim_value for d in dims if d.HasField("dim_value")], dtype=np.float64)
+        if elements > MAX_TENSOR_ELEMENTS:
+            node = writers.get(value.name)
+            raise BnnccError(f"its output {printable(value.name)!r} would hold {int(elements)} elements, more than "
+                             f"bnncc's limit of {MAX_TENSOR_ELEMENTS}",
+                             node=f"{node.name} ({node.op_type})" if node is not None else None)
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,9 +1,10 @@
-"""Which ONNX ops bnncc accepts, checked before anything else runs."""
+"""Which ONNX ops bnncc accepts, and with which attributes, checked before anything else runs."""
 from __future__ import annotations
 
 import onnx
 
-from ..errors import BnnccError
+from ..errors import BnnccError, printable
+from .structure import node_label
 
 STANDARD_DOMAINS = ("", "ai.onnx")
 
@@ -22,16 +23,64 @@ CUSTOM_OPS = {
     "MultiThreshold": ("qonnx.custom_op.general", "finn.custom_op.general", "finn"),
 }
 
+# Integer attributes end up as literals in the generated C (strides, pads, axes, group...):
+# bounded so that no size or index computed from them can overflow a C int.
+MAX_ATTRIBUTE_INT = 1 << 24
+# Integer attributes that may legitimately be huge and never reach C (folded at compile time).
+UNBOUNDED = {("Constant", "value_int"), ("Constant", "value_ints"), ("Slice", "starts"), ("Slice", "ends")}
+# Window ops: kernel_shape, strides and dilations have one entry per spatial axis, pads two.
+WINDOW_OPS = {"Conv", "MaxPool", "AveragePool"}
+CONSTANT_VALUES = ("value", "value_float", "value_floats", "value_int", "value_ints")
+WINDOW_MINIMUM = {"kernel_shape": 1, "strides": 1, "dilations": 1, "pads": 0}
+
 
 def check_supported(model: onnx.ModelProto) -> None:
-    """Raise BnnccError naming the first node whose op bnncc does not know."""
+    """Raise BnnccError naming the first node whose op or attributes bnncc does not accept."""
     for index, node in enumerate(model.graph.node):
-        label = node.name or f"#{index}"
+        label = node_label(node, index)
         if node.domain in STANDARD_DOMAINS:
             if node.op_type not in STANDARD_OPS:
-                raise BnnccError(f"op {node.op_type} is not supported by bnncc", node=f"{label} ({node.op_type})")
+                raise BnnccError(f"op {node.op_type} is not supported by bnncc", node=label)
         elif node.domain not in CUSTOM_OPS.get(node.op_type, ()):
             raise BnnccError(f"op {node.domain}.{node.op_type} is not supported by bnncc (unknown domain or op)",
-                             node=f"{label} ({node.op_type})")
+                             node=label)
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
-            raise BnnccError("control flow subgraphs are not supported", node=f"{label} ({node.op_type})")
+            raise BnnccError("control flow subgraphs are not supported", node=label)
+        _check_integer_attributes(node, label)
+        if node.op_type == "Constant" and node.domain in STANDARD_DOMAINS:
+            _check_constant(node, label)
+        if node.op_type in WINDOW_OPS and node.domain in STANDARD_DOMAINS:
+            _check_window(node, label)
+
+
+def _check_integer_attributes(node: onnx.NodeProto, label: str) -> None:
+    for attribute in node.attribute:
+        if (node.op_type, attribute.name) in UNBOUNDED:
+            continue
+        values = [attribute.i] if attribute.type == onnx.AttributeProto.INT else list(attribute.ints)
+        if any(abs(v) > MAX_ATTRIBUTE_INT for v in values):
+            raise BnnccError(f"attribute {attribute.name} = {values[:8]} is out of range "
+                             f"(bnncc accepts integers up to {MAX_ATTRIBUTE_INT} in absolute value)", node=label)
+
+
+def _check_constant(node: onnx.NodeProto, label: str) -> None:
+    """A Constant holds its value in exactly one numeric attribute."""
+    names = [a.name for a in node.attribute]
+    if len(names) != 1 or names[0] not in CONSTANT_VALUES:
+        raise BnnccError(f"a Constant needs exactly one of the attributes {', '.join(CONSTANT_VALUES)}; this one has "
+                         f"{', '.join(printable(n) for n in names) or 'none'}", node=label)
+
+
+def _check_window(node: onnx.NodeProto, label: str) -> None:
+    """Consistent window attributes: equal lengths (pads twice as long) and sensible values."""
+    given = {a.name: list(a.ints) for a in node.attribute if a.name in WINDOW_MINIMUM}
+    lengths = {name: len(v) // 2 if name == "pads" else len(v) for name, v in given.items()}
+    if len(set(lengths.values())) > 1 or len(given.get("pads", [])) % 2:
+        listed = ", ".join(f"{name} has {len(v)}" for name, v in sorted(given.items()))
+        raise BnnccError(f"window attributes disagree on the number of spatial axes ({listed} entries)", node=label)
+    for name, values in given.items():
+        if any(v < WINDOW_MINIMUM[name] for v in values):
+            raise BnnccError(f"attribute {name} = {values} must hold integers >= {WINDOW_MINIMUM[name]}", node=label)
+    group = next((a.i for a in node.attribute if a.name == "group"), 1)
+    if group < 1:
+        raise BnnccError(f"attribute group = {group} must be at least 1", node=label)

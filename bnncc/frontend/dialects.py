@@ -130,8 +130,7 @@ def _quant(graph: ir.Graph, node: ir.Node) -> bool:
     if bit_width.size != 1 or bit_width.item() != int(bit_width.item()) or not 1 <= bit_width.item() <= 32:
         raise BnnccError(f"bit width must be one integer in 1..32, got {bit_width.tolist()}", node=node.name)
     bits = int(bit_width.item())
-    signed = int(attribute(node, "signed", 1))
-    narrow = int(attribute(node, "narrow", 0))
+    signed, narrow = _flag(node, "signed", 1), _flag(node, "narrow", 0)
     if np.any(scale <= 0):
         raise BnnccError("Quant scale must be positive", node=node.name)
     builder = _Builder(graph, node, node.inputs[0])
@@ -180,6 +179,14 @@ def _multithreshold(graph: ir.Graph, node: ir.Node) -> bool:
         return builder.finish(node.outputs[0])
     return builder.op("MultiThreshold", thresholds, domain="ai.bnncc", out_scale=out_scale, out_bias=out_bias,
                       channels_last=int(axis == rank - 1 and rank > 2)).finish(node.outputs[0])
+
+
+def _flag(node: ir.Node, name: str, default: int) -> int:
+    """A QONNX 0/1 attribute; other values have no agreed meaning (qonnx reads them as booleans)."""
+    value = attribute(node, name, default)
+    if not isinstance(value, int) or value not in (0, 1):
+        raise BnnccError(f"{node.op_type} attribute {name} must be 0 or 1, got {value!r}", node=node.name)
+    return value
 
 
 def _required_constant(node: ir.Node, index: int, what: str) -> np.ndarray:

@@ -1,0 +1,300 @@
+"""Regression tests for the model defects a mutation campaign found (issue 9), each from its
+minimal case: graphs that compiled into wrong code, crashed the compiler, or built badly."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import bnncc
+import zoo
+from bnncc.reference import run_reference
+from bnncc.verify import check_output
+
+
+def compile_error(model: onnx.ModelProto | bytes) -> str:
+    data = model if isinstance(model, bytes) else model.SerializeToString()
+    with pytest.raises(bnncc.BnnccError) as info:
+        bnncc.compile(data, target="generic-c")
+    message = str(info.value)
+    assert message and "\n" not in message and "\r" not in message, f"not one line: {message!r}"
+    return message
+
+
+def assert_exact(model: onnx.ModelProto, reference_model: onnx.ModelProto, batch: int = 1, seed: int = 0) -> None:
+    """Compile `model` and compare it with `reference_model` run by its reference runtime."""
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    feeds = zoo.random_inputs(reference_model, np.random.default_rng(seed), batch=batch)
+    ours = compiled.run(*feeds.values())
+    theirs = run_reference(reference_model, feeds)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        check = check_output(i, "", a, b)
+        assert check.ok, f"output {i}: {check.mismatches} mismatches, max |diff| {check.max_abs_diff}"
+
+
+def tiny(nodes, inputs, outputs, initializers=(), opset: int = 13) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def vi(name: str, shape, dtype=TensorProto.FLOAT) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def first(model: onnx.ModelProto, op_type: str) -> onnx.NodeProto:
+    return next(n for n in model.graph.node if n.op_type == op_type)
+
+
+def set_ints(node: onnx.NodeProto, name: str, values) -> None:
+    for attribute in node.attribute:
+        if attribute.name == name:
+            attribute.ints[:] = values
+            return
+    node.attribute.append(helper.make_attribute(name, list(values)))
+
+
+# ------------------------------------------------------------------------------------------
+# 1. nodes out of topological order are sorted, as onnxruntime sorts them
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("build", [zoo.plain_sign_mlp, zoo.fastinference_style, zoo.bireal_block])
+@pytest.mark.parametrize("order", ["reversed", "shuffled"])
+def test_nodes_out_of_order_are_sorted(build, order):
+    source = build(seed=2)
+    shuffled = copy.deepcopy(source)
+    nodes = list(shuffled.graph.node)
+    if order == "reversed":
+        nodes.reverse()
+    else:
+        np.random.default_rng(5).shuffle(nodes)
+    del shuffled.graph.node[:]
+    shuffled.graph.node.extend(nodes)
+    batch = 3 if zoo.input_shapes(source, batch=3) != zoo.input_shapes(source, batch=1) else 1
+    assert_exact(shuffled, source, batch=batch)
+
+
+def test_cycle_is_refused():
+    nodes = [helper.make_node("Add", ["x", "b"], ["a"], name="first"), helper.make_node("Relu", ["a"], ["b"]),
+             helper.make_node("Sign", ["b"], ["y"])]
+    message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])]))
+    assert "cycle" in message and "first" in message
+
+
+def test_two_writers_of_one_name_are_refused():
+    nodes = [helper.make_node("Sign", ["x"], ["t"], name="one"), helper.make_node("Relu", ["x"], ["t"], name="two"),
+             helper.make_node("Neg", ["t"], ["y"])]
+    message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])]))
+    assert "'t'" in message and "written twice" in message and "one" in message and "two" in message
+
+
+def test_node_output_named_like_an_initializer_is_refused():
+    model = zoo.plain_sign_mlp(0)
+    model.graph.node[0].output[0] = model.graph.initializer[0].name
+    assert "written twice" in compile_error(model)
+
+
+def test_read_of_an_undefined_tensor_names_node_and_tensor():
+    nodes = [helper.make_node("Add", ["x", "ghost"], ["y"], name="adder")]
+    message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])]))
+    assert "adder" in message and "'ghost'" in message
+
+
+# ------------------------------------------------------------------------------------------
+# 3, 5, 12. outputs that are constants or shapes, outputs nothing computes, no outputs
+# ------------------------------------------------------------------------------------------
+def test_initializer_output_with_a_larger_declared_shape_is_refused():
+    """The C used to copy the declared 100 floats out of a 3-float array."""
+    model = tiny([helper.make_node("Sign", ["x"], ["y"])], [vi("x", [1, 4])], [vi("y", [1, 4]), vi("w", [1, 100])],
+                 [numpy_helper.from_array(np.ones((1, 3), np.float32), "w")])
+    message = compile_error(model)
+    assert "'w'" in message and "does not depend" in message
+
+
+@pytest.mark.parametrize("declared", [[2], None])
+def test_shape_tensor_output_is_refused(declared):
+    """An int64 Shape output used to be copied as float (build failure or wrong values)."""
+    nodes = [helper.make_node("Sign", ["x"], ["y"]), helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Identity", ["s"], ["s2"])]
+    model = tiny(nodes, [vi("x", ["N", 4])], [vi("y", ["N", 4]), vi("s2", declared, TensorProto.INT64)])
+    assert "'s2'" in compile_error(model)
+
+
+def test_untyped_constant_output_is_refused():
+    constant = helper.make_node("Constant", [], ["c"], value=numpy_helper.from_array(np.ones(3, np.float32)))
+    model = tiny([helper.make_node("Sign", ["x"], ["y"]), constant], [vi("x", [1, 4])],
+                 [vi("y", [1, 4]), onnx.ValueInfoProto(name="c")])
+    assert "'c'" in compile_error(model)
+
+
+def test_output_nothing_computes_is_refused():
+    model = tiny([helper.make_node("Sign", ["x"], ["y"])], [vi("x", [1, 4])], [vi("y", [1, 4]), vi("nobody", [1, 4])])
+    message = compile_error(model)
+    assert "'nobody'" in message and "not computed" in message
+
+
+def test_graph_without_outputs_is_refused():
+    model = zoo.plain_sign_mlp(0)
+    del model.graph.output[:]
+    assert "no outputs" in compile_error(model)
+
+
+def test_unused_input_compiles_and_builds_with_werror():
+    """An input no node reads used to leave an unused C parameter (-Werror build failure)."""
+    model = tiny([helper.make_node("Sign", ["x"], ["y"])], [vi("x", ["N", 4]), vi("unused", ["N", 3])],
+                 [vi("y", ["N", 4])])
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    x = np.array([[-2, 0.5, 0, 3]] * 2, np.float32)
+    y, = compiled.run(x, np.zeros((2, 3), np.float32))
+    assert np.array_equal(y, np.where(x >= 0, 1.0, -1.0))  # ONNX Sign(0) = 0 becomes +1 (reported)
+
+
+def test_graph_input_exposed_as_output_is_copied():
+    model = tiny([helper.make_node("Sign", ["x"], ["y"])], [vi("x", [1, 4])], [vi("y", [1, 4]), vi("x", [1, 4])])
+    x = np.array([[1.5, -2, 3, -4]], np.float32)
+    y, copied = bnncc.compile(model.SerializeToString(), target="generic-c").run(x)
+    assert np.array_equal(copied, x) and np.array_equal(y, np.sign(x))
+
+
+# ------------------------------------------------------------------------------------------
+# 4. QONNX flags other than 0/1
+# ------------------------------------------------------------------------------------------
+def quant_model(narrow: int, signed: int) -> onnx.ModelProto:
+    g = zoo._Graph()
+    y = zoo._quant(g, "x", np.float32(0.5), bits=3, signed=signed, narrow=narrow)
+    g.op("Identity", [y], out="y")
+    return g.model([zoo._vi("x", [1, 16])], [zoo._vi("y", [1, 16])], {"": 13, zoo.QONNX: 1}, check=False)
+
+
+@pytest.mark.parametrize("narrow,signed", [(2, 1), (-1, 1), (0, 2), (1, 7)])
+def test_quant_flags_other_than_0_or_1_are_refused(narrow, signed):
+    message = compile_error(quant_model(narrow, signed))
+    assert ("narrow" if narrow not in (0, 1) else "signed") in message and "0 or 1" in message
+
+
+@pytest.mark.parametrize("narrow,signed", [(0, 1), (1, 1), (0, 0), (1, 0)])
+def test_quant_flags_0_and_1_match_qonnx(narrow, signed):
+    model = quant_model(narrow, signed)
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    x = np.linspace(-4, 4, 16, dtype=np.float32)[None]
+    ours, = compiled.run(x)
+    theirs, = run_reference(model, {"x": x})
+    assert np.array_equal(ours, theirs)
+
+
+# ------------------------------------------------------------------------------------------
+# 6, 10. attributes: out of range, inconsistent, unknown
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("op_type", ["Conv", "MaxPool"])
+@pytest.mark.parametrize("value", [2**31, 2**40, -(2**31)])
+def test_huge_strides_are_refused(op_type, value):
+    """A stride of 2**31 used to reach the C as an int (signed overflow under UBSan)."""
+    model = zoo.fastinference_style(0)
+    set_ints(first(model, op_type), "strides", [value, value])
+    message = compile_error(model)
+    assert "strides" in message and op_type in message
+
+
+@pytest.mark.parametrize("name,values", [("strides", [1, 1, 1]), ("kernel_shape", [3, 3, 3]), ("pads", [0, 0, 0]),
+                                         ("dilations", [1])])
+def test_window_attributes_of_the_wrong_length_are_refused(name, values):
+    model = zoo.fastinference_style(0)
+    set_ints(first(model, "Conv"), name, values)
+    message = compile_error(model)
+    assert name in message and "Conv" in message
+
+
+def test_window_attributes_below_their_minimum_are_refused():
+    model = zoo.fastinference_style(0)
+    set_ints(first(model, "MaxPool"), "strides", [0, 2])
+    assert "strides" in compile_error(model)
+
+
+def test_one_dimensional_conv_is_refused_cleanly():
+    w = numpy_helper.from_array(np.ones((2, 1, 3), np.float32), "w")
+    model = tiny([helper.make_node("Conv", ["x", "w"], ["y"])], [vi("x", [1, 1, 8])], [vi("y", [1, 2, 6])], [w])
+    assert "2-D" in compile_error(model)
+
+
+@pytest.mark.parametrize("attributes", [{"value_float": 2.0, "bogus": 1}, {}, {"value_string": "seven"}])
+def test_constant_with_unknown_or_missing_attributes_is_refused(attributes):
+    model = zoo.fastinference_style(0)
+    constant = first(model, "Constant")
+    del constant.attribute[:]
+    constant.attribute.extend(helper.make_attribute(k, v) for k, v in attributes.items())
+    message = compile_error(model)
+    assert "Constant" in message and "exactly one" in message
+
+
+# ------------------------------------------------------------------------------------------
+# 10. undecodable names, sparse initializers, absurd sizes
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["node name", "tensor name"])
+def test_names_that_are_not_utf8_are_refused(where):
+    model = zoo.plain_sign_mlp(0)
+    marker = b"NAMEMARKER"
+    if where == "node name":
+        model.graph.node[0].name = marker.decode()
+    else:
+        model.graph.node[0].output[0] = model.graph.node[1].input[0] = marker.decode()
+    data = model.SerializeToString().replace(marker, b"\xff\xfeAMEMAR\xc3(")  # same length: still a valid protobuf
+    message = compile_error(data)
+    assert "UTF-8" in message and "\\xff" in message
+
+
+@pytest.mark.parametrize("layout", ["flat", "coordinates"])
+def test_sparse_initializer_is_densified(layout):
+    source = zoo.plain_sign_mlp(4)
+    sparse = copy.deepcopy(source)
+    dense = numpy_helper.to_array(sparse.graph.initializer[0])
+    positions = np.flatnonzero(dense)
+    indices = positions if layout == "flat" else np.stack(np.unravel_index(positions, dense.shape), axis=1)
+    values = numpy_helper.from_array(dense.reshape(-1)[positions], sparse.graph.initializer[0].name)
+    sparse.graph.sparse_initializer.append(
+        helper.make_sparse_tensor(values, numpy_helper.from_array(indices.astype(np.int64)), list(dense.shape)))
+    del sparse.graph.initializer[0]
+    assert_exact(sparse, source)
+
+
+def test_sparse_initializer_with_indices_outside_its_shape_is_refused():
+    model = zoo.plain_sign_mlp(0)
+    values = numpy_helper.from_array(np.ones(2, np.float32), model.graph.initializer[0].name)
+    dims = list(model.graph.initializer[0].dims)
+    model.graph.sparse_initializer.append(helper.make_sparse_tensor(
+        values, numpy_helper.from_array(np.array([0, 10**9], np.int64)), dims))
+    del model.graph.initializer[0]
+    assert "indices" in compile_error(model)
+
+
+def test_input_whose_sample_needs_gigabytes_is_refused_before_allocating():
+    """Shape discovery used to allocate such inputs (12 GiB, then the OOM killer)."""
+    model = tiny([helper.make_node("Sign", ["x"], ["y"])], [vi("x", [1, 4096, 4096, 200])],
+                 [vi("y", [1, 4096, 4096, 200])])
+    message = compile_error(model)
+    assert "'x'" in message and "elements" in message
+
+
+@pytest.mark.parametrize("op_type", ["Expand", "ConstantOfShape"])
+def test_intermediate_tensor_of_absurd_size_is_refused_before_allocating(op_type):
+    shape = numpy_helper.from_array(np.array([1 << 16, 1 << 16, 4], np.int64), "s")
+    if op_type == "Expand":
+        nodes = [helper.make_node("Expand", ["x", "s"], ["big"], name="blowup"), helper.make_node("Sign", ["big"], ["y"])]
+    else:
+        nodes = [helper.make_node("ConstantOfShape", ["s"], ["c"], name="blowup"),
+                 helper.make_node("Add", ["x", "c"], ["y"])]
+    message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", None)], [shape]))
+    assert "blowup" in message and "elements" in message
+
+
+# ------------------------------------------------------------------------------------------
+# 11. model text in messages stays on one line
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["evil\nname", "carriage\rreturn", "tab\there", "x" * 500, "nul\x00byte"])
+def test_node_names_are_escaped_in_messages(name):
+    model = zoo.plain_sign_mlp(0)
+    model.graph.node[1].name = name
+    model.graph.node[1].op_type = "Det"
+    message = compile_error(model)
+    assert "Det" in message and len(message) < 300
+    assert name not in message or name.isprintable()

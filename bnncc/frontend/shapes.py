@@ -6,6 +6,8 @@ graph also proves its shapes are consistent: a bad model fails here with onnxrun
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import onnx
 
@@ -49,7 +51,7 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
         session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
         results = session.run(None, feeds)
     except Exception as exc:  # onnxruntime reports bad graphs with several exception types
-        raise BnnccError(f"the graph is inconsistent (onnxruntime: {_first_line(exc)})") from None
+        raise _inconsistent(exc, graph) from None
     names = [o.name for o in graph.output]
     return {name: (tuple(r.shape), r.dtype) for name, r in zip(names, results)}
 
@@ -77,6 +79,21 @@ def _check_inferred_sizes(probe: onnx.ModelProto) -> None:
                              node=f"{node.name} ({node.op_type})" if node is not None else None)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:400] if text else type(exc).__name__
+# Where onnxruntime's messages name the failing node.
+NODE_MENTIONS = (re.compile(r"node \(([^)]*)\)", re.IGNORECASE), re.compile(r"Name:'([^']*)'"),
+                 re.compile(r'In Node, \("([^"]*)"'), re.compile(r"node name \(([^)]*)\)"))
+# Boilerplate around the reason: the error code prefix and the C++ source location and function.
+NOISE = (re.compile(r"^\[ONNXRuntimeError\] : \d+ : \w+ : "), re.compile(r"This is an invalid model\. "),
+         re.compile(r"/onnxruntime_src/\S+:\d+ [^(]*\([^)]*\)( const)? "))
+
+
+def _inconsistent(exc: Exception, graph: onnx.GraphProto) -> BnnccError:
+    """onnxruntime's refusal as one line: its reason without boilerplate, naming the node it names."""
+    lines = str(exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    for pattern in NOISE:
+        reason = pattern.sub("", reason)
+    op_types = {node.name: node.op_type for node in graph.node}
+    named = next((m.group(1) for p in NODE_MENTIONS for m in p.finditer(reason) if m.group(1) in op_types), None)
+    node = f"{named} ({op_types[named]})" if named else None
+    return BnnccError(f"the graph is inconsistent here (onnxruntime: {reason[:400]})", node=node)

@@ -298,3 +298,11 @@ def test_node_names_are_escaped_in_messages(name):
     message = compile_error(model)
     assert "Det" in message and len(message) < 300
     assert name not in message or name.isprintable()
+
+
+def test_onnxruntime_refusal_names_the_node_without_its_source_location():
+    shape = numpy_helper.from_array(np.array([1, 7], np.int64), "target")
+    nodes = [helper.make_node("Reshape", ["x", "target"], ["r"], name="bad_reshape"), helper.make_node("Sign", ["r"], ["y"])]
+    message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", [1, 7])], [shape]))
+    assert message.startswith("node bad_reshape (Reshape): ")
+    assert "onnxruntime_src" not in message and "ONNXRuntimeError" not in message and "reshape" in message.lower()

@@ -6,6 +6,7 @@ w0, w1, ...; run-time tensors live in the arena at offsets from the memory plan.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -157,6 +158,21 @@ class Schedule:
             shape = "x".join(str(d) for d in shape_of(node.outputs[0])[1:])
             self.layers.append(Layer(len(self.layers), node.op_type, node.name or "", detail=f"out {shape}"))
             emitter(self, node)
+            _check_literals(self.layers[-1], node)
+
+
+# A decimal integer in C text (not part of a name, a hexadecimal or a float literal).
+DECIMAL_LITERAL = re.compile(r"(?<![\w.])\d+(?![\w.])")
+INT_MAX = 2**31 - 1
+
+
+def _check_literals(layer: Layer, node: ir.Node) -> None:
+    """The kernels take sizes, strides and offsets as C ints: no decimal literal the code passes
+    them may exceed INT_MAX (the frontend bounds attributes and sizes; this is the last guard)."""
+    for line in layer.code:
+        if any(int(m.group()) > INT_MAX for m in DECIMAL_LITERAL.finditer(line)):
+            raise BnnccError("a size, stride or offset of this layer does not fit a C int (the model is too large "
+                             "for bnncc's kernels)", node=node.name)
 
 
 def _size(value: ir.Value) -> int:

@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 import onnx
+import onnx_ir as ir
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -306,3 +307,16 @@ def test_onnxruntime_refusal_names_the_node_without_its_source_location():
     message = compile_error(tiny(nodes, [vi("x", [1, 4])], [vi("y", [1, 7])], [shape]))
     assert message.startswith("node bad_reshape (Reshape): ")
     assert "onnxruntime_src" not in message and "ONNXRuntimeError" not in message and "reshape" in message.lower()
+
+
+def test_generated_code_never_passes_a_literal_beyond_int_max():
+    """The last guard behind the attribute bounds: a layer's C may not carry a decimal literal
+    that overflows the kernels' int parameters; hexadecimal and float literals are not ints."""
+    from bnncc.codegen.schedule import Layer, _check_literals
+
+    node = ir.node("Relu", [], name="wide_layer")
+    fine = Layer(0, "Conv", "wide_layer", code=["f(w12, 0x1.8p+1f, 2147483647, 0xffffffffffu, 1e-5f);"])
+    _check_literals(fine, node)
+    for text in ["f(w0, 2147483648);", "g(in0 + 4294967296);"]:
+        with pytest.raises(bnncc.BnnccError, match="wide_layer.*does not fit a C int"):
+            _check_literals(Layer(0, "Conv", "wide_layer", code=[text]), node)

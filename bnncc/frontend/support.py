@@ -1,6 +1,8 @@
 """Which ONNX ops bnncc accepts, and with which attributes, checked before anything else runs."""
 from __future__ import annotations
 
+import math
+
 import onnx
 
 from ..errors import BnnccError, printable
@@ -47,6 +49,7 @@ def check_supported(model: onnx.ModelProto) -> None:
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
             raise BnnccError("control flow subgraphs are not supported", node=label)
         _check_integer_attributes(node, label)
+        _check_float_attributes(node, label)
         if node.op_type == "Constant" and node.domain in STANDARD_DOMAINS:
             _check_constant(node, label)
         if node.op_type in WINDOW_OPS and node.domain in STANDARD_DOMAINS:
@@ -61,6 +64,16 @@ def _check_integer_attributes(node: onnx.NodeProto, label: str) -> None:
         if any(abs(v) > MAX_ATTRIBUTE_INT for v in values):
             raise BnnccError(f"attribute {attribute.name} = {values[:8]} is out of range "
                              f"(bnncc accepts integers up to {MAX_ATTRIBUTE_INT} in absolute value)", node=label)
+
+
+def _check_float_attributes(node: onnx.NodeProto, label: str) -> None:
+    """NaN has no order, so no threshold or kernel reproduces what the reference does with it;
+    infinities are meaningful only as Clip bounds."""
+    for attribute in node.attribute:
+        values = [attribute.f] if attribute.type == onnx.AttributeProto.FLOAT else list(attribute.floats)
+        infinite_ok = node.op_type == "Clip" and attribute.name in ("min", "max")
+        if any(math.isnan(v) or (math.isinf(v) and not infinite_ok) for v in values):
+            raise BnnccError(f"attribute {attribute.name} = {values[:8]} is not a finite number", node=label)
 
 
 def _check_constant(node: onnx.NodeProto, label: str) -> None:

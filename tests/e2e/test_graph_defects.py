@@ -320,3 +320,13 @@ def test_generated_code_never_passes_a_literal_beyond_int_max():
     for text in ["f(w0, 2147483648);", "g(in0 + 4294967296);"]:
         with pytest.raises(bnncc.BnnccError, match="wide_layer.*does not fit a C int"):
             _check_literals(Layer(0, "Conv", "wide_layer", code=[text]), node)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_float_attributes_that_are_not_finite_are_refused(value):
+    """A NaN epsilon made the reference all NaN while the folded thresholds ignored it."""
+    model = zoo.bireal_block(0)
+    batchnorm = first(model, "BatchNormalization")
+    next(a for a in batchnorm.attribute if a.name == "epsilon").f = value
+    message = compile_error(model)
+    assert "epsilon" in message and "finite" in message

@@ -4,9 +4,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 
@@ -24,24 +26,27 @@ def object_cache_dir() -> Path:
     return base / "objects"
 
 
-def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str = "cc",
-                         extra_flags=()) -> Path:
+def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str, extra_flags=()) -> Path:
     """Compile the artifact in `folder` into a fresh temporary directory; returns the .so path.
 
+    `compiler` is a command line such as "cc" or "ccache gcc" (a target's `compiler`: $CC or cc).
     The kernel sources (src/) of an artifact are bnncc's own, so their objects are cached by the
     hash of their text, headers, compiler and flags; only the model's own .c is compiled anew."""
+    command = shlex.split(compiler)
+    if not command:
+        raise BnnccError("the C compiler command is empty (check $CC)")
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
     library = out_dir / "libmodel.so"
     code_flags = [*cflags, *COMPILE_FLAGS, *extra_flags]
     includes = [f"-I{folder}", f"-I{folder / 'include'}"]
-    # what every cached object depends on besides its own text (the folder's path does not count)
-    build_key = hashlib.sha256("\0".join([compiler_version(compiler), *code_flags, *sorted(
-        p.read_text() for p in (folder / "include").rglob("*.h"))]).encode()).hexdigest()
     try:
-        objects = [_compile_object(folder / source, [compiler, *code_flags, *includes], out_dir,
+        # what every cached object depends on besides its own text (the folder's path does not count)
+        build_key = hashlib.sha256("\0".join([compiler_version(compiler), *code_flags, *sorted(
+            p.read_text() for p in (folder / "include").rglob("*.h"))]).encode()).hexdigest()
+        objects = [_compile_object(folder / source, [*command, *code_flags, *includes], out_dir,
                                    build_key if source.startswith("src/") else None)
                    for source in sources]
-        _run([compiler, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
+        _run([*command, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
@@ -70,14 +75,24 @@ def _compile_object(source: Path, command, out_dir: Path, build_key: str | None)
 @functools.lru_cache(maxsize=None)
 def compiler_version(compiler: str) -> str:
     """`compiler --version` (part of the object cache key: a new compiler rebuilds everything)."""
-    result = subprocess.run([compiler, "--version"], capture_output=True, text=True)
-    return f"{compiler}\n{result.stdout}"
+    return f"{compiler}\n{_execute([*shlex.split(compiler), '--version']).stdout}"
+
+
+def _execute(command) -> subprocess.CompletedProcess:
+    """Run a compiler command; a compiler that cannot be started is a clean error naming it."""
+    try:
+        return subprocess.run(command, capture_output=True, text=True)
+    except OSError as exc:
+        raise BnnccError(f"cannot run the C compiler {command[0]!r}: {exc.strerror} "
+                         "(install a C compiler, or point $CC to one)") from None
 
 
 def _run(command) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = _execute(command)
     if result.returncode != 0:
-        raise BnnccError(f"the C compiler failed on the artifact:\n{result.stderr[-4000:]}")
+        errors = [line for line in result.stderr.splitlines() if "error" in line] or result.stderr.splitlines()
+        first = errors[0].strip() if errors else f"exit status {result.returncode}"
+        raise BnnccError(f"the C compiler failed on the artifact: {first}", detail=result.stderr[-4000:])
 
 
 def _unload(ffi, lib, release_threads, folder: Path) -> None:
@@ -89,7 +104,12 @@ def _unload(ffi, lib, release_threads, folder: Path) -> None:
 
 
 class NativeModel:
-    """A loaded artifact: `run(*inputs)` takes batch-first float32 arrays."""
+    """A loaded artifact: `run(*inputs)` takes batch-first float32 arrays.
+
+    `run` may be called from several Python threads at once: cffi releases the GIL during the
+    call, so each calling thread gets its own arena (allocated on its first call). A threaded
+    artifact serializes the calls itself (its one team of worker threads runs one call at a time).
+    `close()` must not race a `run()`."""
 
     def __init__(self, library: Path, name: str, signature: str, inputs, outputs, extra_cdef: str = ""):
         import cffi
@@ -100,7 +120,8 @@ class NativeModel:
         self.lib = self.ffi.dlopen(str(library))
         self.library_bytes = library.stat().st_size
         self.name, self.inputs, self.outputs = name, inputs, outputs
-        self.arena = np.zeros(getattr(self.lib, f"{name}_arena_size")(), dtype=np.uint8)
+        self.arena_bytes = int(getattr(self.lib, f"{name}_arena_size")())
+        self._arenas = threading.local()
         self._run = getattr(self.lib, f"{name}_run")
         release = getattr(self.lib, f"{name}_release_threads", None)     # threaded artifacts only
         self._unload = weakref.finalize(self, _unload, self.ffi, self.lib, release, library.parent)
@@ -109,7 +130,16 @@ class NativeModel:
         """Stops the model's worker threads and unloads its library (also done when it is collected)."""
         self._unload()
 
-    def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
+    def _thread_arena(self) -> np.ndarray:
+        """The calling thread's arena: two calls must never share one while both run."""
+        arena = getattr(self._arenas, "arena", None)
+        if arena is None:
+            arena = self._arenas.arena = np.zeros(self.arena_bytes, dtype=np.uint8)
+        return arena
+
+    def run(self, *arrays: np.ndarray, arena: np.ndarray | None = None) -> list[np.ndarray]:
+        """Outputs for `arrays`; `arena` (at least arena_bytes bytes, any alignment) replaces the
+        calling thread's own, for a caller that manages its arenas itself."""
         if not self._unload.alive:
             raise BnnccError("this model was closed: load or compile it again")
         if len(arrays) != len(self.inputs):
@@ -138,7 +168,11 @@ class NativeModel:
                    for s in self.outputs]
         pointers = [self.ffi.from_buffer("float[]", a) for a in prepared]
         pointers += [self.ffi.from_buffer("float[]" if o.dtype == np.float32 else "int64_t[]", o) for o in outputs]
-        status = self._run(batch, *pointers, self.ffi.from_buffer(self.arena))
+        if arena is None:
+            arena = self._thread_arena()
+        elif arena.nbytes < self.arena_bytes:
+            raise BnnccError(f"the arena has {arena.nbytes} bytes, the model needs {self.arena_bytes}")
+        status = self._run(batch, *pointers, self.ffi.from_buffer(arena))
         if status != 0:
             raise BnnccError(f"the compiled model returned error {status}")
         return outputs

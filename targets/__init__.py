@@ -8,6 +8,7 @@ portable C built with -march=native elsewhere.
 from __future__ import annotations
 
 import functools
+import os
 import platform
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +23,11 @@ class Target:
     cflags: tuple[str, ...]
     isa: str | None = None                 # kernel variant suffix: "avx2", "avx512" or None
     requires: tuple[str, ...] = ()         # /proc/cpuinfo flags the built artifact needs
-    compiler: str = "cc"
+
+    @property
+    def compiler(self) -> str:
+        """The C compiler command for Python-side builds: $CC when set (as make uses it), else cc."""
+        return os.environ.get("CC", "").strip() or "cc"
 
     def runs_here(self) -> bool:
         return all(flag in cpu_flags() for flag in self.requires)

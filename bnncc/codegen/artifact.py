@@ -91,6 +91,7 @@ class Artifact:
                  " *   `arena` is scratch memory of at least "
                  f"{upper}_ARENA_SIZE bytes (any alignment); it is reused for",
                  " *   every sample, and nothing is allocated on the heap.",
+                 *self._reentrancy(),
                  " *"]
         for i, spec in enumerate(self.inputs):
             lines.append(f" * input{i}:  float32 {_dims(spec)}")
@@ -109,13 +110,24 @@ class Artifact:
         lines += ["", f"size_t {self.name}_arena_size(void);", f"{self.signature};"]
         if self.threads > 1:
             lines += [f"/* {self.name}_run uses {self.threads} threads: {self.threads - 1} worker threads start on the first call",
-                      " * and stay (briefly polling, then asleep) for the next ones; calls are serialized.",
+                      " * and stay (briefly polling, then asleep) for the next ones; calls are serialized (above).",
                       f" * {self.name}_release_threads() stops them (a later call starts them again); unloading the",
                       " * library (dlclose) stops them too when the compiler supports destructors (GCC, Clang). */",
                       f"void {self.name}_release_threads(void);"]
         lines += ["",
                   "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* BNNCC_{upper}_H */", ""]
         return "\n".join(lines)
+
+    def _reentrancy(self) -> list[str]:
+        """The header's paragraph on calls from several threads."""
+        if self.threads > 1:
+            calls = [" *   Threads: calls from several threads at once are safe; a mutex inside the library runs them",
+                     " *   one after another (they share one team of worker threads), so they may even share an arena."]
+        else:
+            calls = [" *   Threads: the function keeps no state outside `arena` (everything else it reads is const), so",
+                     " *   calls from several threads may run at the same time when each passes its own arena; two calls",
+                     " *   must never use one arena at the same time."]
+        return calls + [" *   Builds with -DBNNCC_PROFILE add global per-layer timers: profile from one thread."]
 
     def source(self) -> str:
         s, name, upper = self.schedule, self.name, self.name.upper()

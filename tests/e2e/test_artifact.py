@@ -64,8 +64,8 @@ def test_unaligned_arena_and_batches_give_the_same_answer(tmp_path):
     x = np.random.default_rng(1).standard_normal((6,) + model.inputs[0].shape[1:]).astype(np.float32)
     native = model.build()
     (together,) = native.run(x)
-    native.arena = np.zeros(native.arena.size + 3, np.uint8)[3:]     # misaligned by 3 bytes
-    apart = np.concatenate([native.run(x[i:i + 1])[0] for i in range(6)])
+    misaligned = np.zeros(native.arena_bytes + 3, np.uint8)[3:]
+    apart = np.concatenate([native.run(x[i:i + 1], arena=misaligned)[0] for i in range(6)])
     assert np.array_equal(together, apart)
 
 

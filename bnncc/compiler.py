@@ -5,6 +5,8 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -13,10 +15,12 @@ import onnx
 
 from bnncc.targets import get_target
 
+from .artifact_loader import manifest_text
 from .codegen.artifact import Artifact
 from .passes.plan_memory import VIEW_OPS
 from .errors import BnnccError
 from .frontend.importer import ImportedModel, import_model
+from .output_folder import MANIFEST, OutputFolder
 from .pipeline import run_passes
 from .report import ConversionReport, LayerNote
 from .runtime import NativeModel, build_shared_library
@@ -36,10 +40,13 @@ def c_identifier(text: str) -> str:
 
 
 class CompiledModel:
-    """A compiled artifact: its folder, the conversion report and `run()` through cffi."""
+    """A compiled artifact: its folder, the conversion report and `run()` through cffi.
+
+    `run()` is safe from several threads at once (see NativeModel). A model compiled without an
+    output folder owns a temporary one, removed when the model is collected or the process exits."""
 
     def __init__(self, output_dir: Path, artifact: Artifact, report: ConversionReport, imported: ImportedModel,
-                 owns_dir: bool):
+                 temporary_root: Path | None = None):
         self.output_dir = output_dir
         self.name = artifact.name
         self.target = artifact.target
@@ -49,9 +56,9 @@ class CompiledModel:
         self.dialect = imported.dialect
         self._artifact = artifact
         self._native: NativeModel | None = None
-        if owns_dir:
-            import weakref
-            weakref.finalize(self, shutil.rmtree, str(output_dir), True)
+        self._build_lock = threading.Lock()
+        if temporary_root is not None:
+            weakref.finalize(self, shutil.rmtree, str(temporary_root), True)
 
     def build(self, extra_flags=(), extra_cdef: str = "") -> NativeModel:
         """Compile the artifact into a shared library and load it (extra flags: e.g. -DBNNCC_PROFILE)."""
@@ -66,8 +73,9 @@ class CompiledModel:
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """Outputs (one array per model output) for batch-first float32 inputs."""
-        if self._native is None:
-            self._native = self.build()
+        with self._build_lock:                 # the first calls of several threads build it once
+            if self._native is None:
+                self._native = self.build()
         return self._native.run(*inputs)
 
     def __repr__(self) -> str:
@@ -76,30 +84,59 @@ class CompiledModel:
 
 def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir: str | os.PathLike | None = None,
             name: str | None = None, dump_ir: str | os.PathLike | None = None, threads: int = 1,
-            progress: Callable[[str], None] | None = None) -> CompiledModel:
+            progress: Callable[[str], None] | None = None, force: bool = False) -> CompiledModel:
     """Compile an ONNX BNN into a C artifact folder (a temporary one when output_dir is None).
 
+    `output_dir` must not exist, be empty, or hold a bnncc artifact (bnncc.json); `force=True`
+    replaces any other folder too, except one that holds the current folder, the model or
+    `dump_ir`. It is checked before the compile starts and replaced in one atomic step at the end.
     `threads` > 1 makes every call of the artifact split each sample's layers across that many
     threads (POSIX threads); results are identical to one thread."""
     chosen = get_target(target)
     if not 1 <= int(threads) <= 64:
         raise BnnccError(f"threads must be between 1 and 64, got {threads}")
+    name = _api_name(model, name)
+    temporary_root = Path(tempfile.mkdtemp(prefix="bnncc-")) if output_dir is None else None
+    keep = {Path.cwd(): "the current folder"}
+    if isinstance(model, (str, os.PathLike)):
+        keep[Path(model)] = "the model file"
+    if dump_ir is not None:
+        keep[Path(dump_ir)] = "the --dump-ir folder"
+    try:
+        with OutputFolder(temporary_root / name if temporary_root else output_dir, force, keep) as folder:
+            artifact, report, imported = translate(model, chosen, name, dump_ir, int(threads), progress)
+            folder.commit({**artifact.files(), MANIFEST: manifest_text(artifact)})
+    except BaseException:
+        if temporary_root is not None:
+            shutil.rmtree(temporary_root, ignore_errors=True)
+        raise
+    return CompiledModel(folder.path, artifact, report, imported, temporary_root)
+
+
+def conversion_report(model: str | os.PathLike | bytes, target: str = "generic-c") -> ConversionReport:
+    """The conversion report of `model` for `target`, without writing an artifact."""
+    return translate(model, get_target(target), _api_name(model, None), None, 1, None)[1]
+
+
+def _api_name(model, name: str | None) -> str:
+    """The artifact's C prefix: `name`, else the model file's name, made a C identifier."""
     if name is None:
         name = Path(model).stem if isinstance(model, (str, os.PathLike)) else "model"
-    name = c_identifier(name)
+    return c_identifier(name)
+
+
+def translate(model, target, name: str, dump_ir, threads: int, progress) -> tuple[Artifact, ConversionReport,
+                                                                                   ImportedModel]:
+    """Import and lower `model` into an Artifact (files not written) and its conversion report."""
     say = progress or (lambda _message: None)
     say("import")
     imported = import_model(model)
-    report = ConversionReport(model_name=name, target=chosen.name)
-    final = run_passes(imported, report, dump_ir, progress=say, target=chosen)
+    report = ConversionReport(model_name=name, target=target.name)
+    final = run_passes(imported, report, dump_ir, progress=say, target=target)
     say("generate C")
-    artifact = Artifact(final, name, imported.inputs, imported.outputs, chosen, int(threads))
-    files = artifact.files()
+    artifact = Artifact(final, name, imported.inputs, imported.outputs, target, threads)
     _fill_report(report, artifact, imported)
-    owns_dir = output_dir is None
-    folder = Path(tempfile.mkdtemp(prefix="bnncc-")) / name if owns_dir else Path(output_dir)
-    write_folder(folder, files)
-    return CompiledModel(folder.resolve(), artifact, report, imported, owns_dir)
+    return artifact, report, imported
 
 
 def _fill_report(report: ConversionReport, artifact: Artifact, imported: ImportedModel) -> None:
@@ -163,28 +200,3 @@ def _constant_bytes(schedule) -> int:
         if match:
             total += int(match.group(2)) * {"float": 4, "bnn_word": 8, "int64_t": 8, "int32_t": 4, "int8_t": 1}[match.group(1)]
     return total
-
-
-def write_folder(folder: Path, files: dict[str, str]) -> None:
-    """Write all files into a sibling temporary folder, then move it into place in one rename."""
-    folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        for relative, text in sorted(files.items()):
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        if folder.exists():
-            if not folder.is_dir():
-                raise BnnccError(f"output path {str(folder)!r} exists and is not a folder")
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
-            old.rmdir()
-            folder.rename(old)
-            staging.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

@@ -144,15 +144,28 @@ def test_compile_is_deterministic(compiled, mlp_path, tmp_path):
         assert first[relative] == second[relative], f"{relative} differs between two compiles"
 
 
-def test_compile_replaces_existing_folder(mlp_path, tmp_path):
+def test_compile_replaces_a_folder_of_other_files_only_with_force(mlp_path, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale.txt").write_text("old")
     result = bnncc("compile", mlp_path, "-o", out, "--name", "net", "-q")
+    assert result.returncode == 2
+    assert "--force" in _one_error_line(result.stderr)
+    assert (out / "stale.txt").read_text() == "old"
+    result = bnncc("compile", mlp_path, "-o", out, "--name", "net", "-q", "--force")
     assert result.returncode == 0, result.stderr
     assert not (out / "stale.txt").exists()
     assert (out / "net.c").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "staging folders left behind"
+
+
+def test_compile_dot_never_empties_the_current_folder(mlp_path, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    for force in ([], ["--force"]):
+        result = bnncc("compile", mlp_path, "-o", ".", *force, cwd=tmp_path)
+        assert result.returncode == 2
+        assert "current folder" in _one_error_line(result.stderr)
+        assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def test_dump_ir_writes_loadable_stages(compiled, workdir):

@@ -50,8 +50,9 @@ def test_bad_model_keeps_previous_artifact(name, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.c").write_text("int old;\n")
+    (out / "bnncc.json").write_text("{}\n")          # the manifest makes it an artifact compile may replace
     compile_error(path, tmp_path)
-    assert sorted(p.name for p in out.iterdir()) == ["old.c"]
+    assert sorted(p.name for p in out.iterdir()) == ["bnncc.json", "old.c"]
     assert (out / "old.c").read_text() == "int old;\n"
     assert leftovers(tmp_path) == []
 
@@ -101,6 +102,7 @@ def test_good_compile_replaces_old_artifact_without_leftovers(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.c").write_text("int old;\n")
+    (out / "bnncc.json").write_text("{}\n")          # the manifest makes it an artifact compile may replace
     model = bnncc.compile(path, target="generic-c", output_dir=out, name="net")
     assert model.output_dir == out.resolve()
     assert not (out / "old.c").exists() and (out / "net.c").is_file()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
+from .errors import BnnccError
+
 QONNX_DOMAINS = ("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general", "finn")
 
 
@@ -24,10 +26,16 @@ def real_input_names(model: onnx.ModelProto) -> list[str]:
 
 
 def run_reference(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """Outputs of `model` on `feeds`, in graph output order."""
-    if uses_qonnx_ops(model):
-        return _run_qonnx(model, feeds)
-    return _run_onnxruntime(model, feeds)
+    """Outputs of `model` on `feeds`, in graph output order. A failure of the reference runtime
+    itself (e.g. qonnx refusing inputs outside a datatype annotation) is a BnnccError."""
+    run, runtime = (_run_qonnx, "qonnx") if uses_qonnx_ops(model) else (_run_onnxruntime, "onnxruntime")
+    try:
+        return run(model, feeds)
+    except BnnccError:
+        raise
+    except Exception as exc:     # noqa: BLE001 - any failure inside the third-party runtime
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise BnnccError(f"the reference runtime ({runtime}) failed on this model and input: {reason}") from exc
 
 
 def _run_onnxruntime(model: onnx.ModelProto, feeds):
@@ -46,8 +54,9 @@ def _run_qonnx(model: onnx.ModelProto, feeds):
         from qonnx.core.modelwrapper import ModelWrapper
         from qonnx.core.onnx_exec import execute_onnx
         from qonnx.util.cleanup import cleanup_model
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError("the qonnx package is needed to run QONNX/FINN models: pip install bnncc[qonnx]") from exc
+    except ImportError as exc:
+        raise BnnccError("the reference runtime of QONNX/FINN models is the qonnx package, which is not installed: "
+                         "pip install 'bnncc[qonnx]'") from exc
     names = real_input_names(model)
     wrapper = cleanup_model(ModelWrapper(onnx.ModelProto.FromString(model.SerializeToString())))
     # cleanup_model renames graph inputs (e.g. to "global_in"): feed them by position.

@@ -7,11 +7,13 @@ a relative tolerance of 1e-5 of their largest magnitude.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .compiler import CompiledModel
+from .errors import BnnccError
 from .reference import run_reference
 
 FLOAT_RTOL = 1e-5
@@ -33,13 +35,41 @@ class OutputCheck:
 
 
 def random_inputs(model: CompiledModel, samples: int, seed: int = 0) -> list[np.ndarray]:
-    """Standard-normal inputs (batch `samples` for batched inputs)."""
+    """Random inputs (batch `samples` for batched inputs), drawn from each input's QONNX datatype
+    annotation where the model has one (FINN dataflow models declare e.g. UINT8 pixels, and
+    qonnx refuses values outside the type), standard normal otherwise."""
     rng = np.random.default_rng(seed)
+    datatypes = input_datatypes(model.source_model)
     arrays = []
     for spec in model.inputs:
         shape = (samples,) + tuple(spec.shape[1:]) if spec.batched else tuple(spec.shape)
-        arrays.append(rng.standard_normal(shape).astype(np.float32))
+        arrays.append(draw(rng, datatypes.get(spec.name, "FLOAT32"), shape, spec.name))
     return arrays
+
+
+def input_datatypes(source) -> dict[str, str]:
+    """{tensor name: QONNX datatype name} from the graph's quantization annotations (finn_datatype)."""
+    return {annotation.tensor_name: entry.value for annotation in source.graph.quantization_annotation
+            for entry in annotation.quant_parameter_tensor_names if entry.key == "finn_datatype"}
+
+
+def draw(rng: np.random.Generator, datatype: str, shape, name: str) -> np.ndarray:
+    """Random float32 values of a QONNX datatype: BIPOLAR ±1, BINARY 0/1, TERNARY -1/0/1, INTk and
+    UINTk integers over their whole range, FLOAT32 standard normal."""
+    choices = {"BIPOLAR": (-1, 1), "BINARY": (0, 1), "TERNARY": (-1, 0, 1)}
+    integer = re.fullmatch(r"(U?)INT(\d+)", datatype)
+    if datatype in choices:
+        values = rng.choice(np.array(choices[datatype], np.float32), size=shape)
+    elif integer and 1 <= int(integer.group(2)) <= 24:       # float32 holds every such integer
+        bits = int(integer.group(2))
+        low, high = (0, 2 ** bits - 1) if integer.group(1) else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+        values = rng.integers(low, high, size=shape, endpoint=True)
+    elif datatype == "FLOAT32":
+        values = rng.standard_normal(shape)
+    else:
+        raise BnnccError(f"input {name!r} is annotated as QONNX datatype {datatype!r}, for which verify draws no "
+                         "random values: give inputs with --input and --samples 0")
+    return values.astype(np.float32)
 
 
 def reference_outputs(model: CompiledModel, inputs: list[np.ndarray]) -> list[np.ndarray]:

@@ -13,8 +13,9 @@ import onnx
 import pytest
 
 import zoo
+import bnncc as bnncc_api
 from bnncc.reference import run_reference
-from bnncc.verify import FLOAT_RTOL, check_output
+from bnncc.verify import FLOAT_RTOL, check_output, draw
 
 BNNCC = [sys.executable, "-m", "bnncc.cli"]
 SCRIPT = Path(sys.executable).parent / "bnncc"
@@ -279,6 +280,50 @@ def test_verify_ok(mlp_path, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout and "MISMATCH" not in result.stdout
     assert list(tmp_path.iterdir()) == [], "verify left files in the working folder"
+
+
+def _finn_dataflow_tfc(shared_models: Path, path: Path) -> Path:
+    """The FINN TFC as a FINN dataflow build takes it: raw pixels 0..255 (scaled by 1/255 inside),
+    the graph input annotated UINT8 (qonnx refuses other values)."""
+    from qonnx.core.datatype import DataType
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    model = onnx.load(str(shared_models / "qonnx_model_zoo__TFC_1W1A.onnx"))
+    pixels = model.graph.input[0].name
+    for node in model.graph.node:
+        node.input[:] = [f"{pixels}_scaled" if name == pixels else name for name in node.input]
+    model.graph.initializer.append(onnx.numpy_helper.from_array(np.array(1 / 255, np.float32), "inv255"))
+    model.graph.node.insert(0, onnx.helper.make_node("Mul", [pixels, "inv255"], [f"{pixels}_scaled"]))
+    wrapper = ModelWrapper(model)
+    wrapper.set_tensor_datatype(pixels, DataType["UINT8"])
+    wrapper.save(str(path))
+    return path
+
+
+def test_verify_draws_inputs_from_qonnx_datatype_annotations(shared_models, tmp_path):
+    model = _finn_dataflow_tfc(shared_models, tmp_path / "tfc_uint8.onnx")
+    result = bnncc("verify", model, "-t", "generic-c", "--samples", "4", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK" in result.stdout
+    np.save(tmp_path / "x.npy", np.full((1, 1, 28, 28), 0.5, np.float32))     # not a UINT8 value
+    result = bnncc("verify", model, "-t", "generic-c", "--samples", "0", "--input", tmp_path / "x.npy")
+    assert result.returncode == 2
+    assert "UINT8" in _one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("datatype,allowed", [("UINT8", range(0, 256)), ("INT4", range(-8, 8)), ("UINT2", range(4)),
+                                               ("BIPOLAR", (-1, 1)), ("BINARY", (0, 1)), ("TERNARY", (-1, 0, 1))])
+def test_random_values_of_qonnx_datatypes(datatype, allowed):
+    values = draw(np.random.default_rng(0), datatype, (4000,), "x")
+    assert values.dtype == np.float32
+    assert set(values.tolist()) == set(float(v) for v in allowed)       # every value, and only those
+
+
+def test_random_values_of_float32_and_unknown_datatypes():
+    values = draw(np.random.default_rng(0), "FLOAT32", (4000,), "x")
+    assert abs(values.mean()) < 0.1 and 0.9 < values.std() < 1.1 and values.min() < -2
+    with pytest.raises(bnncc_api.BnnccError, match="FIXED<8,4>.*--input"):
+        draw(np.random.default_rng(0), "FIXED<8,4>", (4,), "x")
 
 
 def test_inspect_text(conv_path):

@@ -80,10 +80,11 @@ def test_installed_script_runs():
 
 
 @pytest.mark.parametrize("command,options", [
-    ("compile", ["--target", "--output", "--name", "--dump-ir", "--quiet", "--debug"]),
-    ("run", ["--input", "--output", "--debug"]),
-    ("verify", ["--target", "--input", "--samples", "--seed", "--debug"]),
-    ("inspect", ["--target", "--json", "--debug"]),
+    ("compile", ["--target", "--output", "--force", "--name", "--dump-ir", "--quiet", "--verbose", "--debug"]),
+    ("run", ["--input", "--output", "--quiet", "--verbose", "--debug"]),
+    ("verify", ["--target", "--input", "--samples", "--seed", "--quiet", "--verbose", "--debug"]),
+    ("inspect", ["--target", "--json", "--quiet", "--verbose", "--debug"]),
+    ("bench", ["--target", "--threads", "--runs", "--json", "--chart", "--quiet", "--verbose", "--debug"]),
     ("targets", ["--debug"]),
 ])
 def test_subcommand_help(command, options):

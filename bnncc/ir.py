@@ -87,6 +87,26 @@ def replace_value(old: ir.Value, new: ir.Value) -> None:
         new.name = graph_output_name
 
 
+SOURCE = "bnncc.source"     # metadata of a node a pass made: the model node it stands for
+
+
+def source_label(node: ir.Node) -> str:
+    """The model node a node comes from, as errors and reports name it: "name (op)"."""
+    return node.metadata_props.get(SOURCE) or f"{node.name} ({node.op_type})"
+
+
+def insert_before(graph: ir.Graph, anchor: ir.Node, node: ir.Node) -> None:
+    """graph.insert_before, and `node` stands for the model node `anchor` stands for."""
+    node.metadata_props[SOURCE] = source_label(anchor)
+    graph.insert_before(anchor, node)
+
+
+def insert_after(graph: ir.Graph, anchor: ir.Node, node: ir.Node) -> None:
+    """graph.insert_after, and `node` stands for the model node `anchor` stands for."""
+    node.metadata_props[SOURCE] = source_label(anchor)
+    graph.insert_after(anchor, node)
+
+
 def is_bnncc(node: ir.Node, op_type: str | None = None) -> bool:
     return node.domain == DOMAIN and (op_type is None or node.op_type == op_type)
 

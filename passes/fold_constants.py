@@ -11,7 +11,7 @@ import onnx_ir as ir
 from onnx.reference import ReferenceEvaluator
 
 from bnncc.errors import BnnccError
-from bnncc.ir import add_constant, constant, remove_unused, replace_value, shape_of
+from bnncc.ir import add_constant, constant, remove_unused, replace_value, shape_of, source_label
 from bnncc.ops import REFERENCE_OPS
 
 MAX_FOLDED_ELEMENTS = 1 << 26
@@ -72,8 +72,8 @@ def evaluate(node: ir.Node, arrays: list[np.ndarray | None], opsets: dict[str, i
     try:
         results = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {})
     except Exception as exc:  # the reference raises many types for bad constant inputs
-        raise BnnccError(f"cannot evaluate {node.op_type} on its constant inputs ({exc})", node=node.name) from None
+        raise BnnccError(f"cannot evaluate {node.op_type} on its constant inputs ({exc})", node=source_label(node)) from None
     for array in results:
         if np.asarray(array).size > MAX_FOLDED_ELEMENTS:
-            raise BnnccError("constant folding produced an absurdly large tensor", node=node.name)
+            raise BnnccError("constant folding produced an absurdly large tensor", node=source_label(node))
     return [np.asarray(a) for a in results]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import onnx_ir as ir
 
-from bnncc.ir import attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, shape_of
+from bnncc.ir import (attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, remove_unused,
+                      replace_value, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 
 
@@ -46,7 +47,7 @@ def _fuse(graph: ir.Graph, pool: ir.Node) -> bool:
                        window_attributes(pool, attribute(pool, "kernel_shape")).items()})
     fused = bnncc_node("ConvMaxPoolAffine", [conv.inputs[0], conv.inputs[1], bias, pool.inputs[1], pool.inputs[2]],
                        attributes, shape=shape_of(pool.outputs[0]), name_hint="ConvMaxPoolAffine")
-    graph.insert_before(pool, fused)
+    insert_before(graph, pool, fused)
     replace_value(pool.outputs[0], fused.outputs[0])
     graph.remove(pool, safe=True)
     graph.remove(conv, safe=True)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import onnx_ir as ir
 
 from bnncc.interpreter import batchnorm_coefficients
-from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, set_shape, shape_of
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc,
+                      remove_unused, replace_value, set_shape, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
 
@@ -67,7 +68,7 @@ def _fuse(graph: ir.Graph, bn: ir.Node) -> bool:
         fused.resize_outputs(2)
         set_shape(fused.outputs[1], shape_of(packs[0].outputs[0]), PACKED)
         fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
-    graph.insert_before(anchor, fused)
+    insert_before(graph, anchor, fused)
     replace_value(result, fused.outputs[0])
     if len(packs) == 1:
         replace_value(packs[0].outputs[0], fused.outputs[1])
@@ -94,7 +95,7 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> None:
         fused.resize_outputs(2)
         set_shape(fused.outputs[1], shape_of(affine.outputs[1]), PACKED)
         fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
-    graph.insert_before(affine, fused)
+    insert_before(graph, affine, fused)
     for old, new in zip(affine.outputs, fused.outputs):
         replace_value(old, new)
     graph.remove(affine, safe=True)
@@ -112,7 +113,7 @@ def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:
     fused = bnncc_node("MaxPoolAffine", list(affine.inputs[:3]),
                        window_attributes(pool, attribute(pool, "kernel_shape")),
                        shape=shape_of(pool.outputs[0]), name_hint="MaxPoolAffine")
-    graph.insert_before(pool, fused)
+    insert_before(graph, pool, fused)
     replace_value(pool.outputs[0], fused.outputs[0])
     graph.remove(pool, safe=True)
     graph.remove(affine, safe=True)

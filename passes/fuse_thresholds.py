@@ -23,7 +23,8 @@ import numpy as np
 import onnx
 import onnx_ir as ir
 
-from bnncc.ir import add_constant, attribute, bnncc_node, constant, is_bnncc, remove_unused, replace_value, shape_of
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, remove_unused,
+                      replace_value, shape_of, source_label)
 from bnncc.ops.definitions import sign_decision
 from bnncc.report import ConversionReport
 
@@ -44,7 +45,7 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
             if node.graph is not None and is_bnncc(node, "Sign"):
                 fused = self._fuse(model.graph, node, opsets)
                 if not fused and int(attribute(node, "zero_maps_to_zero", 0)):
-                    self.report.note(f"{node.name}: ONNX Sign maps 0 to 0, which 1 bit cannot hold; bnncc maps it "
+                    self.report.note(f"{source_label(node)}: ONNX Sign maps 0 to 0, which 1 bit cannot hold; bnncc maps it "
                                      "to +1 (`bnncc verify` measures whether an exact 0 occurs)")
                 modified |= fused
         remove_unused(model.graph)
@@ -62,22 +63,22 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
             k = reduction_length(accumulator)
             found = integer_thresholds(evaluate, rule, k, shape[1])
             if found is None:
-                self.report.note(f"{sign.name}: binarization is not monotone in the accumulator; kept in float")
+                self.report.note(f"{source_label(sign)}: binarization is not monotone in the accumulator; kept in float")
                 return False
             thresholds, directions, zero_hit = found
             if zero_hit and int(attribute(sign, "zero_maps_to_zero", 0)):
-                self.report.note(f"{sign.name}: ONNX Sign(0) = 0 is reachable (exact 0 before the Sign); "
+                self.report.note(f"{source_label(sign)}: ONNX Sign(0) = 0 is reachable (exact 0 before the Sign); "
                                  "bnncc maps it to +1 — `bnncc verify` measures the effect")
         else:
             found = float_thresholds(evaluate, rule, shape[1])
             if found is None:
-                self.report.note(f"{sign.name}: binarization is not monotone in its input; kept in float")
+                self.report.note(f"{source_label(sign)}: binarization is not monotone in its input; kept in float")
                 return False
             thresholds, directions = found
         threshold = bnncc_node("Threshold", [x, add_constant(graph, thresholds.astype(np.float32), "thresholds"),
                                              add_constant(graph, directions.astype(np.int8), "directions")],
                                shape=shape)
-        graph.insert_before(sign, threshold)
+        insert_before(graph, sign, threshold)
         replace_value(sign.outputs[0], threshold.outputs[0])
         graph.remove(sign, safe=True)
         return True

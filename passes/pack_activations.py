@@ -16,7 +16,8 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc import bits
-from bnncc.ir import add_constant, attribute, bnncc_node, consumers, constant, is_bnncc, remove_unused, replace_value, shape_of
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_after, insert_before, is_bnncc,
+                      remove_unused, replace_value, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 
 PACKED = ir.DataType.UINT64
@@ -65,9 +66,9 @@ class PackActivationsPass(ir.passes.InPlacePass):
             new = bnncc_node("PackBits", [value], shape=packed_shape(shape), dtype=PACKED)
             node = None
         if node is None:
-            graph.insert_after(value.producer(), new) if value.producer() else graph.insert_before(graph.node(0), new)
+            insert_after(graph, value.producer(), new) if value.producer() else graph.insert_before(graph.node(0), new)
         else:
-            graph.insert_after(node, new)
+            insert_after(graph, node, new)
         self.packed[key] = new.outputs[0]
         return new.outputs[0]
 
@@ -108,7 +109,7 @@ class PackActivationsPass(ir.passes.InPlacePass):
     def _replace(self, graph, node, source, packed_weights, attributes) -> None:
         new = bnncc_node("BinaryConvPacked", [source, add_constant(graph, packed_weights, "packed_weights")],
                          attributes, shape=shape_of(node.outputs[0]))
-        graph.insert_before(node, new)
+        insert_before(graph, node, new)
         replace_value(node.outputs[0], new.outputs[0])
         graph.remove(node, safe=True)
 
@@ -140,7 +141,7 @@ def _fuse_threshold(graph: ir.Graph, pack: ir.Node) -> None:
                                             add_constant(graph, directions, "directions")],
                        {name: attr.value for name, attr in conv.attributes.items()},
                        shape=shape_of(pack.outputs[0]), dtype=PACKED)
-    graph.insert_before(pack, fused)
+    insert_before(graph, pack, fused)
     replace_value(pack.outputs[0], fused.outputs[0])
     graph.remove(pack, safe=True)
     graph.remove(conv, safe=True)

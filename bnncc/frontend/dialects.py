@@ -18,7 +18,8 @@ import numpy as np
 import onnx_ir as ir
 
 from ..errors import BnnccError
-from ..ir import add_constant, attribute, bnncc_node, constant, new_node, replace_value, shape_of
+from ..ir import (add_constant, attribute, bnncc_node, constant, insert_before, new_node, replace_value, shape_of,
+                  source_label)
 
 COMPARISONS = {"Greater": "gt", "GreaterOrEqual": "ge", "Less": "lt", "LessOrEqual": "le"}
 SWAPPED = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}      # c OP x  ==  x SWAPPED(OP) c
@@ -51,7 +52,7 @@ class _Builder:
             node = bnncc_node(op_type, inputs, attributes or None, shape=self.shape)
         else:
             node = new_node(op_type, inputs, attributes or None, shape=self.shape)
-        self.graph.insert_before(self.anchor, node)
+        insert_before(self.graph, self.anchor, node)
         self.value = node.outputs[0]
         return self
 
@@ -128,11 +129,11 @@ def _quant(graph: ir.Graph, node: ir.Node) -> bool:
     zero_point = _required_constant(node, 2, "zero point").astype(np.float32)
     bit_width = _required_constant(node, 3, "bit width")
     if bit_width.size != 1 or bit_width.item() != int(bit_width.item()) or not 1 <= bit_width.item() <= 32:
-        raise BnnccError(f"bit width must be one integer in 1..32, got {bit_width.tolist()}", node=node.name)
+        raise BnnccError(f"bit width must be one integer in 1..32, got {bit_width.tolist()}", node=source_label(node))
     bits = int(bit_width.item())
     signed, narrow = _flag(node, "signed", 1), _flag(node, "narrow", 0)
     if np.any(scale <= 0):
-        raise BnnccError("Quant scale must be positive", node=node.name)
+        raise BnnccError("Quant scale must be positive", node=source_label(node))
     builder = _Builder(graph, node, node.inputs[0])
     if np.any(scale != 1):
         builder.op("Div", scale)
@@ -146,7 +147,7 @@ def _quant(graph: ir.Graph, node: ir.Node) -> bool:
         mode = str(attribute(node, "rounding_mode", "ROUND")).upper()
         if mode not in ROUNDING:
             raise BnnccError(f"Quant rounding mode {mode} is not supported (ROUND, FLOOR, CEIL are)",
-                             node=node.name)
+                             node=source_label(node))
         builder.op("Clip", np.float32(low), np.float32(high)).op(ROUNDING[mode])
     if np.any(zero_point != 0):
         builder.op("Sub", zero_point)
@@ -164,11 +165,11 @@ def _multithreshold(graph: ir.Graph, node: ir.Node) -> bool:
     rank = len(shape_of(x))
     axis = rank - 1 if layout.upper() in ("NHWC", "NWC") else min(1, rank - 1)
     if thresholds.ndim != 2:
-        raise BnnccError(f"MultiThreshold thresholds must be [C, T], got shape {thresholds.shape}", node=node.name)
+        raise BnnccError(f"MultiThreshold thresholds must be [C, T], got shape {thresholds.shape}", node=source_label(node))
     channels = shape_of(x)[axis] if rank else 1
     if thresholds.shape[0] not in (1, channels):
         raise BnnccError(f"MultiThreshold has {thresholds.shape[0]} threshold rows for {channels} channels",
-                         node=node.name)
+                         node=source_label(node))
     levels = {out_bias, out_scale + out_bias}
     builder = _Builder(graph, node, x)
     if thresholds.shape[1] == 1 and levels == {-1.0, 1.0}:
@@ -185,7 +186,7 @@ def _flag(node: ir.Node, name: str, default: int) -> int:
     """A QONNX 0/1 attribute; other values have no agreed meaning (qonnx reads them as booleans)."""
     value = attribute(node, name, default)
     if not isinstance(value, int) or value not in (0, 1):
-        raise BnnccError(f"{node.op_type} attribute {name} must be 0 or 1, got {value!r}", node=node.name)
+        raise BnnccError(f"{node.op_type} attribute {name} must be 0 or 1, got {value!r}", node=source_label(node))
     return value
 
 
@@ -193,7 +194,7 @@ def _required_constant(node: ir.Node, index: int, what: str) -> np.ndarray:
     value = node.inputs[index] if index < len(node.inputs) else None
     array = constant(value)
     if array is None:
-        raise BnnccError(f"{node.op_type} {what} must be a constant", node=node.name)
+        raise BnnccError(f"{node.op_type} {what} must be a constant", node=source_label(node))
     return array
 
 

@@ -17,7 +17,8 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.errors import BnnccError
-from bnncc.ir import add_constant, attribute, bnncc_node, constant, is_bnncc, new_node, replace_value, shape_of
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, new_node, replace_value,
+                      shape_of, source_label)
 from bnncc.report import ConversionReport
 
 PM1_PRESERVING = ("MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose")
@@ -109,7 +110,7 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         if split is None:
             if matrix is not None and nearly_binary(matrix):
                 raise BnnccError(f"{np.sum(np.abs(matrix) != 1)} of {matrix.size} weights are not ±1 in a layer "
-                                 "whose other weights are: the binarization looks broken", node=name)
+                                 "whose other weights are: the binarization looks broken", node=source_label(node))
             self.report.layer(name, node.op_type, "float", "weights are not ±1 (or ±s per output channel)")
             return False
         signs, scale = split
@@ -124,7 +125,7 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         value = out
         if np.any(scale != 1):
             if not np.all(np.log2(scale) == np.round(np.log2(scale))):
-                self.report.note(f"{name}: input/weight scales are not powers of two; folding them may differ "
+                self.report.note(f"{source_label(node)}: input/weight scales are not powers of two; folding them may differ "
                                  "from the reference's float accumulation by an ulp")
             value = _append(graph, node, "Mul", value, scale.reshape(channel_shape))
         if bias is not None:
@@ -155,18 +156,20 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
                 pad_value, x = fill, producer.inputs[0]
         op = bnncc_node("BinaryConv", [x, add_constant(graph, signs, "binary_weights")],
                         {**window, "pads": pads, "pad_value": pad_value}, shape=out_shape)
-        graph.insert_before(node, op)
+        insert_before(graph, node, op)
         bias = constant(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else None
         return op.outputs[0], bias, (-1, 1, 1)
 
     def _dense(self, graph, node, x, signs):
         name = node.name or node.op_type
-        if len(shape_of(x)) != 2 or (node.op_type == "Gemm" and int(attribute(node, "transA", 0))):
-            self.report.layer(name, node.op_type, "float", "only [N, K] inputs are lowered")
+        if len(shape_of(x)) != 2 or shape_of(x)[0] != 1 or (node.op_type == "Gemm" and int(attribute(node, "transA", 0))):
+            # the packed kernels take one row per sample: [1, K] at batch 1 (several rows would be
+            # read as several samples)
+            self.report.layer(name, node.op_type, "float", "only [N, K] inputs with one row per sample are lowered")
             return None
         op = bnncc_node("BinaryMatMul", [x, add_constant(graph, signs.T.copy(), "binary_weights")],
                         shape=shape_of(node.outputs[0]))
-        graph.insert_before(node, op)
+        insert_before(graph, node, op)
         value, bias = op.outputs[0], None
         if node.op_type == "Gemm":
             alpha, beta = float(attribute(node, "alpha", 1.0)), float(attribute(node, "beta", 1.0))
@@ -175,12 +178,12 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
             if len(node.inputs) > 2 and node.inputs[2] is not None:
                 c = constant(node.inputs[2])
                 if c is None:
-                    raise BnnccError("Gemm bias computed at run time is not supported", node=name)
+                    raise BnnccError("Gemm bias computed at run time is not supported", node=source_label(node))
                 bias = (np.float32(beta) * c.astype(np.float32)) if beta != 1 else c.astype(np.float32)
                 if bias.ndim == 2 and bias.shape[0] == 1:
                     bias = bias[0]
                 if bias.ndim > 1:
-                    raise BnnccError("Gemm bias must broadcast along the batch", node=name)
+                    raise BnnccError("Gemm bias must broadcast along the batch", node=source_label(node))
                 bias = np.broadcast_to(bias, (signs.shape[0],)).copy()
         return value, bias, (-1,)
 
@@ -194,7 +197,7 @@ def window_attributes(node: ir.Node, kernel) -> dict:
     pads_given = attribute(node, "pads", None)
     if spatial != 2 or {len(kernel), len(strides), len(dilations)} != {2} or (pads_given and len(pads_given) != 4):
         raise BnnccError(f"only 2-D windows are supported (input of rank {spatial + 2}, kernel {kernel}, strides "
-                         f"{strides}, dilations {dilations}, pads {pads_given})", node=node.name)
+                         f"{strides}, dilations {dilations}, pads {pads_given})", node=source_label(node))
     pads = explicit_pads(node, shape_of(node.inputs[0])[2:], shape_of(node.outputs[0])[2:], kernel, strides,
                          dilations)
     return {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations}
@@ -218,5 +221,5 @@ def explicit_pads(node: ir.Node, in_hw, out_hw, kernel, strides, dilations) -> l
 
 def _append(graph: ir.Graph, anchor: ir.Node, op_type: str, value: ir.Value, array: np.ndarray) -> ir.Value:
     node = new_node(op_type, [value, add_constant(graph, np.asarray(array, np.float32))], shape=shape_of(value))
-    graph.insert_before(anchor, node)
+    insert_before(graph, anchor, node)
     return node.outputs[0]

@@ -18,7 +18,7 @@ from bnncc.passes.plan_memory import MemoryPlan, is_view
 
 from ..errors import BnnccError
 from ..interpreter import batchnorm_coefficients
-from ..ir import attribute, constant, shape_of
+from ..ir import attribute, constant, shape_of, source_label
 from ..ops import DOMAIN
 from ..ops.conv_math import output_size
 from .c_source import C_TYPES, array_definition, float_literal, int_list
@@ -154,11 +154,24 @@ class Schedule:
             emitter = EMITTERS.get((node.domain, node.op_type))
             if emitter is None:
                 raise BnnccError(f"op {node.op_type} cannot run here: it is only supported when it folds "
-                                 "into a constant or into a binary layer", node=node.name)
+                                 "into a constant or into a binary layer", node=source_label(node))
+            _check_one_sample(node)
             shape = "x".join(str(d) for d in shape_of(node.outputs[0])[1:])
             self.layers.append(Layer(len(self.layers), node.op_type, node.name or "", detail=f"out {shape}"))
             emitter(self, node)
             _check_literals(self.layers[-1], node)
+
+
+def _check_one_sample(node: ir.Node) -> None:
+    """Most kernels compute one sample: a [1, C, ...] tensor (the batch loop is outside them). Only
+    the ops in ANY_LEADING_DIMENSION flatten every dimension they do not work along, so they
+    also take tensors whose first dimension is not the batch (a Reshape to [rows, K], say)."""
+    if (node.domain, node.op_type) in ANY_LEADING_DIMENSION:
+        return
+    for value in [*node.inputs[:1], *node.outputs]:
+        if value is not None and constant(value) is None and shape_of(value)[:1] not in ((), (1,)):
+            raise BnnccError(f"bnncc runs this op one sample at a time, on tensors whose first dimension is the "
+                             f"batch; here a tensor has shape {list(shape_of(value))} at batch 1", node=source_label(node))
 
 
 # A decimal integer in C text (not part of a name, a hexadecimal or a float literal).
@@ -172,7 +185,7 @@ def _check_literals(layer: Layer, node: ir.Node) -> None:
     for line in layer.code:
         if any(int(m.group()) > INT_MAX for m in DECIMAL_LITERAL.finditer(line)):
             raise BnnccError("a size, stride or offset of this layer does not fit a C int (the model is too large "
-                             "for bnncc's kernels)", node=node.name)
+                             "for bnncc's kernels)", node=source_label(node))
 
 
 def _size(value: ir.Value) -> int:
@@ -189,7 +202,7 @@ def _channels_hw(value: ir.Value) -> tuple[int, int]:
 def _require_constant(node: ir.Node, index: int, what: str) -> np.ndarray:
     array = constant(node.inputs[index]) if index < len(node.inputs) and node.inputs[index] is not None else None
     if array is None:
-        raise BnnccError(f"{what} must be a constant", node=node.name)
+        raise BnnccError(f"{what} must be a constant", node=source_label(node))
     return array
 
 
@@ -409,7 +422,7 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     weights = _require_constant(node, 1, "Conv weights")
     if len(in_shape) != 4:
-        raise BnnccError(f"only 2-D convolution is supported (input rank {len(in_shape)})", node=node.name)
+        raise BnnccError(f"only 2-D convolution is supported (input rank {len(in_shape)})", node=source_label(node))
     group = int(attribute(node, "group", 1))
     window = window_attributes(node, weights.shape[2:])
     fields = dict(C=in_shape[1], H=in_shape[2], W=in_shape[3], M=out_shape[1], OH=out_shape[2], OW=out_shape[3],
@@ -456,7 +469,7 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     bias_array = None
     if node.op_type == "Gemm":
         if int(attribute(node, "transA", 0)):
-            raise BnnccError("Gemm with transA is not supported", node=node.name)
+            raise BnnccError("Gemm with transA is not supported", node=source_label(node))
         if int(attribute(node, "transB", 0)):
             b = b.T
         alpha, beta = np.float32(attribute(node, "alpha", 1.0)), np.float32(attribute(node, "beta", 1.0))
@@ -465,10 +478,10 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
         if len(node.inputs) > 2 and node.inputs[2] is not None:
             c = _require_constant(node, 2, "Gemm bias").astype(np.float32)
             if c.ndim == 2 and c.shape[0] != 1:
-                raise BnnccError("Gemm bias must broadcast along rows", node=node.name)
+                raise BnnccError("Gemm bias must broadcast along rows", node=source_label(node))
             bias_array = np.broadcast_to(c.reshape(-1) * beta if beta != 1 else c.reshape(-1), (b.shape[1],))
     if b.ndim != 2:
-        raise BnnccError("MatMul with a weight of rank other than 2 is not supported", node=node.name)
+        raise BnnccError("MatMul with a weight of rank other than 2 is not supported", node=source_label(node))
     k, n = b.shape
     m = int(np.prod(a_shape[:-1], dtype=np.int64))
     bias = s.const(np.ascontiguousarray(bias_array, np.float32)) if bias_array is not None else "NULL"
@@ -518,7 +531,7 @@ def _emit_binary(s: Schedule, node: ir.Node, op: str | None = None, b_value: str
     if b_value is None:
         b_value, b_shape = s.operand(node.inputs[1]), shape_of(node.inputs[1])
     if len(out_shape) > 6:
-        raise BnnccError("elementwise ops on tensors of rank > 6 are not supported", node=node.name)
+        raise BnnccError("elementwise ops on tensors of rank > 6 are not supported", node=source_label(node))
     a_strides, b_strides = broadcast_strides(a_shape, out_shape), broadcast_strides(b_shape, out_shape)
     out_strides = broadcast_strides(out_shape, out_shape)
     axis = next((i for i, d in enumerate(out_shape) if d > 1), 0)     # members split this axis
@@ -564,9 +577,9 @@ def _pool_fields(node: ir.Node, in_shape, out_shape, kernel) -> dict:
 def _emit_pool(s: Schedule, node: ir.Node) -> None:
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     if len(in_shape) != 4:
-        raise BnnccError("only 2-D pooling is supported", node=node.name)
+        raise BnnccError("only 2-D pooling is supported", node=source_label(node))
     if int(attribute(node, "ceil_mode", 0)) and node.op_type == "AveragePool":
-        raise BnnccError("AveragePool with ceil_mode is not supported", node=node.name)
+        raise BnnccError("AveragePool with ceil_mode is not supported", node=source_label(node))
     global_pool = node.op_type.startswith("Global")
     kernel = in_shape[2:] if global_pool else list(attribute(node, "kernel_shape"))
     channels, in_hw = in_shape[1], in_shape[2] * in_shape[3]
@@ -579,7 +592,7 @@ def _emit_pool(s: Schedule, node: ir.Node) -> None:
     p = s.params("bnn_pool_params", _pool_fields(node, in_shape, out_shape, kernel))
     if node.op_type in ("MaxPool", "GlobalMaxPool"):
         if len(node.outputs) > 1 and node.outputs[1].uses():
-            raise BnnccError("MaxPool indices output is not supported", node=node.name)
+            raise BnnccError("MaxPool indices output is not supported", node=source_label(node))
         call = f"bnn_maxpool_f32(&q, {x}, {y});"
     else:
         call = f"bnn_avgpool_f32(&q, {int(attribute(node, 'count_include_pad', 0))}, {x}, {y});"
@@ -620,7 +633,7 @@ def _emit_topk(s: Schedule, node: ir.Node) -> None:
     k = int(_require_constant(node, 1, "TopK k").reshape(-1)[0])
     outer, n, inner = _outer_n_inner(shape, _axis(node, len(shape), -1))
     if not int(attribute(node, "sorted", 1)):
-        raise BnnccError("TopK with sorted=0 is not supported", node=node.name)
+        raise BnnccError("TopK with sorted=0 is not supported", node=source_label(node))
     s.call("softmax", f"bnn_topk_f32({outer}, {n}, {inner}, {k}, {int(attribute(node, 'largest', 1))}, "
                       f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])}, {s.operand(node.outputs[1])});")
 
@@ -629,7 +642,7 @@ def _emit_transpose(s: Schedule, node: ir.Node) -> None:
     shape = shape_of(node.inputs[0])
     perm = attribute(node, "perm", list(range(len(shape)))[::-1])
     if len(shape) > 6:
-        raise BnnccError("Transpose of rank > 6 is not supported", node=node.name)
+        raise BnnccError("Transpose of rank > 6 is not supported", node=source_label(node))
     s.call("copy", f"bnn_transpose_f32({len(shape)}, (const int[]){int_list(shape)}, (const int[]){int_list(perm)}, "
                    f"{s.operand(node.inputs[0])}, {s.operand(node.outputs[0])});")
 
@@ -650,6 +663,11 @@ def _emit_concat(s: Schedule, node: ir.Node) -> None:
 def _opset_aware(emit):
     return lambda s, node: emit(s, node, node.version or s.graph.opset_imports.get("", 13))
 
+
+# Ops whose kernels take the whole shape (elementwise ops, or work along one axis with outer and
+# inner loops), not one sample's [C, H, W].
+ANY_LEADING_DIMENSION = {("", op) for op in ("Gemm", "MatMul", "LeakyRelu", "Clip", "Softmax", "LogSoftmax", "ArgMax",
+                                             "TopK", "Transpose", "Concat", *BINARY_OPS, *UNARY_OPS)}
 
 EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "Threshold"): lambda s, n: _emit_threshold(s, n, packed=False),

@@ -330,3 +330,30 @@ def test_float_attributes_that_are_not_finite_are_refused(value):
     next(a for a in batchnorm.attribute if a.name == "epsilon").f = value
     message = compile_error(model)
     assert "epsilon" in message and "finite" in message
+
+
+def rows_model(rows: int, binarizer: str) -> onnx.ModelProto:
+    """x [1, rows*48] -> Reshape [rows, 48] -> binarize -> MatMul ±1 -> BN -> binarize -> MatMul ±1."""
+    rng = np.random.default_rng(0)
+    g = zoo._Graph()
+    x = g.op("Reshape", ["x", g.const([rows, 48], dtype=np.int64)])
+    x = g.op("MatMul", [zoo._binarize(g, x, binarizer), g.const(zoo.pm1(rng, (48, 40)), "w1")])
+    x = zoo._bn(g, rng, x, 40, 48, style="muladd", rank=2)
+    g.op("MatMul", [zoo._binarize(g, x, binarizer), g.const(zoo.pm1(rng, (40, 10)), "w2")], out="y")
+    return g.model([zoo._vi("x", [1, rows * 48])], [zoo._vi("y", [rows, 10])], {"": 13, zoo.BREVITAS: 1}, check=False)
+
+
+@pytest.mark.parametrize("binarizer", ["where", "bipolar"])
+def test_several_rows_per_sample_are_refused_not_miscomputed(binarizer):
+    """A [3, 48] tensor at batch 1 used to go through the per-sample binary kernels as one row:
+    rows 1 and 2 of the output were garbage."""
+    message = compile_error(rows_model(3, binarizer))
+    assert "[3, 48]" in message and "one sample at a time" in message
+    assert "bnncc::" not in message, "the error must name the model's node, not one a pass made"
+
+
+def test_one_row_per_sample_still_runs_binary():
+    model = rows_model(1, "where")
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    assert [layer.mode for layer in compiled.report.layers if layer.op_type == "MatMul"] == ["binary", "binary"]
+    assert_exact(model, model)

@@ -241,13 +241,22 @@ class Artifact:
         lines += ["    return 0;", "}", ""]
         return "\n".join(lines)
 
+    def _flags(self) -> tuple[str, str]:
+        """The target's flags split: (optimization, what the artifact needs: ISA and no FMA contraction)."""
+        cflags = self.target.cflags
+        required = [f for f in cflags if not f.startswith("-O")] + ["-ffp-contract=off"]
+        return " ".join(f for f in cflags if f.startswith("-O")), " ".join(required)
+
     def makefile(self) -> str:
         sources = " ".join(self.sources)
-        flags = " ".join(self.target.cflags)
+        optimization, required = self._flags()
+        pthread = " -pthread" if self.threads > 1 else ""
         return (f"# Builds lib{self.name}.a and the example program {self.name}_demo with any C99 compiler.\n"
-                f"CC ?= cc\nCFLAGS ?= {flags}\n"
-                "override CFLAGS += -std=c99 -ffp-contract=off -Wall -Wextra -Iinclude"
-                + (" -pthread" if self.threads > 1 else "") + "\n"
+                "# CFLAGS (environment or command line) sets the optimization and adds flags of your own; the\n"
+                "# flags the artifact needs (ISA, C99, -ffp-contract=off) always apply. WERROR=1 adds -Werror.\n"
+                f"CC ?= cc\nCFLAGS ?= {optimization}\n"
+                f"override CFLAGS += {required} -std=c99 -Wall -Wextra -Iinclude{pthread}\n"
+                "ifeq ($(WERROR),1)\noverride CFLAGS += -Werror\nendif\n"
                 f"SOURCES = {sources}\nOBJECTS = $(SOURCES:.c=.o)\n\n"
                 f"all: lib{self.name}.a {self.name}_demo\n\n"
                 f"lib{self.name}.a: $(OBJECTS)\n\t$(AR) rcs $@ $(OBJECTS)\n\n"
@@ -256,20 +265,26 @@ class Artifact:
 
     def cmake(self) -> str:
         sources = "\n    ".join(self.sources)
-        isa_flags = " ".join(f for f in self.target.cflags if not f.startswith("-O"))
+        _, required = self._flags()
         lines = ["cmake_minimum_required(VERSION 3.10)", f"project({self.name} C)", "set(CMAKE_C_STANDARD 99)",
+                 'option(BNNCC_WERROR "treat compiler warnings as errors" OFF)',
                  "if(NOT CMAKE_BUILD_TYPE)", "  set(CMAKE_BUILD_TYPE Release)", "endif()",
                  f"add_library({self.name} STATIC\n    {sources}\n)",
                  f"target_include_directories({self.name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}} "
                  "${CMAKE_CURRENT_SOURCE_DIR}/include)",
+                 f"add_executable({self.name}_demo main.c)", f"target_link_libraries({self.name}_demo {self.name})",
+                 "# the flags the artifact needs (ISA, no FMA contraction) come after CMAKE_C_FLAGS: they always apply",
                  'if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")',
-                 f"  target_compile_options({self.name} PRIVATE -ffp-contract=off {isa_flags})".rstrip() + "",
+                 f"  set(BNNCC_C_OPTIONS {required} -Wall -Wextra)",
+                 "  if(BNNCC_WERROR)", "    list(APPEND BNNCC_C_OPTIONS -Werror)", "  endif()",
+                 f"  target_compile_options({self.name} PRIVATE ${{BNNCC_C_OPTIONS}})",
+                 f"  target_compile_options({self.name}_demo PRIVATE ${{BNNCC_C_OPTIONS}})",
                  "endif()",
                  "find_library(MATH_LIBRARY m)", "if(MATH_LIBRARY)",
                  f"  target_link_libraries({self.name} PUBLIC ${{MATH_LIBRARY}})", "endif()"]
         if self.threads > 1:
             lines += ["find_package(Threads REQUIRED)", f"target_link_libraries({self.name} PUBLIC Threads::Threads)"]
-        lines += [f"add_executable({self.name}_demo main.c)", f"target_link_libraries({self.name}_demo {self.name})", ""]
+        lines.append("")
         return "\n".join(lines)
 
     def readme(self) -> str:
@@ -280,8 +295,15 @@ class Artifact:
                 "## API\n```c\n"
                 f"size_t {self.name}_arena_size(void);   /* = {self.name.upper()}_ARENA_SIZE = {self.arena_size} bytes */\n"
                 f"{self.signature};\n```\n\n| tensor | type | shape (N = batch) |\n|---|---|---|\n" + "\n".join(rows) +
-                "\n\n## Build\n```\nmake            # lib" + self.name + ".a and " + self.name + "_demo\n"
-                "cmake -B build && cmake --build build\n```\n"
-                "Keep `-ffp-contract=off`: fused multiply-adds would change float rounding, and with it\n"
-                "results that must match the original model bit for bit.\n\n"
-                f"`./{self.name}_demo input.bin` runs one sample read from a raw float32 file and prints the outputs.\n")
+                "\n\n## Build\n```\n"
+                f"make                      # lib{self.name}.a and {self.name}_demo\n"
+                "make WERROR=1             # the same, with warnings as errors (-Werror)\n"
+                "make CFLAGS='-O2 -g'      # your optimization flags; the artifact's own flags still apply\n"
+                "cmake -B build && cmake --build build       # -DBNNCC_WERROR=ON: warnings as errors\n```\n"
+                "The Makefile and CMakeLists.txt always add the flags the artifact needs: the target's ISA flags\n"
+                "and `-ffp-contract=off` (fused multiply-adds would change float rounding, and with it results\n"
+                "that must match the original model bit for bit). Keep them if you build the sources otherwise.\n\n"
+                f"`./{self.name}_demo input.bin` runs one sample read from a raw float32 file and prints the outputs.\n\n"
+                "## Threads\n" + (f"One call runs on {self.threads} threads; calls from several threads at once "
+                                  "wait for each other.\n" if self.threads > 1 else
+                                  "Calls from several threads at once are safe when each thread passes its own arena.\n"))

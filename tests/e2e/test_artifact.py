@@ -13,6 +13,7 @@ import bnncc
 from bnncc.verify import reference_outputs
 
 import zoo
+from conftest import cpu_targets
 
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
 
@@ -147,3 +148,69 @@ def test_threaded_artifact_is_race_free_under_thread_sanitizer(tmp_path):
     assert build.returncode == 0, build.stderr
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "ThreadSanitizer" not in run.stderr, run.stderr
+
+
+# ------------------------------------------------------------------------------------------
+# the artifact's own build files (issue 9, item 13)
+# ------------------------------------------------------------------------------------------
+def _make(folder, *args, env=None):
+    return subprocess.run(["make", "-C", str(folder), *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+needs_make = pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+
+
+@needs_make
+@pytest.mark.parametrize("target", [p for p in cpu_targets(include_native=False) if p.id == "x86-avx512"])
+@pytest.mark.parametrize("where", ["environment", "command line"])
+def test_makefile_keeps_the_isa_flags_when_cflags_is_set(target, where, tmp_path):
+    """A distro or Yocto build sets CFLAGS: the AVX-512 kernels must still get their ISA flags."""
+    model = bnncc.compile(zoo.bireal_block(seed=7).SerializeToString(), target=target, output_dir=tmp_path / "a",
+                          name="net")
+    args, env = (["CFLAGS=-O1"], None) if where == "command line" else ([], {"CFLAGS": "-O1"})
+    build = _make(model.output_dir, *args, env=env)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "-O1" in build.stdout and "-mavx512vpopcntdq" in build.stdout and "-ffp-contract=off" in build.stdout
+    x = np.random.default_rng(0).standard_normal(model.inputs[0].shape[1:]).astype(np.float32)
+    x.tofile(tmp_path / "x.bin")
+    run = subprocess.run([str(model.output_dir / "net_demo"), str(tmp_path / "x.bin")], capture_output=True,
+                         text=True, timeout=60)
+    printed = np.array(run.stdout.split(), dtype=np.float32)
+    np.testing.assert_allclose(printed, model.run(x[None])[0].reshape(-1), rtol=1e-5)
+
+
+def _with_unused_function(folder) -> None:
+    with (folder / "net.c").open("a") as source:
+        source.write("\nstatic int never_called(void) { return 0; }\n")
+
+
+@needs_make
+def test_make_werror_turns_warnings_into_errors(tmp_path):
+    folder = _compile_zoo("fastinference_style", tmp_path / "a").output_dir
+    clean = _make(folder, "WERROR=1")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "-Werror" in clean.stdout
+    _make(folder, "clean")
+    _with_unused_function(folder)
+    assert _make(folder).returncode == 0                       # a warning alone does not stop the build
+    _make(folder, "clean")
+    failed = _make(folder, "WERROR=1")
+    assert failed.returncode != 0 and "never_called" in failed.stderr
+
+
+@pytest.mark.skipif(not shutil.which("cmake"), reason="needs cmake")
+def test_cmake_option_bnncc_werror(tmp_path):
+    folder = _compile_zoo("plain_sign_mlp", tmp_path / "a").output_dir
+
+    def cmake_build(build_dir, *options):
+        configure = subprocess.run(["cmake", "-S", str(folder), "-B", str(build_dir), *options],
+                                   capture_output=True, text=True, timeout=300)
+        assert configure.returncode == 0, configure.stdout + configure.stderr
+        return subprocess.run(["cmake", "--build", str(build_dir)], capture_output=True, text=True, timeout=300)
+
+    assert cmake_build(tmp_path / "clean", "-DBNNCC_WERROR=ON").returncode == 0
+    _with_unused_function(folder)
+    assert cmake_build(tmp_path / "warned").returncode == 0
+    failed = cmake_build(tmp_path / "werror", "-DBNNCC_WERROR=ON")
+    assert failed.returncode != 0 and "never_called" in failed.stdout + failed.stderr

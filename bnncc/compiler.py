@@ -97,7 +97,10 @@ def compile(model: str | os.PathLike | bytes, target: str = "native", output_dir
         raise BnnccError(f"threads must be between 1 and 64, got {threads}")
     name = _api_name(model, name)
     temporary_root = Path(tempfile.mkdtemp(prefix="bnncc-")) if output_dir is None else None
-    keep = {Path.cwd(): "the current folder"}
+    try:
+        keep = {Path.cwd(): "the current folder"}
+    except OSError:                          # run from a folder that was removed: nothing to keep
+        keep = {}
     if isinstance(model, (str, os.PathLike)):
         keep[Path(model)] = "the model file"
     if dump_ir is not None:

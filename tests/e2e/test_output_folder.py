@@ -88,6 +88,14 @@ def test_current_folder_and_its_parents_are_never_replaced(output, force, tmp_pa
     assert tree(tmp_path) == before and Path.cwd() == work
 
 
+def test_compile_from_a_removed_current_folder(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert (compile_into(tmp_path / "out").output_dir / "net.c").is_file()
+
+
 def test_folder_holding_the_model_or_the_ir_dump_is_never_replaced(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -182,7 +182,11 @@ def _replace(staging: Path, folder: Path) -> None:
     backup = _new_staging(folder)
     os.rmdir(backup)
     os.rename(folder, backup)
-    os.rename(staging, folder)
+    try:
+        os.rename(staging, folder)
+    except OSError:
+        os.rename(backup, folder)                          # put the old folder back
+        raise
     shutil.rmtree(backup, ignore_errors=True)
 
 

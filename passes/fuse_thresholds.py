@@ -41,6 +41,7 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         modified = False
         opsets = dict(model.opset_imports)
+        self.rounding_sensitive: list[str] = []
         for node in list(model.graph):
             if node.graph is not None and is_bnncc(node, "Sign"):
                 fused = self._fuse(model.graph, node, opsets)
@@ -48,6 +49,11 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                     self.report.note(f"{source_label(node)}: ONNX Sign maps 0 to 0, which 1 bit cannot hold; bnncc maps it "
                                      "to +1 (`bnncc verify` measures whether an exact 0 occurs)")
                 modified |= fused
+        if self.rounding_sensitive:
+            listed = ", ".join(self.rounding_sensitive[:6]) + (", ..." if len(self.rounding_sensitive) > 6 else "")
+            self.report.note(f"{len(self.rounding_sensitive)} binarization(s) take float sums (a float conv, matmul "
+                             f"or average upstream: {listed}); an input within float rounding of a threshold can "
+                             "binarize unlike the reference, whose summation order differs")
         remove_unused(model.graph)
         return ir.passes.PassResult(model, modified)
 
@@ -75,6 +81,8 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                 self.report.note(f"{source_label(sign)}: binarization is not monotone in its input; kept in float")
                 return False
             thresholds, directions = found
+            if rounds_differently(x):
+                self.rounding_sensitive.append(source_label(sign))
         threshold = bnncc_node("Threshold", [x, add_constant(graph, thresholds.astype(np.float32), "thresholds"),
                                              add_constant(graph, directions.astype(np.int8), "directions")],
                                shape=shape)
@@ -82,6 +90,29 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
         replace_value(sign.outputs[0], threshold.outputs[0])
         graph.remove(sign, safe=True)
         return True
+
+
+# Float ops whose result depends on the order of a summation or on a libm implementation: the
+# C kernels and the reference runtime can round them differently (by an ulp).
+ORDER_DEPENDENT = {"Conv", "Gemm", "MatMul", "AveragePool", "GlobalAveragePool", "Softmax", "LogSoftmax", "Exp",
+                   "Log", "Sigmoid", "Tanh", "Pow"}
+# bnncc ops whose outputs are exact (±1 values or integer sums of them) whatever rounding came before.
+EXACT_BNNCC = {"Sign", "Threshold", "BinaryConv", "BinaryMatMul", "MultiThreshold"}
+
+
+def rounds_differently(value: ir.Value) -> bool:
+    """True when an order-dependent float op lies upstream of `value` without an exact ±1 or
+    integer stage in between: then `value` may differ from the reference's by an ulp."""
+    seen, pending = set(), [value]
+    while pending:
+        node = pending.pop().producer()
+        if node is None or id(node) in seen or (is_bnncc(node) and node.op_type in EXACT_BNNCC):
+            continue
+        seen.add(id(node))
+        if node.domain == "" and node.op_type in ORDER_DEPENDENT:
+            return True
+        pending += [v for v in node.inputs if v is not None and constant(v) is None]
+    return False
 
 
 def chain_start(value: ir.Value) -> tuple[ir.Value, list[ir.Node]]:

@@ -5,6 +5,9 @@ import numpy as np
 import onnx
 from onnx import helper
 
+import bnncc
+import zoo
+
 from bnncc.ops.definitions import sign_decision
 from bnncc.passes.fuse_thresholds import ChainEvaluator, float_key, float_thresholds, integer_thresholds, key_float
 from bnncc.frontend.importer import import_model
@@ -61,3 +64,24 @@ def test_non_monotone_chain_is_refused():
         def __call__(self, x):
             return np.abs(x) - 2
     assert integer_thresholds(Abs(), "ge", 5, 3) is None
+
+
+def _report_notes(model: onnx.ModelProto) -> list[str]:
+    return bnncc.compile(model.SerializeToString(), target="generic-c").report.notes
+
+
+def test_binarizations_of_float_sums_are_named_in_the_report():
+    """A Sign after a float conv can flip where the conv's rounding differs from the reference's;
+    the report names exactly those binarizations."""
+    model = zoo.bireal_block(0)
+    for node in model.graph.node:
+        node.name = node.name or f"{node.op_type}_{list(model.graph.node).index(node)}"
+    notes = [n for n in _report_notes(model) if "float sums" in n]
+    assert len(notes) == 1 and "2 binarization(s)" in notes[0]
+    signs = [n.name for n in model.graph.node if n.op_type == "Sign"]
+    assert all(name in notes[0] for name in signs)
+
+
+def test_binarization_of_an_input_through_exact_ops_is_not_named():
+    """plain_sign_mlp: Sign(x), then Signs of binary accumulators through Mul/Add: all exact."""
+    assert not any("float sums" in n for n in _report_notes(zoo.plain_sign_mlp(0)))

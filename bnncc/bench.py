@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .compiler import CompiledModel, compile
-from .errors import BnnccError
+from .runtime import compiler_command, run_compiler
 from .runtime_c import BENCH_DIR
 
 
@@ -70,10 +70,8 @@ def measure_popcount_peak(target) -> float:
     with tempfile.TemporaryDirectory(prefix="bnncc-peak-") as folder:
         exe = Path(folder) / "peak"
         flags = [f for f in target.cflags if not f.startswith("-O")]
-        build = subprocess.run([target.compiler, "-O2", *flags, str(BENCH_DIR / "popcount_peak.c"), "-o", str(exe)],
-                               capture_output=True, text=True)
-        if build.returncode != 0:
-            raise BnnccError(f"cannot build the popcount peak benchmark:\n{build.stderr[-2000:]}")
+        run_compiler([*compiler_command(target.compiler), "-O2", *flags, str(BENCH_DIR / "popcount_peak.c"), "-o",
+                      str(exe)], "the popcount peak benchmark")
         run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
         return float(run.stdout.split()[0])
 

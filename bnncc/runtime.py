@@ -32,9 +32,7 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
     `compiler` is a command line such as "cc" or "ccache gcc" (a target's `compiler`: $CC or cc).
     The kernel sources (src/) of an artifact are bnncc's own, so their objects are cached by the
     hash of their text, headers, compiler and flags; only the model's own .c is compiled anew."""
-    command = shlex.split(compiler)
-    if not command:
-        raise BnnccError("the C compiler command is empty (check $CC)")
+    command = compiler_command(compiler)
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
     library = out_dir / "libmodel.so"
     code_flags = [*cflags, *COMPILE_FLAGS, *extra_flags]
@@ -46,7 +44,7 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str
         objects = [_compile_object(folder / source, [*command, *code_flags, *includes], out_dir,
                                    build_key if source.startswith("src/") else None)
                    for source in sources]
-        _run([*command, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
+        run_compiler([*command, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
@@ -57,7 +55,7 @@ def _compile_object(source: Path, command, out_dir: Path, build_key: str | None)
     """Compile one source; with a build key (kernel sources), through the object cache."""
     if build_key is None:
         target = out_dir / (source.stem + ".o")
-        _run([*command, "-c", str(source), "-o", str(target)])
+        run_compiler([*command, "-c", str(source), "-o", str(target)])
         return str(target)
     text = source.read_text()
     digest = hashlib.sha256(f"{build_key}\0{text}".encode()).hexdigest()[:24]
@@ -66,7 +64,7 @@ def _compile_object(source: Path, command, out_dir: Path, build_key: str | None)
     if not target.is_file():
         cache.mkdir(parents=True, exist_ok=True)
         partial = out_dir / target.name
-        _run([*command, "-c", str(source), "-o", str(partial)])
+        run_compiler([*command, "-c", str(source), "-o", str(partial)])
         shutil.copyfile(partial, f"{target}.{os.getpid()}.tmp")
         os.replace(f"{target}.{os.getpid()}.tmp", target)      # atomic: concurrent builds are safe
     return str(target)
@@ -87,12 +85,21 @@ def _execute(command) -> subprocess.CompletedProcess:
                          "(install a C compiler, or point $CC to one)") from None
 
 
-def _run(command) -> None:
+def compiler_command(compiler: str) -> list[str]:
+    """A compiler command line ("cc", "ccache gcc", $CC) as program and arguments."""
+    command = shlex.split(compiler)
+    if not command:
+        raise BnnccError("the C compiler command is empty (check $CC)")
+    return command
+
+
+def run_compiler(command, what: str = "the artifact") -> None:
+    """Run a compiler command; a failure is one line (its first error), the whole output in .detail."""
     result = _execute(command)
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines() if "error" in line] or result.stderr.splitlines()
         first = errors[0].strip() if errors else f"exit status {result.returncode}"
-        raise BnnccError(f"the C compiler failed on the artifact: {first}", detail=result.stderr[-4000:])
+        raise BnnccError(f"the C compiler failed on {what}: {first}", detail=result.stderr[-4000:])
 
 
 def _unload(ffi, lib, release_threads, folder: Path) -> None:

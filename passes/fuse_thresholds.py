@@ -178,6 +178,7 @@ class ChainEvaluator:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         options.intra_op_num_threads = 1
+        options.log_severity_level = 3       # errors only: its warnings would bypass logging
         self.session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
         self.input_name = x.name
 

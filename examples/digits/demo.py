@@ -34,7 +34,8 @@ def main() -> int:
     images = np.load(HERE / "test_images.npy").astype(np.float32)
     labels = np.load(HERE / "test_labels.npy")
     print(f"compiling {model_path.relative_to(ROOT)} for the native target ...")
-    model = bnncc.compile(model_path, target="native", output_dir=ROOT / "build" / "digits", name="digits")
+    # build/digits is the demo's own folder: replace it even if an older bnncc wrote it without a manifest
+    model = bnncc.compile(model_path, target="native", output_dir=ROOT / "build" / "digits", name="digits", force=True)
     print(model.report, "\n")
 
     options = ort.SessionOptions()

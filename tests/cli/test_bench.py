@@ -106,3 +106,22 @@ def test_bench_with_threads_times_one_thread_on_each_cpu(small_model, monkeypatc
     assert result.parallel_efficiency == pytest.approx(result.ideal_threads_ms / result.bnncc_ms)
     text = bench.format_result(result)
     assert "1 thread pinned, per CPU" in text and f"{100 * result.parallel_efficiency:.0f} % of that" in text
+
+
+def test_popcount_peak_builds_with_a_compiler_command_of_several_words(monkeypatch):
+    """$CC may be a command line ("ccache gcc"), as make takes it."""
+    from bnncc.bench import measure_popcount_peak
+    from bnncc.targets import get_target
+
+    monkeypatch.setenv("CC", "cc -w")
+    assert measure_popcount_peak(get_target("generic-c")) > 0
+
+
+def test_popcount_peak_without_a_compiler_is_a_clean_error(monkeypatch):
+    import bnncc
+    from bnncc.bench import measure_popcount_peak
+    from bnncc.targets import get_target
+
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    with pytest.raises(bnncc.BnnccError, match="nonexistent"):
+        measure_popcount_peak(get_target("generic-c"))

@@ -448,3 +448,22 @@ def test_check_output_argmax_flip_is_mismatch():
     check = check_output(0, "y", ours, reference)
     assert check.mismatches == 0
     assert check.argmax_mismatches == 1 and not check.ok
+
+
+def test_check_output_nan_where_the_reference_is_finite_is_a_mismatch():
+    reference = np.array([[0.5, -1.25, 3.0]], dtype=np.float32)
+    ours = reference.copy()
+    ours[0, 1] = np.nan
+    assert check_output(0, "y", ours, reference).mismatches == 1
+    assert check_output(0, "y", reference, ours).mismatches == 1       # and the other way round
+    assert check_output(0, "y", ours, ours.copy()).ok                  # NaN where the reference has NaN
+
+
+def test_check_output_huge_integral_floats_follow_the_float_rule():
+    """Every float32 beyond 2**24 is an integer, so integral values there prove no exact sum."""
+    reference = np.array([[3.4175218e18, -2.0970462e19, 1.0]], dtype=np.float32)
+    ours = np.array([[3.4175163e18, -2.0970447e19, 1.0]], dtype=np.float32)
+    check = check_output(0, "y", ours, reference)
+    assert check.kind == "float" and check.ok
+    small = np.array([[4.0, -6.0, 2.0]], dtype=np.float32)
+    assert check_output(0, "y", small + 1, small).kind == "exact"

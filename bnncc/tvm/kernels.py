@@ -1,0 +1,346 @@
+"""The `ai.bnncc` operators as TVM tensor expressions (TE), batch first and of any batch size.
+
+Each function takes `te.Tensor`s (the batch may be a symbolic variable) and returns the output
+tensor(s); `lower.py` turns each call into one TIR PrimFunc through Relax's `emit_te`. The
+numpy references in `bnncc/ops/definitions.py` define what every function must compute, bit for
+bit; `tests/tvm/test_tvm_kernels.py` holds each to its reference.
+
+Conventions (`bnncc/bits.py`): packed tensors are uint64 [N, H, W, words(C)], channel c at bit
+c % 64 of word c // 64, bit 1 = -1, tail bits 0. Float tensors are NCHW (or [N, C]).
+
+The binary convolution is written as three stages, named for the GPU schedule
+(`schedules.py`), which finds them by these names:
+
+* ``pop``  [N, OH, OW, M] int32: the popcount sum over the taps that take part,
+* ``out``  [N, M, OH, OW] float32: the accumulator, or the affine map of it (+ residual),
+* ``pack`` [N, OH, OW, words(M)] uint64: the threshold decision of 64 channels, one word.
+
+Every PrimFunc built from here carries the attribute ``bnncc.kernel`` (its op) so that the
+schedules recognise it after Relax has named it.
+
+Float products that are then added to (x * s + b) go through `product`, which must keep them
+separately rounded: the reference rounds the product and the sum, while a fused multiply-add
+rounds once and can move a value across a threshold. TVM's LLVM backend fuses fmul + fadd
+whenever the CPU has FMA (it sets AllowFPOpFusion=Fast, whatever the target's fast-math flags),
+so on `llvm` the product is wrapped in `llvm.arithmetic.fence`, which LLVM does not fuse across;
+on `cuda` it is `__fmul_rn`, which nvcc never contracts (and the module is built with
+--fmad=false anyway, `cuda_compile.py`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tvm import te, tirx
+
+from .. import bits
+
+KERNEL_ATTR = "bnncc.kernel"
+WORD = "uint64"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A 2-D window: kernel, strides, dilations and pads [top, left, bottom, right]."""
+
+    kernel: tuple[int, int]
+    strides: tuple[int, int] = (1, 1)
+    dilations: tuple[int, int] = (1, 1)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
+        """ONNX: floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1 per axis."""
+        (kh, kw), (sh, sw), (dh, dw), (pt, pl, pb, pr) = self.kernel, self.strides, self.dilations, self.pads
+        return ((height + pt + pb - dh * (kh - 1) - 1) // sh + 1, (width + pl + pr - dw * (kw - 1) - 1) // sw + 1)
+
+    def source(self, oh, ow, kh, kw):
+        """Input row and column read by tap (kh, kw) of output (oh, ow)."""
+        return (oh * self.strides[0] - self.pads[0] + kh * self.dilations[0],
+                ow * self.strides[1] - self.pads[1] + kw * self.dilations[1])
+
+
+def fenced_product(a, b):
+    """a * b (float32) rounded on its own, for LLVM (see the module docstring)."""
+    return tirx.call_llvm_pure_intrin("float32", "llvm.arithmetic.fence", a * b)
+
+
+def cuda_product(a, b):
+    """a * b (float32) rounded on its own, for CUDA: the intrinsic nvcc never contracts."""
+    return tirx.call_pure_extern("float32", "__fmul_rn", a, b)
+
+
+PRODUCTS = {"llvm": fenced_product, "cuda": cuda_product}
+
+
+def _inside(row, col, height: int, width: int):
+    return tirx.all(row >= 0, row < height, col >= 0, col < width)
+
+
+def _one_word(dtype=WORD):
+    return tirx.const(1, dtype)
+
+
+def _word_mask(channels: int, word):
+    """The bits of `word` (an index) that hold channels: all 64, or C % 64 in the last word."""
+    full = tirx.const((1 << 64) - 1, WORD)
+    tail = channels % 64
+    if tail == 0:
+        return full
+    return tirx.if_then_else(word == bits.words(channels) - 1, tirx.const((1 << tail) - 1, WORD), full)
+
+
+def minus_decision(value, threshold, direction):
+    """True where Threshold(value, T, D) is -1: not (D > 0 ? value >= T : value <= T), and always
+    for D = 0. The reference's NaN thresholds (a channel that is always -1: every comparison with
+    NaN is false) arrive as D = 0 (`lower.py`), because TVM's LLVM backend assumes no NaNs and may
+    turn `not (x >= NaN)` into `x < NaN`. `value` is bound once (a Let), not copied into both arms."""
+    v = tirx.Var("v", "float32")
+    plus = tirx.Or(tirx.And(direction > 0, v >= threshold), tirx.And(direction < 0, v <= threshold))
+    return tirx.Let(v, value, tirx.Not(plus))
+
+
+def pack_words(shape, minus, channels: int, name: str = "pack"):
+    """uint64 [..., words(C)] whose bit b of word j is minus(..., 64*j + b), tail bits 0.
+
+    The bits are disjoint, so their sum is their OR: a plain `te.sum` reduction over b."""
+    b = te.reduce_axis((0, 64), name="b")
+
+    def word(*index):
+        *lead, j = index
+        c = j * 64 + b
+        bit = tirx.if_then_else(tirx.all(c < channels, minus(*lead, c)),
+                                tirx.shift_left(_one_word(), b.var.astype(WORD)), tirx.const(0, WORD))
+        return te.sum(bit, axis=b)
+
+    return te.compute(tuple(shape) + (bits.words(channels),), word, name=name)
+
+
+# -- float ±1 level ----------------------------------------------------------------------------
+def _channel_of(x: te.Tensor, index):
+    return index[1] if len(x.shape) > 1 else 0
+
+
+def threshold(x: te.Tensor, thresholds: te.Tensor, directions: te.Tensor) -> te.Tensor:
+    """Threshold(X, T, D): +1 where D[c] > 0 ? x >= T[c] : x <= T[c], else -1 (channel axis 1)."""
+    def value(*i):
+        c = _channel_of(x, i)
+        minus = minus_decision(x[i], thresholds[c], directions[c])
+        return tirx.if_then_else(minus, tirx.const(-1.0, "float32"), tirx.const(1.0, "float32"))
+    return te.compute(x.shape, value, name="threshold")
+
+
+SIGN_RULES = {"ge": lambda v: v >= 0, "gt": lambda v: v > 0, "le": lambda v: v <= 0, "lt": lambda v: v < 0}
+
+
+def sign(x: te.Tensor, rule: str) -> te.Tensor:
+    """Sign(X; rule): +1 where `x rule 0` holds, else -1."""
+    plus = SIGN_RULES[rule]
+    return te.compute(x.shape, lambda *i: tirx.if_then_else(plus(x[i]), tirx.const(1.0, "float32"),
+                                                            tirx.const(-1.0, "float32")), name="sign")
+
+
+def _nhwc_minus(x: te.Tensor, minus_at):
+    """For an NCHW (or NC) float x: a function (n, h, w, c) -> bool reading minus_at(index of x)."""
+    if len(x.shape) == 2:
+        return lambda n, h, w, c: minus_at((n, c))
+    return lambda n, h, w, c: minus_at((n, c, h, w))
+
+
+def _packed_lead(x: te.Tensor):
+    """[N, H, W] of the packed form of an NCHW or NC tensor."""
+    if len(x.shape) == 2:
+        return (x.shape[0], 1, 1)
+    return (x.shape[0], x.shape[2], x.shape[3])
+
+
+def threshold_pack(x: te.Tensor, thresholds: te.Tensor, directions: te.Tensor) -> te.Tensor:
+    """ThresholdPack: the packed bits of Threshold(X, T, D); channel c of x at bit c of the word."""
+    channels = int(x.shape[1])
+    minus = _nhwc_minus(x, lambda i: minus_decision(x[i], thresholds[i[1]], directions[i[1]]))
+    return pack_words(_packed_lead(x), minus, channels)
+
+
+def pack_bits(x: te.Tensor) -> te.Tensor:
+    """PackBits: ±1 float -> packed; bit 1 where x < 0 (the reference's `< 0`)."""
+    channels = int(x.shape[1])
+    minus = _nhwc_minus(x, lambda i: x[i] < 0)
+    return pack_words(_packed_lead(x), minus, channels)
+
+
+def multithreshold(x: te.Tensor, thresholds: te.Tensor, out_scale: float, out_bias: float,
+                   channels_last: bool, product) -> te.Tensor:
+    """FINN MultiThreshold: out_scale * #{t : x >= thr[c, t]} + out_bias, in float32 (two roundings,
+    as the reference's float32 numpy: scale * count, then + bias)."""
+    steps = te.reduce_axis((0, int(thresholds.shape[1])), name="t")
+    axis = len(x.shape) - 1 if channels_last else 1
+    broadcast = int(thresholds.shape[0]) == 1
+
+    def count(*i):
+        c = 0 if broadcast else i[axis]
+        return te.sum(tirx.if_then_else(x[i] >= thresholds[c, steps], 1, 0), axis=steps)
+
+    counts = te.compute(x.shape, count, name="count")
+    scale, bias = tirx.const(out_scale, "float32"), tirx.const(out_bias, "float32")
+    return te.compute(x.shape, lambda *i: product(counts[i].astype("float32"), scale) + bias, name="multithreshold")
+
+
+def channel_affine(x: te.Tensor, scale: te.Tensor, bias: te.Tensor, residual: te.Tensor | None = None,
+                   thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product):
+    """ChannelAffine: Y = (X * S[c] + B[c]) + R, each operation rounded to float32 (onnxruntime's
+    BatchNormalization, then the residual Add); with T and D also P = ThresholdPack(Y, T, D)."""
+    def y_at(i):
+        c = i[1]
+        y = product(x[i], scale[c]) + bias[c]
+        return y + residual[i] if residual is not None else y
+
+    y = te.compute(x.shape, lambda *i: y_at(i), name="out")
+    if thresholds is None:
+        return y
+    minus = _nhwc_minus(x, lambda i: minus_decision(y_at(i), thresholds[i[1]], directions[i[1]]))
+    return [y, pack_words(_packed_lead(x), minus, int(x.shape[1]))]
+
+
+def maxpool_affine(x: te.Tensor, scale: te.Tensor, bias: te.Tensor, window: Window, *, product) -> te.Tensor:
+    """MaxPoolAffine: max over the window of (x * S[c] + B[c]) (two roundings); padded taps are
+    -inf in the reference, so they never win: the max runs over the taps inside the map."""
+    n, channels, height, width = x.shape
+    out_h, out_w = window.output_size(int(height), int(width))
+    kh = te.reduce_axis((0, window.kernel[0]), name="kh")
+    kw = te.reduce_axis((0, window.kernel[1]), name="kw")
+    lowest = tirx.const(float("-inf"), "float32")
+
+    def pooled(b, c, oh, ow):
+        row, col = window.source(oh, ow, kh, kw)
+        value = product(x[b, c, row, col], scale[c]) + bias[c]
+        return te.max(tirx.if_then_else(_inside(row, col, int(height), int(width)), value, lowest), axis=[kh, kw])
+
+    return te.compute((n, channels, out_h, out_w), pooled, name="maxpool_affine")
+
+
+# -- packed level ------------------------------------------------------------------------------
+def binary_maxpool(p: te.Tensor, window: Window) -> te.Tensor:
+    """BinaryMaxPool: max of ±1 values is -1 only when every tap is -1, so the pooled word is the
+    AND of the words of the taps inside the map (padded taps are -inf: left out, i.e. all ones)."""
+    n, height, width, words = p.shape
+    out_h, out_w = window.output_size(int(height), int(width))
+    kh = te.reduce_axis((0, window.kernel[0]), name="kh")
+    kw = te.reduce_axis((0, window.kernel[1]), name="kw")
+    every = tirx.const((1 << 64) - 1, WORD)
+    both = te.comm_reducer(lambda a, b: tirx.bitwise_and(a, b), lambda dtype: tirx.const((1 << 64) - 1, dtype),
+                           name="bit_and")
+
+    def pooled(b, oh, ow, j):
+        row, col = window.source(oh, ow, kh, kw)
+        return both(tirx.if_then_else(_inside(row, col, int(height), int(width)), p[b, row, col, j], every),
+                    axis=[kh, kw])
+
+    return te.compute((n, out_h, out_w, words), pooled, name="binary_maxpool")
+
+
+@dataclass(frozen=True)
+class BinaryConv:
+    """The geometry of a BinaryConvPacked / BinaryConvAffine node.
+
+    pad_bit -1 is ONNX zero padding: a padded tap adds nothing to the dot product, so it is left
+    out of both the popcount and the length; 0 and 1 pad with +1 and -1 words (bit 0 / bit 1 in
+    every channel's place, tail bits still 0). For the taps T that take part,
+
+        dot = sum_{t in T} (C - 2 popcount(x_t XOR w_t)) = C |T| - 2 sum_{t in T} popcount(x_t XOR w_t).
+    """
+
+    channels: int
+    window: Window
+    pad_bit: int = -1
+    dense: bool = False
+
+    def taps(self, oh, ow, height: int, width: int):
+        """|T| of output (oh, ow): every tap, or (with zero padding) the rows inside times the
+        columns inside (the window is a product of its rows and columns)."""
+        (kh, kw), (dh, dw), (sh, sw) = self.window.kernel, self.window.dilations, self.window.strides
+        if self.pad_bit != -1 or self.window.pads == (0, 0, 0, 0):
+            return tirx.const(kh * kw, "int32")
+        pt, pl = self.window.pads[0], self.window.pads[1]
+
+        def count(o, stride, pad, kernel, dilation, size):
+            terms = [tirx.if_then_else(tirx.all(o * stride - pad + k * dilation >= 0,
+                                                o * stride - pad + k * dilation < size), 1, 0) for k in range(kernel)]
+            return sum(terms[1:], terms[0])
+
+        return (count(oh, sh, pt, kh, dh, height) * count(ow, sw, pl, kw, dw, width)).astype("int32")
+
+
+def weight_layout(packed):
+    """Packed weights [M, KH, KW, words] (`bits.pack_conv_weights`) in the kernels' layout
+    [KH, KW, words, M]: the M output channels of one weight word are adjacent, so the threads of a
+    GPU block that compute neighbouring channels read neighbouring words."""
+    return packed.transpose(1, 2, 3, 0).copy()
+
+
+def binary_conv_popcount(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te.Tensor:
+    """`pop` [N, OH*OW, M]: sum over the taps that take part of popcount(x XOR w), int32, for
+    output pixel q = oh * OW + ow. w is [KH, KW, words, M] (`weight_layout`)."""
+    n, height, width, words = p.shape
+    height, width, words = int(height), int(width), int(words)
+    out_h, out_w = conv.window.output_size(height, width)
+    m_count = int(w.shape[3])
+    rkh = te.reduce_axis((0, conv.window.kernel[0]), name="rkh")
+    rkw = te.reduce_axis((0, conv.window.kernel[1]), name="rkw")
+    rj = te.reduce_axis((0, words), name="rj")
+    pad_word = None if conv.pad_bit == -1 else (tirx.const(0, WORD) if conv.pad_bit == 0 else _word_mask(conv.channels, rj))
+
+    def pop(b, q, m):
+        row, col = conv.window.source(q // out_w, q % out_w, rkh, rkw)
+        inside = _inside(row, col, height, width)
+        # the word is read at the nearest position inside the map, so every load is in bounds and
+        # unconditional; a tap outside the map then counts nothing (zero padding) or the pad word
+        word = p[b, tirx.max(tirx.min(row, height - 1), 0), tirx.max(tirx.min(col, width - 1), 0), rj]
+        weight = w[rkh, rkw, rj, m]
+        if pad_word is None:
+            term = tirx.Select(inside, tirx.popcount(word ^ weight), tirx.const(0, WORD))
+        else:
+            term = tirx.popcount(tirx.Select(inside, word, pad_word) ^ weight)
+        return te.sum(term.astype("int32"), axis=[rkh, rkw, rj])
+
+    return te.compute((n, out_h * out_w, m_count), pop, name="pop")
+
+
+def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor | None = None,
+                bias: te.Tensor | None = None, residual: te.Tensor | None = None,
+                thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product=None):
+    """BinaryConvPacked (scale None) or BinaryConvAffine, with the output stage fused.
+
+    Outputs have the pixels of a map flattened (q = oh * OW + ow), so that a tile of output pixels
+    is one range of every stage; `lower.py` reshapes them (a free view) to the graph's shapes.
+    Without scale: the accumulator as float32 [N, M, OH*OW], or with T and D only the packed
+    threshold bits [N, OH*OW, words(M)]. With scale and bias: Y = (dot * S[m] + B[m]) + R, the
+    reference's roundings (dot is an integer below 2^24, exact in float32), and with T and D also
+    the packed bits of Threshold(Y). Float outputs are [N, M] when dense. The pack stage recomputes
+    Y from `pop` with the same operations rather than reading it back, so it can run where `pop`
+    was made."""
+    height, width = int(p.shape[1]), int(p.shape[2])
+    out_w = conv.window.output_size(height, width)[1]
+    pop = binary_conv_popcount(p, w, conv)
+    n, pixels, m_count = pop.shape
+    m_count = int(m_count)
+
+    def value(b, m, q):
+        dot = conv.taps(q // out_w, q % out_w, height, width) * conv.channels - 2 * pop[b, q, m]
+        y = dot.astype("float32")
+        if scale is None:
+            return y
+        y = product(y, scale[m]) + bias[m]
+        if residual is None:
+            return y
+        return y + (residual[b, m] if conv.dense else residual[b, m, q // out_w, q % out_w])
+
+    def minus(b, q, m):
+        return minus_decision(value(b, m, q), thresholds[m], directions[m])
+
+    if scale is None and thresholds is not None:
+        return pack_words((n, pixels), minus, m_count)
+    if conv.dense:
+        out = te.compute((n, m_count), lambda b, m: value(b, m, 0), name="out")
+    else:
+        out = te.compute((n, m_count, pixels), value, name="out")
+    if thresholds is None:
+        return out
+    return [out, pack_words((n, pixels), minus, m_count)]

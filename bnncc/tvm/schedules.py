@@ -1,0 +1,193 @@
+"""Schedules of bnncc's kernels (the PrimFuncs marked `bnncc.kernel`) for CUDA GPUs.
+
+Every kernel is first marked opaque, so that Relax's operator fusion leaves it whole; on CUDA it
+is then scheduled here and marked `tirx.is_scheduled`, so that DLight (which schedules the float
+operators) leaves it alone. On CPUs the kernels keep TVM's default loop nests.
+
+The binary convolution (`kernels.binary_conv`, stages pop -> out / pack) is a GEMM of output
+pixels x output channels over the reduction r = (kh, kw, word), computed as:
+
+* one thread per output pixel and packed word of output channels (64 channels, or all of them
+  when there are fewer): the 64 accumulators live in registers, so the output stage -- the
+  threshold decisions ORed into the pixel's packed word, and/or the affine map (+ residual)
+  stored as NCHW floats -- runs in the thread that summed them: no shared accumulator array, no
+  synchronisation, and the accumulator never reaches global memory;
+* a block is up to 128 such threads on neighbouring pixels of one image (the samples of the
+  batch for 1x1 outputs: dense layers) and one word of channels; the word's weights for all of r
+  (64 x R x 8 bytes, in chunks of r when that passes 32 KB) are fetched into shared memory by the
+  block's threads together, and every thread then reads the same weight word at the same time
+  (a broadcast);
+* per word of r, a thread loads one input word (neighbouring threads: neighbouring pixels) and
+  does 64 xor + popcount + add with it.
+
+POPC issues at 16 per clock per SM on sm_70..sm_90 against 64 for logic and integer adds, so the
+loop is bound by popcounts: the loads (1 global + 64 shared broadcasts per 64 popcounts of 64
+bits, 128 POPC instructions) stay under it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import tvm
+from tvm import s_tir, tirx
+
+from .kernels import KERNEL_ATTR
+
+OPAQUE = 8                   # relax OpPatternKind::kOpaque: FuseOps leaves the function whole
+THREADS = 256                # threads of the element-wise kernels' blocks
+WEIGHT_TILE_BYTES = 32768    # weights of a block's channels kept whole in shared memory up to this
+DATA_PARALLEL = 0            # tirx IterVar kind of a spatial block iterator
+
+
+@dataclass(frozen=True)
+class ConvTiling:
+    """Tile sizes of one binary convolution (see the module docstring)."""
+
+    threads: int     # output pixels per block, one per thread
+    channels: int    # output channels per thread (one packed word: 64, or fewer in all)
+    words: int       # words of r per shared weight tile (r itself when it fits)
+
+
+def conv_tiling(pixels: int, channels: int, reduction: int) -> ConvTiling:
+    """Tile sizes for a layer with `pixels` output pixels per image (1: the batch is tiled),
+    `channels` outputs and `reduction` words of r."""
+    threads = 128 if pixels == 1 else min(128, -(-pixels // 32) * 32)
+    per_thread = min(64, channels)
+    words = reduction
+    while per_thread * words * 8 > WEIGHT_TILE_BYTES and words > 1:
+        words = -(-words // 2)
+    return ConvTiling(threads=threads, channels=per_thread, words=words)
+
+
+def schedule_pass(target: tvm.target.Target) -> tvm.transform.Pass:
+    """Mark bnncc kernels opaque and, for CUDA, schedule them."""
+    gpu = target.kind.name == "cuda"
+
+    @tvm.transform.module_pass(opt_level=0, name="bnncc_schedule_kernels")
+    def run(module: tvm.IRModule, _context) -> tvm.IRModule:
+        updated = {}
+        for gvar, function in module.functions.items():
+            if isinstance(function, tirx.PrimFunc) and function.attrs is not None and KERNEL_ATTR in function.attrs:
+                function = function.with_attr("op_pattern", OPAQUE)
+                if gpu:
+                    function = schedule_gpu(function).with_attr("tirx.is_scheduled", True)
+                updated[gvar] = function
+        for gvar, function in updated.items():
+            module[gvar] = function
+        return module
+
+    return run
+
+
+def schedule_gpu(function: tirx.PrimFunc) -> tirx.PrimFunc:
+    """The CUDA schedule of one bnncc kernel."""
+    sch = s_tir.Schedule(function)
+    if str(function.attrs[KERNEL_ATTR]) == "binary_conv":
+        _schedule_binary_conv(sch)
+    else:
+        _schedule_by_outputs(sch)
+    return sch.mod["main"]
+
+
+def _block_names(sch: s_tir.Schedule) -> list[str]:
+    root = sch.get_sblock("root") if _has_block(sch, "root") else None
+    blocks = sch.get_child_blocks(root) if root is not None else []
+    return [sch.get(b).name_hint for b in blocks]
+
+
+def _has_block(sch: s_tir.Schedule, name: str) -> bool:
+    try:
+        sch.get_sblock(name)
+        return True
+    except Exception:        # tvm raises its own error type for a missing block
+        return False
+
+
+def _bind_spatial(sch: s_tir.Schedule, block, threads: int = THREADS) -> None:
+    """One thread per point of the block's spatial loops (fused), THREADS per block; the
+    reduction loops (if any) run inside each thread. For a block as TE made it, loop i drives
+    iterator i."""
+    loops = sch.get_loops(block)
+    kinds = [int(iv.iter_type) for iv in sch.get(block).iter_vars]
+    spatial = [loop for loop, kind in zip(loops, kinds) if kind == DATA_PARALLEL]
+    reduction = [loop for loop, kind in zip(loops, kinds) if kind != DATA_PARALLEL]
+    if reduction:
+        sch.reorder(*spatial, *reduction)
+    fused = sch.fuse(*spatial) if len(spatial) > 1 else spatial[0]
+    outer, inner = sch.split(fused, [None, threads])
+    sch.bind(outer, "blockIdx.x")
+    sch.bind(inner, "threadIdx.x")
+    return inner
+
+
+def _schedule_by_outputs(sch: s_tir.Schedule) -> None:
+    """Element-wise and small-reduction kernels: each block its own kernel, one thread per output
+    element, reductions (a word's 64 bits, a pooling window) serial inside the thread."""
+    for name in _block_names(sch):
+        block = sch.get_sblock(name)
+        reduces = any(int(iv.iter_type) != DATA_PARALLEL for iv in sch.get(block).iter_vars)
+        thread = _bind_spatial(sch, block)
+        if reduces:
+            _accumulate_in_registers(sch, block, thread)
+
+
+def _accumulate_in_registers(sch: s_tir.Schedule, block, loop) -> None:
+    """A reduction block whose thread loop is `loop` accumulates in a register and stores once."""
+    store = sch.cache_write(block, 0, "local")
+    sch.reverse_compute_at(store, loop)
+
+
+def _schedule_binary_conv(sch: s_tir.Schedule) -> None:
+    """The schedule of the module docstring, on the stages pop, out and pack."""
+    pop = sch.get_sblock("pop")
+    batch, q, m, rkh, rkw, rj = sch.get_loops(pop)
+    pixels, channels = int(sch.get(q).extent), int(sch.get(m).extent)
+    reduction = int(sch.get(rkh).extent) * int(sch.get(rkw).extent) * int(sch.get(rj).extent)
+    tiling = conv_tiling(pixels, channels, reduction)
+    # threads over output pixels: of one image, or over the batch for 1x1 outputs (dense layers)
+    rows = sch.fuse(batch, q) if pixels == 1 else q
+    tile, thread = sch.split(rows, [None, tiling.threads])
+    word, lane = sch.split(m, [None, tiling.channels])
+    r_outer, r_inner = sch.split(sch.fuse(rkh, rkw, rj), [None, tiling.words])
+    if pixels == 1:
+        sch.reorder(tile, word, thread, r_outer, r_inner, lane)
+        block_x = tile
+    else:
+        sch.reorder(batch, tile, word, thread, r_outer, r_inner, lane)
+        block_x = sch.fuse(batch, tile)
+    sch.bind(block_x, "blockIdx.x")
+    sch.bind(word, "blockIdx.y")
+    sch.bind(thread, "threadIdx.x")
+    sch.unroll(lane)
+    sch.set_scope(pop, 0, "local")                   # the thread's accumulators: registers
+    weights = sch.cache_read(pop, 1, "shared")       # the block's weights, fetched by all its threads
+    sch.compute_at(weights, r_outer)
+    _spread(sch, weights, _loops_below(sch, weights, r_outer), tiling.threads)
+    word = sch.cache_read(pop, 0, "local")           # the input word of one r, for all 64 channels
+    sch.compute_at(word, r_inner)
+    sch.decompose_reduction(pop, r_outer)            # zero the accumulators before the r loop
+    for name in ("out", "pack"):                     # the output stage, from the registers
+        if not _has_block(sch, name):
+            continue
+        stage = sch.get_sblock(name)
+        sch.reverse_compute_at(stage, thread)
+        for loop in _loops_below(sch, stage, thread):
+            sch.unroll(loop)
+        if name == "pack":
+            _accumulate_in_registers(sch, stage, thread)
+
+
+def _loops_below(sch: s_tir.Schedule, block, loop) -> list:
+    """The loops of `block` nested inside `loop`."""
+    loops = sch.get_loops(block)
+    outer = sch.get(loop)
+    index = next(i for i, candidate in enumerate(loops) if sch.get(candidate).same_as(outer))
+    return loops[index + 1:]
+
+
+def _spread(sch: s_tir.Schedule, block, loops, threads: int):
+    """Fuse `loops` and share them out over the block's threads; returns the thread loop."""
+    fused = sch.fuse(*loops) if len(loops) > 1 else loops[0]
+    _, thread = sch.split(fused, [None, threads])
+    sch.bind(thread, "threadIdx.x")
+    return thread

@@ -63,17 +63,20 @@ def run_case(case: Case, options: Options) -> dict:
     changes = unexpected_changes(before, workspace.listing(), (f"work/{OUTPUT}",) if compiled.returncode == 0 else ())
     if changes:
         findings.append(("leftover", "compile", "left behind by the compile: " + ", ".join(changes[:5])))
-    record = {"id": case.id, "seed": case.seed.name, "mutations": case.mutations, "compile": compile_class,
-              "seconds": {"compile": round(compiled.seconds, 2)}, "stderr": compiled.stderr[-4000:]}
+    seconds = {"compile": round(compiled.seconds, 2)}
+    extra: dict = {}
     if compile_class in ("ok", "noisy"):
         if (workspace.work / OUTPUT / "bnncc.json").is_file():
-            findings += _build_run_compare(case, workspace, env, options, record)
+            found, extra = build_run_compare(case, workspace, env, options)
+            findings += found
+            seconds["run"] = extra.pop("seconds")
         else:
             findings.append(("build-failure", "compile", "compile exited 0 but wrote no artifact folder"))
     cls = worst(c for c, _, _ in findings)
-    _, record["stage"], record["detail"] = next(f for f in findings if f[0] == cls)
-    record["class"] = cls
-    record["also"] = sorted({c for c, _, _ in findings} - {cls, "ok", "clean-error"})
+    _, stage, detail = next(f for f in findings if f[0] == cls)
+    record = {"id": case.id, "class": cls, "stage": stage, "detail": detail, "seed": case.seed.name,
+              "mutations": case.mutations, "also": sorted({c for c, _, _ in findings} - {cls, "ok", "clean-error"}),
+              "compile": compile_class, "seconds": seconds, "stderr": compiled.stderr[-4000:], **extra}
     if options.save_failures and cls in FAILING:
         save_case(case, record, options.save_failures)
     if options.keep:
@@ -83,20 +86,21 @@ def run_case(case: Case, options: Options) -> dict:
     return record
 
 
-def _build_run_compare(case: Case, workspace: Workspace, env, options: Options, record: dict) -> list[tuple]:
-    """Findings of the runner process on a compiled case, and of what it left in TMPDIR."""
+def build_run_compare(case: Case, workspace: Workspace, env, options: Options,
+                      reference: Path | None = None) -> tuple[list[tuple], dict]:
+    """(findings, what else to record) of the runner process on a compiled case and of what it left in
+    TMPDIR. `reference`: compare with this model instead of the case's (the harness's tests use it)."""
     workspace.scratch.mkdir()
     stage_file, result_file = workspace.scratch / "stage", workspace.scratch / "result.json"
     stage_file.write_text("start")
     argv = ["--model", str(workspace.work / "model.onnx"), "--artifact", str(workspace.work / OUTPUT),
             "--api-dir", str(workspace.scratch / "api"), "--target", options.target,
             "--inputs", ":".join(map(str, case.seed.inputs)), "--seed", str(_input_seed(case.id)),
-            "--stage", str(stage_file), "--result", str(result_file)]
+            "--stage", str(stage_file), "--result", str(result_file)] + (["--reference", str(reference)] if reference else [])
     timeout = 2 * options.timeout
     ran = options.launcher.run("runner", argv, workspace.scratch, env, timeout, options.workdir / "capture")
-    record["seconds"]["run"] = round(ran.seconds, 2)
     stage = stage_file.read_text()
-    findings = []
+    findings, extra = [], {"seconds": round(ran.seconds, 2)}
     if ran.timed_out:
         findings.append(("hang", stage, f"the runner did not finish in {timeout:.0f}s (at {stage})"))
     elif ran.signal is not None:
@@ -105,14 +109,14 @@ def _build_run_compare(case: Case, workspace: Workspace, env, options: Options, 
         findings.append(("traceback", stage, f"the runner failed at {stage}: {_last(ran)}"))
     else:
         result = json.loads(result_file.read_text())
-        record["notes"] = result["notes"]
+        extra["notes"] = result["notes"]
         findings.append((result["class"], result["stage"], result["detail"]))
     if findings[0][0] != "ok":
-        record["runner_stderr"] = ran.stderr[-4000:]
+        extra["runner_stderr"] = ran.stderr[-4000:]
     left = sorted(os.listdir(workspace.tmp))
     if left:
         findings.append(("leftover", "run", "TMPDIR holds after build/run: " + ", ".join(left[:5])))
-    return findings
+    return findings, extra
 
 
 def _input_seed(identifier: str) -> int:

@@ -9,6 +9,7 @@ All randomness comes from the generator: the same generator state gives the same
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -97,6 +98,13 @@ def rename_value(graph: onnx.GraphProto, old: str, new: str) -> None:
             tensor.name = new
 
 
+def pick_other(rng: np.random.Generator, options, current):
+    """One of `options` that differs from `current` (NaN counts as equal to NaN)."""
+    def same(a, b):
+        return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+    return pick(rng, [o for o in options if not same(o, current)])
+
+
 def array_of(tensor: onnx.TensorProto) -> np.ndarray:
     """A tensor's values; NotApplicable for external data or a tensor an earlier mutation broke."""
     if tensor.data_location == TensorProto.EXTERNAL:
@@ -136,14 +144,13 @@ def _attributes(graph, *types):
 def attr_int(m: Mutant, rng) -> str:
     """Set one integer attribute (or one entry of an integer list) to an odd value."""
     node, a = pick(rng, _attributes(m.model.graph, AttributeProto.INT, AttributeProto.INTS))
-    value = int(pick(rng, ODD_INTS))
     if a.type == AttributeProto.INT:
-        a.i = value
+        a.i = value = int(pick_other(rng, ODD_INTS, a.i))
         return f"{node_label(node)}.{a.name} = {value}"
     if not a.ints:
         raise NotApplicable
     index = int(rng.integers(len(a.ints)))
-    a.ints[index] = value
+    a.ints[index] = value = int(pick_other(rng, ODD_INTS, a.ints[index]))
     return f"{node_label(node)}.{a.name}[{index}] = {value}"
 
 
@@ -151,13 +158,12 @@ def attr_int(m: Mutant, rng) -> str:
 def attr_float(m: Mutant, rng) -> str:
     """Set one float attribute (epsilon, alpha, out_scale ...) to an odd value."""
     node, a = pick(rng, _attributes(m.model.graph, AttributeProto.FLOAT, AttributeProto.FLOATS))
-    value = float(pick(rng, ODD_FLOATS))
     if a.type == AttributeProto.FLOAT:
-        a.f = value
+        a.f = value = float(pick_other(rng, ODD_FLOATS, a.f))
         return f"{node_label(node)}.{a.name} = {value}"
     if not a.floats:
         raise NotApplicable
-    a.floats[0] = value
+    a.floats[0] = value = float(pick_other(rng, ODD_FLOATS, a.floats[0]))
     return f"{node_label(node)}.{a.name}[0] = {value}"
 
 
@@ -247,7 +253,8 @@ def input_dim(m: Mutant, rng) -> str:
     if choice == "unknown":
         dims[index].Clear()
         return f"input {ascii(value.name)}: dim {index} unknown"
-    number = int(pick(rng, [0, 1, 2, 3, 5, 13, 2**24, 2**24 + 1, 2**31, 10**12]))
+    current = dims[index].dim_value if dims[index].HasField("dim_value") else None
+    number = int(pick_other(rng, [0, 1, 2, 3, 5, 13, 2**24, 2**24 + 1, 2**31, 10**12], current))
     dims[index].dim_value = number
     return f"input {ascii(value.name)}: dim {index} = {number}"
 
@@ -255,9 +262,10 @@ def input_dim(m: Mutant, rng) -> str:
 @mutator()
 def input_huge(m: Mutant, rng) -> str:
     """Make an input's dimensions each bounded but their product gigabytes (shape discovery must not allocate it)."""
-    value = pick(rng, [v for v in real_inputs(m.model.graph) if len(v.type.tensor_type.shape.dim) >= 2])
+    value = pick(rng, [v for v in real_inputs(m.model.graph) if len(v.type.tensor_type.shape.dim) >= 3])
     dims = value.type.tensor_type.shape.dim
-    big = int(pick(rng, [1 << 16, 1 << 20, 1 << 24]))
+    least = math.ceil(2 ** (32 / (len(dims) - 1)))       # dims 1.. multiply to 2**32 elements at least
+    big = max(least, int(pick(rng, [1 << 11, 1 << 16, 1 << 24])))
     for d in dims[1:]:
         d.dim_value = big
     return f"input {ascii(value.name)}: dims 1.. = {big}"
@@ -268,9 +276,11 @@ def init_dims(m: Mutant, rng) -> str:
     """Change an initializer's dims: swapped, off by one (size mismatch), rank +-1, negative or huge."""
     tensor = pick(rng, [t for t in m.model.graph.initializer if len(t.dims) >= 1])
     before = list(tensor.dims)
-    choice = pick(rng, ["swap", "plus-one", "leading-one", "flatten", "negative", "huge"])
-    if choice == "swap" and len(before) >= 2:
-        i, j = rng.choice(len(before), 2, replace=False)
+    unequal = [(i, j) for i in range(len(before)) for j in range(i) if before[i] != before[j]]
+    choice = pick(rng, ["plus-one", "leading-one", "negative", "huge"] + (["swap"] if unequal else [])
+                  + (["flatten"] if len(before) >= 2 else []))
+    if choice == "swap":
+        i, j = pick(rng, unequal)
         tensor.dims[i], tensor.dims[j] = before[j], before[i]
     elif choice == "plus-one":
         tensor.dims[int(rng.integers(len(before)))] += 1
@@ -279,9 +289,9 @@ def init_dims(m: Mutant, rng) -> str:
     elif choice == "flatten":
         tensor.dims[:] = [int(np.prod(before))]
     elif choice == "negative":
-        tensor.dims[0] = -before[0]
+        tensor.dims[0] = -max(before[0], 1)
     else:
-        tensor.dims[int(rng.integers(len(before)))] = 2**31
+        tensor.dims[int(rng.integers(len(before)))] = 2**31 + 1
     return f"initializer {ascii(tensor.name)}: dims {before} -> {list(tensor.dims)}"
 
 
@@ -357,9 +367,11 @@ def node_name_odd(m: Mutant, rng) -> str:
 
 @mutator()
 def name_duplicate(m: Mutant, rng) -> str:
-    """Reuse a name: two nodes writing one tensor, two initializers with one name, an input named like an initializer."""
+    """Reuse a name: two nodes writing one tensor, two initializers with one name, an input named like an
+    initializer or like a node's output, every node with one name."""
     graph = m.model.graph
-    choice = pick(rng, ["two-writers", "two-initializers", "input-shadows-initializer", "node-names"])
+    choice = pick(rng, ["two-writers", "two-initializers", "input-shadows-initializer", "input-shadows-output",
+                        "node-names"])
     if choice == "two-writers":
         writers = [n for n in graph.node if n.output]
         first, second = pick(rng, writers), pick(rng, writers)
@@ -379,6 +391,10 @@ def name_duplicate(m: Mutant, rng) -> str:
         tensor = pick(rng, graph.initializer)
         graph.input.append(helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims)))
         return f"initializer {ascii(tensor.name)} also listed as a graph input"
+    if choice == "input-shadows-output":
+        name = pick(rng, node_outputs(graph))
+        graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4]))
+        return f"a graph input named like node output {ascii(name)}"
     for node in graph.node:
         node.name = "same"
     return "every node named 'same'"
@@ -464,8 +480,8 @@ def op_domain(m: Mutant, rng) -> str:
 # ------------------------------------------------------------------------------------------------
 @mutator()
 def add_unused_input(m: Mutant, rng) -> str:
-    """Add a graph input that no node reads (static, dynamic-batch, or named like an existing tensor)."""
-    name = pick(rng, ["fuzz_unused", "fuzz_unused", *_all_value_names(m.model.graph)[:3]])
+    """Add a graph input that no node reads (static or with a dynamic batch)."""
+    name = pick(rng, ["fuzz_unused", "fuzz_unused_\u00e9"])
     shape = pick(rng, [[1, 4], ["N", 4], [1, 3, 2, 2], [7]])
     m.model.graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
     return f"unused input {ascii(name)} {shape}"
@@ -676,7 +692,8 @@ def qonnx_attr(m: Mutant, rng) -> str:
                                   ("out_bias", [0.5, -3.0]), ("data_layout", ["NHWC", "NC", "CHW", "fuzz"])]}
     node = pick(rng, [n for n in m.model.graph.node if n.op_type in choices])
     key, values = pick(rng, choices[node.op_type])
-    value = pick(rng, values)
+    current = {a.name: helper.get_attribute_value(a) for a in node.attribute}.get(key)
+    value = pick_other(rng, values, current.decode() if isinstance(current, bytes) else current)
     value = value.item() if isinstance(value, np.generic) else value
     kept = [a for a in node.attribute if a.name != key]
     del node.attribute[:]
@@ -701,7 +718,7 @@ def qonnx_bitwidth(m: Mutant, rng) -> str:
 def opset_version(m: Mutant, rng) -> str:
     """Change the default-domain opset version (too old, too new, zero, missing)."""
     imports = [o for o in m.model.opset_import if o.domain in ("", "ai.onnx")]
-    version = int(pick(rng, [1, 6, 7, 10, 12, 18, 21, 22, 99, 0]))
+    version = int(pick_other(rng, [1, 6, 7, 10, 12, 18, 21, 22, 99, 0], imports[0].version if imports else None))
     if not imports or version == 0:
         del m.model.opset_import[:]
         return "opset_import removed"
@@ -712,7 +729,7 @@ def opset_version(m: Mutant, rng) -> str:
 @mutator()
 def ir_version(m: Mutant, rng) -> str:
     """Change the model's IR version."""
-    version = int(pick(rng, [0, 1, 3, 4, 11, 99]))
+    version = int(pick_other(rng, [0, 1, 3, 4, 11, 99], m.model.ir_version))
     m.model.ir_version = version
     return f"ir_version = {version}"
 

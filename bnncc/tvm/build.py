@@ -23,12 +23,14 @@ DEFAULT_CUDA_ARCH = "sm_90"
 @dataclass
 class Built:
     """A compiled module: `executable.export_library(path)` writes it; `cuda_sources` holds the
-    generated CUDA C (empty for llvm)."""
+    generated CUDA C (empty for llvm); device_code is False for a CUDA build made without
+    compiling the source (it cannot run and must not be exported)."""
 
     executable: "tvm.runtime.Executable"
     lowered: Lowered
     target: dict
     cuda_sources: list[str] = field(default_factory=list)
+    device_code: bool = True
 
     @property
     def kind(self) -> str:
@@ -70,21 +72,22 @@ def relax_pipeline(target: tvm.target.Target) -> tvm.transform.Pass:
     return run
 
 
-def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: str | None = None) -> Built:
+def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: str | None = None,
+          compile_device: bool = True) -> Built:
     """Compile `lowered` for 'llvm' or 'cuda' (arch: e.g. 'sm_90'); CUDA needs nvcc or NVRTC here
-    but no GPU."""
+    but no GPU. compile_device False (CUDA): generate the CUDA source only."""
     spec = target_spec(kind, arch, cpu)
     target = tvm.target.Target(spec)
     sources: list[str] = []
     if kind == "cuda":
-        if available_compiler() is None:
+        if compile_device and available_compiler() is None:
             raise CudaCompilerMissing("building for CUDA needs nvcc or NVRTC: install the CUDA toolkit, or "
                                       "pip install cuda-bindings nvidia-cuda-nvrtc nvidia-cuda-cccl")
         if not enable_cuda_modules():
             raise RuntimeError("TVM's CUDA runtime library (libtvm_runtime_cuda.so) cannot be loaded, so the "
                                "CUDA module would stay source code")
-        with exact_cuda_compiler(spec["arch"], sources):
+        with exact_cuda_compiler(spec["arch"], sources, compile_device):
             executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target))
     else:
         executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target))
-    return Built(executable, lowered, spec, sources)
+    return Built(executable, lowered, spec, sources, device_code=compile_device or kind != "cuda")

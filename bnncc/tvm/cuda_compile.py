@@ -117,26 +117,27 @@ def _nvrtc(code: str, arch: str) -> bytes:
     """NVRTC without TVM's fast-math defaults: the same source, the exact flags, a cubin."""
     from cuda.bindings import nvrtc
 
-    def check(result, what):
-        if result[0] != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-            raise RuntimeError(f"NVRTC {what} failed: {result[0]}")
-        return result[1:]
+    def check(result):
+        status, *values = result
+        if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            raise RuntimeError(f"NVRTC failed: {status}")
+        return values
 
-    (program,) = check(nvrtc.nvrtcCreateProgram(code.encode(), b"bnncc_kernels.cu", 0, None, None), "create")
+    (program,) = check(nvrtc.nvrtcCreateProgram(code.encode(), b"bnncc_kernels.cu", 0, None, None))
     options = [f"--gpu-architecture={arch}", "-default-device", *EXACT_FLAGS]
     include = _cccl_include()
     if include:
         options.append(f"-I{include}")
     try:
-        (result,) = nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])
-        if result != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-            (size,) = check(nvrtc.nvrtcGetProgramLogSize(program), "log size")
+        (status,) = nvrtc.nvrtcCompileProgram(program, len(options), [o.encode() for o in options])
+        if status != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            (size,) = check(nvrtc.nvrtcGetProgramLogSize(program))
             log = bytearray(size)
             nvrtc.nvrtcGetProgramLog(program, log)
             raise RuntimeError(f"NVRTC compilation failed: {log.decode(errors='replace')}")
-        (size,) = check(nvrtc.nvrtcGetCUBINSize(program), "cubin size")
+        (size,) = check(nvrtc.nvrtcGetCUBINSize(program))
         cubin = bytearray(size)
-        check((nvrtc.nvrtcGetCUBIN(program, cubin)[0], None), "cubin")
+        check(nvrtc.nvrtcGetCUBIN(program, cubin))
         return bytes(cubin)
     finally:
         nvrtc.nvrtcDestroyProgram(program)
@@ -231,9 +232,11 @@ def _environment(**values):
 
 
 @contextlib.contextmanager
-def exact_cuda_compiler(arch: str, sources: list[str] | None = None):
+def exact_cuda_compiler(arch: str, sources: list[str] | None = None, compile_code: bool = True):
     """Within this block TVM compiles CUDA with `compile_cuda` (exact flags); the generated sources
-    are appended to `sources` when given. TVM's own callback is put back afterwards."""
+    are appended to `sources` when given. With compile_code False nothing is compiled (the module
+    holds a placeholder, for looking at the source where no CUDA compiler is installed). TVM's own
+    callback is put back afterwards."""
     import tvm_ffi
 
     name = "tvm_callback_cuda_compile"
@@ -242,7 +245,7 @@ def exact_cuda_compiler(arch: str, sources: list[str] | None = None):
     def callback(code, *_target):
         if sources is not None:
             sources.append(code)
-        return bytearray(compile_cuda(code, arch))
+        return bytearray(compile_cuda(code, arch) if compile_code else b"\0")
 
     tvm_ffi.register_global_func(name, callback, override=True)
     try:

@@ -1,0 +1,96 @@
+"""tvm-cuda without a GPU: the CUDA module of a Bi-Real block is generated with bnncc's kernels
+(XOR + __popcll on packed words, weights in shared memory, rounded products), compiled by nvcc or
+NVRTC into device code, and exported as a library that holds the binary, not the source."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from tvm_testing import require_tvm
+
+require_tvm()
+
+import zoo  # noqa: E402
+
+from bnncc.frontend.importer import import_model  # noqa: E402
+from bnncc.pipeline import run_passes  # noqa: E402
+from bnncc.report import ConversionReport  # noqa: E402
+from bnncc.tvm import cuda_compile  # noqa: E402
+from bnncc.tvm.build import build  # noqa: E402
+from bnncc.tvm.lower import lower_graph  # noqa: E402
+
+FATBIN_MAGIC = b"\x50\xed\x55\xba"          # nvcc's fatbin header
+ELF_MAGIC = b"\x7fELF"                       # NVRTC's cubin (and the host library itself)
+
+
+def lowered_block(batch=None):
+    imported = import_model(zoo.bireal_block(seed=2, stem="resnet").SerializeToString())
+    graph = run_passes(imported, ConversionReport(), target=None)
+    return lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target="cuda")
+
+
+def kernels_of(source: str) -> dict[str, str]:
+    """name -> body of every __global__ function in a CUDA source."""
+    bodies, starts = {}, [m for m in re.finditer(r'__global__ void __launch_bounds__\(\d+\) (\w+)\(', source)]
+    for match, following in zip(starts, starts[1:] + [None]):
+        body = source[match.end():following.start() if following else len(source)]
+        if "{" in body.split(";")[0]:          # a definition, not the forward declaration
+            bodies[match.group(1)] = body
+    return bodies
+
+
+@pytest.fixture(scope="module")
+def cuda_source() -> str:
+    built = build(lowered_block(), "cuda", compile_device=False)
+    assert not built.device_code
+    return "\n".join(built.cuda_sources)
+
+
+def test_binary_kernels_use_popcount_on_packed_words(cuda_source):
+    kernels = kernels_of(cuda_source)
+    binary = {name: body for name, body in kernels.items() if name.startswith("bnncc_binary_conv")}
+    assert len(binary) == 2                       # the two binary convs, each one kernel (output stage fused)
+    for name, body in binary.items():
+        assert "__popcll(" in body, name
+        assert re.search(r"__shared__ alignas\(\d+\) uint64_t \w+_shared", body), f"{name}: weights not in shared memory"
+        assert "pop_local" in body, f"{name}: accumulators not in registers"
+
+
+def test_affine_products_are_rounded_alone(cuda_source):
+    kernels = kernels_of(cuda_source)
+    for name in ("bnncc_binary_conv_kernel", "bnncc_channel_affine_kernel", "bnncc_maxpool_affine_kernel"):
+        assert "__fmul_rn(" in kernels[name], name
+
+
+def test_exact_flags_reach_the_compiler(monkeypatch):
+    """nvcc gets the IEEE flags and no --use_fast_math."""
+    seen = []
+
+    class Done:
+        returncode, stdout, stderr = 0, "", ""
+
+    def fake_run(command, **_kwargs):
+        seen.append(command)
+        open(command[command.index("-o") + 1], "wb").write(b"fatbin")
+        return Done()
+
+    monkeypatch.setattr(cuda_compile.subprocess, "run", fake_run)
+    monkeypatch.setattr(cuda_compile, "find_nvcc", lambda: "nvcc")
+    assert cuda_compile._nvcc("__global__ void k() {}", "sm_90") == b"fatbin"
+    (command,) = seen
+    assert all(flag in command for flag in cuda_compile.EXACT_FLAGS)
+    assert not any("fast_math" in part for part in command)
+    assert "arch=compute_90,code=sm_90" in command
+
+
+def test_cuda_library_holds_device_code(tmp_path):
+    compiler = cuda_compile.available_compiler()
+    if compiler is None:
+        pytest.skip("no CUDA compiler here (nvcc, or pip install cuda-bindings nvidia-cuda-nvrtc nvidia-cuda-cccl)")
+    built = build(lowered_block(batch=4), "cuda")
+    assert built.device_code and built.cuda_sources
+    library = tmp_path / "block.so"
+    built.executable.export_library(str(library))
+    data = library.read_bytes()
+    assert b"__global__" not in data                      # compiled here, nothing to JIT on the GPU machine
+    assert FATBIN_MAGIC in data if compiler == "nvcc" else data.count(ELF_MAGIC) >= 2

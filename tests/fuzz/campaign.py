@@ -5,8 +5,16 @@ compare what compiles, classify every outcome and report.
   python tests/fuzz/campaign.py --case 0-1234 --save-failures /tmp/f     # re-run one case by id
 
 Every case runs in its own folder and processes (compile, then a runner for build/run/compare),
-each with a wall-clock timeout and a memory limit. Exit status 1 when any case was a traceback,
-crash, hang, mismatch, build failure, multi-line error or leftover; 0 otherwise.
+each with a wall-clock timeout and a memory limit. Outcome classes:
+  failing        crash (signal), hang (timeout), traceback (exit 1 or a Python traceback), mismatch
+                 (outputs differ from the reference), build-failure (compiled, then fails to build
+                 with -Werror), run-error (the artifact refuses inputs of its own shapes),
+                 multi-line-error (exit 2 without exactly one "bnncc: error:" line), leftover (files
+                 left in TMPDIR or beside the model, or files removed), harness-error
+  informational  tie (the reference differs from itself there), documented (ONNX Sign(0) -> +1, as
+                 the report says), reference-refused, noisy (exit 0 but output on stderr with -q)
+  fine           clean-error, ok
+Exit status 1 when any case is in a failing class, 0 otherwise.
 """
 from __future__ import annotations
 
@@ -76,7 +84,8 @@ def run_case(case: Case, options: Options) -> dict:
     _, stage, detail = next(f for f in findings if f[0] == cls)
     record = {"id": case.id, "class": cls, "stage": stage, "detail": detail, "seed": case.seed.name,
               "mutations": case.mutations, "also": sorted({c for c, _, _ in findings} - {cls, "ok", "clean-error"}),
-              "compile": compile_class, "seconds": seconds, "stderr": compiled.stderr[-4000:], **extra}
+              "compile": compile_class, "first_stderr_line": first_line(compiled.stderr), "seconds": seconds,
+              "stderr": compiled.stderr[-4000:], **extra}
     if options.save_failures and cls in FAILING:
         save_case(case, record, options.save_failures)
     if options.keep:
@@ -162,12 +171,19 @@ def run_campaign(ids: list[str], options: Options, jobs: int, progress=None) -> 
     return records
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="campaign.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=100, help="number of cases (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="campaign seed: case N of seed S has id S-N (default 0)")
-    parser.add_argument("--start", type=int, default=0, help="index of the first case (default 0)")
+    parser.add_argument("--cases", type=_count, default=100, help="number of cases (default 100)")
+    parser.add_argument("--seed", type=_count, default=0, help="campaign seed: case N of seed S has id S-N (default 0)")
+    parser.add_argument("--start", type=_count, default=0, help="index of the first case (default 0)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="cases run in parallel (default: the number of CPUs)")
     parser.add_argument("--timeout", type=float, default=60.0,

@@ -8,7 +8,10 @@ from __future__ import annotations
 from fuzz.sandbox import ProcessResult
 
 # Failures, most severe first: a case with several problems is counted under the first.
-FAILING = ("crash", "hang", "traceback", "mismatch", "build-failure", "multi-line-error", "leftover")
+# "run-error": the compiled model refused or failed on inputs of its own declared shapes.
+# "harness-error": the runner itself (tests/fuzz) raised; a bug of the harness, not of bnncc.
+FAILING = ("crash", "hang", "traceback", "mismatch", "build-failure", "run-error", "multi-line-error", "leftover",
+           "harness-error")
 # Worth naming in the report, not failures: a documented float-threshold tie; a mismatch that is
 # exactly bnncc's documented ONNX Sign(0) -> +1; a model the reference runtime itself refuses;
 # a successful `compile -q` that printed on stderr.

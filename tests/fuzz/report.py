@@ -28,7 +28,8 @@ def summarize(records: list[dict], settings: dict) -> dict:
 
 
 def _entry(record: dict) -> dict:
-    return {key: record[key] for key in ("id", "seed", "mutations", "stage", "detail", "also")}
+    return {key: record.get(key, "") for key in ("id", "seed", "mutations", "stage", "detail", "first_stderr_line",
+                                                 "also")}
 
 
 def signature(detail: str) -> str:
@@ -58,6 +59,5 @@ def human(summary: dict) -> str:
             if len(group) > EXAMPLES:
                 lines.append(f"      ... and {len(group) - EXAMPLES} more")
     lines += ["", "FAILED: " + ", ".join(f"{summary['counts'][c]} {c}" for c in FAILING if summary['counts'][c])
-              if summary["failed"] else "PASSED: no traceback, crash, hang, mismatch, build failure, leftover "
-                                        "or multi-line error"]
+              if summary["failed"] else "PASSED: no case in a failing class (" + ", ".join(FAILING) + ")"]
     return "\n".join(lines)

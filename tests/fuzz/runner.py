@@ -1,10 +1,11 @@
 """Build, run and compare one compiled case; runs in its own process (`campaign.py` starts it).
 
 Steps, each named in the stage file first so that a crash or hang is attributed to it:
-  make      `make -C ARTIFACT WERROR=1` (the artifact's own Makefile, warnings as errors)
-  demo      the Makefile-built example program on sample 0, compared with the reference
-  api       `bnncc.compile(MODEL).run(...)` (the Python build, also -Werror) at batch 1 and N
-  reference the reference runtime on the same inputs; then, on a mismatch, the alternatives
+  make        `make -C ARTIFACT WERROR=1` (the artifact's own Makefile, warnings as errors)
+  api-compile `bnncc.compile(MODEL)`, then api-run: `.run(...)` (the Python build, also -Werror) at
+              batch 1 and N
+  demo        the Makefile-built example program on sample 0 must print what api-run computed
+  reference   the reference runtime on the same inputs; on a mismatch, the alternatives (exactness.py)
 The result is one JSON object in the result file: class, stage, detail, notes.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import onnx
 
 BATCH_N = 3
+HERE = Path(__file__).resolve().parent
 
 
 class Outcome(Exception):
@@ -55,7 +57,9 @@ class Runner:
         except Outcome as outcome:
             cls, detail, stage = outcome.cls, outcome.detail, outcome.stage or self.stage_file.read_text()
         except BaseException as exc:  # noqa: BLE001 - an unexpected exception is what we classify
-            cls, detail, stage = "traceback", f"{type(exc).__name__}: {exc}"[:300], self.stage_file.read_text()
+            innermost = traceback.extract_tb(exc.__traceback__)[-1].filename
+            cls = "harness-error" if Path(innermost).resolve().parent == HERE else "traceback"
+            detail, stage = f"{type(exc).__name__}: {exc}"[:300], self.stage_file.read_text()
             self.notes.append(traceback.format_exc()[-2000:])
         return {"class": cls, "stage": stage, "detail": detail, "notes": self.notes}
 
@@ -79,9 +83,8 @@ class Runner:
         except BnnccError as exc:
             raise Outcome("traceback", f"the API refused what the CLI compiled: {exc}"[:300])
         self.report_notes = list(model.report.notes)
-        reference_model = self.load_reference()
         batches = [1, BATCH_N] if any(spec.batched for spec in model.inputs) else [1]
-        results = []
+        runs = []
         for batch in batches:
             inputs = self.draw_inputs(model.inputs, batch)
             self.stage(f"api-run batch {batch}")
@@ -93,16 +96,16 @@ class Runner:
                 if batch > 1 and "one sample at a time" in str(exc):
                     self.notes.append(f"batch {batch}: {exc}")
                     continue
-                raise Outcome("traceback", f"run at batch {batch}: {exc}"[:300])
+                raise Outcome("run-error", f"run at batch {batch}: {exc}"[:300])
+            if batch == 1:
+                self.check_demo(model, inputs, ours)
+            runs.append((batch, inputs, ours))
+        reference_model = self.load_reference()
+        for batch, inputs, ours in runs:
             self.stage(f"reference batch {batch}")
             reference = self.reference(reference_model, model, inputs, batch)
-            if reference is None:
-                continue
-            results.append((batch, inputs, ours, reference))
-            if batch == 1:
-                self.check_demo(model, inputs, reference)
-        for batch, inputs, ours, reference in results:
-            self.judge(reference_model, model, batch, inputs, ours, reference)
+            if reference is not None:
+                self.judge(reference_model, model, batch, inputs, ours, reference)
 
     # -------------------------------------------------------------------------------------------
     def load_reference(self) -> onnx.ModelProto:
@@ -200,8 +203,9 @@ class Runner:
         if variant is not None:
             yield attempt("sign-zero", variant, run_reference)
 
-    def check_demo(self, model, inputs, reference) -> None:
-        """Run the Makefile-built example on sample 0 (it reads input 0 only) and compare what it prints."""
+    def check_demo(self, model, inputs, ours) -> None:
+        """Run the Makefile-built example on sample 0 (it reads input 0 only): it must print what the
+        Python-built artifact computed (to the 6 digits of %g; the reference is judged on the latter)."""
         if len(model.inputs) != 1:
             self.notes.append("demo not compared: the model has several inputs")
             return
@@ -216,7 +220,7 @@ class Runner:
         if result.returncode != 0:
             raise Outcome("mismatch", f"the Makefile-built demo exited {result.returncode}: {result.stderr[:200]}")
         printed = [np.array([float(v) for v in line.split()]) for line in result.stdout.splitlines()]
-        for index, expected in enumerate(reference):
+        for index, expected in enumerate(ours):
             expected = np.asarray(expected, dtype=np.float64).reshape(-1)
             got = printed[index] if index < len(printed) else np.array([])
             scale = float(np.max(np.abs(expected))) if expected.size else 0.0
@@ -225,7 +229,7 @@ class Runner:
                     (np.abs(got - expected) > 2e-5 * max(scale, 1e-30)) | (np.isnan(got) != np.isnan(expected))))
             if bad:
                 raise Outcome("mismatch", f"the Makefile-built demo prints output {index} as "
-                                          f"{np.array2string(got[:6], precision=6)}, the reference is "
+                                          f"{np.array2string(got[:6], precision=6)}, the Python-built artifact gives "
                                           f"{np.array2string(expected[:6], precision=6)}")
 
 

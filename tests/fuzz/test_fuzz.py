@@ -108,9 +108,10 @@ def _gone(pid: int, wait: float = 5.0) -> bool:
 # ------------------------------------------------------------------------------------------------
 # the runner (warm, as campaigns run it) on real and on deliberately broken artifacts
 # ------------------------------------------------------------------------------------------------
-def _compiled_case(options, seed_name="plain_sign_mlp#0"):
-    """A case (unmutated seed) compiled by the real CLI into its workspace: (case, workspace, env)."""
-    case = cases.Case("9-9", seed_by_name(seed_name), mutant=mutators.Mutant(seed_by_name(seed_name).model()))
+def _compiled_case(options, model: onnx.ModelProto | None = None):
+    """A case (plain_sign_mlp unless `model` is given) compiled by the real CLI: (case, workspace, env)."""
+    seed = seed_by_name("plain_sign_mlp#0")
+    case = cases.Case("9-9", seed, mutant=mutators.Mutant(model or seed.model()))
     workspace = sandbox.Workspace(options.workdir / "case")
     env = workspace.env(dict(os.environ), options.workdir / "cache")
     cases.write_case(case.mutant, workspace.work)
@@ -132,6 +133,16 @@ def test_runner_ok_and_mismatch(options, tmp_path):
     onnx.save(zoo.plain_sign_mlp(seed=1), other)          # same graph, other weights
     shutil.rmtree(workspace.scratch)
     cls, stage, detail = _runner(options, case, workspace, env, reference=other)
+    assert (cls, stage) == ("mismatch", "compare batch 1") and "output 0" in detail
+
+
+def test_runner_compares_what_the_makefile_build_prints(options):
+    case, workspace, env = _compiled_case(options)
+    main_c = workspace.work / "out" / "main.c"
+    printing = "printf(\"%g \", (double)output0[i]);"
+    assert printing in main_c.read_text()
+    main_c.write_text(main_c.read_text().replace(printing, "printf(\"%g \", (double)output0[i] + 1.0);"))
+    cls, stage, detail = _runner(options, case, workspace, env)
     assert (cls, stage) == ("mismatch", "demo") and "demo prints output 0" in detail
 
 
@@ -143,6 +154,23 @@ def test_runner_builds_with_werror(options):
     source.write_text(source.read_text() + "\nvoid fuzz_extra(void);\nvoid fuzz_extra(void) { int unused_variable; }\n")
     cls, stage, detail = _runner(options, case, workspace, env)
     assert (cls, stage) == ("build-failure", "make") and "unused_variable" in detail
+
+
+def _sign_of_binary_sums() -> onnx.ModelProto:
+    """Sign of a ±1 x ±1 sum of 8 terms, which is 0 for about a quarter of the inputs: bnncc documents 0 -> +1."""
+    rng = np.random.default_rng(0)
+    weights = [numpy_helper.from_array(zoo.pm1(rng, shape), name) for name, shape in (("w", (8, 6)), ("w2", (6, 4)))]
+    nodes = [helper.make_node("Sign", ["x"], ["s"]), helper.make_node("MatMul", ["s", "w"], ["a"]),
+             helper.make_node("Sign", ["a"], ["b"]), helper.make_node("MatMul", ["b", "w2"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])], weights)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_runner_tells_the_documented_sign_zero_from_a_mismatch(options):
+    case, workspace, env = _compiled_case(options, _sign_of_binary_sums())
+    cls, _, detail = _runner(options, case, workspace, env)
+    assert cls == "documented" and "as the report says" in detail
 
 
 @pytest.mark.parametrize("recipe, expected", [

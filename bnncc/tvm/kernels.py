@@ -277,7 +277,8 @@ def weight_layout(packed):
 
 def binary_conv_popcount(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te.Tensor:
     """`pop` [N, OH*OW, M]: sum over the taps that take part of popcount(x XOR w), int32, for
-    output pixel q = oh * OW + ow. w is [KH, KW, words, M] (`weight_layout`)."""
+    output pixel q = oh * OW + ow (flat, so that a tile of output pixels is one range of it).
+    w is [KH, KW, words, M] (`weight_layout`)."""
     n, height, width, words = p.shape
     height, width, words = int(height), int(width), int(words)
     out_h, out_w = conv.window.output_size(height, width)
@@ -308,39 +309,36 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
                 thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product=None):
     """BinaryConvPacked (scale None) or BinaryConvAffine, with the output stage fused.
 
-    Outputs have the pixels of a map flattened (q = oh * OW + ow), so that a tile of output pixels
-    is one range of every stage; `lower.py` reshapes them (a free view) to the graph's shapes.
-    Without scale: the accumulator as float32 [N, M, OH*OW], or with T and D only the packed
-    threshold bits [N, OH*OW, words(M)]. With scale and bias: Y = (dot * S[m] + B[m]) + R, the
+    Without scale: the accumulator as float32 [N, M, OH, OW], or with T and D only the packed
+    threshold bits [N, OH, OW, words(M)]. With scale and bias: Y = (dot * S[m] + B[m]) + R, the
     reference's roundings (dot is an integer below 2^24, exact in float32), and with T and D also
     the packed bits of Threshold(Y). Float outputs are [N, M] when dense. The pack stage recomputes
     Y from `pop` with the same operations rather than reading it back, so it can run where `pop`
     was made."""
     height, width = int(p.shape[1]), int(p.shape[2])
-    out_w = conv.window.output_size(height, width)[1]
+    out_h, out_w = conv.window.output_size(height, width)
     pop = binary_conv_popcount(p, w, conv)
-    n, pixels, m_count = pop.shape
-    m_count = int(m_count)
+    n, m_count = pop.shape[0], int(pop.shape[2])
 
-    def value(b, m, q):
-        dot = conv.taps(q // out_w, q % out_w, height, width) * conv.channels - 2 * pop[b, q, m]
+    def value(b, m, oh, ow):
+        dot = conv.taps(oh, ow, height, width) * conv.channels - 2 * pop[b, oh * out_w + ow, m]
         y = dot.astype("float32")
         if scale is None:
             return y
         y = product(y, scale[m]) + bias[m]
         if residual is None:
             return y
-        return y + (residual[b, m] if conv.dense else residual[b, m, q // out_w, q % out_w])
+        return y + (residual[b, m] if conv.dense else residual[b, m, oh, ow])
 
-    def minus(b, q, m):
-        return minus_decision(value(b, m, q), thresholds[m], directions[m])
+    def minus(b, oh, ow, m):
+        return minus_decision(value(b, m, oh, ow), thresholds[m], directions[m])
 
     if scale is None and thresholds is not None:
-        return pack_words((n, pixels), minus, m_count)
+        return pack_words((n, out_h, out_w), minus, m_count)
     if conv.dense:
-        out = te.compute((n, m_count), lambda b, m: value(b, m, 0), name="out")
+        out = te.compute((n, m_count), lambda b, m: value(b, m, 0, 0), name="out")
     else:
-        out = te.compute((n, m_count, pixels), value, name="out")
+        out = te.compute((n, m_count, out_h, out_w), value, name="out")
     if thresholds is None:
         return out
-    return [out, pack_words((n, pixels), minus, m_count)]
+    return [out, pack_words((n, out_h, out_w), minus, m_count)]

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import onnx_ir as ir
 import tvm
-from tvm import relax, te, tirx
+from tvm import relax, te, tirx, topi
 
 from ..errors import BnnccError
 from ..frontend.importer import TensorSpec
@@ -228,13 +228,7 @@ def _lower_binary_conv(lowering: _Lowering, node: ir.Node, batched: bool):
         return kernels.binary_conv(p, w, conv, scale, bias, residual, thresholds, directions, product=lowering.product)
 
     result = lowering.kernel("binary_conv", compute, *operands)
-    float_out = affine or not packed
-    results = lowering.outputs_of(result, 2) if affine and packed else [result]
-    shaped = []          # the kernel's flat pixels -> the graph's shapes (free reshapes)
-    for index, value in enumerate(results):
-        shape = lowering.static_to_relax(node, batched, index)
-        shaped.append(value if float_out and index == 0 and conv.dense else lowering.emit(relax.op.reshape(value, shape)))
-    return shaped
+    return lowering.outputs_of(result, 2) if affine and packed else result
 
 
 def _lower_binary_maxpool(lowering: _Lowering, node: ir.Node, batched: bool):
@@ -415,8 +409,12 @@ def _lower_pool(lowering: _Lowering, node: ir.Node, batched: bool):
                   dilation=window.dilations, ceil_mode=bool(int(attribute(node, "ceil_mode", 0))))
     if node.op_type == "MaxPool":
         return lowering.emit(relax.op.nn.max_pool2d(x, **common))
-    return lowering.emit(relax.op.nn.avg_pool2d(x, count_include_pad=bool(int(attribute(node, "count_include_pad", 0))),
-                                                **common))
+    # TOPI's average pool (what Relax legalizes avg_pool2d to), scheduled by bnncc: DLight's
+    # fallback gives it blocks of 4 threads
+    return lowering.kernel("average_pool", partial(
+        topi.nn.pool2d, kernel=window.kernel, stride=window.strides, dilation=window.dilations, padding=(pt, pl, pb, pr),
+        pool_type="avg", ceil_mode=common["ceil_mode"], layout="NCHW",
+        count_include_pad=bool(int(attribute(node, "count_include_pad", 0)))), x)
 
 
 def _lower_softmax(lowering: _Lowering, node: ir.Node, batched: bool):

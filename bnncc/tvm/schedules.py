@@ -121,14 +121,40 @@ def _bind_spatial(sch: s_tir.Schedule, block, threads: int = THREADS) -> None:
 
 
 def _schedule_by_outputs(sch: s_tir.Schedule) -> None:
-    """Element-wise and small-reduction kernels: each block its own kernel, one thread per output
-    element, reductions (a word's 64 bits, a pooling window) serial inside the thread."""
-    for name in _block_names(sch):
+    """Element-wise and small-reduction kernels (threshold/pack, pools, affine maps, Sign, ...):
+    one thread per output element. Intermediate element-wise stages (padding) are inlined; an
+    intermediate reduction (a pool's window sum, MultiThreshold's count) is computed in a register
+    by the thread of the output element that reads it; a reduction that is itself an output (a
+    word's 64 bits) accumulates in a register and is stored once."""
+    names = _block_names(sch)
+    outputs = {sch.get(b).name_hint for b in sch.get_output_blocks(sch.get_sblock("root"))}
+    for name in names:
+        if name not in outputs and not _is_reduction(sch, sch.get_sblock(name)):
+            try:
+                sch.compute_inline(sch.get_sblock(name))
+            except Exception:        # not inlinable (read by more than one output): its own kernel
+                pass
+    threads = {}
+    for name in names:
+        if _has_block(sch, name) and name in outputs:
+            block = sch.get_sblock(name)
+            threads[name] = _bind_spatial(sch, block)
+            if _is_reduction(sch, block):
+                _accumulate_in_registers(sch, block, threads[name])
+    for name in reversed(names):
+        if not _has_block(sch, name) or name in outputs:
+            continue
         block = sch.get_sblock(name)
-        reduces = any(int(iv.iter_type) != DATA_PARALLEL for iv in sch.get(block).iter_vars)
-        thread = _bind_spatial(sch, block)
-        if reduces:
-            _accumulate_in_registers(sch, block, thread)
+        readers = [sch.get(c).name_hint for c in sch.get_consumers(block)]
+        if len(readers) == 1 and readers[0] in threads:
+            sch.set_scope(block, 0, "local")
+            sch.compute_at(block, threads[readers[0]])
+        else:
+            _bind_spatial(sch, block)
+
+
+def _is_reduction(sch: s_tir.Schedule, block) -> bool:
+    return any(int(iv.iter_type) != DATA_PARALLEL for iv in sch.get(block).iter_vars)
 
 
 def _accumulate_in_registers(sch: s_tir.Schedule, block, loop) -> None:
@@ -170,11 +196,23 @@ def _schedule_binary_conv(sch: s_tir.Schedule) -> None:
         if not _has_block(sch, name):
             continue
         stage = sch.get_sblock(name)
+        _flatten_pixels(sch, stage, name)
         sch.reverse_compute_at(stage, thread)
         for loop in _loops_below(sch, stage, thread):
             sch.unroll(loop)
         if name == "pack":
             _accumulate_in_registers(sch, stage, thread)
+
+
+def _flatten_pixels(sch: s_tir.Schedule, stage, name: str) -> None:
+    """Fuse an output stage's (oh, ow) loops into one pixel loop q = oh * OW + ow, the index of
+    `pop`, so that the pixel a thread computed is one point of the stage's loops. Outputs keep
+    the graph's layouts: out [N, M, OH, OW] (or [N, M]), pack [N, OH, OW, words]."""
+    loops = sch.get_loops(stage)
+    if name == "out" and len(loops) == 4:
+        sch.fuse(loops[2], loops[3])
+    elif name == "pack":
+        sch.fuse(loops[1], loops[2])
 
 
 def _loops_below(sch: s_tir.Schedule, block, loop) -> list:

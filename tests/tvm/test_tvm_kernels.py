@@ -76,10 +76,10 @@ def test_binary_conv_accumulator(channels, m, hw, window, pad_bit):
                 (kernels.weight_layout(weights).shape, "uint64", False))
     for n in BATCHES:
         p = packed_activations(rng, n, channels, *hw)
-        (ours,) = run(p, kernels.weight_layout(weights), shapes=[(n, m, out_h * out_w)])
+        (ours,) = run(p, kernels.weight_layout(weights), shapes=[(n, m, out_h, out_w)])
         (theirs,) = ref.BinaryConvPacked._run(None, p, weights, channels=channels, pad_bit=pad_bit,
                                               **conv_attributes(window))
-        assert np.array_equal(ours.reshape(theirs.shape), theirs)
+        assert np.array_equal(ours, theirs)
 
 
 def thresholds_with_specials(rng, m, low, high):
@@ -109,10 +109,10 @@ def test_binary_conv_packs_threshold_bits(channels, m):
                 ((m,), "float32", False), ((m,), "int8", False))
     for n in BATCHES:
         p = packed_activations(rng, n, channels, 5, 6)
-        (ours,) = run(p, kernels.weight_layout(weights), *lowering_constants(t, d), shapes=[(n, 30, bits.words(m))])
+        (ours,) = run(p, kernels.weight_layout(weights), *lowering_constants(t, d), shapes=[(n, 5, 6, bits.words(m))])
         (theirs,) = ref.BinaryConvPacked._run(None, p, weights, t, d, channels=channels, pad_bit=-1,
                                               **conv_attributes(window))
-        assert np.array_equal(ours.reshape(theirs.shape), theirs)
+        assert np.array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize("residual,packed", [(False, False), (True, False), (True, True), (False, True)])
@@ -142,13 +142,13 @@ def test_binary_conv_affine(residual, packed):
         r = rng.normal(0, 3, (n, m, out_h, out_w)).astype(np.float32)
         arrays = [p, kernels.weight_layout(weights), scale, bias] + ([r] if residual else [])
         arrays += list(lowering_constants(t, d)) if packed else []
-        shapes = [(n, m, out_h * out_w)] + ([(n, out_h * out_w, 2)] if packed else [])
+        shapes = [(n, m, out_h, out_w)] + ([(n, out_h, out_w, 2)] if packed else [])
         ours = run(*arrays, shapes=shapes)
         theirs = ref.BinaryConvAffine._run(None, p, weights, scale, bias, r if residual else None,
                                            t if packed else None, d if packed else None, channels=channels,
                                            pad_bit=-1, **conv_attributes(window))
         for a, b in zip(ours, theirs):
-            assert np.array_equal(a.reshape(b.shape), b)
+            assert np.array_equal(a, b)
 
 
 def test_binary_dense_affine():

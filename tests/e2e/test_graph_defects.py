@@ -357,3 +357,11 @@ def test_one_row_per_sample_still_runs_binary():
     compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
     assert [layer.mode for layer in compiled.report.layers if layer.op_type == "MatMul"] == ["binary", "binary"]
     assert_exact(model, model)
+
+
+def test_output_that_is_an_input_through_dropout_builds_with_werror():
+    """The graph computes nothing in the arena: its C used to leave `arena` unused (-Werror)."""
+    model = tiny([helper.make_node("Dropout", ["x"], ["y", ""])], [vi("x", [1, 8])], [vi("y", [1, 8])])
+    x = np.linspace(-1, 1, 8, dtype=np.float32)[None]
+    y, = bnncc.compile(model.SerializeToString(), target="generic-c").run(x)
+    assert np.array_equal(y, x)

@@ -138,7 +138,7 @@ class Artifact:
         inputs = [f"const float *in{i}" for i in range(len(self.inputs))]
         outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
         sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])
-        unused = "".join(f" (void)in{i};" for i in range(len(self.inputs)))    # a model may ignore an input, or copy one
+        unused = "".join(f" (void)in{i};" for i in range(len(self.inputs)))    # a model may ignore an input
         body = [f"    (void)team; (void)id; (void)nt; (void)arena;{unused}"]
         if self.scratch_bytes:
             body.append(f"    float *scratch = (float *)(arena + {self.scratch_offset} + (size_t)id * {self.scratch_bytes});")

@@ -78,7 +78,7 @@ def compile_model(model: str | os.PathLike | bytes, target: str = "tvm-llvm", ou
 
 
 def build_graph(graph, imported: ImportedModel, kind: str, batch: int | None = None, cuda_arch: str | None = None,
-                cpu: str | None = None):
+                cpu: str | None = None, kernel_schedules: bool = True):
     """Lower and build a final graph for the TVM target kind 'llvm' or 'cuda' (a `build.Built`)."""
     from .build import build
     from .cuda_compile import CudaCompilerMissing
@@ -86,7 +86,7 @@ def build_graph(graph, imported: ImportedModel, kind: str, batch: int | None = N
 
     lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind)
     try:
-        return build(lowered, kind, arch=cuda_arch, cpu=cpu)
+        return build(lowered, kind, arch=cuda_arch, cpu=cpu, kernel_schedules=kernel_schedules)
     except CudaCompilerMissing as exc:
         raise BnnccError(str(exc)) from None
 

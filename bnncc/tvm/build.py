@@ -54,13 +54,13 @@ def _native_cpu() -> str:
     return str(tvm_ffi.get_global_func("target.llvm_get_system_cpu")())
 
 
-def relax_pipeline(target: tvm.target.Target) -> tvm.transform.Pass:
+def relax_pipeline(target: tvm.target.Target, kernel_schedules: bool = True) -> tvm.transform.Pass:
     """TVM's default Relax pipeline for the target with bnncc's kernel schedules in front."""
     if target.kind.name == "cuda":
         from tvm.relax.backend.cuda import pipeline as backend
     else:
         from tvm.relax.backend.cpu_generic import pipeline as backend
-    schedule = schedules.schedule_pass(target)
+    schedule = schedules.schedule_pass(target, kernel_schedules)
 
     @tvm.transform.module_pass(opt_level=0, name="bnncc_pipeline")
     def run(module: tvm.IRModule, _context) -> tvm.IRModule:
@@ -73,9 +73,10 @@ def relax_pipeline(target: tvm.target.Target) -> tvm.transform.Pass:
 
 
 def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: str | None = None,
-          compile_device: bool = True) -> Built:
+          compile_device: bool = True, kernel_schedules: bool = True) -> Built:
     """Compile `lowered` for 'llvm' or 'cuda' (arch: e.g. 'sm_90'); CUDA needs nvcc or NVRTC here
-    but no GPU. compile_device False (CUDA): generate the CUDA source only."""
+    but no GPU. compile_device False (CUDA): generate the CUDA source only. kernel_schedules False
+    (CUDA): bnncc's kernels get DLight's default schedules instead of bnncc's."""
     spec = target_spec(kind, arch, cpu)
     target = tvm.target.Target(spec)
     sources: list[str] = []
@@ -87,7 +88,7 @@ def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: st
             raise RuntimeError("TVM's CUDA runtime library (libtvm_runtime_cuda.so) cannot be loaded, so the "
                                "CUDA module would stay source code")
         with exact_cuda_compiler(spec["arch"], sources, compile_device):
-            executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target))
+            executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules))
     else:
-        executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target))
+        executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules))
     return Built(executable, lowered, spec, sources, device_code=compile_device or kind != "cuda")

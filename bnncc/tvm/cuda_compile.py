@@ -179,28 +179,12 @@ def _driver_stand_in() -> Path:
     return library
 
 
-def _load_cudart() -> None:
-    """libcudart.so.13 for libtvm_runtime_cuda.so: the system's, or the nvidia-cuda-runtime wheel's."""
-    try:
-        ctypes.CDLL("libcudart.so.13", mode=ctypes.RTLD_GLOBAL)
-        return
-    except OSError:
-        pass
-    try:
-        import nvidia
-    except ImportError:
-        return
-    for root in nvidia.__path__:
-        for candidate in sorted(Path(root).glob("**/libcudart.so.13*")):
-            ctypes.CDLL(str(candidate), mode=ctypes.RTLD_GLOBAL)
-            return
-
-
 def enable_cuda_modules() -> bool:
     """Make TVM build CUDA modules into binaries here (see the module docstring). Returns False
     when TVM's CUDA runtime library cannot be loaded even so."""
-    import tvm
     import tvm_ffi
+
+    from .runner import load_tvm_cuda_runtime
 
     if tvm_ffi.get_global_func("ffi.Module.create.cuda", allow_missing=True) is not None:
         return True
@@ -208,12 +192,7 @@ def enable_cuda_modules() -> bool:
         ctypes.CDLL("libcuda.so.1", mode=ctypes.RTLD_GLOBAL)
     except OSError:
         ctypes.CDLL(str(_driver_stand_in()), mode=ctypes.RTLD_GLOBAL)
-    _load_cudart()
-    library = Path(tvm.base._LOADED_LIBS["tvm_runtime"]._name).resolve().parent / "libtvm_runtime_cuda.so"
-    try:
-        tvm.base._LOADED_LIBS["tvm_runtime_cuda"] = ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
-    except OSError:
-        return False
+    load_tvm_cuda_runtime()
     return tvm_ffi.get_global_func("ffi.Module.create.cuda", allow_missing=True) is not None
 
 

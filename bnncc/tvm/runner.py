@@ -9,12 +9,56 @@ imports nothing else of bnncc, so a deployment can copy this one file.
 """
 from __future__ import annotations
 
+import ctypes
+from pathlib import Path
+
 import numpy as np
+
+CUDA_RUNTIME_SONAME = "libcudart.so.13"        # what apache-tvm 0.27's libtvm_runtime_cuda.so links
 
 
 def _tvm():
     import tvm
     return tvm
+
+
+def load_cudart(extra_folders=()) -> bool:
+    """Make libcudart.so.13 loadable for TVM's CUDA runtime library: the system's, one loaded
+    already (by torch, say), or the first found under `extra_folders` or the nvidia-* wheels."""
+    try:
+        ctypes.CDLL(CUDA_RUNTIME_SONAME, mode=ctypes.RTLD_GLOBAL)
+        return True
+    except OSError:
+        pass
+    folders = [Path(f) for f in extra_folders]
+    try:
+        import nvidia
+        folders += [Path(p) for p in nvidia.__path__]
+    except ImportError:
+        pass
+    for folder in folders:
+        for candidate in sorted(folder.glob(f"**/{CUDA_RUNTIME_SONAME}*")):
+            ctypes.CDLL(str(candidate), mode=ctypes.RTLD_GLOBAL)
+            return True
+    return False
+
+
+def load_tvm_cuda_runtime() -> bool:
+    """Load TVM's CUDA runtime library (libtvm_runtime_cuda.so, beside libtvm_runtime.so), which
+    registers the loader of CUDA modules; `import tvm` leaves it out in runtime-only mode. Needs a
+    CUDA driver (libcuda.so.1) in the process. Returns whether CUDA modules can now be loaded."""
+    import tvm
+    import tvm_ffi
+
+    if tvm_ffi.get_global_func("ffi.Module.load_from_bytes.cuda", allow_missing=True) is not None:
+        return True
+    load_cudart()
+    library = Path(tvm.base._LOADED_LIBS["tvm_runtime"]._name).resolve().parent / "libtvm_runtime_cuda.so"
+    try:
+        tvm.base._LOADED_LIBS["tvm_runtime_cuda"] = ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        return False
+    return tvm_ffi.get_global_func("ffi.Module.load_from_bytes.cuda", allow_missing=True) is not None
 
 
 def device_of(name: str):
@@ -38,6 +82,8 @@ class Runner:
         tvm = _tvm()
         from tvm.runtime.vm import VirtualMachine
 
+        if device.startswith("cuda") and not load_tvm_cuda_runtime():
+            raise RuntimeError("TVM's CUDA runtime library cannot be loaded (no CUDA driver or runtime here)")
         self.device = device_of(device)
         if not self.device.exist:
             raise RuntimeError(f"no {device} device is present here")

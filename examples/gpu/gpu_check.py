@@ -1,0 +1,481 @@
+"""The GPU check of the TVM backend: run on a machine with an NVIDIA GPU, from the bundle that
+examples/gpu/prepare.py built elsewhere (no TVM compiler, no network needed here).
+
+    python3 examples/gpu/gpu_check.py --bundle .gpu --out $OUT            # the GPU run
+    python3 examples/gpu/gpu_check.py --bundle .gpu-llvm --target llvm --dry-run --out /tmp/o   # CPU rehearsal
+
+1. Exactness: every model of the bundle on tvm-cuda at batch 1 and N against the reference
+   runtime's outputs computed at build time (bnncc.verify's rules: bit-exact on integer, binary and
+   argmax outputs, float outputs within 1e-5 relative), and Bi-Real-18's first samples at batch 64
+   against the same samples at batch 2 (a sample's result must not depend on the batch).
+2. Speed: Bi-Real-18 (224x224; the bundle's benchmark model) with TVM (bnncc's schedules, and DLight's for the same kernels) at
+   batch 1 (latency) and 64, 256 (throughput), against the same float network in PyTorch/cuDNN
+   (fp32, TF32, fp16, bf16; eager and CUDA graphs), all timed here with CUDA events, median of
+   repeats. onnxruntime's CUDA provider is not installable on that machine (CUDA 13, no network).
+3. Weight memory on the GPU (packed vs float) and the roofline loops of roofline.cu.
+
+Everything goes to $OUT/gpu_check.json (and the TVM outputs to $OUT/outputs/ for re-checking with
+examples/gpu/verify_outputs.py); a short table goes to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOAT_RTOL = 1e-5
+
+
+# -- set-up -------------------------------------------------------------------------------------
+def setup_runtime(bundle: Path, device: str):
+    """Import the bundle's TVM in runtime-only mode and bnncc's runner.py (by path: bnncc's package
+    needs more than this machine may have). Returns (tvm, runner module, torch or None)."""
+    os.environ["TVM_USE_RUNTIME_LIB"] = "1"              # never load libtvm_compiler.so (not carried)
+    os.environ["TVM_FFI_DISABLE_TORCH_C_DLPACK"] = "1"   # no JIT build of tvm_ffi's torch extension
+    torch = None
+    if device == "cuda":
+        try:
+            import torch                                 # first: its CUDA runtime serves TVM's too
+        except ImportError:
+            torch = None
+    sys.path.insert(0, str(bundle / "runtime"))
+    import tvm
+
+    assert Path(tvm.__file__).resolve().is_relative_to((bundle / "runtime").resolve()), tvm.__file__
+    assert "tvm_compiler" not in tvm.base._LOADED_LIBS and tvm._RUNTIME_ONLY
+    spec = importlib.util.spec_from_file_location("bnncc_tvm_runner", ROOT / "bnncc" / "tvm" / "runner.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    if device == "cuda":
+        runner.load_cudart([bundle / "runtime" / "cuda"])
+        if not runner.load_tvm_cuda_runtime():
+            raise SystemExit("TVM's CUDA runtime library does not load: no CUDA driver here?")
+    return tvm, runner, torch
+
+
+def comparison_rule():
+    """bnncc.verify.check_output where bnncc imports here, else its rule restated (bit-exact when the
+    output is integer or the reference is integral, else within 1e-5 of the reference's largest
+    magnitude; argmax equal over the last axis of float outputs)."""
+    try:
+        sys.path.insert(0, str(ROOT))
+        from bnncc.verify import check_output
+
+        def check(name, ours, reference):
+            result = check_output(0, name, ours, reference)
+            return {"ok": result.ok, "kind": result.kind, "mismatches": result.mismatches,
+                    "argmax_mismatches": result.argmax_mismatches, "max_abs_diff": result.max_abs_diff}
+        return check, "bnncc.verify"
+    except Exception:                                   # e.g. cffi missing: bnncc's C path needs it
+        def check(name, ours, reference):
+            reference = np.asarray(reference).reshape(ours.shape)
+            exact = ours.dtype.kind in "iub" or bool(np.all(np.isfinite(reference)) and np.all(reference == np.round(reference)))
+            diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
+            limit = 0 if exact else FLOAT_RTOL * max(float(np.max(np.abs(reference))) if reference.size else 0, 1e-30)
+            argmax = int(np.sum(ours.argmax(-1) != reference.argmax(-1))) if ours.dtype.kind == "f" and ours.ndim and ours.shape[-1] > 1 else 0
+            mismatches = int(np.sum(diff > limit))
+            return {"ok": mismatches == 0 and argmax == 0, "kind": "exact" if exact else "float",
+                    "mismatches": mismatches, "argmax_mismatches": argmax, "max_abs_diff": float(diff.max(initial=0))}
+        return check, "restated rule (bnncc.verify not importable here)"
+
+
+# -- timing ---------------------------------------------------------------------------------------
+class Timer:
+    """Median milliseconds per call of fn over repeats of `iterations` calls, after warm-up: CUDA
+    events around the calls on the GPU (both TVM and torch launch on the default stream), wall
+    clock after a device sync on the CPU."""
+
+    def __init__(self, torch, sync):
+        self.torch, self.sync = torch, sync
+
+    def __call__(self, fn, warmup: int, iterations: int, repeats: int) -> dict:
+        for _ in range(warmup):
+            fn()
+        self.sync()
+        samples = []
+        for _ in range(repeats):
+            if self.torch is not None:
+                start, end = self.torch.cuda.Event(enable_timing=True), self.torch.cuda.Event(enable_timing=True)
+                start.record()
+                for _ in range(iterations):
+                    fn()
+                end.record()
+                end.synchronize()
+                samples.append(start.elapsed_time(end) / iterations)
+            else:
+                started = time.perf_counter()
+                for _ in range(iterations):
+                    fn()
+                self.sync()
+                samples.append((time.perf_counter() - started) * 1e3 / iterations)
+        return {"median_ms": statistics.median(samples), "min_ms": min(samples), "samples_ms": samples,
+                "iterations": iterations, "repeats": repeats}
+
+
+# -- 1. exactness ---------------------------------------------------------------------------------
+def check_models(bundle, data, runner, device, check, out: Path, deadline: float) -> list[dict]:
+    results = []
+    (out / "outputs").mkdir(parents=True, exist_ok=True)
+    for entry in data["models"]:
+        if time.time() > deadline:
+            results.append({"model": entry["key"], "skipped": "time budget"})
+            continue
+        try:
+            model = runner.Runner(str(bundle / entry["library"]), device)
+            for batch, files in entry["data"].items():
+                inputs = list(np.load(bundle / files["inputs"]).values())
+                expected = list(np.load(bundle / files["references"]).values())
+                ours = model.run(*inputs)
+                np.savez(out / "outputs" / f"{entry['key']}_{batch}.npz", *ours)
+                checks = [check(name, a, b) for name, a, b in zip(entry["outputs"], ours, expected)]
+                results.append({"model": entry["key"], "schedules": entry["schedules"], "batch": int(batch),
+                                "ok": all(c["ok"] for c in checks), "outputs": checks})
+        except Exception as error:                     # one broken model must not hide the others
+            results.append({"model": entry["key"], "ok": False, "error": f"{type(error).__name__}: {error}",
+                            "traceback": traceback.format_exc()})
+        status = "ok" if all(r.get("ok") for r in results if r["model"] == entry["key"]) else "MISMATCH/ERROR"
+        print(f"  {entry['key']:<44} {status}", flush=True)
+    return results
+
+
+def batch_invariance(bundle, entry, runner, device, big_batch: int) -> dict:
+    """The first samples of a big batch give bit-identical outputs to the same samples alone."""
+    model = runner.Runner(str(bundle / entry["library"]), device)
+    files = entry["data"][max(entry["data"], key=int)]
+    small = list(np.load(bundle / files["inputs"]).values())
+    n = small[0].shape[0]
+    rng = np.random.default_rng(5)
+    big = [np.concatenate([x, rng.standard_normal((big_batch - n,) + x.shape[1:]).astype(np.float32)]) for x in small]
+    alone, together = model.run(*small), model.run(*big)
+    return {"model": entry["key"], "batch": big_batch, "samples": n,
+            "identical": all(np.array_equal(a, b[:n]) for a, b in zip(alone, together))}
+
+
+# -- 2. speed -------------------------------------------------------------------------------------
+def bench_tvm(bundle, data, runner, device, timer, batches, counts) -> list[dict]:
+    results = []
+    shape = tuple(data["bench"]["input_shape"])
+    for schedules, key in data["bench"]["variants"].items():
+        entry = next(e for e in data["models"] if e["key"] == key)
+        model = runner.Runner(str(bundle / entry["library"]), device)
+        for batch in batches:
+            x = model.to_device(np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32))
+            try:
+                timing = timer(lambda: model.run_device(x), *counts[batch])
+                results.append({"engine": f"tvm-{device} ({schedules} schedules)", "batch": batch, **timing,
+                                "images_per_s": batch / timing["median_ms"] * 1e3})
+            except Exception as error:
+                results.append({"engine": f"tvm-{device} ({schedules} schedules)", "batch": batch,
+                                "error": f"{type(error).__name__}: {error}"})
+            print(f"  tvm {schedules:<7} batch {batch:>3}: {results[-1].get('median_ms', float('nan')):9.3f} ms",
+                  flush=True)
+    return results
+
+
+def torch_float_model(torch, onnx_model, dtype, device):
+    """The float network of an ONNX graph as a torch callable, for the ops Bi-Real-18 uses."""
+    import torch.nn.functional as F
+    from onnx import numpy_helper
+
+    weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()).to(device) for t in onnx_model.graph.initializer}
+    for name, value in weights.items():
+        if value.dtype.is_floating_point:
+            weights[name] = value.to(dtype).contiguous(memory_format=torch.channels_last) if value.dim() == 4 \
+                else value.to(dtype)
+    nodes = []
+    for node in onnx_model.graph.node:
+        attributes = {a.name: (list(a.ints) if a.ints else a.i if a.type == 2 else a.f) for a in node.attribute}
+        nodes.append((node.op_type, list(node.input), list(node.output), attributes))
+    graph_input, graph_output = onnx_model.graph.input[0].name, onnx_model.graph.output[0].name
+
+    def same_pads(pads):
+        if pads and (pads[0] != pads[2] or pads[1] != pads[3]):
+            raise ValueError(f"asymmetric pads {pads}")
+        return (pads[0], pads[1]) if pads else (0, 0)
+
+    def forward(x):
+        values = dict(weights)
+        values[graph_input] = x
+        for op, inputs, outputs, attrs in nodes:
+            a = [values[name] for name in inputs if name]
+            if op == "Conv":
+                y = F.conv2d(a[0], a[1], a[2] if len(a) > 2 else None, stride=tuple(attrs.get("strides", [1, 1])),
+                             padding=same_pads(attrs.get("pads")), dilation=tuple(attrs.get("dilations", [1, 1])),
+                             groups=attrs.get("group", 1))
+            elif op == "BatchNormalization":
+                y = F.batch_norm(a[0], a[3], a[4], a[1], a[2], training=False, eps=attrs.get("epsilon", 1e-5))
+            elif op == "MaxPool":
+                y = F.max_pool2d(a[0], tuple(attrs["kernel_shape"]), tuple(attrs.get("strides", [1, 1])),
+                                 same_pads(attrs.get("pads")))
+            elif op == "AveragePool":
+                y = F.avg_pool2d(a[0], tuple(attrs["kernel_shape"]), tuple(attrs.get("strides", [1, 1])),
+                                 same_pads(attrs.get("pads")), count_include_pad=bool(attrs.get("count_include_pad", 0)))
+            elif op == "GlobalAveragePool":
+                y = F.adaptive_avg_pool2d(a[0], 1)
+            elif op == "Sign":
+                y = torch.sign(a[0])
+            elif op == "Add":
+                y = a[0] + a[1]
+            elif op == "Flatten":
+                y = torch.flatten(a[0], attrs.get("axis", 1))
+            elif op == "Gemm":
+                if attrs.get("transA", 0) or not attrs.get("transB", 0) or attrs.get("alpha", 1.0) != 1.0 \
+                        or attrs.get("beta", 1.0) != 1.0:
+                    raise ValueError("only Gemm(transB=1, alpha=beta=1) is converted")
+                y = F.linear(a[0], a[1], a[2] if len(a) > 2 else None)
+            else:
+                raise ValueError(f"op {op} is not converted")
+            values[outputs[0]] = y
+        return values[graph_output]
+
+    return forward, sum(w.numel() * w.element_size() for w in weights.values() if w.dtype.is_floating_point)
+
+
+def bench_torch(torch, onnx_model, timer, batches, counts, reference_input, reference_output,
+                shape) -> tuple[list, dict]:
+    results, sizes = [], {}
+    configurations = [("fp32", torch.float32, False), ("tf32", torch.float32, True), ("fp16", torch.float16, True),
+                      ("bf16", torch.bfloat16, True)]
+    torch.backends.cudnn.benchmark = True
+    for name, dtype, tf32 in configurations:
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        try:
+            forward, sizes[name] = torch_float_model(torch, onnx_model, dtype, "cuda")
+        except Exception as error:
+            results.append({"engine": f"torch {name}", "error": f"{type(error).__name__}: {error}"})
+            continue
+        with torch.inference_mode():
+            ref = torch.from_numpy(reference_input).cuda().to(dtype).contiguous(memory_format=torch.channels_last)
+            agreement = float((forward(ref).float().cpu().numpy() - reference_output).__abs__().max())
+            for batch in batches:
+                x = torch.randn((batch,) + shape, device="cuda").to(dtype).contiguous(memory_format=torch.channels_last)
+                for mode in ("eager", "cuda graph"):
+                    engine = f"torch {name} ({mode})"
+                    try:
+                        if mode == "eager":
+                            fn = lambda: forward(x)  # noqa: E731
+                        else:
+                            fn = _graphed(torch, forward, x)
+                        timing = timer(fn, *counts[batch])
+                        results.append({"engine": engine, "batch": batch, **timing,
+                                        "images_per_s": batch / timing["median_ms"] * 1e3,
+                                        "max_abs_diff_vs_onnxruntime_batch1": agreement})
+                    except Exception as error:
+                        results.append({"engine": engine, "batch": batch, "error": f"{type(error).__name__}: {error}"})
+                    print(f"  {engine:<26} batch {batch:>3}: {results[-1].get('median_ms', float('nan')):9.3f} ms",
+                          flush=True)
+        torch.cuda.empty_cache()
+    return results, sizes
+
+
+def _graphed(torch, forward, x):
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            forward(x)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        forward(x)
+    return graph.replay
+
+
+# -- 3. memory and roofline -----------------------------------------------------------------------
+def tvm_memory(torch, bundle, entry, runner, shape) -> dict:
+    """Device memory taken by loading and running the TVM library once (weights, code, pools)."""
+    torch.cuda.synchronize()
+    free_before = torch.cuda.mem_get_info()[0]
+    model = runner.Runner(str(bundle / entry["library"]), "cuda")
+    model.run(np.zeros((1,) + shape, np.float32))
+    model.sync()
+    return {"measured_device_bytes_after_load_and_one_batch1_run": int(free_before - torch.cuda.mem_get_info()[0])}
+
+
+def roofline(bundle, cubin: str | None, timer) -> dict:
+    """Throughput of the loops of roofline.cu (cupy loads the cubin built at prepare time), and of
+    torch's big GEMMs as the practical tensor-core and FMA peaks."""
+    out = {}
+    try:
+        import cupy
+
+        module = cupy.RawModule(path=str(bundle / cubin))
+        sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
+        grid, block, rounds = sms * 16, 256, 4096
+        seed = cupy.asarray(np.random.default_rng(0).integers(1, 2 ** 31, 64), dtype=cupy.uint64)
+        sink = cupy.zeros(grid * block, dtype=cupy.float32)
+        warps = grid * block // 32
+        per_call = {"popc32_loop": grid * block * rounds * 8 * 32, "popc64_loop": grid * block * rounds * 8 * 64,
+                    "b1_and_mma_loop": warps * rounds * 4 * 16 * 8 * 256,
+                    "b1_xor_mma_loop": warps * rounds * 4 * 16 * 8 * 256,
+                    "bf16_mma_loop": warps * rounds * 4 * 16 * 8 * 16}
+        for name, macs in per_call.items():
+            try:
+                kernel = module.get_function(name)
+                args = (seed, sink, np.int32(rounds))
+
+                def call():
+                    kernel((grid,), (block,), args)
+                start, end = cupy.cuda.Event(), cupy.cuda.Event()
+                call()
+                cupy.cuda.Device().synchronize()
+                samples = []
+                for _ in range(5):
+                    start.record()
+                    call()
+                    end.record()
+                    end.synchronize()
+                    samples.append(cupy.cuda.get_elapsed_time(start, end))
+                ms = statistics.median(samples)
+                out[name] = {"ms": ms, "macs_per_s": macs / ms * 1e3}
+            except Exception as error:
+                out[name] = {"error": f"{type(error).__name__}: {error}"}
+        out["launch"] = {"grid": grid, "block": block, "rounds": rounds, "sms": sms}
+    except Exception as error:
+        out["cupy"] = f"unavailable: {type(error).__name__}: {error}"
+    return out
+
+
+def torch_gemm_peaks(torch) -> dict:
+    peaks = {}
+    n = 8192
+    for name, dtype, tf32 in (("bf16", torch.bfloat16, True), ("fp16", torch.float16, True),
+                              ("tf32", torch.float32, True), ("fp32", torch.float32, False)):
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        a, b = torch.randn(n, n, device="cuda", dtype=dtype), torch.randn(n, n, device="cuda", dtype=dtype)
+        timing = Timer(torch, torch.cuda.synchronize)(lambda: a @ b, 2, 5, 3)
+        peaks[name] = {"ms": timing["median_ms"], "macs_per_s": n ** 3 / timing["median_ms"] * 1e3}
+        del a, b
+    torch.cuda.empty_cache()
+    return peaks
+
+
+def weights_hash(model) -> str:
+    """sha256 over an ONNX model's initializers (name, dtype, shape, bytes), in order: the GPU side
+    regenerates Bi-Real-18 and checks that its weights are the ones the bundle was built from."""
+    import hashlib
+
+    from onnx import numpy_helper
+
+    digest = hashlib.sha256()
+    for tensor in model.graph.initializer:
+        array = numpy_helper.to_array(tensor)
+        digest.update(tensor.name.encode() + str(array.dtype).encode() + str(array.shape).encode() + array.tobytes())
+    return digest.hexdigest()
+
+
+# -- report -----------------------------------------------------------------------------------------
+def environment(torch, device) -> dict:
+    info = {"python": platform.python_version(), "numpy": np.__version__, "device": device}
+    if torch is not None and device == "cuda":
+        properties = torch.cuda.get_device_properties(0)
+        info.update(gpu=properties.name, sms=properties.multi_processor_count,
+                    memory_gib=round(properties.total_memory / 2 ** 30, 1), torch=torch.__version__,
+                    cudnn=torch.backends.cudnn.version(), cuda=torch.version.cuda)
+        try:
+            query = subprocess.run(["nvidia-smi", "--query-gpu=clocks.max.sm,clocks.sm,power.limit,driver_version",
+                                    "--format=csv,noheader"], capture_output=True, text=True, timeout=20)
+            info["nvidia_smi"] = query.stdout.strip()
+        except Exception:
+            pass
+    return info
+
+
+def table(results: dict) -> str:
+    lines = ["", "exactness: " + ", ".join(f"{k}: {v}" for k, v in results["exactness_summary"].items())]
+    lines.append(f"{'engine':<36} {'batch':>5} {'ms':>10} {'images/s':>11}")
+    for row in results["speed"]:
+        if "median_ms" in row:
+            lines.append(f"{row['engine']:<36} {row['batch']:>5} {row['median_ms']:>10.3f} {row['images_per_s']:>11.0f}")
+        else:
+            lines.append(f"{row['engine']:<36} {row.get('batch', ''):>5} {'error: ' + row.get('error', '')[:60]}")
+    memory = results.get("memory", {})
+    if memory:
+        lines.append("weights on the GPU: " + ", ".join(f"{k} {v / 2 ** 20:.2f} MiB" for k, v in memory.items()
+                                                      if isinstance(v, (int, float))))
+    for name, row in results.get("roofline", {}).items():
+        if isinstance(row, dict) and "macs_per_s" in row:
+            lines.append(f"peak {name:<20} {row['macs_per_s']:.3e} MAC/s")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", default=str(ROOT / ".gpu"))
+    parser.add_argument("--out", default=os.environ.get("OUT", "gpu-check-out"))
+    parser.add_argument("--target", choices=("cuda", "llvm"), default="cuda")
+    parser.add_argument("--dry-run", action="store_true", help="few iterations, small batches (CPU rehearsal)")
+    parser.add_argument("--budget", type=float, default=480.0, help="seconds before later phases are skipped")
+    args = parser.parse_args(argv)
+    started = time.time()
+    deadline = started + args.budget
+    bundle, out = Path(args.bundle).resolve(), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = "cuda" if args.target == "cuda" else "cpu"
+    data = json.loads((bundle / "bundle.json").read_text())
+    tvm, runner, torch = setup_runtime(bundle, device)
+    check, rule = comparison_rule()
+    sync = torch.cuda.synchronize if torch is not None and device == "cuda" else (lambda: None)
+    timer = Timer(torch if device == "cuda" else None, sync)
+    results = {"environment": environment(torch, device), "bundle": {k: data[k] for k in ("target", "arch", "tvm_version",
+                                                                                            "created")},
+               "comparison_rule": rule, "tvm_runtime_only": bool(tvm._RUNTIME_ONLY)}
+    print("exactness", flush=True)
+    results["exactness"] = check_models(bundle, data, runner, device, check, out, deadline)
+    ran = [r for r in results["exactness"] if "skipped" not in r]
+    results["exactness_summary"] = {"checked": len(ran), "exact": sum(bool(r.get("ok")) for r in ran),
+                                    "failed": sorted({r["model"] for r in ran if not r.get("ok")})}
+    big = [e for e in data["models"] if e["key"] in data["bench"]["variants"].values()]
+    shape = tuple(data["bench"]["input_shape"])
+    results["batch_invariance"] = [batch_invariance(bundle, e, runner, device, 4 if args.dry_run else 64) for e in big]
+
+    print("speed", flush=True)
+    batches = [1, 2] if args.dry_run else [1, 64, 256]
+    counts = {b: (1, 1, 2) for b in batches} if args.dry_run else \
+        {1: (20, 50, 7), 64: (3, 10, 7), 256: (2, 5, 7)}        # (warm-up, calls per repeat, repeats)
+    results["speed"] = bench_tvm(bundle, data, runner, device, timer, batches, counts)
+    import onnx                                                  # noqa: F401  (bireal.py builds with it)
+    sys.path.insert(0, str(ROOT / "examples" / "bireal"))
+    import bireal
+
+    onnx_model = getattr(bireal, data["bench"]["generator"])()
+    results["bench_model"] = data["bench"]["model"]
+    results["bench_weights_match_build"] = weights_hash(onnx_model) == data["bench"]["weights_sha256"]
+    memory = dict(data["models"][[e["key"] for e in data["models"]].index(big[0]["key"])]["weight_bytes"])
+    memory = {"tvm_packed_binary_weights": memory["packed_binary"], "tvm_other_constants": memory["other"]}
+    if torch is not None and device == "cuda" and time.time() < deadline:
+        files = big[0]["data"]["1"]
+        reference_input = list(np.load(bundle / files["inputs"]).values())[0]
+        reference_output = list(np.load(bundle / files["references"]).values())[0]
+        torch_rows, sizes = bench_torch(torch, onnx_model, timer, batches, counts, reference_input, reference_output,
+                                        shape)
+        results["speed"] += torch_rows
+        memory.update({f"torch_{name}_weights": size for name, size in sizes.items()})
+        memory.update(tvm_memory(torch, bundle, big[0], runner, shape))
+    results["memory"] = memory
+    if device == "cuda" and data.get("roofline") and time.time() < deadline:
+        print("roofline", flush=True)
+        results["roofline"] = roofline(bundle, data["roofline"], timer)
+        if torch is not None:
+            results["roofline"]["torch_gemm_8192"] = torch_gemm_peaks(torch)
+    results["seconds"] = round(time.time() - started, 1)
+    (out / "gpu_check.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(table(results))
+    print(f"\nfull results: {out / 'gpu_check.json'} ({results['seconds']} s)")
+    return 0 if not results["exactness_summary"]["failed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

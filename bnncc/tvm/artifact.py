@@ -62,6 +62,73 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     return data
 
 
+def cpp_program(data: dict) -> str:
+    """A complete C++ program that loads the library and runs `main` on zeros (tested for llvm)."""
+    cuda = data["target"] == "tvm-cuda"
+    first = data["inputs"][0]
+    shape = [2 if d is None else d for d in first["shape"]]
+    count = 1
+    for d in shape:
+        count *= d
+    output = data["outputs"][0]
+    out_count = 1
+    for d in output["shape"]:
+        out_count *= 2 if d is None else d
+    out_type = "int64_t" if output["dtype"] == "int64" else "float"
+    allocator = """struct DeviceAlloc {
+  void AllocData(DLTensor* t) { cudaMalloc(&t->data, ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { cudaFree(t->data); }
+};""" if cuda else """struct DeviceAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};"""
+    fill = (f"std::vector<float> host({count}, 0.0f);\n  cudaMemcpy(x.data_ptr(), host.data(), {count} * sizeof(float), "
+            "cudaMemcpyHostToDevice);") if cuda else \
+        f"for (int i = 0; i < {count}; ++i) static_cast<float*>(x.data_ptr())[i] = 0.0f;"
+    read = (f"std::vector<{out_type}> result({out_count});\n  cudaMemcpy(result.data(), y.data_ptr(), {out_count} * "
+            f"sizeof({out_type}), cudaMemcpyDeviceToHost);") if cuda else \
+        f"const {out_type}* result = static_cast<const {out_type}*>(y.data_ptr());"
+    device = "kDLCUDA" if cuda else "kDLCPU"
+    extra_include = "#include <cuda_runtime.h>\n#include <vector>\n" if cuda else "#include <cstdlib>\n"
+    return f"""// {data['name']}: run `main` of {data['library']} on zeros, print output 0 ({output['name']})
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/extra/module.h>
+#include <tvm/ffi/function.h>
+{extra_include}#include <cstdio>
+
+namespace ffi = tvm::ffi;
+
+{allocator}
+
+int main() {{
+  DLDevice device{{{device}, 0}};
+  ffi::Module executable = ffi::Module::LoadFromFile("./{data['library']}");   // a path: dlopen does not search the current folder
+  ffi::Module vm = executable->GetFunction("vm_load_executable").value()().cast<ffi::Module>();
+  // (device type, id, allocator) of the kernels' device, then of the CPU; allocator 2: pooled
+  vm->GetFunction("vm_initialization").value()(static_cast<int>({device}), 0, 2, static_cast<int>(kDLCPU), 0, 2);
+  ffi::Function run = vm->GetFunction("main").value();
+
+  ffi::Tensor x = ffi::Tensor::FromNDAlloc(DeviceAlloc(), ffi::Shape({{{", ".join(map(str, shape))}}}),
+                                           DLDataType{{kDLFloat, 32, 1}}, device);
+  {fill}
+  ffi::Array<ffi::Any> outputs = run(x).cast<ffi::Array<ffi::Any>>();   // one entry per model output
+  ffi::Tensor y = outputs[0].cast<ffi::Tensor>();
+  {read}
+  for (int i = 0; i < {out_count}; ++i) std::printf("%g ", static_cast<double>(result[i]));
+  std::printf("\\n");
+  return 0;
+}}
+"""
+
+
+def cuda_note(device: str) -> str:
+    if device != "cuda":
+        return ""
+    return (" For a tvm-cuda library also load `libtvm_runtime_cuda.so` (beside\nlibtvm_runtime.so, "
+            "e.g. `dlopen(path, RTLD_NOW | RTLD_GLOBAL)` or link it) before `LoadFromFile`: it\nregisters the "
+            "loader of the CUDA kernels.")
+
+
 def readme(data: dict) -> str:
     """How to load and call the library, from Python and from C++."""
     device = "cuda" if data["target"] == "tvm-cuda" else "cpu"
@@ -110,23 +177,12 @@ With bnncc installed, `bnncc.tvm.load("<this folder>").run(x)` does the same wit
 ## C++ (TVM runtime)
 
 ```c++
-#include <tvm/ffi/function.h>
-#include <tvm/ffi/extra/module.h>
-#include <tvm/runtime/tensor.h>
+{cpp_program(data)}```
 
-namespace ffi = tvm::ffi;
-ffi::Module executable = ffi::Module::LoadFromFile("{library}");
-ffi::Module vm = executable->GetFunction("vm_load_executable").value()().cast<ffi::Module>();
-// devices: ({'kDLCUDA' if device == 'cuda' else 'kDLCPU'}, 0) for the kernels, then (kDLCPU, 0) for the shape code;
-// allocator 2 = pooled
-vm->GetFunction("vm_initialization").value()({'(int)kDLCUDA' if device == 'cuda' else '(int)kDLCPU'}, 0, 2, (int)kDLCPU, 0, 2);
-ffi::Function main = vm->GetFunction("main").value();
-// inputs: tvm::runtime::Tensor on the device, e.g. Tensor::Empty(shape, DLDataType{{kDLFloat, 32, 1}}, device)
-ffi::Array<ffi::Any> outputs = main(input0).cast<ffi::Array<ffi::Any>>();
-```
-
-Link against `libtvm_runtime.so` and `libtvm_ffi.so` (both in the apache-tvm / apache-tvm-ffi
-wheels, `tvm/lib` and `tvm_ffi/lib`){" and load `libtvm_runtime_cuda.so` (beside libtvm_runtime.so) before the executable" if device == "cuda" else ""}.
+Build: `g++ -std=c++17 -I$TVM_FFI/include main.cc -L$TVM_FFI/lib -L$TVM/lib -ltvm_ffi -ltvm_runtime{" -lcudart" if device == "cuda" else ""}`
+with `$TVM_FFI` and `$TVM` the `tvm_ffi` and `tvm` folders of the apache-tvm-ffi and apache-tvm
+wheels (`python -c "import tvm_ffi, os; print(os.path.dirname(tvm_ffi.__file__))"`), and the same
+folders on the library path at run time.{cuda_note(device)}
 
 ## Exactness
 

@@ -179,13 +179,15 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="first zoo variant of each builder only (dry runs)")
     parser.add_argument("--bireal-batch", type=int, default=2, help="batch N of the benchmark model's exactness check")
     parser.add_argument("--bench-model", choices=("bireal18", "bireal_small"), default="bireal18")
+    parser.add_argument("--pythons", default="cp312", help="tvm_ffi core modules to add to this Python's "
+                        "(comma-separated wheel tags; the GPU machine runs Python 3.12)")
     parser.add_argument("--only", default="", help="comma-separated substrings: build only these exactness models")
     args = parser.parse_args(argv)
     out = Path(args.out)
     staging = Path(tempfile.mkdtemp(prefix=".gpu-staging-", dir=out.parent))
     try:
         print("runtime bundle", flush=True)
-        bundle_runtime(staging / "runtime", python_tags=("cp312", f"cp{sys.version_info.major}{sys.version_info.minor}"))
+        bundle_runtime(staging / "runtime", python_tags=tuple(args.pythons.split(",")))
         models = []
         for key, model, inputs_1, inputs_n in model_cases(args.quick):
             if args.only and not any(part in key for part in args.only.split(",")):

@@ -19,7 +19,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gpu"
 def test_prepare_and_dry_run(tmp_path):
     bundle, out = tmp_path / "bundle", tmp_path / "out"
     subprocess.run([sys.executable, str(EXAMPLE / "prepare.py"), "--target", "llvm", "--out", str(bundle), "--quick",
-                    "--only", "plain_sign,TFC", "--bench-model", "bireal_small"], check=True, capture_output=True,
+                    "--only", "plain_sign,TFC", "--bench-model", "bireal_small",
+                    "--pythons", f"cp{sys.version_info.major}{sys.version_info.minor}"], check=True, capture_output=True,
                    timeout=600)
     assert not (bundle / "runtime" / "tvm" / "lib" / "libtvm_compiler.so").exists()
     done = subprocess.run([sys.executable, str(EXAMPLE / "gpu_check.py"), "--bundle", str(bundle), "--target", "llvm",

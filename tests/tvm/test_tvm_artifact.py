@@ -113,3 +113,27 @@ def test_cuda_model_without_gpu_says_so_in_one_line(tmp_path):
     with pytest.raises(bnncc.BnnccError, match="needs a CUDA GPU, and there is none here") as error:
         model.run(np.zeros((2, 64), np.float32))
     assert "\n" not in str(error.value)
+
+
+def test_readme_cpp_program_runs(artifact, tmp_path):
+    """The C++ program of the README, built against the TVM wheels' headers and libraries, prints
+    what run() returns."""
+    import shutil
+
+    import tvm
+    import tvm_ffi
+
+    if shutil.which("g++") is None:
+        pytest.skip("no g++ here")
+    readme = (artifact.output_dir / "README.md").read_text()
+    program = readme.split("```c++\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "main.cc").write_text(program)
+    ffi_dir, tvm_lib = Path(tvm_ffi.__file__).parent, Path(tvm.__file__).parent / "lib"
+    subprocess.run(["g++", "-std=c++17", f"-I{ffi_dir / 'include'}", str(tmp_path / "main.cc"), "-o",
+                    str(tmp_path / "main"), f"-L{ffi_dir / 'lib'}", f"-L{tvm_lib}", "-ltvm_ffi", "-ltvm_runtime",
+                    f"-Wl,-rpath,{ffi_dir / 'lib'}", f"-Wl,-rpath,{tvm_lib}"], check=True, timeout=300)
+    done = subprocess.run([str(tmp_path / "main")], cwd=artifact.output_dir, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    printed = np.array([float(v) for v in done.stdout.split()])
+    assert np.array_equal(printed, artifact.run(np.zeros((2, 64), np.float32))[0].ravel())

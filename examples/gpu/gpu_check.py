@@ -427,7 +427,10 @@ def main(argv=None) -> int:
     data = json.loads((bundle / "bundle.json").read_text())
     tvm, runner, torch = setup_runtime(bundle, device)
     check, rule = comparison_rule()
-    sync = torch.cuda.synchronize if torch is not None and device == "cuda" else (lambda: None)
+    if device == "cuda":
+        sync = torch.cuda.synchronize if torch is not None else tvm.cuda(0).sync
+    else:
+        sync = lambda: None  # noqa: E731  (the CPU runs synchronously)
     timer = Timer(torch if device == "cuda" else None, sync)
     results = {"environment": environment(torch, device), "bundle": {k: data[k] for k in ("target", "arch", "tvm_version",
                                                                                             "created")},

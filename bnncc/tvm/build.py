@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import tvm
-from tvm import relax
 
 from . import schedules
 from .cuda_compile import CudaCompilerMissing, available_compiler, enable_cuda_modules, exact_cuda_compiler

@@ -91,9 +91,8 @@ def schedule_gpu(function: tirx.PrimFunc) -> tirx.PrimFunc:
 
 
 def _block_names(sch: s_tir.Schedule) -> list[str]:
-    root = sch.get_sblock("root") if _has_block(sch, "root") else None
-    blocks = sch.get_child_blocks(root) if root is not None else []
-    return [sch.get(b).name_hint for b in blocks]
+    """The names of the function's blocks, in order (TE names every stage)."""
+    return [sch.get(b).name_hint for b in sch.get_child_blocks(sch.get_sblock("root"))]
 
 
 def _has_block(sch: s_tir.Schedule, name: str) -> bool:
@@ -104,10 +103,10 @@ def _has_block(sch: s_tir.Schedule, name: str) -> bool:
         return False
 
 
-def _bind_spatial(sch: s_tir.Schedule, block, threads: int = THREADS) -> None:
+def _bind_spatial(sch: s_tir.Schedule, block, threads: int = THREADS):
     """One thread per point of the block's spatial loops (fused), THREADS per block; the
     reduction loops (if any) run inside each thread. For a block as TE made it, loop i drives
-    iterator i."""
+    iterator i. Returns the thread loop."""
     loops = sch.get_loops(block)
     kinds = [int(iv.iter_type) for iv in sch.get(block).iter_vars]
     spatial = [loop for loop, kind in zip(loops, kinds) if kind == DATA_PARALLEL]

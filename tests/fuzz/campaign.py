@@ -35,7 +35,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fuzz.cases import Case, case_id, generate, parse_case_id, write_case  # noqa: E402
-from fuzz.classify import FAILING, INFORMATIONAL, classify_compile, first_line, worst  # noqa: E402
+from fuzz.classify import FAILING, classify_compile, first_line, worst  # noqa: E402
 from fuzz.mutators import MUTATORS  # noqa: E402
 from fuzz.report import human, summarize  # noqa: E402
 from fuzz.sandbox import Launcher, ProcessResult, Workspace, unexpected_changes  # noqa: E402

@@ -53,7 +53,8 @@ def deviation(ours: np.ndarray, reference: np.ndarray, name: str = "") -> Deviat
     if ours.dtype.kind == "f" and ours.ndim >= 1 and ours.shape[-1] > 1:
         rows = ours.argmax(-1) != reference.argmax(-1)
     detail = (f"{name}: {int(elements.sum())}/{elements.size} {check.kind} mismatches, "
-              f"max |diff| {check.max_abs_diff:.4g}, {int(np.sum(rows))} argmax rows")
+              f"max |diff| {check.max_abs_diff:.4g}, {int(np.sum(rows))} argmax rows"
+              + (f", {int(one_sided_nan.sum())} NaN on one side only" if one_sided_nan.any() else ""))
     return Deviation(elements.reshape(-1), np.asarray(rows).reshape(-1), detail)
 
 

@@ -96,20 +96,25 @@ class Launcher:
             if self._context is None:
                 self._context = multiprocessing.get_context("forkserver")
                 self._context.set_forkserver_preload(PRELOAD)
-        out, err = (Path(tempfile.mkstemp(prefix=f"{kind}-", suffix=suffix, dir=capture)[1]) for suffix in (".out", ".err"))
+        out, err, status = (Path(tempfile.mkstemp(prefix=f"{kind}-", suffix=suffix, dir=capture)[1])
+                            for suffix in (".out", ".err", ".status"))
         start = time.monotonic()
         process = self._context.Process(target=_warm_step, args=(kind, argv, str(cwd), env, self.memory, str(out),
-                                                                 str(err)), daemon=False)
+                                                                 str(err), str(status)), daemon=False)
         process.start()
         process.join(timeout)
         code = process.exitcode
         if code is None:
             _kill_group(process.pid)
             process.join()
+        elif code >= 0 and status.read_text():
+            # the forkserver relays the exit status through a pipe and says 255 when that read fails:
+            # the status the step wrote just before exiting is the true one
+            code = int(status.read_text())
         seconds = time.monotonic() - start
         result = ProcessResult(code, out.read_text(errors="replace"), err.read_text(errors="replace"), seconds)
-        out.unlink()
-        err.unlink()
+        for path in (out, err, status):
+            path.unlink()
         return result
 
 
@@ -124,7 +129,8 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _warm_step(kind: str, argv: list[str], cwd: str, env: dict[str, str], memory: int, out: str, err: str):
+def _warm_step(kind: str, argv: list[str], cwd: str, env: dict[str, str], memory: int, out: str, err: str,
+               status: str):
     """In the forked process: become the step as a fresh interpreter would be, run it, exit."""
     os.setsid()
     _limits(memory)()
@@ -151,7 +157,9 @@ def _warm_step(kind: str, argv: list[str], cwd: str, env: dict[str, str], memory
         atexit._run_exitfuncs()             # weakref finalizers run at exit, as in a fresh interpreter
         sys.stdout.flush()
         sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else 1)
+    code = code if isinstance(code, int) else 1
+    Path(status).write_text(str(code & 0xFF))
+    os._exit(code)
 
 
 class Workspace:

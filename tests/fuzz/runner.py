@@ -83,10 +83,15 @@ class Runner:
         except BnnccError as exc:
             raise Outcome("traceback", f"the API refused what the CLI compiled: {exc}"[:300])
         self.report_notes = list(model.report.notes)
+        try:
+            reference_model, refused = self.load_reference(), None
+        except Outcome as outcome:                      # judged after our own runs
+            reference_model, refused = None, outcome
+        declared = {v.name: _static_dims(v) for v in reference_model.graph.input} if reference_model else {}
         batches = [1, BATCH_N] if any(spec.batched for spec in model.inputs) else [1]
         runs = []
         for batch in batches:
-            inputs = self.draw_inputs(model.inputs, batch)
+            inputs = self.draw_inputs(model.inputs, batch, declared)
             self.stage(f"api-run batch {batch}")
             try:
                 ours = model.run(*inputs)
@@ -100,7 +105,8 @@ class Runner:
             if batch == 1:
                 self.check_demo(model, inputs, ours)
             runs.append((batch, inputs, ours))
-        reference_model = self.load_reference()
+        if refused:
+            raise refused
         for batch, inputs, ours in runs:
             self.stage(f"reference batch {batch}")
             reference = self.reference(reference_model, model, inputs, batch)
@@ -115,10 +121,13 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - onnx raises many kinds
             raise Outcome("reference-refused", f"onnx.load: {exc}"[:300])
 
-    def draw_inputs(self, specs, batch: int) -> list[np.ndarray]:
+    def draw_inputs(self, specs, batch: int, declared: dict) -> list[np.ndarray]:
+        """Inputs of the shapes the model declares (where static), else of those bnncc's specs say; the
+        first dimension of a batched input is `batch`."""
         arrays = []
         for spec in specs:
-            shape = (batch,) + tuple(spec.shape[1:]) if spec.batched else tuple(spec.shape)
+            dims = declared.get(spec.name) or spec.shape
+            shape = (batch,) + tuple(dims[1:]) if spec.batched else tuple(dims)
             arrays.append(self.draw(shape))
         return arrays
 
@@ -241,6 +250,14 @@ def werror_arguments(makefile: Path) -> list[str]:
         return ["WERROR=1"]
     match = re.search(r"^CFLAGS\s*\?=\s*(.*)$", text, re.MULTILINE)
     return [f"CFLAGS={(match.group(1).strip() if match else '-O2')} -Werror"]
+
+
+def _static_dims(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
+    """The declared shape when every dimension (the first excepted) is a number; the first may be anything."""
+    dims = value.type.tensor_type.shape.dim
+    if not value.type.tensor_type.HasField("shape") or not all(d.HasField("dim_value") for d in dims[1:]):
+        return None
+    return tuple(d.dim_value if d.HasField("dim_value") else 1 for d in dims)
 
 
 def _first_dim(value: onnx.ValueInfoProto) -> int | None:

@@ -533,3 +533,21 @@ def test_campaign_script_runs_standalone(tmp_path):
     assert all(name in listed.stdout for name in mutators.MUTATORS)
     bad = subprocess.run([sys.executable, str(CAMPAIGN), "--case", "nonsense"], capture_output=True, text=True)
     assert bad.returncode == 2 and "not a case id" in bad.stderr
+
+
+def test_runner_draws_the_shapes_the_model_declares(tmp_path):
+    """An input the model declares [7] is fed as [7], whatever bnncc's spec says; batched inputs get the batch."""
+    from argparse import Namespace
+    from types import SimpleNamespace
+
+    from fuzz.runner import Runner, _static_dims
+
+    model = helper.make_model(helper.make_graph(
+        [], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4]),
+                  helper.make_tensor_value_info("extra", TensorProto.FLOAT, [7])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])]))
+    declared = {v.name: _static_dims(v) for v in model.graph.input}
+    runner = Runner(Namespace(stage=str(tmp_path / "stage"), seed=0, inputs="normal:0:1"))
+    specs = [SimpleNamespace(name="x", shape=(1, 4), batched=True), SimpleNamespace(name="extra", shape=(1,), batched=False)]
+    assert [a.shape for a in runner.draw_inputs(specs, 3, declared)] == [(3, 4), (7,)]
+    assert [a.shape for a in runner.draw_inputs(specs, 3, {})] == [(3, 4), (1,)]

@@ -75,6 +75,12 @@ def _inside(row, col, height: int, width: int):
     return tirx.all(row >= 0, row < height, col >= 0, col < width)
 
 
+def _clamped(index, size):
+    """`index` moved into [0, size): where a tap outside the map is read, whose value a condition
+    then discards (the generated code may evaluate both sides of a condition: no read out of bounds)."""
+    return tirx.max(tirx.min(index, size - 1), 0)
+
+
 def _one_word(dtype=WORD):
     return tirx.const(1, dtype)
 
@@ -98,16 +104,20 @@ def minus_decision(value, threshold, direction):
     return tirx.Let(v, value, tirx.Not(plus))
 
 
-def pack_words(shape, minus, channels: int, name: str = "pack"):
+def pack_words(shape, minus, channels: int, name: str = "pack", clamp: bool = True):
     """uint64 [..., words(C)] whose bit b of word j is minus(..., 64*j + b), tail bits 0.
 
-    The bits are disjoint, so their sum is their OR: a plain `te.sum` reduction over b."""
+    The bits are disjoint, so their sum is their OR: a plain `te.sum` reduction over b. With
+    clamp False, minus is called with the tail channels as they are (it reads in bounds itself:
+    the binary conv, whose GPU schedule needs the plain channel index)."""
     b = te.reduce_axis((0, 64), name="b")
 
     def word(*index):
         *lead, j = index
         c = j * 64 + b
-        bit = tirx.if_then_else(tirx.all(c < channels, minus(*lead, c)),
+        # the tail bits' decision is computed too (an `all` does not short-circuit in the generated
+        # code): read a channel that exists, the condition masks the bit
+        bit = tirx.if_then_else(tirx.all(c < channels, minus(*lead, _clamped(c, channels) if clamp else c)),
                                 tirx.shift_left(_one_word(), b.var.astype(WORD)), tirx.const(0, WORD))
         return te.sum(bit, axis=b)
 
@@ -210,7 +220,7 @@ def maxpool_affine(x: te.Tensor, scale: te.Tensor, bias: te.Tensor, window: Wind
 
     def pooled(b, c, oh, ow):
         row, col = window.source(oh, ow, kh, kw)
-        value = product(x[b, c, row, col], scale[c]) + bias[c]
+        value = product(x[b, c, _clamped(row, height), _clamped(col, width)], scale[c]) + bias[c]
         return te.max(tirx.if_then_else(_inside(row, col, int(height), int(width)), value, lowest), axis=[kh, kw])
 
     return te.compute((n, channels, out_h, out_w), pooled, name="maxpool_affine")
@@ -230,7 +240,8 @@ def binary_maxpool(p: te.Tensor, window: Window) -> te.Tensor:
 
     def pooled(b, oh, ow, j):
         row, col = window.source(oh, ow, kh, kw)
-        return both(tirx.if_then_else(_inside(row, col, int(height), int(width)), p[b, row, col, j], every),
+        return both(tirx.if_then_else(_inside(row, col, int(height), int(width)),
+                                      p[b, _clamped(row, height), _clamped(col, width), j], every),
                     axis=[kh, kw])
 
     return te.compute((n, out_h, out_w, words), pooled, name="binary_maxpool")
@@ -278,27 +289,40 @@ def weight_layout(packed):
 def binary_conv_popcount(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te.Tensor:
     """`pop` [N, OH*OW, M]: sum over the taps that take part of popcount(x XOR w), int32, for
     output pixel q = oh * OW + ow (flat, so that a tile of output pixels is one range of it).
-    w is [KH, KW, words, M] (`weight_layout`)."""
+    w is [KH, KW, words, M] (`weight_layout`).
+
+    The word of a tap is read at the nearest position inside the map, so every load is in bounds
+    and unconditional. With zero padding a tap outside the map is then masked after the XOR,
+    popcount((x XOR w) AND mask), mask all ones inside and 0 outside: the mask depends on the
+    pixel and the tap only, so a GPU thread computes it once for all its channels, and the inner
+    loop has no branch.
+
+    M is rounded up to whole words: the channels past M (tail bits of the last output word)
+    repeat channel M - 1, so that the output stage may read `pop` at every bit of its words."""
     n, height, width, words = p.shape
     height, width, words = int(height), int(width), int(words)
     out_h, out_w = conv.window.output_size(height, width)
-    m_count = int(w.shape[3])
+    m_real = int(w.shape[3])
+    m_count = bits.words(m_real) * 64
     rkh = te.reduce_axis((0, conv.window.kernel[0]), name="rkh")
     rkw = te.reduce_axis((0, conv.window.kernel[1]), name="rkw")
     rj = te.reduce_axis((0, words), name="rj")
     pad_word = None if conv.pad_bit == -1 else (tirx.const(0, WORD) if conv.pad_bit == 0 else _word_mask(conv.channels, rj))
 
+    all_ones, nothing = tirx.const((1 << 64) - 1, WORD), tirx.const(0, WORD)
+    masked = pad_word is None and conv.window.pads != (0, 0, 0, 0)
+
     def pop(b, q, m):
         row, col = conv.window.source(q // out_w, q % out_w, rkh, rkw)
         inside = _inside(row, col, height, width)
-        # the word is read at the nearest position inside the map, so every load is in bounds and
-        # unconditional; a tap outside the map then counts nothing (zero padding) or the pad word
-        word = p[b, tirx.max(tirx.min(row, height - 1), 0), tirx.max(tirx.min(col, width - 1), 0), rj]
-        weight = w[rkh, rkw, rj, m]
-        if pad_word is None:
-            term = tirx.Select(inside, tirx.popcount(word ^ weight), tirx.const(0, WORD))
-        else:
+        word = p[b, _clamped(row, height), _clamped(col, width), rj]
+        weight = w[rkh, rkw, rj, m if m_real == m_count else _clamped(m, m_real)]
+        if pad_word is not None:                 # the ±1 pad word stands in for the taps outside
             term = tirx.popcount(tirx.Select(inside, word, pad_word) ^ weight)
+        elif masked:                             # zero padding: the taps outside count nothing
+            term = tirx.popcount((word ^ weight) & tirx.Select(inside, all_ones, nothing))
+        else:                                    # no padding: every tap is inside
+            term = tirx.popcount(word ^ weight)
         return te.sum(term.astype("int32"), axis=[rkh, rkw, rj])
 
     return te.compute((n, out_h * out_w, m_count), pop, name="pop")
@@ -318,27 +342,31 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
     height, width = int(p.shape[1]), int(p.shape[2])
     out_h, out_w = conv.window.output_size(height, width)
     pop = binary_conv_popcount(p, w, conv)
-    n, m_count = pop.shape[0], int(pop.shape[2])
+    n, m_count = pop.shape[0], int(w.shape[3])
 
     def value(b, m, oh, ow):
+        """Y of channel m; the pack stage also asks for the tail channels of the last word (its
+        bits are then masked): their parameters are read at channel M - 1."""
+        k = m if m_count % 64 == 0 else _clamped(m, m_count)
         dot = conv.taps(oh, ow, height, width) * conv.channels - 2 * pop[b, oh * out_w + ow, m]
         y = dot.astype("float32")
         if scale is None:
             return y
-        y = product(y, scale[m]) + bias[m]
+        y = product(y, scale[k]) + bias[k]
         if residual is None:
             return y
-        return y + (residual[b, m] if conv.dense else residual[b, m, oh, ow])
+        return y + (residual[b, k] if conv.dense else residual[b, k, oh, ow])
 
     def minus(b, oh, ow, m):
-        return minus_decision(value(b, m, oh, ow), thresholds[m], directions[m])
+        k = m if m_count % 64 == 0 else _clamped(m, m_count)
+        return minus_decision(value(b, m, oh, ow), thresholds[k], directions[k])
 
     if scale is None and thresholds is not None:
-        return pack_words((n, out_h, out_w), minus, m_count)
+        return pack_words((n, out_h, out_w), minus, m_count, clamp=False)
     if conv.dense:
         out = te.compute((n, m_count), lambda b, m: value(b, m, 0, 0), name="out")
     else:
         out = te.compute((n, m_count, out_h, out_w), value, name="out")
     if thresholds is None:
         return out
-    return [out, pack_words((n, out_h, out_w), minus, m_count)]
+    return [out, pack_words((n, out_h, out_w), minus, m_count, clamp=False)]

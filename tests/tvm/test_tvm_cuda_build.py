@@ -94,3 +94,37 @@ def test_cuda_library_holds_device_code(tmp_path):
     data = library.read_bytes()
     assert b"__global__" not in data                      # compiled here, nothing to JIT on the GPU machine
     assert FATBIN_MAGIC in data if compiler == "nvcc" else data.count(ELF_MAGIC) >= 2
+
+
+def test_binary_conv_inner_loop_is_branch_free(cuda_source):
+    """With zero padding every popcount is of (word XOR weight) AND the tap's mask: no per-channel
+    condition in the loop over the 64 channels of a word (which nvcc compiled into a branch per
+    channel before)."""
+    binary = {name: body for name, body in kernels_of(cuda_source).items() if name.startswith("bnncc_binary_conv")}
+    for name, body in binary.items():
+        calls = body.count("__popcll(")
+        masked = re.findall(r"__popcll\(\(\(\w+_local_ptr\[[^\]]+\] \^ \w+_shared_ptr\[[^\]]+\]\) & ", body)
+        assert calls == 64 and len(masked) == calls, name
+        assert "condval" not in body.split("__popcll(")[1], name
+
+
+@pytest.mark.parametrize("m", [64, 70])
+def test_binary_conv_schedule_with_packed_tail_channels(m):
+    """A binary conv whose packed output's last word has tail bits (M = 70) gets the GPU schedule
+    too: the tail channels read `pop` at channels that exist (rounded up to whole words) and the
+    parameters at channel M - 1, so the output stage keeps plain indices that the schedule solves."""
+    from tvm import te, tirx
+
+    from bnncc.tvm import kernels, schedules
+    from bnncc.tvm.kernels import BinaryConv, Window
+
+    batch = tirx.Var("batch", "int64")
+    conv = BinaryConv(64, Window((3, 3), pads=(1, 1, 1, 1)))
+    p = te.placeholder((batch, 7, 7, 1), "uint64", name="p")
+    w = te.placeholder((3, 3, 1, m), "uint64", name="w")
+    s, b, t = (te.placeholder((m,), "float32", name=name) for name in "sbt")
+    d = te.placeholder((m,), "int8", name="d")
+    outputs = kernels.binary_conv(p, w, conv, s, b, None, t, d, product=kernels.cuda_product)
+    function = te.create_prim_func([p, w, s, b, t, d, *outputs]).with_attr(kernels.KERNEL_ATTR, "binary_conv")
+    scheduled = schedules.schedule_gpu(function).script()
+    assert 'thread="threadIdx.x"' in scheduled and 'scope="shared"' in scheduled

@@ -168,10 +168,10 @@ def bench_tvm(bundle, data, runner, device, timer, batches, counts) -> list[dict
     shape = tuple(data["bench"]["input_shape"])
     for schedules, key in data["bench"]["variants"].items():
         entry = next(e for e in data["models"] if e["key"] == key)
-        model = runner.Runner(str(bundle / entry["library"]), device)
+        model = guarded(runner.Runner, str(bundle / entry["library"]), device)
         for batch in batches:
-            x = model.to_device(np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32))
             try:
+                x = model.to_device(np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32))
                 timing = timer(lambda: model.run_device(x), *counts[batch])
                 results.append({"engine": f"tvm-{device} ({schedules} schedules)", "batch": batch, **timing,
                                 "images_per_s": batch / timing["median_ms"] * 1e3})
@@ -181,6 +181,108 @@ def bench_tvm(bundle, data, runner, device, timer, batches, counts) -> list[dict
             print(f"  tvm {schedules:<7} batch {batch:>3}: {results[-1].get('median_ms', float('nan')):9.3f} ms",
                   flush=True)
     return results
+
+
+# -- 2b. per-kernel profile -----------------------------------------------------------------------
+POPC64_ROOFLINE = 2.07e14      # binary MAC/s of roofline.cu's popc64 loop on the H200 (first run)
+
+
+def kernel_work(name: str, shapes: list) -> tuple[str, int | None]:
+    """(kind, multiply-accumulates) of one kernel call from its argument shapes (inputs, then
+    outputs: Relax's destination-passing calls). Binary convs count the bit MACs the kernel does,
+    N * OH*OW * M * KH*KW * 64*words, padded taps included; float convs and matmuls their MACs."""
+    dims = [shape for shape, _ in shapes]
+    if "binary_conv" in name and len(dims) >= 3:
+        (n, _, _, words), (kh, kw, _, m) = dims[0], dims[1]
+        last, dtype = shapes[-1]
+        pixels = last[1] * last[2] if dtype == "uint64" else (last[2] * last[3] if len(last) == 4 else 1)
+        return "binary conv", n * pixels * m * kh * kw * 64 * words
+    if "conv2d" in name and len(dims) >= 3 and len(dims[0]) == len(dims[1]) == 4:
+        x, w, y = dims[0], dims[1], dims[-1]
+        return "float conv", y[0] * y[1] * y[2] * y[3] * w[1] * w[2] * w[3]
+    if "matmul" in name and len(dims) >= 3 and len(dims[0]) == 2 and len(dims[1]) == 2:
+        return "float matmul", dims[0][0] * dims[0][1] * dims[1][1]
+    return "other", None
+
+
+def profile_tvm(library: str, runner, device: str, x: np.ndarray, elapsed_ms, repeats: int = 3) -> dict:
+    """Every kernel call of one run of the Relax VM at this batch, timed on its own: the VM's
+    instrument hook (the runtime-only library has no profiler) runs each call once to warm up,
+    then `repeats` times between two device timestamps (elapsed_ms), before the VM's own call.
+    The sum of the kernels against the whole run is the VM's overhead (launches, allocation)."""
+    model = runner.Runner(library, device)
+    x = model.to_device(x)
+    calls = []
+
+    def instrument(func, symbol, before_run, _result, *args):
+        symbol = str(symbol)
+        tensors = [a for a in args if hasattr(a, "shape") and hasattr(a, "dtype")]
+        if not before_run or symbol.startswith("vm.") or not tensors:
+            return 0
+        func(*args)
+        shapes = [([int(d) for d in a.shape], str(a.dtype)) for a in tensors]
+        ms = elapsed_ms(lambda: func(*args), repeats)
+        kind, macs = kernel_work(symbol, shapes)
+        calls.append({"index": len(calls), "kernel": symbol, "kind": kind, "ms": ms, "macs": macs,
+                      "macs_per_s": macs / ms * 1e3 if macs else None,
+                      "shapes": [f"{'x'.join(map(str, shape))}:{dtype}" for shape, dtype in shapes]})
+        return 0
+
+    model.vm.set_instrument(instrument)
+    model.run_device(x)
+    model.sync()
+    total = sum(c["ms"] for c in calls)
+    by_kind = {}
+    for call in calls:
+        by_kind[call["kind"]] = by_kind.get(call["kind"], 0.0) + call["ms"]
+        call["share"] = call["ms"] / total if total else None
+        if call["kind"] == "binary conv":
+            call["of_popc64_roofline"] = call["macs_per_s"] / POPC64_ROOFLINE
+    binary = [c for c in calls if c["kind"] == "binary conv"]
+    summary = {"kernels_ms": total, "by_kind_ms": by_kind, "calls": len(calls)}
+    if binary:
+        macs, ms = sum(c["macs"] for c in binary), sum(c["ms"] for c in binary)
+        summary["binary_conv_of_popc64_roofline"] = macs / ms * 1e3 / POPC64_ROOFLINE
+    return {"batch": int(x.shape[0]), "summary": summary, "calls": calls}
+
+
+def event_timer(torch, sync):
+    """elapsed_ms(fn, repeats): median milliseconds of one call of fn over `repeats` single calls,
+    each between CUDA events (torch), or the device's sync and the wall clock (CPU, no torch)."""
+    def elapsed_ms(fn, repeats):
+        samples = []
+        for _ in range(repeats):
+            if torch is not None:
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                fn()
+                end.record()
+                end.synchronize()
+                samples.append(start.elapsed_time(end))
+            else:
+                sync()
+                started = time.perf_counter()
+                fn()
+                sync()
+                samples.append((time.perf_counter() - started) * 1e3)
+        return statistics.median(samples)
+    return elapsed_ms
+
+
+def profile_table(profile: dict) -> str:
+    lines = [f"per-kernel profile at batch {profile['batch']} (each call alone; kernels "
+             f"{profile['summary']['kernels_ms']:.3f} ms in all)",
+             f"  {'#':>3} {'kernel':<34} {'ms':>9} {'share':>6} {'GMAC/s':>10} {'popc64':>7}  shapes"]
+    for call in profile["calls"]:
+        rate = f"{call['macs_per_s'] / 1e9:10.0f}" if call["macs_per_s"] else f"{'':>10}"
+        roof = f"{call['of_popc64_roofline']:7.0%}" if "of_popc64_roofline" in call else f"{'':>7}"
+        lines.append(f"  {call['index']:>3} {call['kernel'][:34]:<34} {call['ms']:9.4f} {call['share']:6.1%} {rate} {roof}  "
+                     + " ".join(call["shapes"][:3]))
+    kinds = ", ".join(f"{kind} {ms:.3f} ms" for kind, ms in profile["summary"]["by_kind_ms"].items())
+    lines.append(f"  by kind: {kinds}")
+    if "binary_conv_of_popc64_roofline" in profile["summary"]:
+        lines.append(f"  binary convs at {profile['summary']['binary_conv_of_popc64_roofline']:.0%} of the popc64 loop")
+    return "\n".join(lines)
 
 
 def torch_float_model(torch, onnx_model, dtype, device):
@@ -393,6 +495,20 @@ def environment(torch, device) -> dict:
     return info
 
 
+def guarded(function, *args) -> dict:
+    """function(*args), or what went wrong: one failing part must not stop the check."""
+    try:
+        return function(*args)
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+
+
+def save(out: Path, results: dict) -> None:
+    """gpu_check.json as far as the check got (written after each phase, so a later failure
+    keeps what was measured)."""
+    (out / "gpu_check.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+
+
 def table(results: dict) -> str:
     lines = ["", "exactness: " + ", ".join(f"{k}: {v}" for k, v in results["exactness_summary"].items())]
     lines.append(f"{'engine':<36} {'batch':>5} {'ms':>10} {'images/s':>11}")
@@ -405,6 +521,9 @@ def table(results: dict) -> str:
     if memory:
         lines.append("weights on the GPU: " + ", ".join(f"{k} {v / 2 ** 20:.2f} MiB" for k, v in memory.items()
                                                       if isinstance(v, (int, float))))
+    for profile in results.get("profile", []):
+        if "calls" in profile:
+            lines.append(f"[{profile['variant']}] " + profile_table(profile))
     for name, row in results.get("roofline", {}).items():
         if isinstance(row, dict) and "macs_per_s" in row:
             lines.append(f"peak {name:<20} {row['macs_per_s']:.3e} MAC/s")
@@ -442,13 +561,36 @@ def main(argv=None) -> int:
                                     "failed": sorted({r["model"] for r in ran if not r.get("ok")})}
     big = [e for e in data["models"] if e["key"] in data["bench"]["variants"].values()]
     shape = tuple(data["bench"]["input_shape"])
-    results["batch_invariance"] = [batch_invariance(bundle, e, runner, device, 4 if args.dry_run else 64) for e in big]
+    results["batch_invariance"] = [guarded(batch_invariance, bundle, e, runner, device, 4 if args.dry_run else 64)
+                                   for e in big]
+    save(out, results)
 
     print("speed", flush=True)
     batches = [1, 2] if args.dry_run else [1, 64, 256]
     counts = {b: (1, 1, 2) for b in batches} if args.dry_run else \
         {1: (20, 50, 7), 64: (3, 10, 7), 256: (2, 5, 7)}        # (warm-up, calls per repeat, repeats)
     results["speed"] = bench_tvm(bundle, data, runner, device, timer, batches, counts)
+    save(out, results)
+    print("profile", flush=True)
+    results["profile"] = []
+    elapsed_ms = event_timer(torch if device == "cuda" else None, sync)
+    for schedules, key in data["bench"]["variants"].items():
+        entry = next(e for e in data["models"] if e["key"] == key)
+        for batch in ([2, 1] if args.dry_run else [256, 1]):
+            if time.time() > deadline:
+                results["profile"].append({"variant": schedules, "batch": batch, "skipped": "time budget"})
+                continue
+            try:
+                x = np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32)
+                profile = profile_tvm(str(bundle / entry["library"]), runner, device, x, elapsed_ms)
+                results["profile"].append({"variant": schedules, **profile})
+                print(profile_table(profile), flush=True)
+            except Exception as error:                 # the profile must not stop the check
+                results["profile"].append({"variant": schedules, "batch": batch,
+                                           "error": f"{type(error).__name__}: {error}",
+                                           "traceback": traceback.format_exc()})
+                print(f"  profile of {schedules} at batch {batch} failed: {error}", flush=True)
+    save(out, results)
     import onnx                                                  # noqa: F401  (bireal.py builds with it)
     sys.path.insert(0, str(ROOT / "examples" / "bireal"))
     import bireal
@@ -466,7 +608,7 @@ def main(argv=None) -> int:
                                         shape)
         results["speed"] += torch_rows
         memory.update({f"torch_{name}_weights": size for name, size in sizes.items()})
-        memory.update(tvm_memory(torch, bundle, big[0], runner, shape))
+        memory.update(guarded(tvm_memory, torch, bundle, big[0], runner, shape))
     results["memory"] = memory
     if device == "cuda" and data.get("roofline") and time.time() < deadline:
         print("roofline", flush=True)
@@ -474,7 +616,7 @@ def main(argv=None) -> int:
         if torch is not None:
             results["roofline"]["torch_gemm_8192"] = torch_gemm_peaks(torch)
     results["seconds"] = round(time.time() - started, 1)
-    (out / "gpu_check.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    save(out, results)
     print(table(results))
     print(f"\nfull results: {out / 'gpu_check.json'} ({results['seconds']} s)")
     return 0 if not results["exactness_summary"]["failed"] else 1

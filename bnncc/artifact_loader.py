@@ -35,8 +35,8 @@ def manifest_text(artifact) -> str:
     return json.dumps(manifest, indent=2) + "\n"
 
 
-def load_artifact(folder: str | Path) -> NativeModel:
-    """Build the artifact in `folder` and load it."""
+def load_artifact(folder: str | Path):
+    """Build the artifact in `folder` and load it (a NativeModel; for TVM artifacts a TvmModel)."""
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -44,12 +44,27 @@ def load_artifact(folder: str | Path) -> NativeModel:
         reason = exc.strerror if isinstance(exc, OSError) else exc
         raise BnnccError(f"{str(folder)!r} is not a bnncc artifact folder ({MANIFEST}: {reason})") from None
     where = str(folder / MANIFEST)
+    if isinstance(manifest, dict) and manifest.get("format") == "bnncc-tvm":
+        return _load_tvm(folder, manifest, where)
     name, target, inputs, outputs = _read_manifest(manifest, where)
     if not (folder / f"{name}.c").is_file():
         raise BnnccError(f"{where!r} names the model {name!r}, but {name}.c is missing from the folder")
     sources = [f"{name}.c"] + sorted(str(p.relative_to(folder)) for p in (folder / "src").glob("*.c"))
     library = build_shared_library(folder, sources, target.cflags, target.compiler)
     return NativeModel(library, name, _signature(name, inputs, outputs), inputs, outputs)
+
+
+def _load_tvm(folder: Path, manifest: dict, where: str):
+    """A TVM artifact (bnncc/tvm): its library must be <name>.so in the folder itself."""
+    from .tvm import load
+
+    name = manifest.get("name")
+    if not isinstance(name, str) or not C_NAME.fullmatch(name) or manifest.get("library") != f"{name}.so":
+        raise BnnccError(f"{where!r} is not a valid manifest: a TVM artifact's library must be <name>.so, "
+                         "name a C identifier")
+    if not (folder / manifest["library"]).is_file():
+        raise BnnccError(f"{where!r} names the library {manifest['library']!r}, which is missing from the folder")
+    return load(folder)
 
 
 def _read_manifest(manifest, where: str):

@@ -55,13 +55,16 @@ class OutputFolder:
         if kind is not None:
             self.discard()
 
-    def commit(self, files: dict[str, str]) -> Path:
-        """Write `files` ({relative path: text}) and swap them in for the old folder's content."""
+    def commit(self, files: dict[str, str | bytes]) -> Path:
+        """Write `files` ({relative path: text or bytes}) and swap them in for the old folder's content."""
         try:
-            for relative, text in sorted(files.items()):
+            for relative, content in sorted(files.items()):
                 file = self.staging / relative
                 file.parent.mkdir(parents=True, exist_ok=True)
-                file.write_text(text)
+                if isinstance(content, bytes):
+                    file.write_bytes(content)
+                else:
+                    file.write_text(content)
             check_destination(self.path, self.force, self.keep)     # it may have changed meanwhile
             if self.path.exists():
                 _replace(self.staging, self.path)

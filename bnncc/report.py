@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import onnx
+
 
 @dataclass
 class LayerNote:
@@ -18,11 +20,11 @@ class ConversionReport:
     target: str = ""
     layers: list[LayerNote] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    binary_macs: int = 0
-    float_macs: int = 0
+    binary_macs: int | None = 0       # None: not counted by the target's backend (TVM)
+    float_macs: int | None = 0
     weight_bytes_float: int = 0
     weight_bytes_packed: int = 0
-    arena_bytes: int = 0
+    arena_bytes: int | None = 0       # None: the backend plans its own memory (TVM)
     source_bytes: int = 0
 
     def layer(self, node: str, op_type: str, mode: str, reason: str) -> None:
@@ -40,10 +42,10 @@ class ConversionReport:
             lines.append(f"  {n.node:<{width}}  {n.op_type:<{op_width}}  {n.mode:<6}  {n.reason}")
         lines += [
             "",
-            f"binary MACs per sample: {self.binary_macs:,}",
-            f"float MACs per sample:  {self.float_macs:,}",
+            f"binary MACs per sample: {_count(self.binary_macs)}",
+            f"float MACs per sample:  {_count(self.float_macs)}",
             f"weights: {self.weight_bytes_float:,} bytes as float32 -> {self.weight_bytes_packed:,} bytes in the artifact",
-            f"arena (activations, one sample): {self.arena_bytes:,} bytes",
+            f"arena (activations, one sample): {_count(self.arena_bytes, ' bytes')}",
         ]
         if self.notes:
             lines += ["", "notes:"] + [f"  - {t}" for t in self.notes]
@@ -57,3 +59,53 @@ class ConversionReport:
             "weight_bytes_float": self.weight_bytes_float, "weight_bytes_packed": self.weight_bytes_packed,
             "arena_bytes": self.arena_bytes,
         }
+
+
+def _count(value: int | None, unit: str = "") -> str:
+    return "not counted by this target's backend" if value is None else f"{value:,}{unit}"
+
+
+BINARIZATIONS = {"Sign", "Where", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "BipolarQuant", "Quant",
+                 "MultiThreshold"}
+FOLDABLE = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Transpose", "Identity",
+            "Dropout", "ConstantOfShape", "Range", "Expand", "Equal", "Not", "Flatten", "Reshape"}
+
+
+def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNote]:
+    """One line per node of the original model, in its order: binary, float, or folded away
+    (`lowered`: the notes the passes wrote, by node name; `final_graph`: what remains to run)."""
+    from bnncc.passes.plan_memory import VIEW_OPS     # (passes import this module)
+
+    by_name = {note.node: note for note in lowered}
+    remaining = {node.name for node in final_graph if node.name}
+    constant = {t.name for t in source.graph.initializer}
+    notes = []
+    for index, node in enumerate(source.graph.node):
+        label = node.name
+        if all(name in constant for name in node.input if name):
+            constant.update(node.output)
+            notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))
+        elif label in by_name:
+            notes.append(by_name[label])
+        elif node.name and node.name in remaining and node.op_type in VIEW_OPS:
+            notes.append(LayerNote(label, node.op_type, "folded", "a free view of its input (no copy)"))
+        elif node.name and node.name in remaining:
+            notes.append(LayerNote(label, node.op_type, "float", "runs as a float kernel"))
+        elif node.op_type == "MaxPool":
+            notes.append(LayerNote(label, node.op_type, "binary", "max-pool on packed bits (AND of the -1 bits)"))
+        elif node.op_type in BINARIZATIONS:
+            notes.append(LayerNote(label, node.op_type, "binary",
+                                   "binarization: folded into a per-channel threshold that writes packed bits"))
+        elif node.op_type in FOLDABLE:
+            notes.append(LayerNote(label, node.op_type, "folded", "shape arithmetic or a free view"))
+        else:
+            notes.append(LayerNote(label, node.op_type, "folded",
+                                   "folded into the threshold or scale of a binary layer"))
+    return notes
+
+
+def parameter_bytes(source) -> int:
+    """Bytes of the model's parameters as stored (initializers and Constant nodes)."""
+    tensors = list(source.graph.initializer)
+    tensors += [a.t for n in source.graph.node if n.op_type == "Constant" for a in n.attribute if a.name == "value"]
+    return sum(onnx.numpy_helper.to_array(t).nbytes for t in tensors)

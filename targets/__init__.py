@@ -23,6 +23,16 @@ class Target:
     cflags: tuple[str, ...]
     isa: str | None = None                 # kernel variant suffix: "avx2", "avx512" or None
     requires: tuple[str, ...] = ()         # /proc/cpuinfo flags the built artifact needs
+    backend: str = "c"                     # "c" (bnncc/codegen) or "tvm" (bnncc/tvm): see bnncc/backend.py
+    options: tuple[tuple[str, object], ...] = ()   # the backend's settings, e.g. TVM's ("kind", "cuda")
+
+    def option(self, key: str, default=None):
+        return dict(self.options).get(key, default)
+
+    def with_options(self, **values) -> "Target":
+        """This target with some options set (None leaves an option as it is)."""
+        merged = {**dict(self.options), **{k: v for k, v in values.items() if v is not None}}
+        return replace(self, options=tuple(sorted(merged.items())))
 
     @property
     def compiler(self) -> str:
@@ -30,7 +40,20 @@ class Target:
         return os.environ.get("CC", "").strip() or "cc"
 
     def runs_here(self) -> bool:
-        return all(flag in cpu_flags() for flag in self.requires)
+        return self.unavailable_here() is None
+
+    def unavailable_here(self) -> str | None:
+        """Why this machine cannot run the target's artifacts, or None when it can."""
+        if self.backend == "tvm":
+            from bnncc.tvm import cuda_device_available, tvm_available
+
+            if not tvm_available():
+                return "needs apache-tvm: pip install 'bnncc[tvm]'"
+            if self.option("kind") == "cuda" and not cuda_device_available():
+                return "no CUDA GPU here; it still compiles here"
+            return None
+        missing = [flag for flag in self.requires if flag not in cpu_flags()]
+        return f"this CPU lacks {', '.join(missing)}; the C still builds elsewhere" if missing else None
 
 
 GENERIC = Target("generic-c", "portable C99, no ISA extensions (the reference for every other target)", ("-O2",))
@@ -40,7 +63,12 @@ AVX512 = Target("x86-avx512", "x86-64 with AVX-512 F/BW + VPOPCNTDQ: vector popc
                 ("-O3", "-mavx512f", "-mavx512bw", "-mavx512vpopcntdq", "-mavx2", "-mfma", "-mpopcnt"),
                 isa="avx512", requires=("avx512f", "avx512bw", "avx512_vpopcntdq", "avx2", "fma", "popcnt"))
 
-TARGETS = {t.name: t for t in (GENERIC, AVX2, AVX512)}
+TVM_LLVM = Target("tvm-llvm", "TVM: bnncc's popcount kernels in TIR, TVM's float operators, built by LLVM for this "
+                  "CPU (needs bnncc[tvm])", (), backend="tvm", options=(("kind", "llvm"),))
+TVM_CUDA = Target("tvm-cuda", "TVM for NVIDIA GPUs (sm_90 unless set): builds without a GPU, runs on one "
+                  "(needs bnncc[tvm-cuda])", (), backend="tvm", options=(("arch", "sm_90"), ("kind", "cuda")))
+
+TARGETS = {t.name: t for t in (GENERIC, AVX2, AVX512, TVM_LLVM, TVM_CUDA)}
 TARGET_NAMES = ("native", *TARGETS)
 
 
@@ -64,7 +92,10 @@ def native_target() -> Target:
                    description=f"this machine's CPU: {best.name} kernels built with -march=native")
 
 
-def get_target(name: str) -> Target:
+def get_target(name: str | Target) -> Target:
+    """The target called `name` ("native": this machine's best); a Target is returned as it is."""
+    if isinstance(name, Target):
+        return name
     if name == "native":
         return native_target()
     try:

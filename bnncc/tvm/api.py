@@ -4,23 +4,19 @@
     model = bnncc.tvm.load("build/m")             # any machine with TVM's runtime
     outputs = model.run(x)                        # needs the target's device: a CUDA GPU for tvm-cuda
 
-The graph is the one every bnncc backend starts from: `import_model` then the target-neutral
-passes (`run_passes(..., target=None)`).
+`bnncc.compile(model, target="tvm-cuda")` is the same; the TVM backend (bnncc/backend.py) lowers
+the graph every backend starts from: `import_model`, then the passes (none specific to TVM).
 """
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
-import weakref
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BnnccError
-from ..frontend.importer import ImportedModel, TensorSpec, import_model
-from ..pipeline import run_passes
+from ..frontend.importer import ImportedModel, TensorSpec
 from ..report import ConversionReport
 
 TARGETS = {"tvm-llvm": "llvm", "tvm-cuda": "cuda"}
@@ -51,30 +47,34 @@ def _require_tvm() -> None:
 
 def compile_model(model: str | os.PathLike | bytes, target: str = "tvm-llvm", output_dir: str | os.PathLike | None = None,
                   name: str = "model", batch: int | None = None, cuda_arch: str | None = None,
-                  cpu: str | None = None, force: bool = False, keep: dict | None = None) -> "TvmModel":
-    """Compile `model` for 'tvm-llvm' or 'tvm-cuda' into an artifact folder (a temporary one when
-    output_dir is None) and return it loaded. batch None: any batch at run time; an int: exactly
-    that many samples (static shapes). cuda_arch: e.g. 'sm_90' (the default); cpu: an LLVM CPU name
-    or 'native' for tvm-llvm (default: the generic one of the architecture)."""
+                  cpu: str | None = None, force: bool = False) -> "TvmModel":
+    """`bnncc.compile(model, target, ...)` for 'tvm-llvm' or 'tvm-cuda' with TVM's own options,
+    returned loaded: batch None: any batch at run time; an int: exactly that many samples (static
+    shapes). cuda_arch: e.g. 'sm_90' (the default); cpu: an LLVM CPU name or 'native' for
+    tvm-llvm (default: the generic one of the architecture)."""
+    from ..compiler import compile
+    from ..targets import get_target
+
     if target not in TARGETS:
         raise BnnccError(f"unknown TVM target {target!r} (one of {', '.join(TARGETS)})")
-    _require_tvm()
-    imported = import_model(model)
-    report = ConversionReport(model_name=name, target=target)
-    graph = run_passes(imported, report, target=None)
-    built = build_graph(graph, imported, TARGETS[target], batch, cuda_arch, cpu)
-    temporary = Path(tempfile.mkdtemp(prefix="bnncc-tvm-")) if output_dir is None else None
-    folder = (temporary / name) if temporary else Path(output_dir)
-    try:
-        path = write_artifact(built, folder, name, target, imported, force, keep)
-    except BaseException:
-        if temporary is not None:
-            shutil.rmtree(temporary, ignore_errors=True)
-        raise
-    loaded = TvmModel(path, report=report, imported=imported, cuda_sources=built.cuda_sources)
-    if temporary is not None:
-        weakref.finalize(loaded, shutil.rmtree, str(temporary), True)
+    chosen = get_target(target).with_options(batch=batch, arch=cuda_arch, cpu=cpu)
+    compiled = compile(model, target=chosen, output_dir=output_dir, name=name, force=force)
+    loaded = TvmModel(compiled.output_dir, report=compiled.report, source_model=compiled.source_model)
+    loaded.compiled = compiled          # a temporary folder lives as long as the model that owns it
     return loaded
+
+
+def lower_to_files(graph, imported: ImportedModel, target, name: str) -> tuple[dict[str, str | bytes], dict]:
+    """The TVM backend's lowering: build the graph for `target` (a Target with backend "tvm") and
+    return the artifact's files ({path: text or bytes}) and its manifest."""
+    from . import artifact
+
+    _require_tvm()
+    built = build_graph(graph, imported, target.option("kind"), target.option("batch"), target.option("arch"),
+                        target.option("cpu"))
+    data = artifact.manifest(name, target.name, built.target, f"{name}.so", imported.inputs, imported.outputs,
+                             built.lowered.batch, built.lowered.kernels, built.lowered.constant_bytes)
+    return artifact.files(built.executable, data), data
 
 
 def build_graph(graph, imported: ImportedModel, kind: str, batch: int | None = None, cuda_arch: str | None = None,
@@ -91,17 +91,8 @@ def build_graph(graph, imported: ImportedModel, kind: str, batch: int | None = N
         raise BnnccError(str(exc)) from None
 
 
-def write_artifact(built, folder, name: str, target: str, imported: ImportedModel, force: bool = False,
-                   keep: dict | None = None) -> Path:
-    from . import artifact
-
-    data = artifact.manifest(name, target, built.target, f"{name}.so", imported.inputs, imported.outputs,
-                             built.lowered.batch, built.lowered.kernels, built.lowered.constant_bytes)
-    return artifact.write_folder(folder, built.executable, data, force, keep)
-
-
 def load(folder: str | os.PathLike) -> "TvmModel":
-    """An artifact folder written by `compile_model` (bnncc.json with format bnncc-tvm)."""
+    """An artifact folder written for a TVM target (bnncc.json with format bnncc-tvm)."""
     return TvmModel(Path(folder))
 
 
@@ -110,8 +101,7 @@ class TvmModel:
     tvm-cuda, which raises BnnccError in one line where there is none) and is safe from several
     threads (one VM per thread)."""
 
-    def __init__(self, folder: Path, report: ConversionReport | None = None, imported: ImportedModel | None = None,
-                 cuda_sources: list[str] | None = None):
+    def __init__(self, folder: Path, report: ConversionReport | None = None, source_model=None):
         from . import artifact
 
         self.output_dir = Path(folder)
@@ -121,8 +111,7 @@ class TvmModel:
         self.outputs = [_spec(e) for e in self.manifest["outputs"]]
         self.batch = self.manifest["batch"]["size"]
         self.report = report
-        self.source_model = imported.source if imported is not None else None
-        self.cuda_sources = cuda_sources or []
+        self.source_model = source_model
         self._local = threading.local()
 
     @property

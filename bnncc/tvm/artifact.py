@@ -5,17 +5,18 @@
     <folder>/bnncc.json     the manifest: what the library is and how to call it
     <folder>/README.md      how to load it from Python and from C++ (TVM runtime only)
 
-The folder goes through `bnncc.output_folder.OutputFolder` (a staging folder beside the
-destination, swapped in by one rename), so a failed build leaves the old folder untouched.
+`bnncc.compile` writes these files like any artifact's (bnncc.output_folder: a staging folder
+beside the destination, swapped in by one rename), so a failed build leaves the old folder untouched.
 """
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from ..frontend.importer import TensorSpec
-from ..output_folder import MANIFEST, OutputFolder
+from ..output_folder import MANIFEST
 
 FORMAT = "bnncc-tvm"
 FORMAT_VERSION = 1
@@ -46,13 +47,14 @@ def manifest(name: str, target: str, tvm_target: dict, library: str, inputs, out
     }
 
 
-def write_folder(path: str | os.PathLike, executable, manifest_data: dict, force: bool = False,
-                 keep: dict | None = None) -> Path:
-    """Export `executable` and write the manifest and README into `path`, atomically."""
-    with OutputFolder(path, force, keep) as folder:
-        executable.export_library(str(folder.staging / manifest_data["library"]))
-        return folder.commit({MANIFEST: json.dumps(manifest_data, indent=2) + "\n",
-                              "README.md": readme(manifest_data)})
+def files(executable, manifest_data: dict) -> dict[str, str | bytes]:
+    """The folder's files: the exported library (bytes), the manifest and the README."""
+    with tempfile.TemporaryDirectory(prefix="bnncc-tvm-export-") as folder:
+        library = Path(folder) / manifest_data["library"]
+        executable.export_library(str(library))
+        data = library.read_bytes()
+    return {manifest_data["library"]: data, MANIFEST: json.dumps(manifest_data, indent=2) + "\n",
+            "README.md": readme(manifest_data)}
 
 
 def read_manifest(folder: str | os.PathLike) -> dict:

@@ -247,6 +247,62 @@ def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 
         layers=layer_times)
 
 
+@dataclass
+class TvmBenchResult:
+    """`bnncc bench` on a TVM target: end-to-end medians per batch size (numpy in, numpy out, so
+    host-device copies included on a GPU), against onnxruntime's CPU provider on all this
+    machine's cores (TVM's CPU runtime uses them all too). Per-layer times: C targets only."""
+
+    model: str
+    target: str
+    runs: int
+    onnxruntime_threads: int
+    batches: list[int]
+    bnncc_ms: list[float]
+    onnxruntime_ms: list[float]
+    float_model_bytes: int
+    artifact_constant_bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def bench_tvm(model_path: str | os.PathLike, target: str, runs: int = 50, batches=(1, 64),
+              progress=None) -> TvmBenchResult:
+    say = progress or (lambda _message: None)
+    compiled = compile(model_path, target=target, progress=say)
+    if not all(spec.batched for spec in compiled.inputs):
+        batches = (1,)                              # a model with a fixed batch runs one sample
+    threads = len(os.sched_getaffinity(0))
+    session = onnxruntime_session(str(model_path), threads)
+    rng = np.random.default_rng(0)
+    ours, theirs = [], []
+    for batch in batches:
+        inputs = [rng.standard_normal((batch,) + tuple(spec.shape[1:]) if spec.batched else spec.shape)
+                  .astype(np.float32) for spec in compiled.inputs]
+        feeds = {spec.name: array for spec, array in zip(compiled.inputs, inputs)}
+        say(f"time bnncc ({target}) and onnxruntime at batch {batch} ({runs} runs each)")
+        medians = medians_ms([lambda: compiled.run(*inputs), lambda: session.run(None, feeds)], runs)
+        ours.append(medians[0])
+        theirs.append(medians[1])
+    return TvmBenchResult(Path(model_path).name, target, runs, threads, list(batches), ours, theirs,
+                          Path(model_path).stat().st_size, compiled.report.weight_bytes_packed)
+
+
+def format_tvm_result(r: TvmBenchResult) -> str:
+    lines = [f"bnncc bench: {r.model}  target {r.target}  median of {r.runs} runs (blocks of {BLOCK_RUNS} taking turns)",
+             f"  end to end, numpy in and out; onnxruntime: CPU provider, {r.onnxruntime_threads} thread(s), "
+             "all optimizations", "",
+             f"  {'batch':>5} {'bnncc ms':>10} {'onnxruntime ms':>15} {'speed-up':>9} {'bnncc images/s':>15}"]
+    for batch, ours, theirs in zip(r.batches, r.bnncc_ms, r.onnxruntime_ms):
+        lines.append(f"  {batch:>5} {ours:>10.3f} {theirs:>15.3f} {theirs / ours:>8.2f}x {batch / ours * 1e3:>15,.0f}")
+    lines += ["", f"  size: float model {r.float_model_bytes:,} B -> artifact constants {r.artifact_constant_bytes:,} B "
+              f"({r.float_model_bytes / max(1, r.artifact_constant_bytes):.1f}x smaller)",
+              "  per-layer times and the popcount peak: C targets only (the GPU check in examples/gpu profiles "
+              "tvm-cuda)"]
+    return "\n".join(lines)
+
+
 def format_result(r: BenchResult) -> str:
     how = ("runs alternating one by one" if r.timing == "interleaved" else
            f"blocks of {BLOCK_RUNS} runs taking turns")

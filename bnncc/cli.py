@@ -223,7 +223,7 @@ def cmd_compile(args) -> int:
     args.progress.clear()
     if not args.quiet:
         print(model.report)
-        print(f"\nwrote {model.output_dir}  (build it with `make -C {output}`)")
+        print(f"\nwrote {model.output_dir}  ({model.backend.usage(output)})")
     return EXIT_OK
 
 
@@ -299,6 +299,7 @@ def cmd_verify(args) -> int:
     from .compiler import compile
     from .verify import compare, random_inputs
 
+    _require_runs_here(args.target)
     model = compile(args.model, target=args.target, progress=args.progress)
     batches = []
     if args.input:
@@ -326,6 +327,16 @@ def cmd_verify(args) -> int:
     return EXIT_MISMATCH if failed else EXIT_OK
 
 
+def _require_runs_here(name: str) -> None:
+    """verify and bench run what they compile: refuse at once a target this machine cannot run."""
+    from .targets import get_target
+
+    target = get_target(name)
+    why_not = target.unavailable_here()
+    if why_not:
+        raise BnnccError(f"target {target.name} cannot run on this machine: {why_not}")
+
+
 def cmd_inspect(args) -> int:
     from .compiler import conversion_report
 
@@ -337,16 +348,25 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import bench, format_result, svg_chart
+    from .bench import bench, bench_tvm, format_result, format_tvm_result, svg_chart
+    from .targets import get_target
 
     if args.runs < 1 or args.threads < 1:
         raise BnnccError("--runs and --threads must be at least 1")
     json_file = _writable_file(args.json, "--json") if args.json else None
     chart_file = _writable_file(args.chart, "--chart") if args.chart else None
-    result = bench(args.model, target=args.target, threads=args.threads, runs=args.runs, interleave=args.interleave,
-                   progress=args.progress)
-    args.progress.clear()
-    print(format_result(result))
+    _require_runs_here(args.target)
+    if get_target(args.target).backend == "tvm":
+        if args.threads != 1 or args.chart or args.interleave:
+            raise BnnccError("--threads, --chart and --interleave apply to C targets only")
+        result = bench_tvm(args.model, target=args.target, runs=args.runs, progress=args.progress)
+        args.progress.clear()
+        print(format_tvm_result(result))
+    else:
+        result = bench(args.model, target=args.target, threads=args.threads, runs=args.runs,
+                       interleave=args.interleave, progress=args.progress)
+        args.progress.clear()
+        print(format_result(result))
     if json_file:
         _write(json_file, lambda path: path.write_text(json.dumps(result.to_dict(), indent=2) + "\n"))
         print(f"wrote {json_file}")
@@ -361,8 +381,8 @@ def cmd_targets(args) -> int:
 
     for name in TARGET_NAMES:
         target = get_target(name)
-        runs = "" if target.runs_here() else "   (this CPU cannot run it; the C still builds elsewhere)"
-        print(f"{name:<12} {target.description}{runs}")
+        why_not = target.unavailable_here()
+        print(f"{name:<12} {target.description}" + (f"   (cannot run here: {why_not})" if why_not else ""))
     return EXIT_OK
 
 

@@ -35,6 +35,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOAT_RTOL = 1e-5
+SLOW_CALL_S = 0.2          # a call slower than this is timed 3 times alone, not in loops
 
 
 # -- set-up -------------------------------------------------------------------------------------
@@ -100,9 +101,12 @@ class Timer:
         self.torch, self.sync = torch, sync
 
     def __call__(self, fn, warmup: int, iterations: int, repeats: int) -> dict:
+        started = time.perf_counter()
         for _ in range(warmup):
             fn()
         self.sync()
+        if warmup and (time.perf_counter() - started) / warmup > SLOW_CALL_S:   # keep the run short
+            iterations, repeats = 1, min(repeats, 3)
         samples = []
         for _ in range(repeats):
             if self.torch is not None:

@@ -328,9 +328,36 @@ def binary_conv_popcount(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te.Ten
     return te.compute((n, out_h * out_w, m_count), pop, name="pop")
 
 
+def binary_conv_popcount_mma(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te.Tensor:
+    """`pop` as [N, M, OH*OW] int32 (channel-major), computed on the tensor cores' 1-bit MMA by
+    the CUDA device function of `tensor_cores.pop_source` (CUDA only; the same integers as
+    `binary_conv_popcount`, see that module)."""
+    from tvm.backend.cuda.op import cuda_func_call
+
+    from . import tensor_cores
+
+    n, height, width, _ = p.shape
+    m_count = int(w.shape[3])
+    out_h, out_w = conv.window.output_size(int(height), int(width))
+    name, source = tensor_cores.pop_source(conv, int(height), int(width), m_count)
+
+    def launch(ins, outs):
+        rows = ins[0].shape[0] * (out_h * out_w)
+        blocks = ((rows + tensor_cores.ROWS_PER_BLOCK - 1) // tensor_cores.ROWS_PER_BLOCK).astype("int32")
+        call = cuda_func_call(name, ins[0].data, ins[1].data, outs[0].data, ins[0].shape[0], source_code=source)
+        body = tirx.AttrStmt(te.thread_axis("threadIdx.x"), "thread_extent", tensor_cores.ROWS_PER_BLOCK,
+                             tirx.Evaluate(call))
+        body = tirx.AttrStmt(te.thread_axis("blockIdx.y"), "thread_extent", m_count // tensor_cores.CHANNELS_PER_BLOCK,
+                             body)
+        return tirx.AttrStmt(te.thread_axis("blockIdx.x"), "thread_extent", blocks, body)
+
+    return te.extern((n, m_count, out_h * out_w), [p, w], launch, name="pop", dtype="int32")
+
+
 def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor | None = None,
                 bias: te.Tensor | None = None, residual: te.Tensor | None = None,
-                thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product=None):
+                thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product=None,
+                tensor_cores: bool = False):
     """BinaryConvPacked (scale None) or BinaryConvAffine, with the output stage fused.
 
     Without scale: the accumulator as float32 [N, M, OH, OW], or with T and D only the packed
@@ -338,17 +365,25 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
     reference's roundings (dot is an integer below 2^24, exact in float32), and with T and D also
     the packed bits of Threshold(Y). Float outputs are [N, M] when dense. The pack stage recomputes
     Y from `pop` with the same operations rather than reading it back, so it can run where `pop`
-    was made."""
+    was made. tensor_cores (CUDA): `pop` comes from the 1-bit MMA where the layer is eligible
+    (`tensor_cores.eligible`), as a separate kernel before the output stage."""
+    from . import tensor_cores as mma
+
     height, width = int(p.shape[1]), int(p.shape[2])
     out_h, out_w = conv.window.output_size(height, width)
-    pop = binary_conv_popcount(p, w, conv)
-    n, m_count = pop.shape[0], int(w.shape[3])
+    n, m_count = p.shape[0], int(w.shape[3])
+    if tensor_cores and mma.eligible(conv, m_count):
+        channel_major = binary_conv_popcount_mma(p, w, conv)
+        pop_at = lambda b, q, m: channel_major[b, m, q]  # noqa: E731
+    else:
+        pop = binary_conv_popcount(p, w, conv)
+        pop_at = lambda b, q, m: pop[b, q, m]  # noqa: E731
 
     def value(b, m, oh, ow):
         """Y of channel m; the pack stage also asks for the tail channels of the last word (its
         bits are then masked): their parameters are read at channel M - 1."""
         k = m if m_count % 64 == 0 else _clamped(m, m_count)
-        dot = conv.taps(oh, ow, height, width) * conv.channels - 2 * pop[b, oh * out_w + ow, m]
+        dot = conv.taps(oh, ow, height, width) * conv.channels - 2 * pop_at(b, oh * out_w + ow, m)
         y = dot.astype("float32")
         if scale is None:
             return y

@@ -49,10 +49,13 @@ class Lowered:
 
 
 def lower_graph(model: ir.Model, inputs: list[TensorSpec], outputs: list[TensorSpec],
-                batch: int | None = None, target: str = "llvm") -> Lowered:
+                batch: int | None = None, target: str = "llvm", tensor_cores: bool = False) -> Lowered:
     """Lower the final graph of `bnncc.pipeline.run_passes(..., target=None)` to Relax for the
-    TVM target kind 'llvm' or 'cuda' (which decides how kernels keep float products rounded)."""
-    return _Lowering(model, batch, kernels.PRODUCTS[target]).run(inputs, outputs)
+    TVM target kind 'llvm' or 'cuda' (which decides how kernels keep float products rounded).
+    tensor_cores (cuda): binary convs that qualify sum on the 1-bit MMA (`tensor_cores.py`)."""
+    if tensor_cores and target != "cuda":
+        raise ValueError("tensor_cores needs the cuda target")
+    return _Lowering(model, batch, kernels.PRODUCTS[target], tensor_cores).run(inputs, outputs)
 
 
 def _window(attributes: dict) -> Window:
@@ -66,9 +69,10 @@ def _node_window(node: ir.Node) -> Window:
 
 
 class _Lowering:
-    def __init__(self, model: ir.Model, batch: int | None, product: Callable):
+    def __init__(self, model: ir.Model, batch: int | None, product: Callable, tensor_cores: bool = False):
         self.model, self.graph = model, model.graph
         self.product = product
+        self.tensor_cores = tensor_cores
         self.batch = tirx.Var(BATCH_VAR, "int64") if batch is None else tirx.IntImm("int64", int(batch))
         self.fixed_batch = batch
         self.values: dict[int, relax.Expr] = {}
@@ -225,7 +229,8 @@ def _lower_binary_conv(lowering: _Lowering, node: ir.Node, batched: bool):
         scale, bias = (rest.pop(0), rest.pop(0)) if affine else (None, None)
         residual = rest.pop(0) if has_residual else None
         thresholds, directions = (rest[0], rest[1]) if packed else (None, None)
-        return kernels.binary_conv(p, w, conv, scale, bias, residual, thresholds, directions, product=lowering.product)
+        return kernels.binary_conv(p, w, conv, scale, bias, residual, thresholds, directions, product=lowering.product,
+                                   tensor_cores=lowering.tensor_cores)
 
     result = lowering.kernel("binary_conv", compute, *operands)
     return lowering.outputs_of(result, 2) if affine and packed else result

@@ -23,6 +23,10 @@ pixels x output channels over the reduction r = (kh, kw, word), computed as:
   loop is straight-line code: per 64-bit channel word 2 LOP3 (xor), 2 SEL (mask), 2 POPC and
   1 IADD3, and one LDS.128 (a broadcast) per two weight words (nvcc 13, sm_90).
 
+With `lower_graph(..., tensor_cores=True)` the layers that qualify (`tensor_cores.eligible`) get
+`pop` from the 1-bit MMA as a kernel of its own (written channel-major to global memory); their
+output stages then run as one thread per output (`_schedule_output_stages`).
+
 POPC issues at 16 per clock per SM on sm_70..sm_90 against 64 for logic and integer adds, so the
 loop is bound by popcounts: the loads (1 global + 64 shared broadcasts per 64 popcounts of 64
 bits, 128 POPC instructions) stay under it.
@@ -169,6 +173,9 @@ def _accumulate_in_registers(sch: s_tir.Schedule, block, loop) -> None:
 def _schedule_binary_conv(sch: s_tir.Schedule) -> None:
     """The schedule of the module docstring, on the stages pop, out and pack."""
     pop = sch.get_sblock("pop")
+    if not sch.get(pop).iter_vars:               # pop made on the tensor cores: its own kernel
+        _schedule_output_stages(sch)
+        return
     batch, q, m, rkh, rkw, rj = sch.get_loops(pop)
     pixels, channels = int(sch.get(q).extent), int(sch.get(m).extent)
     reduction = int(sch.get(rkh).extent) * int(sch.get(rkw).extent) * int(sch.get(rj).extent)
@@ -207,6 +214,18 @@ def _schedule_binary_conv(sch: s_tir.Schedule) -> None:
             sch.unroll(loop)
         if name == "pack":
             _accumulate_in_registers(sch, stage, thread)
+
+
+def _schedule_output_stages(sch: s_tir.Schedule) -> None:
+    """The output stages after `pop` came from the tensor cores (kernels.binary_conv_popcount_mma,
+    channel-major): one thread per float output, one per packed word (its 64 bits summed in a
+    register); neighbouring threads read neighbouring pixels of `pop`."""
+    for name in ("out", "pack"):
+        if _has_block(sch, name):
+            stage = sch.get_sblock(name)
+            thread = _bind_spatial(sch, stage)
+            if _is_reduction(sch, stage):
+                _accumulate_in_registers(sch, stage, thread)
 
 
 def _flatten_pixels(sch: s_tir.Schedule, stage, name: str) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOAT_RTOL = 1e-5
+ISOLATED_S = 150.0         # at most this long for the checks of one isolated bench variant
 SLOW_CALL_S = 0.2          # a call slower than this is timed 3 times alone, not in loops
 
 
@@ -499,6 +500,19 @@ def environment(torch, device) -> dict:
     return info
 
 
+def best_exact_tvm(results: dict, variants: dict) -> dict:
+    """Per batch, the fastest TVM build of the benchmark model whose outputs were all exact (the
+    one to report; a faster build with a mismatch is a bug, not a result)."""
+    exact = {name for name, key in variants.items()
+             if (rows := [r for r in results["exactness"] if r["model"] == key]) and all(r.get("ok") for r in rows)}
+    best = {}
+    for row in results["speed"]:
+        name = row["engine"].removeprefix("tvm-cuda (").removeprefix("tvm-cpu (").removesuffix(" schedules)")
+        if name in exact and "images_per_s" in row and row["images_per_s"] > best.get(row["batch"], {}).get("images_per_s", 0):
+            best[row["batch"]] = {"variant": name, "median_ms": row["median_ms"], "images_per_s": row["images_per_s"]}
+    return {"exact_variants": sorted(exact), "best_by_batch": best}
+
+
 def guarded(function, *args) -> dict:
     """function(*args), or what went wrong: one failing part must not stop the check."""
     try:
@@ -507,10 +521,10 @@ def guarded(function, *args) -> dict:
         return {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
 
 
-def save(out: Path, results: dict) -> None:
+def save(out: Path, results: dict, name: str = "gpu_check.json") -> None:
     """gpu_check.json as far as the check got (written after each phase, so a later failure
     keeps what was measured)."""
-    (out / "gpu_check.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    (out / name).write_text(json.dumps(results, indent=1, default=str) + "\n")
 
 
 def table(results: dict) -> str:
@@ -525,6 +539,10 @@ def table(results: dict) -> str:
     if memory:
         lines.append("weights on the GPU: " + ", ".join(f"{k} {v / 2 ** 20:.2f} MiB" for k, v in memory.items()
                                                       if isinstance(v, (int, float))))
+    best = results.get("best_exact_tvm", {})
+    for batch, row in best.get("best_by_batch", {}).items():
+        lines.append(f"best exact TVM build at batch {batch}: {row['variant']} {row['median_ms']:.3f} ms "
+                     f"({row['images_per_s']:.0f} images/s)")
     for profile in results.get("profile", []):
         if "calls" in profile:
             lines.append(f"[{profile['variant']}] " + profile_table(profile))
@@ -534,6 +552,73 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def check_tvm_builds(bundle: Path, data: dict, out: Path, runner, device: str, check, timer, elapsed_ms,
+                     variants: dict, dry_run: bool, deadline: float, json_name: str, results: dict) -> dict:
+    """Exactness of the bundle's models that belong to `variants` (or to no bench variant) and, per
+    bench variant: batch invariance, speed at batch 1 and N, and the per-kernel profile. Saved to
+    out/json_name after each phase."""
+    bench_keys = set(data["bench"]["variants"].values())
+    models = [e for e in data["models"] if e["key"] not in bench_keys or e["key"] in variants.values()]
+    print("exactness", flush=True)
+    results["exactness"] = check_models(bundle, {**data, "models": models}, runner, device, check, out, deadline)
+    big = [e for e in models if e["key"] in variants.values()]
+    shape = tuple(data["bench"]["input_shape"])
+    results["batch_invariance"] = [guarded(batch_invariance, bundle, e, runner, device, 4 if dry_run else 64)
+                                   for e in big]
+    save(out, results, json_name)
+    print("speed", flush=True)
+    results["speed"] = bench_tvm(bundle, {**data, "bench": {**data["bench"], "variants": variants}}, runner, device,
+                                 timer, *speed_plan(dry_run))
+    save(out, results, json_name)
+    print("profile", flush=True)
+    results["profile"] = []
+    for schedules, key in variants.items():
+        entry = next(e for e in data["models"] if e["key"] == key)
+        for batch in ([2, 1] if dry_run else [256, 1]):
+            if time.time() > deadline:
+                results["profile"].append({"variant": schedules, "batch": batch, "skipped": "time budget"})
+                continue
+            try:
+                x = np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32)
+                profile = profile_tvm(str(bundle / entry["library"]), runner, device, x, elapsed_ms)
+                results["profile"].append({"variant": schedules, **profile})
+                print(f"[{schedules}] " + profile_table(profile), flush=True)
+            except Exception as error:                 # the profile must not stop the check
+                results["profile"].append({"variant": schedules, "batch": batch,
+                                           "error": f"{type(error).__name__}: {error}",
+                                           "traceback": traceback.format_exc()})
+                print(f"  profile of {schedules} at batch {batch} failed: {error}", flush=True)
+    save(out, results, json_name)
+    return results
+
+
+def speed_plan(dry_run: bool) -> tuple[list, dict]:
+    """Batches, and (warm-up, calls per repeat, repeats) per batch."""
+    batches = [1, 2] if dry_run else [1, 64, 256]
+    return batches, ({b: (1, 1, 2) for b in batches} if dry_run else {1: (20, 50, 7), 64: (3, 10, 7), 256: (2, 5, 7)})
+
+
+def run_isolated(name: str, args, out: Path, deadline: float) -> dict:
+    """The checks of one bench variant in a process of its own (`--only-variant`): a kernel that
+    faults leaves the CUDA context unusable for the rest of its process, so a new build cannot
+    take the rest of the check down with it. Returns its results (as far as it got) and status."""
+    json_name = f"gpu_check_variant_{name}.json"
+    command = [sys.executable, str(Path(__file__).resolve()), "--bundle", args.bundle, "--out", str(out), "--target",
+               args.target, "--only-variant", name, "--json-name", json_name,
+               "--budget", str(max(10.0, deadline - time.time()))] + (["--dry-run"] if args.dry_run else [])
+    status = {}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=max(10.0, min(ISOLATED_S, deadline - time.time())))
+        status = {"returncode": done.returncode, "output_tail": (done.stdout + done.stderr)[-4000:]}
+        print(done.stdout + done.stderr, flush=True)
+    except subprocess.TimeoutExpired as error:
+        status = {"timeout_s": error.timeout, "output_tail": str(error.stdout or "")[-4000:]}
+        print(f"  variant {name}: timed out after {error.timeout:.0f} s", flush=True)
+    saved = out / json_name
+    child = json.loads(saved.read_text()) if saved.is_file() else {}
+    return {**child, "status": status}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bundle", default=str(ROOT / ".gpu"))
@@ -541,10 +626,15 @@ def main(argv=None) -> int:
     parser.add_argument("--target", choices=("cuda", "llvm"), default="cuda")
     parser.add_argument("--dry-run", action="store_true", help="few iterations, small batches (CPU rehearsal)")
     parser.add_argument("--budget", type=float, default=480.0, help="seconds before later phases are skipped")
+    parser.add_argument("--isolate", default=None, help="comma-separated bench variants checked each in a process "
+                        "of its own (default: all but bnncc)")
+    parser.add_argument("--only-variant", default=None, help=argparse.SUPPRESS)   # the isolated process
+    parser.add_argument("--json-name", default="gpu_check.json", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     started = time.time()
     deadline = started + args.budget
     bundle, out = Path(args.bundle).resolve(), Path(args.out)
+    args.bundle = str(bundle)
     out.mkdir(parents=True, exist_ok=True)
     device = "cuda" if args.target == "cuda" else "cpu"
     data = json.loads((bundle / "bundle.json").read_text())
@@ -555,46 +645,40 @@ def main(argv=None) -> int:
     else:
         sync = lambda: None  # noqa: E731  (the CPU runs synchronously)
     timer = Timer(torch if device == "cuda" else None, sync)
+    elapsed_ms = event_timer(torch if device == "cuda" else None, sync)
+    variants = data["bench"]["variants"]
+    if args.only_variant:
+        check_tvm_builds(bundle, {**data, "models": [e for e in data["models"] if e["key"] == variants[args.only_variant]]},
+                         out, runner, device, check, timer, elapsed_ms, {args.only_variant: variants[args.only_variant]},
+                         args.dry_run, deadline, args.json_name, {"variant": args.only_variant})
+        return 0
+    isolated = set(args.isolate.split(",")) if args.isolate is not None else set(variants) - {"bnncc"}
     results = {"environment": environment(torch, device), "bundle": {k: data[k] for k in ("target", "arch", "tvm_version",
                                                                                             "created")},
                "comparison_rule": rule, "tvm_runtime_only": bool(tvm._RUNTIME_ONLY)}
-    print("exactness", flush=True)
-    results["exactness"] = check_models(bundle, data, runner, device, check, out, deadline)
+    check_tvm_builds(bundle, data, out, runner, device, check, timer, elapsed_ms,
+                     {k: v for k, v in variants.items() if k not in isolated}, args.dry_run, deadline,
+                     args.json_name, results)
+    results["isolated"] = {}
+    for name in sorted(isolated & set(variants)):
+        if time.time() > deadline:
+            results["isolated"][name] = {"skipped": "time budget"}
+            continue
+        print(f"variant {name} (own process)", flush=True)
+        child = run_isolated(name, args, out, deadline)
+        results["isolated"][name] = child.get("status", {})
+        for part in ("exactness", "batch_invariance", "speed", "profile"):
+            results[part] += child.get(part, [])
+        if "exactness" not in child:
+            results["exactness"].append({"model": variants[name], "ok": False, "error": "its process recorded nothing"})
     ran = [r for r in results["exactness"] if "skipped" not in r]
     results["exactness_summary"] = {"checked": len(ran), "exact": sum(bool(r.get("ok")) for r in ran),
                                     "failed": sorted({r["model"] for r in ran if not r.get("ok")})}
-    big = [e for e in data["models"] if e["key"] in data["bench"]["variants"].values()]
+    results["best_exact_tvm"] = guarded(best_exact_tvm, results, variants)
+    save(out, results)
+    big = [e for e in data["models"] if e["key"] in variants.values()]
     shape = tuple(data["bench"]["input_shape"])
-    results["batch_invariance"] = [guarded(batch_invariance, bundle, e, runner, device, 4 if args.dry_run else 64)
-                                   for e in big]
-    save(out, results)
-
-    print("speed", flush=True)
-    batches = [1, 2] if args.dry_run else [1, 64, 256]
-    counts = {b: (1, 1, 2) for b in batches} if args.dry_run else \
-        {1: (20, 50, 7), 64: (3, 10, 7), 256: (2, 5, 7)}        # (warm-up, calls per repeat, repeats)
-    results["speed"] = bench_tvm(bundle, data, runner, device, timer, batches, counts)
-    save(out, results)
-    print("profile", flush=True)
-    results["profile"] = []
-    elapsed_ms = event_timer(torch if device == "cuda" else None, sync)
-    for schedules, key in data["bench"]["variants"].items():
-        entry = next(e for e in data["models"] if e["key"] == key)
-        for batch in ([2, 1] if args.dry_run else [256, 1]):
-            if time.time() > deadline:
-                results["profile"].append({"variant": schedules, "batch": batch, "skipped": "time budget"})
-                continue
-            try:
-                x = np.random.default_rng(batch).standard_normal((batch,) + shape).astype(np.float32)
-                profile = profile_tvm(str(bundle / entry["library"]), runner, device, x, elapsed_ms)
-                results["profile"].append({"variant": schedules, **profile})
-                print(profile_table(profile), flush=True)
-            except Exception as error:                 # the profile must not stop the check
-                results["profile"].append({"variant": schedules, "batch": batch,
-                                           "error": f"{type(error).__name__}: {error}",
-                                           "traceback": traceback.format_exc()})
-                print(f"  profile of {schedules} at batch {batch} failed: {error}", flush=True)
-    save(out, results)
+    batches, counts = speed_plan(args.dry_run)
     import onnx                                                  # noqa: F401  (bireal.py builds with it)
     sys.path.insert(0, str(ROOT / "examples" / "bireal"))
     import bireal

@@ -16,8 +16,9 @@ The GPU machine has Python and numpy/torch/onnx but no TVM and no network, so th
                47 MB model there from examples/bireal/bireal.py and checks the hash)
 
 Models: the three real models of ../shared/models (on the four FINN test digits), every zoo
-variant, Bi-Real-18 small, and Bi-Real-18 (224x224) in two builds: bnncc's GPU schedules and,
-for comparison, DLight's default schedules for the same kernels.
+variant, Bi-Real-18 small, and Bi-Real-18 (224x224) in three builds (BENCH_VARIANTS): bnncc's GPU
+schedules (popcount on CUDA cores), the same with the binary convs that qualify on the 1-bit
+tensor cores (bnncc/tvm/tensor_cores.py), and, for comparison, DLight's default schedules.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ from bnncc.frontend.importer import import_model  # noqa: E402
 from bnncc.pipeline import run_passes  # noqa: E402
 from bnncc.reference import run_reference  # noqa: E402
 from bnncc.report import ConversionReport  # noqa: E402
-from bnncc.tvm.api import build_graph  # noqa: E402
+from bnncc.tvm.build import build  # noqa: E402
+from bnncc.tvm.lower import lower_graph  # noqa: E402
 from gpu_check import weights_hash  # noqa: E402  (this folder: the GPU side checks the same hash)
 
 SHARED = ROOT.parent / "shared" / "models"
@@ -149,21 +151,27 @@ def references(source, imported, inputs: list[np.ndarray]) -> list[np.ndarray]:
     return [np.concatenate([s[i] for s in per_sample]) for i in range(len(imported.outputs))]
 
 
+# builds of the benchmark model: bnncc's schedules (the default, popcount on CUDA cores), the same
+# with the binary convs that qualify on the 1-bit tensor cores, and DLight's default schedules
+BENCH_VARIANTS = {"bnncc": {}, "mma": {"tensor_cores": True}, "dlight": {"kernel_schedules": False}}
+
+
 def build_case(folder: Path, key: str, model, kind: str, arch: str, kernel_schedules: bool = True,
-               batch: int | None = None) -> dict:
+               batch: int | None = None, tensor_cores: bool = False, variant: str = "bnncc") -> dict:
     """Build one model into folder/<key>/model.so; returns its bundle entry (without data)."""
     started = time.time()
     source = model if not isinstance(model, (str, Path)) else None
     imported = import_model(model.SerializeToString() if source is not None else model)
     graph = run_passes(imported, ConversionReport(), target=None)
-    built = build_graph(graph, imported, kind, batch=batch, cuda_arch=arch, kernel_schedules=kernel_schedules)
+    lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind, tensor_cores=tensor_cores)
+    built = build(lowered, kind, arch=arch, kernel_schedules=kernel_schedules)
     (folder / key).mkdir(parents=True, exist_ok=True)
     built.executable.export_library(str(folder / key / "model.so"))
     print(f"  built {key} for {kind} in {time.time() - started:.1f} s", flush=True)
     return {"key": key, "library": f"models/{key}/model.so", "device": "cuda" if kind == "cuda" else "cpu",
             "inputs": [s.name for s in imported.inputs], "outputs": [s.name for s in imported.outputs],
             "kernels": built.lowered.kernels, "weight_bytes": built.lowered.constant_bytes,
-            "schedules": "bnncc" if kernel_schedules else "dlight"}, imported
+            "schedules": variant}, imported
 
 
 def save_arrays(path: Path, arrays: list[np.ndarray]) -> str:
@@ -209,14 +217,14 @@ def main(argv=None) -> int:
                  "input_shape": zoo.input_shapes(big, 1)["input"][1:], "variants": {}}
         feeds = {1: _random(big, 1, 11), args.bireal_batch: _random(big, args.bireal_batch, 12)}
         shared_data = {}
-        for schedules in ("bnncc", "dlight") if args.target == "cuda" else ("bnncc",):
+        for schedules, options in BENCH_VARIANTS.items() if args.target == "cuda" else [("bnncc", {})]:
             key = f"bench-{args.bench_model}-{schedules}"
             try:
-                entry, imported = build_case(staging / "models", key, big, args.target, args.arch,
-                                             kernel_schedules=schedules == "bnncc")
-            except Exception as error:                  # the comparison build is optional
+                entry, imported = build_case(staging / "models", key, big, args.target, args.arch, variant=schedules,
+                                             **options)
+            except Exception as error:                  # the comparison builds are optional
                 message = str(error).strip().splitlines()
-                bench["variants_not_built"] = {schedules: message[-1][:300] if message else type(error).__name__}
+                bench.setdefault("variants_not_built", {})[schedules] = message[-1][:300] if message else type(error).__name__
                 print(f"  {key} not built: {bench['variants_not_built'][schedules]}", flush=True)
                 continue
             if not shared_data:                         # inputs and references: once, for both builds

@@ -25,14 +25,18 @@ def test_prepare_and_dry_run(tmp_path):
                     "--pythons", f"cp{sys.version_info.major}{sys.version_info.minor}"], check=True, capture_output=True,
                    timeout=600)
     assert not (bundle / "runtime" / "tvm" / "lib" / "libtvm_compiler.so").exists()
+    # --isolate bnncc: the benchmark build is checked in a process of its own, as new builds are on the GPU
     done = subprocess.run([sys.executable, str(EXAMPLE / "gpu_check.py"), "--bundle", str(bundle), "--target", "llvm",
-                           "--dry-run", "--out", str(out)], capture_output=True, text=True, timeout=600)
+                           "--dry-run", "--out", str(out), "--isolate", "bnncc"], capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((out / "gpu_check.json").read_text())
     assert results["tvm_runtime_only"] and results["bench_weights_match_build"]
     assert results["exactness_summary"]["failed"] == [] and results["exactness_summary"]["exact"] == 6
     assert all(entry["identical"] for entry in results["batch_invariance"])
     assert [row["batch"] for row in results["speed"]] == [1, 2] and all("median_ms" in r for r in results["speed"])
+    assert results["isolated"]["bnncc"]["returncode"] == 0
+    assert results["best_exact_tvm"]["exact_variants"] == ["bnncc"]
     profiles = [p for p in results["profile"] if "calls" in p]
     assert [p["batch"] for p in profiles] == [2, 1], results["profile"]
     for profile in profiles:                          # bireal_small: 16 binary convs, each timed

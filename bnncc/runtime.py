@@ -161,14 +161,13 @@ class NativeModel:
                     raise BnnccError(f"input shape {array.shape} does not match [N, "
                                      f"{', '.join(map(str, spec.shape[1:]))}]")
                 count = array.shape[0]
-            else:
-                if array.size != spec.sample_size:
-                    raise BnnccError(f"input shape {array.shape} does not match {list(spec.shape)}")
-                count = 1
-            if batch is not None and count != batch:
-                raise BnnccError("all inputs must have the same batch size")
-            batch = count
+                if batch is not None and count != batch:
+                    raise BnnccError("all batched inputs must have the same batch size")
+                batch = count
+            elif array.size != spec.sample_size:           # no batch dimension: one for every sample
+                raise BnnccError(f"input shape {array.shape} does not match {list(spec.shape)}")
             prepared.append(array)
+        batch = 1 if batch is None else batch
         if batch > 1 and not all(spec.batched for spec in self.outputs):
             raise BnnccError("this model has an output without a batch dimension: run one sample at a time")
         outputs = [np.empty(((batch,) + tuple(s.shape[1:])) if s.batched else s.shape, dtype=s.dtype)

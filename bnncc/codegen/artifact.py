@@ -97,7 +97,8 @@ class Artifact:
             lines.append(f" * input{i}:  float32 {_dims(spec)}")
         for i, spec in enumerate(self.outputs):
             lines.append(f" * output{i}: {spec.dtype.name} {_dims(spec)}")
-        lines += [" * (N = batch.)", " */",
+        lines += [" * (N = batch. A tensor without N is the same for every sample: an input is read by each, an",
+                  " * output is written by each, so it holds the last sample's values.)", " */",
                   f"#ifndef BNNCC_{upper}_H", f"#define BNNCC_{upper}_H", "",
                   "#include <stddef.h>", "#include <stdint.h>", "",
                   "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
@@ -182,8 +183,11 @@ class Artifact:
         checks = " || ".join([f"!input{i}" for i in range(len(self.inputs))] +
                              [f"!output{i}" for i in range(len(self.outputs))] + ["!arena"])
         align = "(unsigned char *)arena + ((64u - ((uintptr_t)arena & 63u)) & 63u)"
-        tensors = ([f"input{i} + n * {upper}_INPUT{i}_SIZE" for i in range(len(self.inputs))] +
-                   [f"output{i} + n * {upper}_OUTPUT{i}_SIZE" for i in range(len(self.outputs))])
+        # batched tensors advance by a sample; the others (no batch dimension) are the same for every sample
+        tensors = ([f"input{i} + n * {upper}_INPUT{i}_SIZE" if s.batched else f"input{i}"
+                    for i, s in enumerate(self.inputs)] +
+                   [f"output{i} + n * {upper}_OUTPUT{i}_SIZE" if s.batched else f"output{i}"
+                    for i, s in enumerate(self.outputs)])
         if self.threads == 1:
             return "\n".join([self.signature, "{", "    size_t n;", "    unsigned char *aligned;",
                               f"    if ({checks}) return -1;", f"    aligned = {align};",

@@ -58,7 +58,7 @@ def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
     graph = model.graph
     for value in graph.inputs:
         shape = [d if isinstance(d, int) else 1 for d in value.shape]
-        set_shape(value, [1] + shape[1:] if shape else shape)
+        set_shape(value, [1] + shape[1:] if len(shape) >= 2 else shape)     # the batch: one sample
     for node in graph:
         for value in node.outputs:
             if value.name in shapes:

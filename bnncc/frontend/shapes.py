@@ -34,7 +34,7 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
     for value in graph.input:
         dims = value.type.tensor_type.shape.dim
         shape = [1 if i == 0 and not d.HasField("dim_value") else d.dim_value for i, d in enumerate(dims)]
-        if shape:
+        if len(shape) >= 2:            # the batch (see importer): one sample
             shape[0] = 1
         del value.type.tensor_type.shape.dim[:]
         value.type.tensor_type.shape.dim.extend(onnx.TensorShapeProto.Dimension(dim_value=d) for d in shape)

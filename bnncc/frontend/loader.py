@@ -47,6 +47,7 @@ def load_onnx(source: str | os.PathLike | bytes) -> onnx.ModelProto:
     _load_external_data(model, folder)
     _check_tensors(model)
     _name_unnamed_nodes(model)
+    _check_opsets(model)
     _declare_custom_domains(model)
     _drop_initializers_from_inputs(model)
     _check_inputs(model)
@@ -150,6 +151,17 @@ def _name_unnamed_nodes(model: onnx.ModelProto) -> None:
             node.name = f"{node.op_type}#{index}"
 
 
+def _check_opsets(model: onnx.ModelProto) -> None:
+    """The standard ops' meaning depends on the default domain's opset: it must be declared, and be
+    one onnx knows (from the first, 1, to the newest of the installed onnx)."""
+    newest = onnx.defs.onnx_opset_version()
+    versions = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
+    if not versions:
+        raise BnnccError("the model declares no opset for the standard ONNX domain (opset_import)")
+    if len(set(versions)) > 1 or not 1 <= versions[0] <= newest:
+        raise BnnccError(f"the model's standard ONNX opset {versions} is not one onnx knows (1 to {newest})")
+
+
 def _declare_custom_domains(model: onnx.ModelProto) -> None:
     declared = {o.domain for o in model.opset_import}
     for domain in sorted({n.domain for n in model.graph.node} - declared):
@@ -179,8 +191,9 @@ def _check_inputs(model: onnx.ModelProto) -> None:
         for index, dim in enumerate(dims):
             if dim.HasField("dim_value") and not 0 < dim.dim_value <= MAX_DIM:
                 raise BnnccError(f"graph input {name!r} has absurd dimension {dim.dim_value}")
-            if index > 0 and not dim.HasField("dim_value"):
-                raise BnnccError(f"graph input {name!r}: only the batch dimension (first) may be dynamic")
+            if (index > 0 or len(dims) == 1) and not dim.HasField("dim_value"):
+                raise BnnccError(f"graph input {name!r}: only the batch dimension (the first of a rank >= 2 "
+                                 "input) may be dynamic")
         sample = int(np.prod([d.dim_value for d in dims[1:]], dtype=np.float64))
         if sample > MAX_INPUT_ELEMENTS:
             raise BnnccError(f"graph input {name!r} has {sample} elements per sample, more than bnncc's "

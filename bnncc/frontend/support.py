@@ -19,6 +19,15 @@ GreaterOrEqual Less LessOrEqual Where Not Clip Round Floor Ceil Sqrt Neg Abs Exp
 Reciprocal Pad Max Min Range Expand Equal
 """.split())
 
+# The attributes of the custom ops that bnncc reads, with the types qonnx reads them as (a float
+# attribute written as an integer is read as that number).
+CUSTOM_ATTRIBUTES = {
+    "MultiThreshold": {"out_scale": "number", "out_bias": "number", "data_layout": "string", "out_dtype": "string"},
+    "Quant": {"signed": "number", "narrow": "number", "rounding_mode": "string"},
+}
+ATTRIBUTE_KINDS = {"number": (onnx.AttributeProto.FLOAT, onnx.AttributeProto.INT),
+                   "string": (onnx.AttributeProto.STRING,)}
+
 CUSTOM_OPS = {
     "BipolarQuant": ("onnx.brevitas", "qonnx.custom_op.general"),
     "Quant": ("onnx.brevitas", "qonnx.custom_op.general"),
@@ -49,6 +58,7 @@ def check_supported(model: onnx.ModelProto) -> None:
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
             raise BnnccError("control flow subgraphs are not supported", node=label)
         _check_integer_attributes(node, label)
+        _check_custom_attribute_types(node, label)
         _check_float_attributes(node, label)
         if node.op_type == "Constant" and node.domain in STANDARD_DOMAINS:
             _check_constant(node, label)
@@ -64,6 +74,19 @@ def _check_integer_attributes(node: onnx.NodeProto, label: str) -> None:
         if any(abs(v) > MAX_ATTRIBUTE_INT for v in values):
             raise BnnccError(f"attribute {attribute.name} = {values[:8]} is out of range "
                              f"(bnncc accepts integers up to {MAX_ATTRIBUTE_INT} in absolute value)", node=label)
+
+
+def _check_custom_attribute_types(node: onnx.NodeProto, label: str) -> None:
+    """onnxruntime checks the standard ops' attributes while it finds the shapes; the custom ops
+    it never sees (they stand in as Identity) are checked here."""
+    if node.domain in STANDARD_DOMAINS:
+        return
+    expected = CUSTOM_ATTRIBUTES.get(node.op_type, {})
+    for attribute in node.attribute:
+        kind = expected.get(attribute.name)
+        if kind is not None and attribute.type not in ATTRIBUTE_KINDS[kind]:
+            raise BnnccError(f"attribute {printable(attribute.name)} must be one {kind}, not "
+                             f"{onnx.AttributeProto.AttributeType.Name(attribute.type).lower()}", node=label)
 
 
 def _check_float_attributes(node: onnx.NodeProto, label: str) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 import onnx_ir as ir
 
+from bnncc.errors import BnnccError
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, remove_unused,
                       replace_value, shape_of, source_label)
 from bnncc.ops.definitions import sign_decision
@@ -65,8 +66,11 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
             return False
         evaluate = ChainEvaluator(chain, x, sign.inputs[0], shape, opsets)
         accumulator = x.producer()
-        if accumulator is not None and is_bnncc(accumulator) and accumulator.op_type in ("BinaryConv", "BinaryMatMul"):
-            k = reduction_length(accumulator)
+        integer = accumulator is not None and is_bnncc(accumulator) and accumulator.op_type in ("BinaryConv",
+                                                                                               "BinaryMatMul")
+        k = reduction_length(accumulator) if integer else 0
+        refuse_nan(evaluate, sign, shape[1], NAN_PROBES * (k if integer else 1))
+        if integer:
             found = integer_thresholds(evaluate, rule, k, shape[1])
             if found is None:
                 self.report.note(f"{source_label(sign)}: binarization is not monotone in the accumulator; kept in float")
@@ -113,6 +117,22 @@ def rounds_differently(value: ir.Value) -> bool:
             return True
         pending += [v for v in node.inputs if v is not None and constant(v) is None]
     return False
+
+
+# Where the chain is tried for NaN: the ends and the middle of the accumulator's range (times K)
+# or of the float line. A NaN there comes from the chain's constants (a BatchNormalization whose
+# var + epsilon is not positive, 0/0, the log of a negative), not from the input.
+NAN_PROBES = np.array([-1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0], np.float32)
+
+
+def refuse_nan(evaluate, sign: ir.Node, channels: int, probes: np.ndarray) -> None:
+    """How the reference binarizes NaN depends on the source idiom (Sign keeps it, Where picks a
+    branch), which the canonical rule does not carry: refuse a chain that yields NaN."""
+    values = evaluate(np.repeat(probes.astype(np.float32)[:, None], channels, axis=1))
+    if np.any(np.isnan(values)):
+        raise BnnccError("the ops before this binarization give NaN on ordinary values (a BatchNormalization "
+                         "whose var + epsilon is not positive, say): how the reference binarizes NaN cannot be "
+                         "reproduced", node=source_label(sign))
 
 
 def chain_start(value: ir.Value) -> tuple[ir.Value, list[ir.Node]]:

@@ -365,3 +365,66 @@ def test_output_that_is_an_input_through_dropout_builds_with_werror():
     x = np.linspace(-1, 1, 8, dtype=np.float32)[None]
     y, = bnncc.compile(model.SerializeToString(), target="generic-c").run(x)
     assert np.array_equal(y, x)
+
+
+def two_input_model(extra_shape) -> onnx.ModelProto:
+    """y = Sign(x) MatMul ±1 W, plus z = a second input through Relu; x batched, the second not."""
+    rng = np.random.default_rng(3)
+    w = numpy_helper.from_array(zoo.pm1(rng, (16, 4)), "w")
+    nodes = [helper.make_node("Sign", ["x"], ["s"]), helper.make_node("MatMul", ["s", "w"], ["y"]),
+             helper.make_node("Relu", ["extra"], ["z"])]
+    return tiny(nodes, [vi("x", ["N", 16]), vi("extra", extra_shape)], [vi("y", ["N", 4]), vi("z", extra_shape)], [w])
+
+
+def test_rank_one_input_keeps_its_declared_size():
+    """A [7] input used to be specced [1] (its first dimension taken for the batch)."""
+    model = two_input_model([7])
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    assert [tuple(s.shape) for s in compiled.inputs] == [(1, 16), (7,)]
+    x = np.random.default_rng(0).standard_normal((1, 16)).astype(np.float32)
+    extra = np.linspace(-3, 3, 7, dtype=np.float32)
+    y, z = compiled.run(x, extra)
+    expected_y, expected_z = run_reference(model, {"x": x, "extra": extra})
+    assert np.array_equal(y, expected_y) and np.array_equal(z, expected_z)
+
+
+def test_input_without_batch_is_shared_by_every_sample():
+    """With a batched input beside it, run() at batch 3 used to refuse ('same batch size'); the C
+    read such an input at a sample's offset."""
+    model = two_input_model([7])
+    del model.graph.output[1]
+    model.graph.node.pop()                                   # only y, so the outputs are all batched
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    x = np.random.default_rng(1).standard_normal((3, 16)).astype(np.float32)
+    y, = compiled.run(x, np.ones(7, np.float32))
+    for n in range(3):
+        expected, = run_reference(model, {"x": x[n:n + 1], "extra": np.ones(7, np.float32)})
+        assert np.array_equal(y[n:n + 1], expected)
+
+
+def test_dynamic_rank_one_input_is_refused():
+    assert "dynamic" in compile_error(two_input_model(["K"]))
+
+
+def test_model_without_a_standard_opset_is_refused():
+    model = zoo.finn_multithreshold(0)
+    del model.opset_import[:]
+    assert "opset" in compile_error(model)
+
+
+def test_custom_op_attribute_of_the_wrong_type_is_refused():
+    model = zoo.finn_multithreshold(0)
+    node = first(model, "MultiThreshold")
+    for attribute in node.attribute:
+        if attribute.name == "out_bias":
+            attribute.CopyFrom(helper.make_attribute("out_bias", [-1, 1]))
+    message = compile_error(model)
+    assert "out_bias" in message and "MultiThreshold" in message
+
+
+def test_batchnorm_that_gives_nan_before_a_binarization_is_refused():
+    """var + epsilon < 0: the reference outputs NaN, the artifact used to output finite values."""
+    model = zoo.larq_ste_sign_conv(0)
+    next(a for a in first(model, "BatchNormalization").attribute if a.name == "epsilon").f = -1e30
+    message = compile_error(model)
+    assert "NaN" in message and "Sign" in message

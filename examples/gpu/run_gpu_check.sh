@@ -10,5 +10,5 @@ OUT="${OUT:-$PWD/gpu-check-out}"
 mkdir -p "$OUT"
 test -f .gpu/bundle.json || { echo "no .gpu/bundle.json: run examples/gpu/prepare.py where TVM is installed, and carry .gpu" >&2; exit 2; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1 || true
-python3 examples/gpu/gpu_check.py --bundle .gpu --out "$OUT" --budget "${BUDGET:-420}" "$@" 2>&1 | tee "$OUT/log.txt"
+python3 examples/gpu/gpu_check.py --bundle .gpu --out "$OUT" --budget "${BUDGET:-300}" "$@" 2>&1 | tee "$OUT/log.txt"
 exit "${PIPESTATUS[0]}"

@@ -28,7 +28,7 @@ def real_input_names(model: onnx.ModelProto) -> list[str]:
 def run_reference(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Outputs of `model` on `feeds`, in graph output order. A failure of the reference runtime
     itself (e.g. qonnx refusing inputs outside a datatype annotation) is a BnnccError."""
-    run, runtime = (_run_qonnx, "qonnx") if uses_qonnx_ops(model) else (_run_onnxruntime, "onnxruntime")
+    run, runtime = (_run_qonnx, "qonnx") if uses_qonnx_ops(model) else (run_onnxruntime, "onnxruntime")
     try:
         return run(model, feeds)
     except BnnccError:
@@ -38,11 +38,14 @@ def run_reference(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[
         raise BnnccError(f"the reference runtime ({runtime}) failed on this model and input: {reason}") from exc
 
 
-def _run_onnxruntime(model: onnx.ModelProto, feeds):
+def run_onnxruntime(model: onnx.ModelProto, feeds, optimized: bool = False):
+    """`model` in onnxruntime on one thread: as written (the reference), or with every graph
+    optimization (which fuses Conv+BN and so rounds differently: a second opinion on ties)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized else
+                                        ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     options.intra_op_num_threads = 1
     options.log_severity_level = 3
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

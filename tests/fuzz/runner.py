@@ -11,6 +11,7 @@ The result is one JSON object in the result file: class, stage, detail, notes.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
@@ -196,7 +197,7 @@ class Runner:
 
     def alternatives(self, reference_model, model, inputs, batch):
         """(label, outputs or None) of the alternative references (see fuzz.exactness)."""
-        from bnncc.reference import run_reference, uses_qonnx_ops
+        from bnncc.reference import run_onnxruntime, run_reference, uses_qonnx_ops
         from fuzz.exactness import as_float64, sign_zero_as_plus_one
 
         def attempt(label, variant, runner):
@@ -206,7 +207,8 @@ class Runner:
                 return label, None
 
         if not uses_qonnx_ops(reference_model):
-            yield attempt("onnxruntime with all optimizations", reference_model, _run_optimized)
+            yield attempt("onnxruntime with all optimizations", reference_model,
+                          functools.partial(run_onnxruntime, optimized=True))
             yield attempt("recomputed in float64", as_float64(reference_model), _run_float64)
         variant = sign_zero_as_plus_one(reference_model)
         if variant is not None:
@@ -275,17 +277,6 @@ def _per_sample(runner, reference_model, model, feeds, batch: int) -> list[np.nd
 
 def _first_error(text: str) -> str:
     return next((line for line in text.splitlines() if "error" in line), "")[:200]
-
-
-def _run_optimized(model: onnx.ModelProto, feeds):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return session.run(None, feeds)
 
 
 def _run_float64(model: onnx.ModelProto, feeds):

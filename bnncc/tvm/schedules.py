@@ -87,6 +87,71 @@ def schedule_pass(target: tvm.target.Target, gpu_schedules: bool = True) -> tvm.
     return run
 
 
+def float_conv_pass() -> tvm.transform.Pass:
+    """Schedule the float convolutions that DLight would take as a matmul (TOPI's conv2d_nchw with
+    a window larger than 1x1: the stem) as a direct convolution (`_schedule_float_conv`); run after
+    FuseTIR, before DLight, on CUDA. Each output keeps TOPI's sequential sum over (rc, ry, rx), the
+    order DLight's matmul schedule also adds in, so the results are the same floats."""
+
+    @tvm.transform.module_pass(opt_level=0, name="bnncc_schedule_float_convs")
+    def run(module: tvm.IRModule, _context) -> tvm.IRModule:
+        updated = {}
+        for gvar, function in module.functions.items():
+            if isinstance(function, tirx.PrimFunc) and not (function.attrs and "tirx.is_scheduled" in function.attrs):
+                sch = s_tir.Schedule(function)
+                names = _block_names(sch)
+                if names[:2] == ["pad_temp", "conv2d_nchw"] and len(names) <= 3 and _schedule_float_conv(sch):
+                    updated[gvar] = sch.mod["main"].with_attr("tirx.is_scheduled", True)
+        for gvar, function in updated.items():
+            module[gvar] = function
+        return module
+
+    return run
+
+
+def _schedule_float_conv(sch: s_tir.Schedule) -> bool:
+    """A thread computes 8 output channels x 4 neighbouring output columns of one output row (32
+    accumulators in registers), summing over (rc, ry, rx) in TOPI's order, and applies a fused
+    element-wise stage (a bias) to them; a block is one output row of one sample, all channels;
+    the padded input rows it reads are staged in shared memory by all its threads; weights are
+    read through the cache (a warp's threads share them).
+    (Fewer columns where the row width needs it.) Returns False (nothing done) for shapes it does
+    not tile: 1x1 windows, channels not a multiple of 8, rows too wide for one block."""
+    conv = sch.get_sblock("conv2d_nchw")
+    nn, ff, yy, xx, rc, ry, rx = sch.get_loops(conv)
+    extents = [sch.get(loop).extent for loop in (ff, xx, ry, rx)]
+    if not all(isinstance(e, tirx.IntImm) for e in extents):
+        return False
+    channels, width, kh, kw = (int(e) for e in extents)
+    columns = next(c for c in (4, 2, 1) if width % c == 0)
+    if kh * kw == 1 or channels % 8 or (channels // 8) * (width // columns) > 1024:
+        return False
+    f_outer, f_inner = sch.split(ff, [None, 8])
+    x_outer, x_inner = sch.split(xx, [None, columns])
+    sch.reorder(nn, yy, f_outer, x_outer, rc, ry, rx, f_inner, x_inner)
+    block = sch.fuse(nn, yy)
+    thread = sch.fuse(f_outer, x_outer)
+    sch.bind(block, "blockIdx.x")
+    sch.bind(thread, "threadIdx.x")
+    for loop in (f_inner, x_inner):
+        sch.unroll(loop)
+    consumers = sch.get_consumers(conv)
+    if consumers:                                # a fused element-wise stage (a bias): in the thread
+        sch.set_scope(conv, 0, "local")
+        store = consumers[0]
+    else:
+        store = sch.cache_write(conv, 0, "local")
+    sch.reverse_compute_at(store, thread)
+    for loop in _loops_below(sch, store, thread):
+        sch.unroll(loop)
+    sch.decompose_reduction(conv, rc)
+    pad = sch.get_sblock("pad_temp")
+    sch.compute_at(pad, block)
+    sch.set_scope(pad, 0, "shared")
+    _spread(sch, pad, sch.get_loops(pad)[1:], (channels // 8) * (width // columns))
+    return True
+
+
 def schedule_gpu(function: tirx.PrimFunc) -> tirx.PrimFunc:
     """The CUDA schedule of one bnncc kernel."""
     sch = s_tir.Schedule(function)

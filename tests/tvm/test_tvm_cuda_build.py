@@ -128,3 +128,18 @@ def test_binary_conv_schedule_with_packed_tail_channels(m):
     function = te.create_prim_func([p, w, s, b, t, d, *outputs]).with_attr(kernels.KERNEL_ATTR, "binary_conv")
     scheduled = schedules.schedule_gpu(function).script()
     assert 'thread="threadIdx.x"' in scheduled and 'scope="shared"' in scheduled
+
+
+def test_float_stem_conv_direct_schedule():
+    """float_convs: the 7x7 stem conv of a Bi-Real block becomes bnncc's direct convolution (the
+    padded input rows in shared memory, accumulators per thread, summed over (rc, ry, rx) in
+    TOPI's order), and the 1x1 shortcut conv stays DLight's."""
+    built = build(lowered_block(), "cuda", compile_device=False, float_convs=True)
+    kernels = kernels_of("\n".join(built.cuda_sources))
+    stem = kernels["fused_conv2d_add_kernel"]                  # the stem conv with its bias
+    assert "pad_temp_shared" in stem and re.search(r"conv2d_nchw\w*_local_ptr\[7\]", stem)  # 8 channels x 1 column
+    assert re.search(r"for \(int rc = 0; rc < 3; \+\+rc\) \{\s*for \(int ry = 0; ry < 7; \+\+ry\) \{\s*"
+                     r"for \(int rx = 0; rx < 7; \+\+rx\)", stem)
+    default = kernels_of("\n".join(build(lowered_block(), "cuda", compile_device=False).cuda_sources))
+    assert "pad_temp_shared" not in default["fused_conv2d_add_kernel"]
+    assert "pad_temp_shared" not in kernels["conv2d1_kernel"]  # the 1x1 shortcut: DLight's

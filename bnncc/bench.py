@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .compiler import CompiledModel, compile
+from .onnxruntime_session import session
 from .runtime import compiler_command, run_compiler
 from .runtime_c import BENCH_DIR
 
@@ -155,14 +156,7 @@ def ideal_parallel_ms(times_ms: list[float], threads: int) -> float:
 
 def onnxruntime_session(model_path_or_bytes, threads: int):
     """onnxruntime as users run it: all graph optimizations on, `threads` intra-op threads."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.log_severity_level = 3
-    return ort.InferenceSession(model_path_or_bytes, options, providers=["CPUExecutionProvider"])
+    return session(model_path_or_bytes, optimized=True, threads=threads)
 
 
 def bench(model_path: str | os.PathLike, target: str = "native", threads: int = 1, runs: int = 50,

@@ -41,15 +41,9 @@ def run_reference(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[
 def run_onnxruntime(model: onnx.ModelProto, feeds, optimized: bool = False):
     """`model` in onnxruntime on one thread: as written (the reference), or with every graph
     optimization (which fuses Conv+BN and so rounds differently: a second opinion on ties)."""
-    import onnxruntime as ort
+    from .onnxruntime_session import session
 
-    options = ort.SessionOptions()
-    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized else
-                                        ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 3
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return session.run(None, feeds)
+    return session(model.SerializeToString(), optimized=optimized).run(None, feeds)
 
 
 def _run_qonnx(model: onnx.ModelProto, feeds):

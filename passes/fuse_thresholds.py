@@ -24,6 +24,7 @@ import onnx
 import onnx_ir as ir
 
 from bnncc.errors import BnnccError
+from bnncc.onnxruntime_session import session
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, remove_unused,
                       replace_value, shape_of, source_label)
 from bnncc.ops.definitions import sign_decision
@@ -180,8 +181,6 @@ class ChainEvaluator:
         self.session = None
         if not chain:
             return
-        import onnxruntime as ort
-
         nodes, initializers = [], {}
         for node in chain:
             proto = ir.serde.serialize_node(node)
@@ -195,11 +194,7 @@ class ChainEvaluator:
             [onnx.ValueInfoProto(name=out.name)], initializer=list(initializers.values()))
         model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid(d, v) for d, v in opsets.items()
                                                             if d in ("", "ai.onnx")])
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        options.intra_op_num_threads = 1
-        options.log_severity_level = 3       # errors only: its warnings would bypass logging
-        self.session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self.session = session(model.SerializeToString())
         self.input_name = x.name
 
     def __call__(self, probes: np.ndarray) -> np.ndarray:

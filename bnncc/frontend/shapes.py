@@ -12,14 +12,13 @@ import numpy as np
 import onnx
 
 from ..errors import BnnccError, printable
+from ..onnxruntime_session import session
 from .loader import MAX_TENSOR_ELEMENTS
 from .support import STANDARD_DOMAINS
 
 
 def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     """name -> (shape, dtype) of every node output, for batch 1."""
-    import onnxruntime as ort
-
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     graph = probe.graph
@@ -44,12 +43,8 @@ def discover_shapes(model: onnx.ModelProto) -> dict[str, tuple[tuple[int, ...], 
     wanted = [name for node in graph.node for name in node.output if name and name not in existing]
     graph.output.extend(onnx.ValueInfoProto(name=name) for name in wanted)
     del graph.value_info[:]
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    options.log_severity_level = 4
     try:
-        session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        results = session.run(None, feeds)
+        results = session(probe.SerializeToString(), log_level=4).run(None, feeds)
     except Exception as exc:  # onnxruntime reports bad graphs with several exception types
         raise _inconsistent(exc, graph) from None
     names = [o.name for o in graph.output]

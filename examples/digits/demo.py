@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 import bnncc
+from bnncc.onnxruntime_session import session as onnxruntime_session
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -38,9 +38,7 @@ def main() -> int:
     model = bnncc.compile(model_path, target="native", output_dir=ROOT / "build" / "digits", name="digits", force=True)
     print(model.report, "\n")
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    session = onnxruntime_session(str(model_path), optimized=True)        # as users run it, one thread
     input_name = session.get_inputs()[0].name
     reference = session.run(None, {input_name: images})[0]
     ours = model.run(images)[0]

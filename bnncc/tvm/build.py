@@ -53,11 +53,8 @@ def _native_cpu() -> str:
     return str(tvm_ffi.get_global_func("target.llvm_get_system_cpu")())
 
 
-def relax_pipeline(target: tvm.target.Target, kernel_schedules: bool = True,
-                   float_convs: bool = False) -> tvm.transform.Pass:
-    """TVM's default Relax pipeline for the target with bnncc's kernel schedules in front (and,
-    with float_convs on CUDA, bnncc's direct-convolution schedule for the float convs that have a
-    window, just before DLight: `schedules.float_conv_pass`)."""
+def relax_pipeline(target: tvm.target.Target, kernel_schedules: bool = True) -> tvm.transform.Pass:
+    """TVM's default Relax pipeline for the target with bnncc's kernel schedules in front."""
     if target.kind.name == "cuda":
         from tvm.relax.backend.cuda import pipeline as backend
     else:
@@ -67,11 +64,7 @@ def relax_pipeline(target: tvm.target.Target, kernel_schedules: bool = True,
     @tvm.transform.module_pass(opt_level=0, name="bnncc_pipeline")
     def run(module: tvm.IRModule, _context) -> tvm.IRModule:
         with target:
-            legalize = backend.legalize_passes(target)
-            if float_convs and target.kind.name == "cuda":
-                last = [p.info.name for p in legalize].index("ApplyDefaultSchedule")
-                legalize = legalize[:last] + [schedules.float_conv_pass()] + legalize[last:]
-            passes = backend.library_dispatch_passes(target) + [schedule] + legalize \
+            passes = backend.library_dispatch_passes(target) + [schedule] + backend.legalize_passes(target) \
                 + backend.dataflow_lower_passes(target) + backend.finalize_passes(target)
             return tvm.transform.Sequential(passes)(module)
 
@@ -79,11 +72,10 @@ def relax_pipeline(target: tvm.target.Target, kernel_schedules: bool = True,
 
 
 def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: str | None = None,
-          compile_device: bool = True, kernel_schedules: bool = True, float_convs: bool = False) -> Built:
+          compile_device: bool = True, kernel_schedules: bool = True) -> Built:
     """Compile `lowered` for 'llvm' or 'cuda' (arch: e.g. 'sm_90'); CUDA needs nvcc or NVRTC here
     but no GPU. compile_device False (CUDA): generate the CUDA source only. kernel_schedules False
-    (CUDA): bnncc's kernels get DLight's default schedules instead of bnncc's. float_convs (CUDA):
-    float convs with a window (the stem) get bnncc's direct schedule instead of DLight's matmul."""
+    (CUDA): bnncc's kernels get DLight's default schedules instead of bnncc's."""
     spec = target_spec(kind, arch, cpu)
     target = tvm.target.Target(spec)
     sources: list[str] = []
@@ -95,7 +87,7 @@ def build(lowered: Lowered, kind: str = "llvm", arch: str | None = None, cpu: st
             raise RuntimeError("TVM's CUDA runtime library (libtvm_runtime_cuda.so) cannot be loaded, so the "
                                "CUDA module would stay source code")
         with exact_cuda_compiler(spec["arch"], sources, compile_device):
-            executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules, float_convs))
+            executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules))
     else:
-        executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules, float_convs))
+        executable = tvm.compile(lowered.module, target, relax_pipeline=relax_pipeline(target, kernel_schedules))
     return Built(executable, lowered, spec, sources, device_code=compile_device or kind != "cuda")

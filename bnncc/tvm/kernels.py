@@ -279,6 +279,49 @@ class BinaryConv:
         return (count(oh, sh, pt, kh, dh, height) * count(ow, sw, pl, kw, dw, width)).astype("int32")
 
 
+def float_conv(x: te.Tensor, w: te.Tensor, bias: te.Tensor | None = None, *, window: Window, product) -> te.Tensor:
+    """ONNX Conv in float32 (group 1): Y[n, f, y, x] = sum over (rc, ry, rx) of
+    X[n, rc, y*sy - pt + ry*dy, x*sx - pl + rx*dx] * W[f, rc, ry, rx], zero outside the map, (+ B[f]
+    after the sum), as TOPI's conv2d_nchw computes it: the same stages (``pad_temp``, ``conv2d_nchw``,
+    then ``bias``) and the same order of the sum, rc, then ry, then rx, each product rounded alone
+    (`product`). Used on CUDA (`lower.py`), where `schedules._schedule_float_conv` tiles it.
+
+    Unlike TOPI's padding, which reads X only under the condition (a branch around every load in
+    the generated code: nvcc does not speculate loads), the padded stage reads X at the nearest
+    position inside the map and ANDs its bits with a mask, all ones inside and 0 outside (+0.0,
+    the bits of TOPI's pad value; a float select around the load would be turned back into a
+    branch by TVM): every load is unconditional, so a GPU thread that stages input rows issues
+    all its loads at once."""
+    n, channels, height, width = x.shape
+    height, width = int(height), int(width)
+    out_h, out_w = window.output_size(height, width)
+    pt, pl = window.pads[0], window.pads[1]
+    if window.pads != (0, 0, 0, 0):
+        padded_h, padded_w = height + pt + window.pads[2], width + pl + window.pads[3]
+
+        def pad(b, c, i, j):
+            row, col = i - pt, j - pl
+            value = tirx.reinterpret("uint32", x[b, c, _clamped(row, height), _clamped(col, width)])
+            mask = tirx.Select(_inside(row, col, height, width), tirx.const(0xFFFFFFFF, "uint32"),
+                               tirx.const(0, "uint32"))
+            return tirx.reinterpret("float32", value & mask)
+
+        source = te.compute((n, channels, padded_h, padded_w), pad, name="pad_temp")
+    else:
+        source = x
+    (kh, kw), (sy, sx), (dy, dx) = window.kernel, window.strides, window.dilations
+    rc = te.reduce_axis((0, int(channels)), name="rc")
+    ry = te.reduce_axis((0, kh), name="ry")
+    rx = te.reduce_axis((0, kw), name="rx")
+    conv = te.compute((n, int(w.shape[0]), out_h, out_w),
+                      lambda nn, ff, yy, xx: te.sum(product(source[nn, rc, yy * sy + ry * dy, xx * sx + rx * dx],
+                                                            w[ff, rc, ry, rx]), axis=[rc, ry, rx]),
+                      name="conv2d_nchw")
+    if bias is None:
+        return conv
+    return te.compute(conv.shape, lambda nn, ff, yy, xx: conv[nn, ff, yy, xx] + bias[ff], name="bias")
+
+
 def weight_layout(packed):
     """Packed weights [M, KH, KW, words] (`bits.pack_conv_weights`) in the kernels' layout
     [KH, KW, words, M]: the M output channels of one weight word are adjacent, so the threads of a

@@ -49,13 +49,18 @@ class Lowered:
 
 
 def lower_graph(model: ir.Model, inputs: list[TensorSpec], outputs: list[TensorSpec],
-                batch: int | None = None, target: str = "llvm", tensor_cores: bool = False) -> Lowered:
+                batch: int | None = None, target: str = "llvm", tensor_cores: bool = False,
+                float_convs: bool | None = None) -> Lowered:
     """Lower the final graph of `bnncc.pipeline.run_passes(..., target=None)` to Relax for the
     TVM target kind 'llvm' or 'cuda' (which decides how kernels keep float products rounded).
-    tensor_cores (cuda): binary convs that qualify sum on the 1-bit MMA (`tensor_cores.py`)."""
+    tensor_cores (cuda): binary convs that qualify sum on the 1-bit MMA (`tensor_cores.py`).
+    float_convs: float convs (group 1) as bnncc kernels (`kernels.float_conv`, scheduled by
+    bnncc on CUDA) instead of Relax's conv2d (TOPI's, scheduled by DLight on CUDA); default: on
+    CUDA only."""
     if tensor_cores and target != "cuda":
         raise ValueError("tensor_cores needs the cuda target")
-    return _Lowering(model, batch, kernels.PRODUCTS[target], tensor_cores).run(inputs, outputs)
+    float_convs = target == "cuda" if float_convs is None else float_convs
+    return _Lowering(model, batch, kernels.PRODUCTS[target], tensor_cores, float_convs).run(inputs, outputs)
 
 
 def _window(attributes: dict) -> Window:
@@ -69,10 +74,12 @@ def _node_window(node: ir.Node) -> Window:
 
 
 class _Lowering:
-    def __init__(self, model: ir.Model, batch: int | None, product: Callable, tensor_cores: bool = False):
+    def __init__(self, model: ir.Model, batch: int | None, product: Callable, tensor_cores: bool = False,
+                 float_convs: bool = False):
         self.model, self.graph = model, model.graph
         self.product = product
         self.tensor_cores = tensor_cores
+        self.float_convs = float_convs
         self.batch = tirx.Var(BATCH_VAR, "int64") if batch is None else tirx.IntImm("int64", int(batch))
         self.fixed_batch = batch
         self.values: dict[int, relax.Expr] = {}
@@ -292,6 +299,12 @@ def _lower_multithreshold(lowering: _Lowering, node: ir.Node, batched: bool):
 # -- float ops -----------------------------------------------------------------------------------
 def _conv2d(lowering: _Lowering, node: ir.Node, x: relax.Expr, weights: np.ndarray, window: Window, group: int,
             bias_value: ir.Value | None) -> relax.Expr:
+    if lowering.float_convs and group == 1:
+        operands = [x, lowering.constant(np.ascontiguousarray(weights))]
+        if bias_value is not None:
+            operands.append(lowering.constant(lowering._array(node, 2, "Conv bias", np.float32).reshape(-1)))
+        return lowering.kernel("float_conv", partial(kernels.float_conv, window=window, product=lowering.product),
+                               *operands)
     pt, pl, pb, pr = window.pads
     y = lowering.emit(relax.op.nn.conv2d(x, lowering.constant(np.ascontiguousarray(weights)), strides=window.strides,
                                          padding=(pt, pl, pb, pr), dilation=window.dilations, groups=group))

@@ -4,6 +4,9 @@ Every kernel is first marked opaque, so that Relax's operator fusion leaves it w
 is then scheduled here and marked `tirx.is_scheduled`, so that DLight (which schedules the float
 operators) leaves it alone. On CPUs the kernels keep TVM's default loop nests.
 
+The float convolution (`kernels.float_conv`, CUDA's lowering of ONNX Conv) is register-tiled in
+fp32 on the CUDA cores (`_schedule_float_conv`).
+
 The binary convolution (`kernels.binary_conv`, stages pop -> out / pack) is a GEMM of output
 pixels x output channels over the reduction r = (kh, kw, word), computed as:
 
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 
 import tvm
 from tvm import s_tir, tirx
+from tvm.sym import detect_linear_equation
 
 from .kernels import KERNEL_ATTR
 
@@ -87,53 +91,108 @@ def schedule_pass(target: tvm.target.Target, gpu_schedules: bool = True) -> tvm.
     return run
 
 
-def float_conv_pass() -> tvm.transform.Pass:
-    """Schedule the float convolutions that DLight would take as a matmul (TOPI's conv2d_nchw with
-    a window larger than 1x1: the stem) as a direct convolution (`_schedule_float_conv`); run after
-    FuseTIR, before DLight, on CUDA. Each output keeps TOPI's sequential sum over (rc, ry, rx), the
-    order DLight's matmul schedule also adds in, so the results are the same floats."""
+FLOAT_CONV_THREADS = 256          # most threads of a float conv block
+FLOAT_STAGE_BYTES = 24576         # shared memory of one stage (input rows + weights of a chunk of rc)
+FLOAT_CHANNELS = 8                # output channels per thread (two float4 loads of weights per tap)
 
-    @tvm.transform.module_pass(opt_level=0, name="bnncc_schedule_float_convs")
-    def run(module: tvm.IRModule, _context) -> tvm.IRModule:
-        updated = {}
-        for gvar, function in module.functions.items():
-            if isinstance(function, tirx.PrimFunc) and not (function.attrs and "tirx.is_scheduled" in function.attrs):
-                sch = s_tir.Schedule(function)
-                names = _block_names(sch)
-                if names[:2] == ["pad_temp", "conv2d_nchw"] and len(names) <= 3 and _schedule_float_conv(sch):
-                    updated[gvar] = sch.mod["main"].with_attr("tirx.is_scheduled", True)
-        for gvar, function in updated.items():
-            module[gvar] = function
-        return module
 
-    return run
+@dataclass(frozen=True)
+class FloatConvTiling:
+    """Tile sizes of one float convolution (see `_schedule_float_conv`)."""
+
+    columns: int     # neighbouring output columns per thread (FLOAT_CHANNELS channels each)
+    rows: int        # output rows per block (all columns of them)
+    channels: int    # output channels per block (blockIdx.y takes the groups of them)
+    chunk: int       # input channels per shared stage
+
+    def threads(self, out_w: int) -> int:
+        return self.channels // FLOAT_CHANNELS * self.rows * (out_w // self.columns)
+
+
+def float_conv_tiling(channels_out: int, channels_in: int, out_h: int, out_w: int, kernel: tuple[int, int],
+                      strides: tuple[int, int], dilations: tuple[int, int]) -> FloatConvTiling | None:
+    """Tiles for a conv with these (static) sizes, or None where it does not tile (output channels
+    not a multiple of FLOAT_CHANNELS, no width divisible by 4..8, a stage too big).
+
+    A thread takes the widest run of 8..4 columns that divides the width (fewest loads per
+    product); a block whole rows (a divisor of the height) of up to 256 output channels, as many
+    threads as fit FLOAT_CONV_THREADS, whole warps first, then the most rows (the fewest weights
+    staged per output); a stage the most input channels (a divisor of C) whose input rows and
+    weights fit FLOAT_STAGE_BYTES."""
+    columns = next((c for c in (8, 7, 6, 5, 4) if out_w % c == 0), None)
+    if channels_out % FLOAT_CHANNELS or columns is None:
+        return None
+    def input_rows(rows: int) -> int:
+        return (rows - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1
+
+    in_cols = (out_w - 1) * strides[1] + (kernel[1] - 1) * dilations[1] + 1
+    taps = kernel[0] * kernel[1]
+
+    def staged_per_output(t: FloatConvTiling) -> float:
+        return (input_rows(t.rows) * in_cols + t.channels * taps) / (t.channels * t.rows * out_w)
+
+    candidates = [FloatConvTiling(columns, rows, channels, 1)
+                  for rows in range(1, out_h + 1) if out_h % rows == 0
+                  for channels in (8, 16, 32, 64, 128, 256) if channels_out % channels == 0]
+    candidates = [t for t in candidates if t.threads(out_w) <= FLOAT_CONV_THREADS]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda t: (t.threads(out_w) % 32 == 0, t.threads(out_w), -staged_per_output(t)))
+    per_channel = 4 * (input_rows(best.rows) * in_cols + best.channels * taps)
+    fitting = [c for c in range(1, channels_in + 1) if channels_in % c == 0 and c * per_channel <= FLOAT_STAGE_BYTES]
+    if not fitting:
+        return None
+    return FloatConvTiling(columns, best.rows, best.channels, max(fitting))
 
 
 def _schedule_float_conv(sch: s_tir.Schedule) -> bool:
-    """A thread computes 8 output channels x 4 neighbouring output columns of one output row (32
-    accumulators in registers), summing over (rc, ry, rx) in TOPI's order, and applies a fused
-    element-wise stage (a bias) to them; a block is one output row of one sample, all channels;
-    the padded input rows it reads are staged in shared memory by all its threads; weights are
-    read through the cache (a warp's threads share them).
-    (Fewer columns where the row width needs it.) Returns False (nothing done) for shapes it does
-    not tile: 1x1 windows, channels not a multiple of 8, rows too wide for one block."""
+    """A float conv (conv[n, f, y, x] = sum over (rc, ry, rx) of in[n, rc, sy*y + dy*ry, sx*x + dx*rx]
+    * w[f, rc, ry, rx]) as a register-tiled direct convolution in fp32 on the CUDA cores:
+
+    * a thread computes 8 output channels x `columns` neighbouring output columns of one row (up
+      to 64 accumulators in registers); a block `rows` whole rows of one image and `channels`
+      output channels (8 channel groups x rows x column runs: up to 128 threads; the threads of a
+      warp share a channel group or two);
+    * the reduction runs over chunks of `chunk` input channels: the block's threads stage the
+      chunk's input rows (with the zero padding: the kernel's pad_temp stage, computed on the way
+      in, with unconditional loads) and its weights in shared memory, the weights transposed to [rc, ry, rx, f] so that a thread reads
+      its 8 channels of a tap as two float4 loads (a broadcast to the warp);
+    * per (rc, ry) a thread loads the (columns - 1) * sx + (kw - 1) * dx + 1 inputs its row reads
+      into registers, then per rx its 8 weights, and does 8 x columns multiply-adds per rx. For
+      the 7x7 stride-2 stem (8 x 7 per thread): 19 + 7 x 2 shared loads per 392 products and 392
+      additions, so the loop issues about 94% float instructions.
+
+    Each output still adds its products in TOPI's order (rc, ry, rx sequentially: the tiling only
+    decides which thread owns which outputs and what sits in registers), the order of the tvm-llvm
+    build's conv2d, so both targets give the same floats. That order is not needed for
+    correctness -- any order is an fp32 sum, and the reference runtime's own (blocked) order
+    differs from it anyway -- it simply costs nothing here. Products stay rounded before the add: the module
+    is compiled with --fmad=false (`cuda_compile.py`), so each multiply-add is an FMUL and an
+    FADD, and the fp32 roof of this loop is half the FMA peak (one float instruction per lane and
+    clock either way). A fused element-wise stage (a bias) runs on the registers.
+    Returns False (nothing done) for what `float_conv_tiling` does not tile."""
     conv = sch.get_sblock("conv2d_nchw")
     nn, ff, yy, xx, rc, ry, rx = sch.get_loops(conv)
-    extents = [sch.get(loop).extent for loop in (ff, xx, ry, rx)]
-    if not all(isinstance(e, tirx.IntImm) for e in extents):
+    pad = sch.get_sblock("pad_temp") if _has_block(sch, "pad_temp") else None
+    sizes = _static_extents(sch, (ff, yy, xx, rc, ry, rx))
+    geometry = _conv_geometry(sch, conv)
+    if sizes is None or geometry is None:
         return False
-    channels, width, kh, kw = (int(e) for e in extents)
-    columns = next(c for c in (4, 2, 1) if width % c == 0)
-    if kh * kw == 1 or channels % 8 or (channels // 8) * (width // columns) > 1024:
+    channels_out, out_h, out_w, channels_in, kh, kw = sizes
+    tiling = float_conv_tiling(channels_out, channels_in, out_h, out_w, (kh, kw), *geometry)
+    if tiling is None:
         return False
-    f_outer, f_inner = sch.split(ff, [None, 8])
-    x_outer, x_inner = sch.split(xx, [None, columns])
-    sch.reorder(nn, yy, f_outer, x_outer, rc, ry, rx, f_inner, x_inner)
-    block = sch.fuse(nn, yy)
-    thread = sch.fuse(f_outer, x_outer)
-    sch.bind(block, "blockIdx.x")
+    threads = tiling.threads(out_w)
+    f_block, f_group, f_inner = sch.split(ff, [None, tiling.channels // FLOAT_CHANNELS, FLOAT_CHANNELS])
+    y_block, y_inner = sch.split(yy, [None, tiling.rows])
+    x_group, x_inner = sch.split(xx, [None, tiling.columns])
+    rc_outer, rc_inner = sch.split(rc, [None, tiling.chunk])
+    sch.reorder(nn, y_block, f_block, f_group, y_inner, x_group, rc_outer, rc_inner, ry, rx, f_inner, x_inner)
+    sch.bind(sch.fuse(nn, y_block), "blockIdx.x")
+    sch.bind(f_block, "blockIdx.y")
+    thread = sch.fuse(f_group, y_inner, x_group)
     sch.bind(thread, "threadIdx.x")
-    for loop in (f_inner, x_inner):
+    for loop in (rx, f_inner, x_inner):
         sch.unroll(loop)
     consumers = sch.get_consumers(conv)
     if consumers:                                # a fused element-wise stage (a bias): in the thread
@@ -144,20 +203,80 @@ def _schedule_float_conv(sch: s_tir.Schedule) -> bool:
     sch.reverse_compute_at(store, thread)
     for loop in _loops_below(sch, store, thread):
         sch.unroll(loop)
-    sch.decompose_reduction(conv, rc)
-    pad = sch.get_sblock("pad_temp")
-    sch.compute_at(pad, block)
-    sch.set_scope(pad, 0, "shared")
-    _spread(sch, pad, sch.get_loops(pad)[1:], (channels // 8) * (width // columns))
+    if pad is not None:                          # the padded input: staged as it is computed
+        sch.set_scope(pad, 0, "shared")
+        staged_input = pad
+    else:
+        staged_input = sch.cache_read(conv, 0, "shared")
+    staged_weights = sch.cache_read(conv, 1, "shared")
+    inputs = sch.cache_read(conv, 0, "local")    # the inputs of one (rc, ry) for the thread's columns
+    weights = sch.cache_read(conv, 1, "local")   # the 8 weights of one tap
+    sch.compute_at(inputs, ry)
+    sch.compute_at(weights, rx)
+    sch.compute_at(staged_input, rc_outer)       # shared: relaxed over the block's threads
+    sch.compute_at(staged_weights, rc_outer)
+    sch.transform_layout(staged_weights, ("write", 0), lambda f, c, y, x: (c, y, x, f))
+    sch.decompose_reduction(conv, rc_outer)
+    _stage_rows(sch, staged_input, rc_outer, threads)
+    f, *taps = _loops_below(sch, staged_weights, rc_outer)   # f, then (rc, ry, rx) where not 1
+    sch.reorder(*taps, f)                        # neighbouring threads: neighbouring channels, banks
+    _spread(sch, staged_weights, [*taps, f], threads)
+    for loop in _loops_below(sch, inputs, ry):
+        sch.unroll(loop)
+    channel_loop = _loops_below(sch, weights, rx)[-1]
+    pair, quad = sch.split(channel_loop, [None, 4])
+    sch.unroll(pair)
+    sch.vectorize(quad)
     return True
+
+
+def _stage_rows(sch: s_tir.Schedule, stage, loop, threads: int) -> None:
+    """Share out a stage of input rows [rc, row, column] over the block's threads: row by row when
+    a row has at least half as many columns as there are threads (no division by the row length in
+    the index: a load per column, coalesced), else all of it at once."""
+    loops = _loops_below(sch, stage, loop)
+    if int(sch.get(loops[-1]).extent) * 2 >= threads:
+        step, thread = sch.split(loops[-1], [None, threads])
+        sch.bind(thread, "threadIdx.x")
+        for outer in (*loops[:-1], step):
+            sch.unroll(outer)
+    else:
+        _spread(sch, stage, loops, threads)
+
+
+def _static_extents(sch: s_tir.Schedule, loops) -> tuple[int, ...] | None:
+    """The loops' extents, or None when one is not a constant."""
+    extents = [sch.get(loop).extent for loop in loops]
+    return tuple(int(e) for e in extents) if all(isinstance(e, tirx.IntImm) for e in extents) else None
+
+
+def _conv_geometry(sch: s_tir.Schedule, conv) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(strides, dilations) of TOPI's conv2d_nchw block, read from its input index
+    [n, rc, sy * y + dy * ry, sx * x + dx * rx] (None when it is not of that form)."""
+    block = sch.get(conv)
+    variables = {v.var.name: v.var for v in block.iter_vars}
+    read = block.reads[0].region
+    if len(read) != 4:
+        return None
+    strides, dilations = [], []
+    for axis, (out, tap) in zip((2, 3), (("v_yy", "v_ry"), ("v_xx", "v_rx"))):
+        index = read[axis].min
+        coefficients = detect_linear_equation(index, [variables[out], variables[tap]]) \
+            if out in variables and tap in variables else []
+        if len(coefficients) != 3 or not all(isinstance(c, tirx.IntImm) for c in coefficients[:2]):
+            return None
+        strides.append(int(coefficients[0]))
+        dilations.append(int(coefficients[1]))
+    return (strides[0], strides[1]), (dilations[0], dilations[1])
 
 
 def schedule_gpu(function: tirx.PrimFunc) -> tirx.PrimFunc:
     """The CUDA schedule of one bnncc kernel."""
     sch = s_tir.Schedule(function)
-    if str(function.attrs[KERNEL_ATTR]) == "binary_conv":
+    kind = str(function.attrs[KERNEL_ATTR])
+    if kind == "binary_conv":
         _schedule_binary_conv(sch)
-    else:
+    elif not (kind == "float_conv" and _schedule_float_conv(sch)):
         _schedule_by_outputs(sch)
     return sch.mod["main"]
 

@@ -130,16 +130,64 @@ def test_binary_conv_schedule_with_packed_tail_channels(m):
     assert 'thread="threadIdx.x"' in scheduled and 'scope="shared"' in scheduled
 
 
-def test_float_stem_conv_direct_schedule():
-    """float_convs: the 7x7 stem conv of a Bi-Real block becomes bnncc's direct convolution (the
-    padded input rows in shared memory, accumulators per thread, summed over (rc, ry, rx) in
-    TOPI's order), and the 1x1 shortcut conv stays DLight's."""
-    built = build(lowered_block(), "cuda", compile_device=False, float_convs=True)
-    kernels = kernels_of("\n".join(built.cuda_sources))
-    stem = kernels["fused_conv2d_add_kernel"]                  # the stem conv with its bias
-    assert "pad_temp_shared" in stem and re.search(r"conv2d_nchw\w*_local_ptr\[7\]", stem)  # 8 channels x 1 column
-    assert re.search(r"for \(int rc = 0; rc < 3; \+\+rc\) \{\s*for \(int ry = 0; ry < 7; \+\+ry\) \{\s*"
-                     r"for \(int rx = 0; rx < 7; \+\+rx\)", stem)
-    default = kernels_of("\n".join(build(lowered_block(), "cuda", compile_device=False).cuda_sources))
-    assert "pad_temp_shared" not in default["fused_conv2d_add_kernel"]
-    assert "pad_temp_shared" not in kernels["conv2d1_kernel"]  # the 1x1 shortcut: DLight's
+def stem_source(height: int = 224, bias: bool = False) -> str:
+    """The CUDA source of Bi-Real-18's stem conv (3 -> 64, 7x7, stride 2, pad 3) as bnncc schedules it."""
+    import tvm
+    from tvm import te, tirx
+
+    from bnncc.tvm import kernels, schedules
+    from bnncc.tvm.kernels import Window
+
+    batch = tirx.Var("batch", "int64")
+    x = te.placeholder((batch, 3, height, height), "float32", name="x")
+    w = te.placeholder((64, 3, 7, 7), "float32", name="w")
+    operands = [x, w] + ([te.placeholder((64,), "float32", name="b")] if bias else [])
+    y = kernels.float_conv(*operands, window=Window((7, 7), (2, 2), pads=(3, 3, 3, 3)), product=kernels.cuda_product)
+    function = te.create_prim_func(operands + [y]).with_attr(kernels.KERNEL_ATTR, "float_conv")
+    scheduled = schedules.schedule_gpu(function)
+    sources = []
+    cuda_compile.enable_cuda_modules()
+    with cuda_compile.exact_cuda_compiler("sm_90", sources, compile_code=False):
+        tvm.tirx.build(tvm.IRModule({"main": scheduled}), target=tvm.target.Target(build_target()))
+    return "\n".join(sources)
+
+
+def build_target() -> dict:
+    from bnncc.tvm.build import target_spec
+    return target_spec("cuda")
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_float_stem_conv_is_register_tiled(bias):
+    """The stem conv: a thread holds 8 channels x 8 columns (64 accumulators), the padded input rows
+    and the weights of one input channel are staged in shared memory (the weights as [ry, rx, f]:
+    two float4 loads per tap), the loads that stage the input are unconditional (no branch: the
+    padding is a mask), and the products are rounded alone (__fmul_rn, 8 x 8 x 7 per (rc, ry))."""
+    from bnncc.tvm import schedules
+
+    assert schedules.float_conv_tiling(64, 3, 112, 112, (7, 7), (2, 2), (1, 1)) == \
+        schedules.FloatConvTiling(columns=8, rows=4, channels=32, chunk=1)
+    (body,) = kernels_of(stem_source(bias=bias)).values()
+    assert "__launch_bounds__(224)" in stem_source(bias=bias)
+    assert re.search(r"__shared__ alignas\(\d+\) float pad_temp_shared_ptr\[2977\]", body)   # 13 rows x 229
+    assert re.search(r"__shared__ alignas\(\d+\) float w_shared_ptr\[1568\]", body)         # 32 x 7 x 7
+    assert re.search(r"float conv2d_nchw\w*_local_ptr\[64\]", body)
+    assert body.count("*(float4*)(w_shared_local_ptr") == 7 * 2                      # per rx (unrolled)
+    assert body.count("__fmul_rn(") == 8 * 8 * 7
+    assert "condval" not in body                  # TOPI's padding: a branch around each load
+    assert body.count("? (uint)4294967295 : (uint)0)") >= 13   # the mask of a padded row's loads
+    assert re.search(r"for \(int rc_0 = 0; rc_0 < 3; \+\+rc_0\)[\s\S]*for \(int ry = 0; ry < 7; \+\+ry\)", body)
+
+
+def test_float_convs_are_bnncc_kernels_on_cuda():
+    """tvm-cuda lowers float convs to bnncc's kernel (the ones it cannot tile, like the block's
+    11x11 stem, get one thread per output); float_convs=False keeps TOPI's conv2d for DLight."""
+    imported = import_model(zoo.bireal_block(seed=2, stem="resnet").SerializeToString())
+    graph = run_passes(imported, ConversionReport(), target=None)
+    default = lower_graph(graph, imported.inputs, imported.outputs, target="cuda")
+    assert default.kernels["float_conv"] == 2
+    kernels = kernels_of("\n".join(build(default, "cuda", compile_device=False).cuda_sources))
+    assert {"bnncc_float_conv_kernel", "bnncc_float_conv1_kernel"} <= set(kernels)
+    dlight = lower_graph(graph, imported.inputs, imported.outputs, target="cuda", float_convs=False)
+    assert "float_conv" not in dlight.kernels
+    assert "fused_conv2d_add_kernel" in kernels_of("\n".join(build(dlight, "cuda", compile_device=False).cuda_sources))

@@ -281,3 +281,50 @@ def test_multithreshold(channels_last):
         theirs = ref.MultiThreshold._run(None, x, thresholds, out_scale=2.0, out_bias=-1.5,
                                          channels_last=int(channels_last))[0]
         assert np.array_equal(ours, theirs)
+
+
+def float_conv_in_order(x, w, window: Window, bias=None) -> np.ndarray:
+    """ONNX Conv (group 1) in float32, summed over (rc, ry, rx) in that order, each product rounded
+    to float32 before it is added, then + bias: the roundings `kernels.float_conv` makes."""
+    (kh, kw), (sy, sx), (dy, dx), (pt, pl, pb, pr) = window.kernel, window.strides, window.dilations, window.pads
+    n, channels, height, width = x.shape
+    out_h, out_w = window.output_size(height, width)
+    padded = np.zeros((n, channels, height + pt + pb, width + pl + pr), np.float32)
+    padded[:, :, pt:pt + height, pl:pl + width] = x
+    acc = np.zeros((n, w.shape[0], out_h, out_w), np.float32)
+    for rc in range(channels):
+        for ry in range(kh):
+            for rx in range(kw):
+                rows = slice(ry * dy, ry * dy + (out_h - 1) * sy + 1, sy)
+                cols = slice(rx * dx, rx * dx + (out_w - 1) * sx + 1, sx)
+                acc = acc + padded[:, None, rc, rows, cols] * w[None, :, rc, ry, rx, None, None]
+    return acc if bias is None else acc + bias.reshape(1, -1, 1, 1)
+
+
+@pytest.mark.parametrize("channels, m, hw, window, with_bias", [
+    pytest.param(3, 16, (19, 22), Window((7, 7), strides=(2, 2), pads=(3, 3, 3, 3)), False, id="stem-7x7-s2"),
+    pytest.param(5, 8, (9, 7), Window((3, 2), dilations=(2, 1), pads=(2, 0, 1, 1)), True, id="dilated-asymmetric-bias"),
+    pytest.param(6, 24, (5, 5), Window((1, 1)), False, id="1x1"),
+])
+def test_float_conv_sums_in_topi_order(channels, m, hw, window, with_bias):
+    """kernels.float_conv (the CUDA float conv, built here for llvm with fenced products) gives the
+    float32 sums of the (rc, ry, rx) order bit for bit, and equals ONNX Conv (onnx's reference)
+    within float32 rounding; the zero padding reads no value from outside the map (NaN there would
+    show)."""
+    from onnx.reference.ops.op_conv import Conv
+
+    rng = np.random.default_rng(channels)
+    w = rng.normal(0, 1, (m, channels) + window.kernel).astype(np.float32)
+    bias = rng.normal(0, 1, m).astype(np.float32) if with_bias else None
+    out_h, out_w = window.output_size(*hw)
+    specs = [((1, channels) + hw, "float32", True), (w.shape, "float32", False)] + \
+        ([((m,), "float32", False)] if with_bias else [])
+    run = build(lambda *t: kernels.float_conv(*t, window=window, product=kernels.fenced_product), *specs)
+    for n in BATCHES:
+        x = rng.normal(0, 1, (n, channels) + hw).astype(np.float32)
+        (ours,) = run(x, w, *([bias] if with_bias else []), shapes=[(n, m, out_h, out_w)])
+        assert np.array_equal(ours, float_conv_in_order(x, w, window, bias))
+        onnx_pads = [window.pads[0], window.pads[1], window.pads[2], window.pads[3]]
+        theirs = Conv.eval(x, w, *([bias] if with_bias else []), kernel_shape=list(window.kernel),
+                           strides=list(window.strides), dilations=list(window.dilations), pads=onnx_pads)
+        assert np.allclose(ours, theirs, rtol=1e-5, atol=1e-5)

@@ -47,17 +47,21 @@ def _require_tvm() -> None:
 
 def compile_model(model: str | os.PathLike | bytes, target: str = "tvm-llvm", output_dir: str | os.PathLike | None = None,
                   name: str = "model", batch: int | None = None, cuda_arch: str | None = None,
-                  cpu: str | None = None, force: bool = False) -> "TvmModel":
+                  cpu: str | None = None, force: bool = False, tensor_cores: bool | None = None) -> "TvmModel":
     """`bnncc.compile(model, target, ...)` for 'tvm-llvm' or 'tvm-cuda' with TVM's own options,
     returned loaded: batch None: any batch at run time; an int: exactly that many samples (static
     shapes). cuda_arch: e.g. 'sm_90' (the default); cpu: an LLVM CPU name or 'native' for
-    tvm-llvm (default: the generic one of the architecture)."""
+    tvm-llvm (default: the generic one of the architecture). tensor_cores (tvm-cuda): the binary
+    convs that qualify sum on the 1-bit tensor cores (the default, the fastest exact build
+    measured on the H200), or False: all on popcount (CUDA cores)."""
     from ..compiler import compile
     from ..targets import get_target
 
     if target not in TARGETS:
         raise BnnccError(f"unknown TVM target {target!r} (one of {', '.join(TARGETS)})")
-    chosen = get_target(target).with_options(batch=batch, arch=cuda_arch, cpu=cpu)
+    if tensor_cores and TARGETS[target] != "cuda":
+        raise BnnccError(f"tensor_cores needs the tvm-cuda target, not {target!r}")
+    chosen = get_target(target).with_options(batch=batch, arch=cuda_arch, cpu=cpu, tensor_cores=tensor_cores)
     compiled = compile(model, target=chosen, output_dir=output_dir, name=name, force=force)
     loaded = TvmModel(compiled.output_dir, report=compiled.report, source_model=compiled.source_model)
     loaded.compiled = compiled          # a temporary folder lives as long as the model that owns it
@@ -71,20 +75,22 @@ def lower_to_files(graph, imported: ImportedModel, target, name: str) -> tuple[d
 
     _require_tvm()
     built = build_graph(graph, imported, target.option("kind"), target.option("batch"), target.option("arch"),
-                        target.option("cpu"))
+                        target.option("cpu"), tensor_cores=target.option("tensor_cores"))
     data = artifact.manifest(name, target.name, built.target, f"{name}.so", imported.inputs, imported.outputs,
                              built.lowered.batch, built.lowered.kernels, built.lowered.constant_bytes)
     return artifact.files(built.executable, data), data
 
 
 def build_graph(graph, imported: ImportedModel, kind: str, batch: int | None = None, cuda_arch: str | None = None,
-                cpu: str | None = None, kernel_schedules: bool = True):
-    """Lower and build a final graph for the TVM target kind 'llvm' or 'cuda' (a `build.Built`)."""
+                cpu: str | None = None, kernel_schedules: bool = True, tensor_cores: bool | None = None):
+    """Lower and build a final graph for the TVM target kind 'llvm' or 'cuda' (a `build.Built`).
+    tensor_cores None: on for cuda (`compile_model`)."""
     from .build import build
     from .cuda_compile import CudaCompilerMissing
     from .lower import lower_graph
 
-    lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind)
+    tensor_cores = kind == "cuda" if tensor_cores is None else tensor_cores
+    lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind, tensor_cores=tensor_cores)
     try:
         return build(lowered, kind, arch=cuda_arch, cpu=cpu, kernel_schedules=kernel_schedules)
     except CudaCompilerMissing as exc:

@@ -158,3 +158,32 @@ def test_cuda_source_has_one_mma_function_per_layer_shape(tmp_path):
     assert source.count("mma.sync.aligned.m16n8k256.row.col.s32.b1.b1.s32.and.popc") >= 1
     if cuda_compile.find_nvcc() is not None:
         assert cuda_compile._nvcc(source, "sm_90")
+
+
+def test_tensor_cores_are_the_tvm_cuda_default(monkeypatch):
+    """`bnncc compile -t tvm-cuda` (api.build_graph with no option) lowers the eligible binary convs
+    to the 1-bit MMA and the float convs to bnncc's kernels; tensor_cores=False (compile_model's
+    option, carried by Target.with_options) keeps them on popcount; tvm-llvm stays popcount and
+    refuses the option."""
+    from bnncc.errors import BnnccError
+    from bnncc.frontend.importer import import_model
+    from bnncc.pipeline import run_passes
+    from bnncc.report import ConversionReport
+    from bnncc.targets import get_target
+    from bnncc.tvm import api, build
+
+    lowered = []
+    monkeypatch.setattr(build, "build", lambda graph_lowered, *args, **kwargs: lowered.append(graph_lowered))
+    imported = import_model(zoo.bireal_block(seed=2, stem="resnet", channels=128).SerializeToString())
+    graph = run_passes(imported, ConversionReport(), target=None)
+
+    def mma_functions(target) -> int:
+        api.build_graph(graph, imported, target.option("kind"), tensor_cores=target.option("tensor_cores"))
+        return lowered[-1].module.script().count("mma.sync.aligned.m16n8k256")
+
+    cuda = get_target("tvm-cuda")
+    assert mma_functions(cuda) >= 1 and lowered[-1].kernels.get("float_conv")
+    assert mma_functions(cuda.with_options(tensor_cores=False)) == 0
+    assert mma_functions(get_target("tvm-llvm")) == 0 and "float_conv" not in lowered[-1].kernels
+    with pytest.raises(BnnccError, match="tensor_cores needs the tvm-cuda target"):
+        api.compile_model(zoo.bireal_block(seed=2).SerializeToString(), "tvm-llvm", tensor_cores=True)

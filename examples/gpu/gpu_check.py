@@ -202,7 +202,7 @@ def kernel_work(name: str, shapes: list) -> tuple[str, int | None]:
         last, dtype = shapes[-1]
         pixels = last[1] * last[2] if dtype == "uint64" else (last[2] * last[3] if len(last) == 4 else 1)
         return "binary conv", n * pixels * m * kh * kw * 64 * words
-    if "conv2d" in name and len(dims) >= 3 and len(dims[0]) == len(dims[1]) == 4:
+    if ("conv2d" in name or "float_conv" in name) and len(dims) >= 3 and len(dims[0]) == len(dims[1]) == 4:
         x, w, y = dims[0], dims[1], dims[-1]
         return "float conv", y[0] * y[1] * y[2] * y[3] * w[1] * w[2] * w[3]
     if "matmul" in name and len(dims) >= 3 and len(dims[0]) == 2 and len(dims[1]) == 2:

@@ -16,10 +16,10 @@ The GPU machine has Python and numpy/torch/onnx but no TVM and no network, so th
                47 MB model there from examples/bireal/bireal.py and checks the hash)
 
 Models: the three real models of ../shared/models (on the four FINN test digits), every zoo
-variant, Bi-Real-18 small, and Bi-Real-18 (224x224) in four builds (BENCH_VARIANTS): bnncc's GPU
-schedules (popcount on CUDA cores), the same with the binary convs that qualify on the 1-bit
-tensor cores (bnncc/tvm/tensor_cores.py), that and bnncc's direct schedule for the float stem
-conv, and, for comparison, DLight's default schedules.
+variant, Bi-Real-18 small, and Bi-Real-18 (224x224) in three builds (BENCH_VARIANTS): the default
+of tvm-cuda (binary convs on the 1-bit tensor cores where they qualify, bnncc/tvm/tensor_cores.py;
+float convs as bnncc's register-tiled kernels), the same on popcount only, and the tensor cores
+with TOPI's float convs scheduled by DLight (the float path of the previous default).
 """
 from __future__ import annotations
 
@@ -152,23 +152,26 @@ def references(source, imported, inputs: list[np.ndarray]) -> list[np.ndarray]:
     return [np.concatenate([s[i] for s in per_sample]) for i in range(len(imported.outputs))]
 
 
-# builds of the benchmark model: bnncc's schedules (the default, popcount on CUDA cores), the same
-# with the binary convs that qualify on the 1-bit tensor cores, that and the stem conv scheduled by
-# bnncc (schedules.float_conv_pass) instead of DLight, and DLight's default schedules
-BENCH_VARIANTS = {"bnncc": {}, "mma": {"tensor_cores": True}, "mma-stem": {"tensor_cores": True, "float_convs": True},
-                  "dlight": {"kernel_schedules": False}}
+# builds of the benchmark model: the default of tvm-cuda (the binary convs that qualify on the
+# 1-bit tensor cores, the float convs as bnncc's register-tiled kernels), the same with every
+# binary conv on popcount (compile_model's tensor_cores=False), and the previous default float
+# path (TOPI's convs scheduled by DLight) with the tensor cores, as the second run's `mma` build
+BENCH_VARIANTS = {"bnncc": {}, "popcount": {"tensor_cores": False}, "mma": {"float_convs": False}}
 
 
 def build_case(folder: Path, key: str, model, kind: str, arch: str, kernel_schedules: bool = True,
-               batch: int | None = None, tensor_cores: bool = False, float_convs: bool = False,
+               batch: int | None = None, tensor_cores: bool | None = None, float_convs: bool | None = None,
                variant: str = "bnncc") -> dict:
-    """Build one model into folder/<key>/model.so; returns its bundle entry (without data)."""
+    """Build one model into folder/<key>/model.so; returns its bundle entry (without data).
+    tensor_cores and float_convs None: the defaults of the target (`bnncc compile -t tvm-cuda`)."""
     started = time.time()
     source = model if not isinstance(model, (str, Path)) else None
     imported = import_model(model.SerializeToString() if source is not None else model)
     graph = run_passes(imported, ConversionReport(), target=None)
-    lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind, tensor_cores=tensor_cores)
-    built = build(lowered, kind, arch=arch, kernel_schedules=kernel_schedules, float_convs=float_convs)
+    tensor_cores = kind == "cuda" if tensor_cores is None else tensor_cores
+    lowered = lower_graph(graph, imported.inputs, imported.outputs, batch=batch, target=kind, tensor_cores=tensor_cores,
+                          float_convs=float_convs)
+    built = build(lowered, kind, arch=arch, kernel_schedules=kernel_schedules)
     (folder / key).mkdir(parents=True, exist_ok=True)
     built.executable.export_library(str(folder / key / "model.so"))
     print(f"  built {key} for {kind} in {time.time() - started:.1f} s", flush=True)

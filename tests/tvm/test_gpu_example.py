@@ -61,6 +61,7 @@ def test_kernel_work_counts_macs():
     assert gpu_check.kernel_work("bnncc_binary_conv3", dense) == ("binary conv", 8 * 1000 * 512)
     stem = [([4, 3, 224, 224], "float32"), ([64, 3, 7, 7], "float32"), ([4, 64, 112, 112], "float32")]
     assert gpu_check.kernel_work("conv2d", stem) == ("float conv", 4 * 64 * 112 * 112 * 147)
+    assert gpu_check.kernel_work("bnncc_float_conv", stem) == ("float conv", 4 * 64 * 112 * 112 * 147)
     assert gpu_check.kernel_work("fused_matmul_add", [([4, 512], "float32"), ([512, 1000], "float32"),
                                                       ([1000], "float32"), ([4, 1000], "float32")])[1] == 4 * 512 * 1000
     assert gpu_check.kernel_work("mean", [([4, 512, 7, 7], "float32"), ([4, 512, 1, 1], "float32")]) == ("other", None)

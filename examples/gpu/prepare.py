@@ -50,7 +50,7 @@ from bnncc.tvm.build import build  # noqa: E402
 from bnncc.tvm.lower import lower_graph  # noqa: E402
 from gpu_check import weights_hash  # noqa: E402  (this folder: the GPU side checks the same hash)
 
-SHARED = ROOT.parent / "shared" / "models"
+SHARED = Path(os.environ.get("BNNCC_SHARED_MODELS", ROOT.parent / "shared" / "models"))   # as the tests find it
 DIGIT_TRANSFORMS = {
     "qonnx_model_zoo__TFC_1W1A.onnx": lambda x: x / 255.0,
     "fastinference__bnntest.onnx": lambda x: x.reshape(len(x), 784) * 255.0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +19,12 @@ require_tvm()
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gpu"
 
 
-def test_prepare_and_dry_run(tmp_path):
+def test_prepare_and_dry_run(tmp_path, shared_models):
     bundle, out = tmp_path / "bundle", tmp_path / "out"
     subprocess.run([sys.executable, str(EXAMPLE / "prepare.py"), "--target", "llvm", "--out", str(bundle), "--quick",
                     "--only", "plain_sign,TFC", "--bench-model", "bireal_small",
                     "--pythons", f"cp{sys.version_info.major}{sys.version_info.minor}"], check=True, capture_output=True,
-                   timeout=600)
+                   timeout=600, env={**os.environ, "BNNCC_SHARED_MODELS": str(shared_models)})
     assert not (bundle / "runtime" / "tvm" / "lib" / "libtvm_compiler.so").exists()
     # --isolate bnncc: the benchmark build is checked in a process of its own, as new builds are on the GPU
     done = subprocess.run([sys.executable, str(EXAMPLE / "gpu_check.py"), "--bundle", str(bundle), "--target", "llvm",

@@ -50,6 +50,11 @@ def consumers(value: ir.Value) -> list[ir.Node]:
     return [use.node for use in value.uses()]
 
 
+def read_only_by(value: ir.Value, node: ir.Node) -> bool:
+    """`node` is the one reader of `value`, which is no graph output: a fusion may consume it."""
+    return consumers(value) == [node] and not value.is_graph_output()
+
+
 def attribute(node: ir.Node, name: str, default=None):
     """A node attribute as a plain Python value."""
     attr = node.attributes.get(name)

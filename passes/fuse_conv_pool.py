@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import onnx_ir as ir
 
-from bnncc.ir import (attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, remove_unused,
+from bnncc.ir import (attribute, bnncc_node, constant, insert_before, is_bnncc, read_only_by, remove_unused,
                       replace_value, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 
@@ -40,7 +40,7 @@ def _fuse(graph: ir.Graph, pool: ir.Node) -> bool:
     if bias is not None and constant(bias) is None:
         return False
     y = conv.outputs[0]
-    if consumers(y) != [pool] or y.is_graph_output():
+    if not read_only_by(y, pool):
         return False
     attributes = window_attributes(conv, weights.shape[2:])
     attributes.update({f"pool_{name}": value for name, value in

@@ -23,7 +23,7 @@ import onnx_ir as ir
 
 from bnncc.interpreter import batchnorm_coefficients
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc,
-                      remove_unused, replace_value, set_shape, shape_of)
+                      read_only_by, remove_unused, replace_value, set_shape, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
 
@@ -86,7 +86,7 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> None:
     conv = acc.producer()
     if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2:
         return
-    if consumers(acc) != [affine] or acc.is_graph_output():
+    if not read_only_by(acc, affine):
         return
     fused = bnncc_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
                        {name: attr.value for name, attr in conv.attributes.items()},
@@ -106,7 +106,7 @@ def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:
     affine = pool.inputs[0].producer()
     if affine is None or not is_bnncc(affine, "ChannelAffine") or len(affine.outputs) != 1:
         return False
-    if len(affine.inputs) > 3 and affine.inputs[3] is not None or consumers(affine.outputs[0]) != [pool]:
+    if len(affine.inputs) > 3 and affine.inputs[3] is not None or not read_only_by(affine.outputs[0], pool):
         return False
     if len(shape_of(pool.inputs[0])) != 4 or len(pool.outputs) > 1 and pool.outputs[1].uses():
         return False

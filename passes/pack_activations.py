@@ -16,8 +16,8 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc import bits
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_after, insert_before, is_bnncc,
-                      remove_unused, replace_value, shape_of)
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_after, insert_before, is_bnncc,
+                      read_only_by, remove_unused, replace_value, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 
 PACKED = ir.DataType.UINT64
@@ -133,7 +133,7 @@ def _fuse_threshold(graph: ir.Graph, pack: ir.Node) -> None:
     conv = acc.producer()
     if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2:
         return
-    if consumers(acc) != [pack] or acc.is_graph_output():
+    if not read_only_by(acc, pack):
         return
     thresholds, directions = constant(pack.inputs[1]), constant(pack.inputs[2])
     fused = bnncc_node("BinaryConvPacked", [conv.inputs[0], conv.inputs[1],

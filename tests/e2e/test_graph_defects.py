@@ -428,3 +428,17 @@ def test_batchnorm_that_gives_nan_before_a_binarization_is_refused():
     next(a for a in first(model, "BatchNormalization").attribute if a.name == "epsilon").f = -1e30
     message = compile_error(model)
     assert "NaN" in message and "Sign" in message
+
+
+def test_batchnorm_read_by_a_maxpool_and_exposed_as_an_output():
+    """The stem's BatchNormalization also a graph output: fusing it into the max-pool removed a
+    node whose output the graph still returns (a traceback)."""
+    model = zoo.bireal_block(0, stem="resnet")
+    batchnorm = first(model, "BatchNormalization")
+    model.graph.output.append(vi(batchnorm.output[0], None))
+    compiled = bnncc.compile(model.SerializeToString(), target="generic-c")
+    x = np.random.default_rng(2).standard_normal(tuple(compiled.inputs[0].shape)).astype(np.float32)
+    ours = compiled.run(x)
+    theirs = run_reference(model, {model.graph.input[0].name: x})
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert check_output(i, "", a, b).ok, i

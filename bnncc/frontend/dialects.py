@@ -170,6 +170,11 @@ def _multithreshold(graph: ir.Graph, node: ir.Node) -> bool:
     if thresholds.shape[0] not in (1, channels):
         raise BnnccError(f"MultiThreshold has {thresholds.shape[0]} threshold rows for {channels} channels",
                          node=source_label(node))
+    counts = np.arange(thresholds.shape[1] + 1, dtype=np.float32)          # qonnx: out_scale * count + out_bias
+    if np.unique(np.float32(out_scale) * counts + np.float32(out_bias)).size != counts.size:
+        raise BnnccError(f"MultiThreshold output levels out_bias + k * out_scale (out_bias {out_bias:g}, out_scale "
+                         f"{out_scale:g}) are not distinct in float32: the quantizer loses its levels",
+                         node=source_label(node))
     levels = {out_bias, out_scale + out_bias}
     builder = _Builder(graph, node, x)
     if thresholds.shape[1] == 1 and levels == {-1.0, 1.0}:

@@ -442,3 +442,18 @@ def test_batchnorm_read_by_a_maxpool_and_exposed_as_an_output():
     theirs = run_reference(model, {model.graph.input[0].name: x})
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert check_output(i, "", a, b).ok, i
+
+
+@pytest.mark.parametrize("out_scale,out_bias", [(2.0, -1e30), (0.0, -1.0)])
+def test_multithreshold_whose_levels_collapse_is_refused(out_scale, out_bias):
+    """out_bias -1e30 made every level -1e30 in float32: all later sums were rounding noise, and the
+    artifact's noise differed from the reference's (fuzz case 0-4032)."""
+    model = zoo.finn_multithreshold(0)
+    node = first(model, "MultiThreshold")
+    for attribute in node.attribute:
+        if attribute.name == "out_scale":
+            attribute.f = out_scale
+        if attribute.name == "out_bias":
+            attribute.f = out_bias
+    message = compile_error(model)
+    assert "levels" in message and "MultiThreshold" in message

@@ -23,14 +23,23 @@ from bnncc.verify import check_output
 
 @dataclass
 class Deviation:
-    """Where `ours` deviates from the reference: per element and per argmax row."""
+    """Where `ours` deviates from the reference: per element and per argmax row; `close_rows`:
+    the rows whose argmax differs between values the float rule cannot tell apart (the
+    reference's value at our argmax within 1e-5 of its largest magnitude from its maximum)."""
     elements: np.ndarray
     rows: np.ndarray
     detail: str
+    close_rows: np.ndarray | None = None
 
     @property
     def any(self) -> bool:
         return bool(self.elements.any() or self.rows.any())
+
+    @property
+    def only_close_argmax(self) -> bool:
+        """Every deviation is an argmax between values within float rounding of each other."""
+        return (not self.elements.any() and self.close_rows is not None
+                and bool(np.all(self.close_rows[self.rows])))
 
     def within(self, other: "Deviation") -> bool:
         return bool(np.all(other.elements[self.elements]) and np.all(other.rows[self.rows]))
@@ -50,12 +59,17 @@ def deviation(ours: np.ndarray, reference: np.ndarray, name: str = "") -> Deviat
         with np.errstate(invalid="ignore"):
             elements = (np.abs(a - b) > 1e-5 * max(scale, 1e-30)) | one_sided_nan
     rows = np.zeros(ours.shape[:-1] if ours.ndim else (), dtype=bool)
+    close = np.zeros_like(rows)
     if ours.dtype.kind == "f" and ours.ndim >= 1 and ours.shape[-1] > 1:
         rows = ours.argmax(-1) != reference.argmax(-1)
+        at_ours = np.take_along_axis(b, ours.argmax(-1)[..., None], -1)[..., 0]
+        finite = b[np.isfinite(b)]
+        with np.errstate(invalid="ignore"):
+            close = b.max(-1) - at_ours <= 1e-5 * (float(np.max(np.abs(finite))) if finite.size else 0.0)
     detail = (f"{name}: {int(elements.sum())}/{elements.size} {check.kind} mismatches, "
               f"max |diff| {check.max_abs_diff:.4g}, {int(np.sum(rows))} argmax rows"
               + (f", {int(one_sided_nan.sum())} NaN on one side only" if one_sided_nan.any() else ""))
-    return Deviation(elements.reshape(-1), np.asarray(rows).reshape(-1), detail)
+    return Deviation(elements.reshape(-1), np.asarray(rows).reshape(-1), detail, np.asarray(close).reshape(-1))
 
 
 def compare_outputs(ours: list[np.ndarray], reference: list[np.ndarray]) -> tuple[list[Deviation], str]:

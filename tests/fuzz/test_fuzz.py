@@ -469,6 +469,14 @@ def test_deviation_rules():
     assert exactness.deviation(np.float32([[0.5, 100.0, 0.25]]), floats).rows.tolist() == [True]
 
 
+def test_argmax_between_values_within_float_rounding_is_a_close_tie_only():
+    ref = np.array([[3.0, 3.0 + 2e-6, -1.0], [0.5, 2.0, 1.0]], np.float32)
+    near = np.array([[3.0 + 3e-6, 3.0, -1.0], [0.5, 2.0, 1.0]], np.float32)    # row 0 flips within 1e-5
+    assert exactness.deviation(near, ref).only_close_argmax
+    far = np.array([[3.0, 3.0, -1.0], [0.5, 1.0, 2.0]], np.float32)             # row 1 flips by 1.0
+    assert not exactness.deviation(far, ref).only_close_argmax
+
+
 def test_tie_needs_the_reference_to_differ_in_the_same_places():
     ref = [np.float32([[1.0, -1.0, 1.0, 1.0]])]
     ours = [np.float32([[1.0, 1.0, 1.0, 1.0]])]

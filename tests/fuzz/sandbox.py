@@ -96,8 +96,7 @@ class Launcher:
             if self._context is None:
                 self._context = multiprocessing.get_context("forkserver")
                 self._context.set_forkserver_preload(PRELOAD)
-        out, err, status = (Path(tempfile.mkstemp(prefix=f"{kind}-", suffix=suffix, dir=capture)[1])
-                            for suffix in (".out", ".err", ".status"))
+        out, err, status = (_capture_file(capture, kind, suffix) for suffix in (".out", ".err", ".status"))
         start = time.monotonic()
         process = self._context.Process(target=_warm_step, args=(kind, argv, str(cwd), env, self.memory, str(out),
                                                                  str(err), str(status)), daemon=False)
@@ -112,10 +111,18 @@ class Launcher:
             # the status the step wrote just before exiting is the true one
             code = int(status.read_text())
         seconds = time.monotonic() - start
+        process.close()                      # its sentinel: thousands of steps must not run out of descriptors
         result = ProcessResult(code, out.read_text(errors="replace"), err.read_text(errors="replace"), seconds)
         for path in (out, err, status):
             path.unlink()
         return result
+
+
+def _capture_file(folder: Path, kind: str, suffix: str) -> Path:
+    """A new empty file for a step's output (its descriptor closed: the step opens it by name)."""
+    descriptor, path = tempfile.mkstemp(prefix=f"{kind}-", suffix=suffix, dir=folder)
+    os.close(descriptor)
+    return Path(path)
 
 
 def _kill_group(pid: int) -> None:

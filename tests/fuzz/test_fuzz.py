@@ -196,6 +196,19 @@ def test_warm_and_cold_steps_agree(tmp_path):
     assert classes[True] == classes[False]
 
 
+def test_warm_steps_keep_no_file_descriptors(tmp_path):
+    """A 10,000-case campaign ran out of descriptors (EMFILE) after about 5,000 cases: each warm
+    step left its three capture files and its process sentinel open."""
+    launcher, capture = sandbox.Launcher(warm=True), tmp_path / "capture"
+    capture.mkdir()
+    launcher.run("cli", ["targets"], tmp_path, dict(os.environ), 120, capture)      # starts the server
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(10):
+        assert launcher.run("cli", ["targets"], tmp_path, dict(os.environ), 120, capture).returncode == 0
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert list(capture.iterdir()) == []
+
+
 # ------------------------------------------------------------------------------------------------
 # case ids
 # ------------------------------------------------------------------------------------------------

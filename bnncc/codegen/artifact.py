@@ -13,15 +13,15 @@ from ..frontend.importer import TensorSpec
 from .schedule import Schedule
 
 # Headers of the sources whose header is not simply <source>.h.
-FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_x86", "bconv_x86_common"),
-                  "bconv_avx2": ("bconv", "bconv_x86", "bconv_x86_common"),
-                  "float_avx512": ("fconv", "fpool", "float_x86", "float_x86_common"),
-                  "float_avx2": ("fconv", "fpool", "float_x86", "float_x86_common"),
+FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_blocked", "bconv_blocked_impl"),
+                  "bconv_avx2": ("bconv", "bconv_blocked", "bconv_blocked_impl"),
+                  "float_avx512": ("fconv", "fpool", "float_panels", "float_panels_impl"),
+                  "float_avx2": ("fconv", "fpool", "float_panels", "float_panels_impl"),
                   "fconv": ("fconv", "axpy"), "fgemm": ("fgemm", "axpy")}
 # Kernel sources that call into another family (the fused conv -> max-pool uses fpool's rows).
 FAMILY_NEEDS = {"float_avx512": ("fpool",), "float_avx2": ("fpool",)}
 # Headers only kernel sources include (shared implementation code), never the model's .c.
-PRIVATE_HEADERS = {"float_x86_common", "bconv_x86_common", "axpy"}
+PRIVATE_HEADERS = {"float_panels_impl", "bconv_blocked_impl", "axpy"}
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 

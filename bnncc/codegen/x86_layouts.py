@@ -1,4 +1,4 @@
-"""Weight layouts of the x86 kernels, packed at compile time (documented in bconv_x86.h).
+"""Weight layouts of the x86 kernels, packed at compile time (documented in bconv_blocked.h).
 
 Binary conv ("k-major, blocked"): output channels in blocks of B (AVX-512: 32, AVX2: 8), M padded
 to a multiple of the vector width VW (8 / 4 channels of 64 bits); inside a block, one row of the
@@ -29,7 +29,7 @@ def bconv_weights(portable: np.ndarray, channels: int, isa: str) -> tuple[np.nda
     return words, np.ascontiguousarray(aux.T).reshape(-1)
 
 
-# Float kernels (documented in float_x86.h): conv panels of MR output channels, matmul panels of NR
+# Float kernels (documented in float_panels.h): conv panels of MR output channels, matmul panels of NR
 # columns; `wide` is the output width from which the conv reads a padded copy of its input.
 FLOAT_GEOMETRY = {"avx512": {"mr": 8, "nr": 64, "lanes": 16, "wide": 12},
                   "avx2": {"mr": 4, "nr": 32, "lanes": 8, "wide": 6}}
@@ -72,7 +72,7 @@ def conv_scratch_floats(f: dict, isa: str) -> int:
 
 
 def _padded_copy_floats(f: dict) -> int:
-    """The zero-padded, column-phase-split copy of a conv's input (float_x86.h)."""
+    """The zero-padded, column-phase-split copy of a conv's input (float_panels.h)."""
     rows = (f["OH"] - 1) * f["SH"] + (f["KH"] - 1) * f["DH"] + 1
     phase_cols = ((f["OW"] - 1) * f["SW"] + (f["KW"] - 1) * f["DW"] + 1 + f["SW"] - 1) // f["SW"]
     return f["C"] * f["SW"] * rows * phase_cols

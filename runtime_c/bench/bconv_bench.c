@@ -35,7 +35,7 @@
 #include <time.h>
 
 #include "bnncc/bconv.h"
-#include "bnncc/bconv_x86.h"
+#include "bnncc/bconv_blocked.h"
 #include "bnncc/pack.h"
 
 #include "bench_clock.h"

@@ -32,7 +32,7 @@
 
 #include "bnncc/fconv.h"
 #include "bnncc/fgemm.h"
-#include "bnncc/float_x86.h"
+#include "bnncc/float_panels.h"
 #include "bnncc/fpool.h"
 
 #include "bench_clock.h"

@@ -1,4 +1,4 @@
-/* bnncc runtime: binary convolution for AVX2 (layout: bconv_x86.h).
+/* bnncc runtime: binary convolution for AVX2 (layout: bconv_blocked.h).
  * Build flags: -mavx2 -mfma -mpopcnt
  *
  * Vectorized along output channels: one ymm holds the weight words of 4 output channels for one
@@ -54,10 +54,10 @@ struct sink {
     uint32_t vmask;    /* per block: bit k = channel b0+k is < M */
 };
 
-/* the public declarations, then the ISA-independent code (bconv_x86_common.h) over the
+/* the public declarations, then the ISA-independent code (bconv_blocked_impl.h) over the
  * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block) */
-#define BNN_BCONV_X86_IMPL
-#include "bnncc/bconv_x86.h"
+#define BNN_BCONV_BLOCKED_IMPL
+#include "bnncc/bconv_blocked.h"
 
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr)
@@ -446,7 +446,7 @@ ALWAYS_INLINE void out_bits(const ctx *c, const sink *s, int q0, const int np, c
     }
 }
 
-/* The tile hook (contract: bconv_x86_common.h): accumulate, then the padding correction of the
+/* The tile hook (contract: bconv_blocked_impl.h): accumulate, then the padding correction of the
  * pixels with out-of-bounds taps (pad_bit 0 semantics corrected), then the output stage. */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)

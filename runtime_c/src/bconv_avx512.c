@@ -1,4 +1,4 @@
-/* bnncc runtime: binary convolution for AVX-512 F/BW/VPOPCNTDQ (layout: bconv_x86.h).
+/* bnncc runtime: binary convolution for AVX-512 F/BW/VPOPCNTDQ (layout: bconv_blocked.h).
  * Build flags: -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt
  *
  * Two schemes, the same xor + popcount + add per 512 binary MACs in the inner loop.
@@ -58,11 +58,11 @@ struct sink {
     int32_t usgn[4][SINK_W];
 };
 
-/* the public declarations, then the ISA-independent code (bconv_x86_common.h) over the
+/* the public declarations, then the ISA-independent code (bconv_blocked_impl.h) over the
  * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block) */
-#define BNN_BCONV_X86_IMPL
+#define BNN_BCONV_BLOCKED_IMPL
 #define BCONV_RUN_HOOK
-#include "bnncc/bconv_x86.h"
+#include "bnncc/bconv_blocked.h"
 
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr)
@@ -154,7 +154,7 @@ ALWAYS_INLINE void store_chunk(bnn_word *o, int m0, uint32_t bits, const int nb)
     }
 }
 
-/* The tile hook (contract: bconv_x86_common.h): vpopcntq into 64-bit accumulators. */
+/* The tile hook (contract: bconv_blocked_impl.h): vpopcntq into 64-bit accumulators. */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {

@@ -1,4 +1,4 @@
-/* bnncc runtime: AVX2+FMA float Conv / MatMul (see bnncc/float_x86.h for the contract and layouts).
+/* bnncc runtime: AVX2+FMA float Conv / MatMul (see bnncc/float_panels.h for the contract and layouts).
  * Build with: -mavx2 -mfma
  *
  * Same structure as float_avx512.c with 8-float vectors and 16 registers: one register-blocked
@@ -25,16 +25,16 @@
 #define GMR 2                         /* matmul: tile rows */
 #define GNR BNN_F32_MATMUL_NR__avx2   /* matmul: panel width (32 = 4 vectors) */
 #define GNV (GNR / VL)
-#define X86_MASK __m256i              /* lane mask */
+#define LANE_MASK __m256i              /* lane mask */
 #define ISA_ENTRY(name) name##__avx2 /* public names: name__avx2 */
 
 #define BNN_INLINE static inline __attribute__((always_inline))
 
-/* the public declarations, then the ISA-independent code (float_x86_common.h) over the
+/* the public declarations, then the ISA-independent code (float_panels_impl.h) over the
  * parameters above; it calls the hooks defined below (gather_row, zero_row, conv_tile,
  * matmul_masks, matmul_tile) */
-#define BNN_FLOAT_X86_IMPL
-#include "bnncc/float_x86.h"
+#define BNN_FLOAT_PANELS_IMPL
+#include "bnncc/float_panels.h"
 
 typedef char check_gnr[GNV == 4 && GNR == 4 * VL ? 1 : -1];
 typedef char check_cmr[CMR <= 6 && CNV <= 4 ? 1 : -1];

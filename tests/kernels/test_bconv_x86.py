@@ -3,7 +3,7 @@ bnn_bconv_f32 / bnn_bconv_bits (itself checked against numpy in test_bconv.py).
 
 One library is built from bconv.c (portable flags) and the two ISA sources (their own flags). Each
 ISA is skipped when /proc/cpuinfo lacks one of its features. Also checked: the C weight packer
-against a numpy packer written from the layout formula of bconv_x86.h (what the compiler
+against a numpy packer written from the layout formula of bconv_blocked.h (what the compiler
 reimplements), row ranges, untouched rows outside the range, and an ASan/UBSan build on a few
 shapes (child process with libasan preloaded, as in test_sanitizers.py).
 """
@@ -64,7 +64,7 @@ void bnn_bconv_affine_pack_channels__{_isa}(const bnn_bconv_params *p, const bnn
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 """
 
-# vector width VW and block width B of each layout (bconv_x86.h)
+# vector width VW and block width B of each layout (bconv_blocked.h)
 FEATURES = {"avx512": ["avx2", "avx512f", "avx512bw", "avx512_vpopcntdq"], "avx2": ["avx2"]}
 SANITIZED_LIB = os.environ.get("BNNCC_X86_SANITIZED_LIB")
 
@@ -336,7 +336,7 @@ def test_source_hygiene(stem, tmp_path):
     src = SRC / f"{stem}.c"
     text = src.read_text()
     includes = re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text)
-    assert set(includes) <= {"bnncc/common.h", "bnncc/bconv.h", "bnncc/bconv_x86.h", "immintrin.h"}, includes
+    assert set(includes) <= {"bnncc/common.h", "bnncc/bconv.h", "bnncc/bconv_blocked.h", "immintrin.h"}, includes
     code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
         assert banned not in code, banned

@@ -3,7 +3,7 @@
 
 One library is built from the two ISA sources, each with its own flags (helpers.X86_SOURCES). Each
 ISA is skipped when /proc/cpuinfo lacks one of its features (the reason names them). Checked: the C
-weight packers against numpy packers written from the layout formulas of float_x86.h (what the
+weight packers against numpy packers written from the layout formulas of float_panels.h (what the
 compiler reimplements), shapes around the tile edges (M, N, K, pixel counts in {1, 3, 7, 8, 15, 16,
 17, 31, 64, 65, 100}), kernels 1/3/7, strides, pads, dilation, groups, k blocking (K > 256), pixel
 blocking (> 384 pixels), output-channel / column ranges (a split equals one call bit for bit and
@@ -55,7 +55,7 @@ void bnn_maxpool_affine_f32(const bnn_pool_params *p, const float *in, const flo
                             float *out);
 """
 
-# packed layout parameters (float_x86.h): conv panel height MR, matmul panel width NR
+# packed layout parameters (float_panels.h): conv panel height MR, matmul panel width NR
 CONV_MR = {"avx512": 8, "avx2": 4}
 MATMUL_NR = {"avx512": 64, "avx2": 32}
 FEATURES = {"avx512": ["avx2", "fma", "avx512f", "avx512bw"], "avx2": ["avx2", "fma"]}
@@ -429,7 +429,7 @@ def test_source_hygiene(stem, tmp_path):
     src = SRC / f"{stem}.c"
     text = src.read_text()
     includes = set(re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text))
-    assert includes <= {"bnncc/common.h", "bnncc/float_x86.h", "immintrin.h", "stddef.h", "stdint.h"}, includes
+    assert includes <= {"bnncc/common.h", "bnncc/float_panels.h", "immintrin.h", "stddef.h", "stdint.h"}, includes
     code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
         assert banned not in code, banned
@@ -452,7 +452,7 @@ def test_header_matches_declarations(tmp_path):
     checks = "".join(f"typedef char check_mr_{i}[BNN_F32_CONV_MR__{i} == {CONV_MR[i]} ? 1 : -1];\n"
                      f"typedef char check_nr_{i}[BNN_F32_MATMUL_NR__{i} == {MATMUL_NR[i]} ? 1 : -1];\n"
                      for i in ISA_NAMES)
-    tu.write_text('#include "bnncc/float_x86.h"\n#include "bnncc/float_x86.h"\n' + FUNCS + checks)
+    tu.write_text('#include "bnncc/float_panels.h"\n#include "bnncc/float_panels.h"\n' + FUNCS + checks)
     res = subprocess.run([CC, *STRICT, f"-I{INCLUDE}", "-Wstrict-prototypes", "-c", str(tu), "-o",
                           str(tmp_path / "tu.o")], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr

@@ -1,28 +1,28 @@
-/* bnncc runtime, private: the ISA-independent part of the x86 float Conv / MatMul kernels
- * (float_avx512.c, float_avx2.c; contract and layouts in float_x86.h): convolution mode
+/* bnncc runtime, private: the ISA-independent part of the SIMD float Conv / MatMul kernels
+ * (float_avx512.c, float_avx2.c; contract and layouts in float_panels.h): convolution mode
  * selection, padded geometry, scratch / packed sizes, weight packing, im2col and padding copies,
  * and the blocking loops around the microkernel. Not a public header: it is
- * pulled in by float_x86.h only when BNN_FLOAT_X86_IMPL is defined, once per ISA source, which
+ * pulled in by float_panels.h only when BNN_FLOAT_PANELS_IMPL is defined, once per ISA source, which
  * must first define (all compile-time constants):
  *   VL              floats per vector
  *   CMR, CNV, CNR   conv: output channels per panel (tile rows), vectors per tile, CNV * VL
  *   CKC, CNB        conv: k block, pixel block
  *   INDIRECT_MIN_OW conv: the smallest OW run as INDIRECT (below: IM2COL)
  *   GMR, GNR, GNV   matmul: tile rows, panel width, GNR / VL
- *   X86_MASK        the type of a lane mask
+ *   LANE_MASK        the type of a lane mask
  *   BNN_INLINE      static inline __attribute__((always_inline))
  *   ISA_ENTRY(name) name##__ISA, the public name of an entry point
- * and afterwards define the ISA hooks declared below. Apart from the entry points of float_x86.h
+ * and afterwards define the ISA hooks declared below. Apart from the entry points of float_panels.h
  * (at the end), everything here is static: each source gets its own copy, compiled with its own
  * flags.
  */
-#ifndef BNNCC_FLOAT_X86_COMMON_H
-#define BNNCC_FLOAT_X86_COMMON_H
+#ifndef BNNCC_FLOAT_PANELS_IMPL_H
+#define BNNCC_FLOAT_PANELS_IMPL_H
 
 #if !defined(VL) || !defined(CMR) || !defined(CNV) || !defined(CNR) || !defined(CKC) || !defined(CNB) || \
-    !defined(INDIRECT_MIN_OW) || !defined(GMR) || !defined(GNR) || !defined(GNV) || !defined(X86_MASK) || \
+    !defined(INDIRECT_MIN_OW) || !defined(GMR) || !defined(GNR) || !defined(GNV) || !defined(LANE_MASK) || \
     !defined(BNN_INLINE) || !defined(ISA_ENTRY)
-#error "float_x86_common.h: define the ISA parameters first (see the top of this file)"
+#error "float_panels_impl.h: define the ISA parameters first (see the top of this file)"
 #endif
 
 /* ---- ISA hooks (defined by the including source) */
@@ -39,7 +39,7 @@ BNN_INLINE void conv_tile(const int IND, int nv, int ll, int kn, const float *a,
                           const int *koff, float *c, size_t ldc, int r0, int r1, int accumulate,
                           const float *brow, int must_mask);
 /* sm[v], v < GNV: the lanes l of vector v with lo <= v*VL + l < hi. */
-BNN_INLINE void matmul_masks(X86_MASK *sm, int lo, int hi);
+BNN_INLINE void matmul_masks(LANE_MASK *sm, int lo, int hi);
 /* bnn_maxpool_affine_rows_f32 (fpool.h) with the same arguments, bit for bit, for the shapes the
  * ISA has a faster version of (returns 1), else nothing written (returns 0). */
 static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
@@ -47,7 +47,7 @@ static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *r
 /* C tile c[i*N + j] = sum_k a[i*K + k] * bp[k*GNR + j] + bc[j] (bc optional), i < mr (<= GMR),
  * j < nv*VL, stored under the lanes of sm; full: every lane of the GNV vectors is stored. */
 BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, const float *bp,
-                            const X86_MASK *sm, float *c, int N, const float *bc);
+                            const LANE_MASK *sm, float *c, int N, const float *bc);
 
 /* ------------------------------------------------------------------------------ convolution */
 
@@ -231,7 +231,7 @@ static void conv_indirect_rows(const bnn_conv_params *p, const float *pad, const
     }
 }
 
-/* bnn_conv2d_f32__ISA (float_x86.h). */
+/* bnn_conv2d_f32__ISA (float_panels.h). */
 static void conv2d_f32(const bnn_conv_params *p, const float *in, const float *packed_w,
                        const float *bias, float *scratch, int m_begin, int m_end, float *out)
 {
@@ -304,7 +304,7 @@ static int conv_input_end(const bnn_conv_params *p, int cy_end)
     return cy_end > 0 ? (cy_end - 1) * p->SH + (p->KH - 1) * p->DH + 1 : 0;
 }
 
-/* bnn_conv_maxpool_affine_f32__ISA (float_x86.h): pool rows [y_begin, y_end). Conv rows are
+/* bnn_conv_maxpool_affine_f32__ISA (float_panels.h): pool rows [y_begin, y_end). Conv rows are
  * computed once each, in order, into a ring of pool_window_rows(q) rows (each [M][OW]); conv row
  * iy sits in slot iy % R. Pool row y reads conv rows y*SH - PT + kh*DH, the last of which is
  * computed just before; the row it overwrites, iy - R, is below y*SH - PT, the first one read.
@@ -367,7 +367,7 @@ static void matmul_pack_weights(int K, int N, const float *B, float *packed)
             packed[(j / GNR) * (size_t)K * GNR + k * GNR + j % GNR] = j < (size_t)N ? B[k * (size_t)N + j] : 0.0f;
 }
 
-/* bnn_matmul_f32__ISA (float_x86.h): panels of GNR columns, tiles of GMR rows. */
+/* bnn_matmul_f32__ISA (float_panels.h): panels of GNR columns, tiles of GMR rows. */
 static void matmul_f32(int M, int K, int N, const float *A, const float *packed_B,
                        const float *bias, int n_begin, int n_end, float *C)
 {
@@ -386,7 +386,7 @@ static void matmul_f32(int M, int K, int N, const float *A, const float *packed_
         const int full = hi == GNR && n_begin <= j0;
         const float *bp = packed_B + (size_t)panel * (size_t)K * GNR;
         const float *bc = bias ? bias + j0 : NULL;
-        X86_MASK sm[GNV];
+        LANE_MASK sm[GNV];
         matmul_masks(sm, n_begin - j0, n_end - j0);
         for (i0 = 0; i0 < M; i0 += GMR) {
             const int mr = M - i0 < GMR ? M - i0 : GMR;
@@ -397,7 +397,7 @@ static void matmul_f32(int M, int K, int N, const float *A, const float *packed_
 }
 
 /* ------------------------------------------------------------------------------ entry points
- * (float_x86.h), named for the including source's ISA */
+ * (float_panels.h), named for the including source's ISA */
 
 size_t ISA_ENTRY(bnn_conv2d_weights_size)(const bnn_conv_params *p) { return conv_weights_size(p); }
 size_t ISA_ENTRY(bnn_conv2d_scratch_size)(const bnn_conv_params *p) { return conv_scratch_size(p); }
@@ -439,4 +439,4 @@ void ISA_ENTRY(bnn_matmul_f32)(int M, int K, int N, const float *A, const float 
     matmul_f32(M, K, N, A, packed_B, bias, n_begin, n_end, C);
 }
 
-#endif /* BNNCC_FLOAT_X86_COMMON_H */
+#endif /* BNNCC_FLOAT_PANELS_IMPL_H */

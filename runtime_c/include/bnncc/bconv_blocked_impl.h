@@ -1,7 +1,7 @@
-/* bnncc runtime, private: the ISA-independent part of the x86 binary convolution kernels
- * (bconv_avx512.c, bconv_avx2.c; contract and layouts in bconv_x86.h): packed sizes, the weight
+/* bnncc runtime, private: the ISA-independent part of the SIMD binary convolution kernels
+ * (bconv_avx512.c, bconv_avx2.c; contract and layouts in bconv_blocked.h): packed sizes, the weight
  * packer, the per-call constants (interior geometry), and the row / block driver around the
- * tile. Not a public header: it is pulled in by bconv_x86.h only when BNN_BCONV_X86_IMPL is
+ * tile. Not a public header: it is pulled in by bconv_blocked.h only when BNN_BCONV_BLOCKED_IMPL is
  * defined, once per ISA source, which must first define (all compile-time constants):
  *   VW             channels per vector
  *   NV             vectors per channel block
@@ -15,16 +15,16 @@
  * and the type `struct sink` (the output side of a tile), with at least the members
  *   float *f; bnn_word *b; const float *res; float scale[SINK_W], bias[SINK_W];
  *   uint32_t vmask (bit k = block channel k is < M);
- * and afterwards define the ISA hooks declared below. Apart from the entry points of bconv_x86.h
+ * and afterwards define the ISA hooks declared below. Apart from the entry points of bconv_blocked.h
  * (at the end), everything here is static: each source gets its own copy, compiled with its own
  * flags.
  */
-#ifndef BNNCC_BCONV_X86_COMMON_H
-#define BNNCC_BCONV_X86_COMMON_H
+#ifndef BNNCC_BCONV_BLOCKED_IMPL_H
+#define BNNCC_BCONV_BLOCKED_IMPL_H
 
 #if !defined(VW) || !defined(NV) || !defined(BLK) || !defined(TP) || !defined(ZW) || !defined(SINK_W) || \
     !defined(ALWAYS_INLINE) || !defined(UNROLL) || !defined(ISA_ENTRY)
-#error "bconv_x86_common.h: define the ISA parameters first (see the top of this file)"
+#error "bconv_blocked_impl.h: define the ISA parameters first (see the top of this file)"
 #endif
 
 typedef struct sink sink;
@@ -288,7 +288,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     }
 }
 
-/* ---- entry points (bconv_x86.h), named for the including source's ISA */
+/* ---- entry points (bconv_blocked.h), named for the including source's ISA */
 
 size_t ISA_ENTRY(bnn_bconv_weights_size)(const bnn_bconv_params *p) { return bconv_weights_size(p); }
 
@@ -342,4 +342,4 @@ void ISA_ENTRY(bnn_bconv_affine_pack_channels)(const bnn_bconv_params *p, const 
     run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, 0, p->OH, m_begin, m_end, out, bits);
 }
 
-#endif /* BNNCC_BCONV_X86_COMMON_H */
+#endif /* BNNCC_BCONV_BLOCKED_IMPL_H */

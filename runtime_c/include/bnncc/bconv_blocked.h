@@ -1,7 +1,7 @@
-/* bnncc runtime: x86 binary convolution kernels (AVX-512 VPOPCNTDQ and AVX2), same semantics as
- * bnn_bconv_f32 / bnn_bconv_bits (bconv.h) but with target-specific packed weights.
+/* bnncc runtime: SIMD binary convolution kernels on the blocked weight layout (x86: AVX-512 VPOPCNTDQ,
+ * AVX2; ARM: NEON), same semantics as bnn_bconv_f32 / bnn_bconv_bits (bconv.h) but with target-specific packed weights.
  *
- * Sources and flags (each source includes only common.h, bconv.h, bconv_x86.h, immintrin.h):
+ * Sources and flags (each source includes only common.h, bconv.h, bconv_blocked.h, immintrin.h):
  *   src/bconv_avx512.c  -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt
  *   src/bconv_avx2.c    -mavx2 -mfma -mpopcnt
  * Every function of a source (the packers too) may use that ISA: call them only on a CPU that has it.
@@ -45,8 +45,8 @@
  * corrected with aux for BNN_PAD_ZERO (minus aux) and pad_bit 1 (minus 2*aux). No heap, no
  * mutable globals; any shape is valid.
  */
-#ifndef BNNCC_BCONV_X86_H
-#define BNNCC_BCONV_X86_H
+#ifndef BNNCC_BCONV_BLOCKED_H
+#define BNNCC_BCONV_BLOCKED_H
 
 #include "common.h"
 #include "bconv.h"
@@ -107,10 +107,10 @@ void bnn_bconv_affine_pack_channels__avx2(const bnn_bconv_params *p, const bnn_w
                                    const float *residual, const float *thr, const int8_t *dir,
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 
-/* The kernel sources (bconv_avx512.c, bconv_avx2.c) define BNN_BCONV_X86_IMPL, their ISA
+/* The kernel sources (bconv_avx512.c, bconv_avx2.c) define BNN_BCONV_BLOCKED_IMPL, their ISA
  * parameters and their sink before including this header, to get their shared ISA-independent code. */
-#ifdef BNN_BCONV_X86_IMPL
-#include "bconv_x86_common.h"
+#ifdef BNN_BCONV_BLOCKED_IMPL
+#include "bconv_blocked_impl.h"
 #endif
 
-#endif /* BNNCC_BCONV_X86_H */
+#endif /* BNNCC_BCONV_BLOCKED_H */

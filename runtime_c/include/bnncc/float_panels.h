@@ -1,4 +1,4 @@
-/* bnncc runtime: x86 SIMD float kernels for the real-valued layers (Conv, MatMul/Gemm).
+/* bnncc runtime: SIMD float kernels (x86 and ARM) for the real-valued layers (Conv, MatMul/Gemm).
  *
  * Two instruction sets, each in its own translation unit built with its own flags:
  *   __avx2    runtime_c/src/float_avx2.c    -mavx2 -mfma
@@ -64,8 +64,8 @@
  * bnn_matmul_f32__ISA computes the columns [n_begin, n_end) (clamped to [0, N)) of C [M][N]
  * (row-major, C[i][j] = sum_k A[i][k]*B[k][j] + bias[j]); A is [M][K] row-major, bias [N] or NULL.
  */
-#ifndef BNNCC_FLOAT_X86_H
-#define BNNCC_FLOAT_X86_H
+#ifndef BNNCC_FLOAT_PANELS_H
+#define BNNCC_FLOAT_PANELS_H
 
 #include "common.h"
 #include "fconv.h"
@@ -106,10 +106,10 @@ void bnn_matmul_pack_weights__avx2(int K, int N, const float *B, float *packed);
 void bnn_matmul_f32__avx2(int M, int K, int N, const float *A, const float *packed_B,
                           const float *bias, int n_begin, int n_end, float *C);
 
-/* The kernel sources (float_avx512.c, float_avx2.c) define BNN_FLOAT_X86_IMPL and their ISA
+/* The kernel sources (float_avx512.c, float_avx2.c) define BNN_FLOAT_PANELS_IMPL and their ISA
  * parameters before including this header, to get their shared ISA-independent code. */
-#ifdef BNN_FLOAT_X86_IMPL
-#include "float_x86_common.h"
+#ifdef BNN_FLOAT_PANELS_IMPL
+#include "float_panels_impl.h"
 #endif
 
-#endif /* BNNCC_FLOAT_X86_H */
+#endif /* BNNCC_FLOAT_PANELS_H */

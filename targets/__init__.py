@@ -15,6 +15,8 @@ from pathlib import Path
 
 from bnncc.errors import BnnccError
 
+from .toolchain import AARCH64, ARMV7, HOST, Toolchain
+
 
 @dataclass(frozen=True)
 class Target:
@@ -25,6 +27,7 @@ class Target:
     requires: tuple[str, ...] = ()         # /proc/cpuinfo flags the built artifact needs
     backend: str = "c"                     # "c" (bnncc/codegen) or "tvm" (bnncc/tvm): see bnncc/backend.py
     options: tuple[tuple[str, object], ...] = ()   # the backend's settings, e.g. TVM's ("kind", "cuda")
+    toolchain: Toolchain = HOST            # compiler and runner of its C (targets/toolchain.py)
 
     def option(self, key: str, default=None):
         return dict(self.options).get(key, default)
@@ -63,12 +66,19 @@ AVX512 = Target("x86-avx512", "x86-64 with AVX-512 F/BW + VPOPCNTDQ: vector popc
                 ("-O3", "-mavx512f", "-mavx512bw", "-mavx512vpopcntdq", "-mavx2", "-mfma", "-mpopcnt"),
                 isa="avx512", requires=("avx512f", "avx512bw", "avx512_vpopcntdq", "avx2", "fma", "popcnt"))
 
+AARCH64_NEON = Target("aarch64-neon", "ARMv8-A 64-bit (Cortex-A53 and up: Raspberry Pi 3/4/5, phones, Jetson): "
+                      "NEON kernels, cross-compiled, run under qemu-aarch64 on other hosts",
+                      ("-O3", "-march=armv8-a"), toolchain=AARCH64)
+ARMV7_NEON = Target("armv7-neon", "ARMv7-A hard-float with NEON (Cortex-A7/A9/A15, or a 32-bit OS on an A53): "
+                    "NEON kernels, cross-compiled, run under qemu-arm on other hosts",
+                    ("-O3", "-march=armv7-a", "-mfpu=neon", "-mfloat-abi=hard"), toolchain=ARMV7)
+
 TVM_LLVM = Target("tvm-llvm", "TVM: bnncc's popcount kernels in TIR, TVM's float operators, built by LLVM for this "
                   "CPU (needs bnncc[tvm])", (), backend="tvm", options=(("kind", "llvm"),))
 TVM_CUDA = Target("tvm-cuda", "TVM for NVIDIA GPUs (sm_90 unless set): builds without a GPU, runs on one "
                   "(needs bnncc[tvm-cuda])", (), backend="tvm", options=(("arch", "sm_90"), ("kind", "cuda")))
 
-TARGETS = {t.name: t for t in (GENERIC, AVX2, AVX512, TVM_LLVM, TVM_CUDA)}
+TARGETS = {t.name: t for t in (GENERIC, AVX2, AVX512, AARCH64_NEON, ARMV7_NEON, TVM_LLVM, TVM_CUDA)}
 TARGET_NAMES = ("native", *TARGETS)
 
 

@@ -1,0 +1,110 @@
+"""Toolchains and runners of the C targets: which compiler builds an artifact, and how its programs run.
+
+A host toolchain is the machine's own `cc` ($CC when set). A cross toolchain names a triple and
+finds, in this order: $CC, Debian's cross gcc (`<triple>-gcc`), then zig's bundled clang (pip
+`ziglang`, `zig cc -target <zig triple>`). Programs built for another architecture run under
+qemu-user; they are linked statically, so qemu needs no sysroot, and the bits they compute are
+those the same code gives on a board (integer and IEEE float arithmetic are emulated exactly;
+armv7 NEON's flush-to-zero of subnormals included).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from bnncc.errors import BnnccError
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """How to build for one architecture and run what was built."""
+
+    machine: str                 # `uname -m` of the machines that run it natively ("" = any: the host)
+    triple: str = ""             # GNU triple of the cross gcc ("" = the host's cc)
+    zig_target: str = ""         # zig cc's -target
+    gcc_package: str = ""        # Debian package of the cross gcc
+    qemu: str = ""               # qemu-user binary that runs its programs on other hosts
+    machine_aliases: tuple[str, ...] = ()   # other `uname -m` names of native hosts ("armv8l", ...)
+
+    @property
+    def is_host(self) -> bool:
+        return not self.triple
+
+    def native_here(self) -> bool:
+        """True when this machine runs the code itself (no emulator)."""
+        return self.is_host or _host_machine() in (self.machine, *self.machine_aliases)
+
+    def compiler(self) -> list[str]:
+        """The C compiler command: $CC when set, else the first toolchain found (see module doc)."""
+        from_env = os.environ.get("CC", "").strip()
+        if from_env:
+            return shlex.split(from_env)
+        if self.is_host or self.native_here():
+            return ["cc"]
+        found = self._found_compiler()
+        if found is None:
+            raise BnnccError(f"no C cross compiler for {self.triple}: install Debian's {self.gcc_package} "
+                             f"(apt-get install {self.gcc_package}) or zig (pip install ziglang), or set CC")
+        return found
+
+    def _found_compiler(self) -> list[str] | None:
+        gcc = shutil.which(f"{self.triple}-gcc")
+        if gcc:
+            return [gcc]
+        if _zig_available():
+            return [sys.executable, "-m", "ziglang", "cc", "-target", self.zig_target]
+        return None
+
+    def default_make_cc(self) -> str:
+        """What an artifact's Makefile uses for CC by default (make's CC=... overrides it)."""
+        return "cc" if self.is_host else f"{self.triple}-gcc"
+
+    def link_flags(self) -> list[str]:
+        """Flags for the programs bnncc itself runs: static under an emulator (no sysroot needed)."""
+        return [] if self.native_here() else ["-static"]
+
+    def emulator(self) -> list[str]:
+        """The command prefix that runs this toolchain's programs here ([] when they run natively)."""
+        if self.native_here():
+            return []
+        qemu = shutil.which(self.qemu)
+        if qemu is None:
+            raise BnnccError(f"running {self.machine} code on this {_host_machine()} machine needs {self.qemu}: "
+                             "install Debian's qemu-user (apt-get install qemu-user)")
+        return [qemu]
+
+    def unavailable_here(self) -> str | None:
+        """Why this machine cannot build and run this toolchain's programs, or None."""
+        try:
+            if not self.is_host and not self.native_here():
+                self.compiler()
+            self.emulator()
+        except BnnccError as error:
+            return str(error)
+        return None
+
+
+HOST = Toolchain(machine="")
+AARCH64 = Toolchain(machine="aarch64", triple="aarch64-linux-gnu", zig_target="aarch64-linux-musl",
+                    gcc_package="gcc-aarch64-linux-gnu", qemu="qemu-aarch64", machine_aliases=("arm64",))
+ARMV7 = Toolchain(machine="armv7l", triple="arm-linux-gnueabihf", zig_target="arm-linux-musleabihf",
+                  gcc_package="gcc-arm-linux-gnueabihf", qemu="qemu-arm", machine_aliases=("armv8l", "armv7"))
+
+
+def _host_machine() -> str:
+    return platform.machine()
+
+
+@functools.lru_cache(maxsize=1)
+def _zig_available() -> bool:
+    try:
+        return subprocess.run([sys.executable, "-m", "ziglang", "version"], capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

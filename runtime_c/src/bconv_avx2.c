@@ -32,6 +32,9 @@
 #define ROWW 96        /* most words of a kernel row that border tiles copy (KW * words(C)) */
 #define SINK_W BLK     /* entries of each per-block table of the sink */
 
+typedef __m256i vbyte; /* byte accumulators */
+typedef __m256i vsum;  /* their sums: 64-bit lane k = channel k of the vector */
+
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 8")
 #define ISA_ENTRY(name) name##__avx2 /* public names: name__avx2 */
@@ -55,8 +58,10 @@ struct sink {
 };
 
 /* the public declarations, then the ISA-independent code (bconv_blocked_impl.h) over the
- * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block) */
+ * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block, and the
+ * segmented K loop's vbyte_zero, vsum_zero, widen_add, steps) */
 #define BNN_BCONV_BLOCKED_IMPL
+#define BCONV_SEGMENTS
 #include "bnncc/bconv_blocked.h"
 
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
@@ -96,7 +101,11 @@ ALWAYS_INLINE void popc_add(__m256i *acc, __m256i y)
     __asm__("" : "+x"(*acc));
 }
 
-/* n (tap, word) steps: word i of pixel j is xp[j][i], its weight row w + i*ws. */
+ALWAYS_INLINE vbyte vbyte_zero(void) { return _mm256_setzero_si256(); }
+ALWAYS_INLINE vsum vsum_zero(void) { return _mm256_setzero_si256(); }
+ALWAYS_INLINE vsum widen_add(vsum a, vbyte b) { return _mm256_add_epi64(a, _mm256_sad_epu8(b, _mm256_setzero_si256())); }
+
+/* The steps hook (bconv_blocked_impl.h). */
 ALWAYS_INLINE void steps(__m256i accb[TP][NV], const int np, const int nv, const bnn_word *const *xp,
                          const bnn_word *w, size_t ws, const size_t n)
 {
@@ -109,177 +118,6 @@ ALWAYS_INLINE void steps(__m256i accb[TP][NV], const int np, const int nv, const
             const __m256i xb = _mm256_set1_epi64x((long long)xp[j][i]);
             UNROLL for (v = 0; v < nv; v++) popc_add(&accb[j][v], _mm256_xor_si256(xb, wv[v]));
         }
-    }
-}
-
-/* acc += the 64-bit lane sums of the byte accumulators, which restart at 0. */
-ALWAYS_INLINE void flush(__m256i acc[TP][NV], __m256i accb[TP][NV], const int np, const int nv)
-{
-    int j, v;
-    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
-        acc[j][v] = _mm256_add_epi64(acc[j][v], _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256()));
-        accb[j][v] = _mm256_setzero_si256();
-    }
-}
-
-/* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (DW == 1,
- * L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
- * of bounds, else a copy in buf with zero words for the out-of-bounds taps. */
-ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, const int KW, const size_t nw,
-                                        bnn_word *buf)
-{
-    const bnn_bconv_params *p = c->p;
-    const int iy = iy0 + kh * p->DH;
-    const bnn_word *x;
-    int kw;
-    size_t i;
-    if ((unsigned)iy >= (unsigned)p->H) return zero_words;
-    x = c->in + (size_t)iy * (size_t)p->W * nw;
-    if (ix0 >= 0 && ix0 + KW <= p->W) return x + (size_t)ix0 * nw;
-    for (kw = 0; kw < KW; kw++) {
-        const int ix = ix0 + kw;
-        const int in = (unsigned)ix < (unsigned)p->W;
-        for (i = 0; i < nw; i++) buf[(size_t)kw * nw + i] = in ? x[(size_t)ix * nw + i] : 0;
-    }
-    return buf;
-}
-
-/* sum[j][v] (64-bit lane k: channel v*VW + k of the vector) = popcount(x XOR w) over every (tap,
- * word) of pixel j, out-of-bounds taps reading zero words. The K loop runs in segments of L words
- * that are contiguous in the input (or its copy) and in the weights: a whole kernel row when `rows`
- * (DW == 1; row_words() for tiles that are not interior), else one tap. Byte accumulators take
- * FLUSH steps; they are flushed only between segments (every FLUSH / L of them), or after every
- * FLUSH words when L > FLUSH, so that most layers (K <= FLUSH words, e.g. 3x3 with C <= 192) never
- * flush before the end. KH, KW and L may be compile-time constants (the instances below). */
-ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
-                              const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
-                              const int KW, const size_t L, __m256i sum[TP][NV])
-{
-    const bnn_bconv_params *p = c->p;
-    const size_t nw = rows ? L / (size_t)KW : L;
-    const int nkw = rows ? 1 : KW;
-    const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
-    const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
-    __m256i accb[TP][NV], acc[TP][NV];
-    bnn_word buf[TP][ROWW];
-    const bnn_word *base[TP], *w = wb;
-    size_t since = 0, i0;
-    int kh, kw, j, v;
-
-    UNROLL for (j = 0; j < np; j++) {
-        UNROLL for (v = 0; v < nv; v++) acc[j][v] = accb[j][v] = _mm256_setzero_si256();
-        base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * nw : NULL;
-    }
-    for (kh = 0; kh < KH; kh++) {
-        for (kw = 0; kw < nkw; kw++, w += L * ws) {
-            const bnn_word *xp[TP];
-            if (interior) {
-                const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
-                UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
-            } else if (rows) {
-                UNROLL for (j = 0; j < np; j++) xp[j] = row_words(c, iy0[j], ix0[j], kh, KW, nw, buf[j]);
-            } else if (L <= FLUSH) {
-                tap_rows(c, np, iy0, ix0, kh, kw, 0, xp);
-            }
-            if (L <= FLUSH) {
-                if (flushing && since == per) {
-                    flush(acc, accb, np, nv);
-                    since = 0;
-                }
-                steps(accb, np, nv, xp, w, ws, L);
-                since++;
-            } else {
-                for (i0 = 0; i0 < L; i0 += FLUSH) {
-                    const bnn_word *xq[TP];
-                    if (interior || rows) UNROLL for (j = 0; j < np; j++) xq[j] = xp[j] + i0;
-                    else tap_rows(c, np, iy0, ix0, kh, kw, i0, xq);
-                    steps(accb, np, nv, xq, w + i0 * ws, ws, L - i0 < FLUSH ? L - i0 : FLUSH);
-                    flush(acc, accb, np, nv);
-                }
-            }
-        }
-    }
-    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
-        const __m256i t = _mm256_sad_epu8(accb[j][v], _mm256_setzero_si256());
-        sum[j][v] = flushing ? _mm256_add_epi64(acc[j][v], t) : t;
-    }
-}
-
-/* Out-of-line instances of accumulate (keeps the per-variant tile code small): full tiles of 3x3
- * kernels with words(C) = 1, 2, 4, 8 (KH, KW and the segment length L at compile time), the rest
- * generic. */
-#define ACC_FN(name, np_, nv_, interior_, rows_, KH_, KW_, L_)                                         \
-    static __attribute__((noinline)) void name(const ctx *c, const int *iy0, const int *ix0,          \
-                                               const bnn_word *wb, size_t ws, size_t L,              \
-                                               __m256i sum[TP][NV])                                  \
-    {                                                                                                 \
-        (void)L;                                                                                      \
-        accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, sum);               \
-    }
-#define KH_ c->p->KH
-#define KW_ c->p->KW
-ACC_FN(acc_row3, TP, NV, 1, 1, 3, 3, 3)
-ACC_FN(acc_row6, TP, NV, 1, 1, 3, 3, 6)
-ACC_FN(acc_row12, TP, NV, 1, 1, 3, 3, 12)
-ACC_FN(acc_row24, TP, NV, 1, 1, 3, 3, 24)
-ACC_FN(acc_rows, TP, NV, 1, 1, KH_, KW_, L)
-ACC_FN(acc_brow3, TP, NV, 0, 1, 3, 3, 3)
-ACC_FN(acc_brow6, TP, NV, 0, 1, 3, 3, 6)
-ACC_FN(acc_brow12, TP, NV, 0, 1, 3, 3, 12)
-ACC_FN(acc_brow24, TP, NV, 0, 1, 3, 3, 24)
-ACC_FN(acc_brows, TP, NV, 0, 1, KH_, KW_, L)
-ACC_FN(acc_in_taps, TP, NV, 1, 0, KH_, KW_, L)
-ACC_FN(acc_taps, TP, NV, 0, 0, KH_, KW_, L)
-ACC_FN(acc_1v_rows, TP, 1, 1, 1, KH_, KW_, L)
-ACC_FN(acc_1v_in_taps, TP, 1, 1, 0, KH_, KW_, L)
-ACC_FN(acc_1v, TP, 1, 0, 0, KH_, KW_, L)
-ACC_FN(acc_1p, 1, NV, 0, 1, KH_, KW_, L)
-ACC_FN(acc_1p_taps, 1, NV, 0, 0, KH_, KW_, L)
-ACC_FN(acc_1p1v, 1, 1, 0, 0, KH_, KW_, L)
-#undef KH_
-#undef KW_
-#undef ACC_FN
-
-typedef void (*acc_fn)(const ctx *c, const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, size_t L,
-                       __m256i sum[TP][NV]);
-
-/* The kernel-row instance of full tiles for segments of length k3 (0: none specialized). (A switch,
- * not a table: a table of pointers would be relocated data.) */
-static acc_fn row_instance(int interior, size_t k3)
-{
-    switch (k3) {
-    case 3: return interior ? acc_row3 : acc_brow3;
-    case 6: return interior ? acc_row6 : acc_brow6;
-    case 12: return interior ? acc_row12 : acc_brow12;
-    case 24: return interior ? acc_row24 : acc_brow24;
-    default: return interior ? acc_rows : acc_brows;
-    }
-}
-
-/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
- * (and, for tiles that are not interior, the row fits ROWW), else taps. */
-ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
-                            const int *ix0, const bnn_word *wb, size_t ws, __m256i sum[TP][NV])
-{
-    const bnn_bconv_params *p = c->p;
-    const size_t R = (size_t)p->KW * c->nw;
-    const int rows = p->DW == 1 && (interior || R <= ROWW);
-    const size_t L = rows ? R : c->nw;
-    const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
-    if (np == TP && nv == NV && rows) {
-        row_instance(interior, k3)(c, iy0, ix0, wb, ws, L, sum);
-    } else if (np == TP && nv == NV) {
-        if (interior) acc_in_taps(c, iy0, ix0, wb, ws, L, sum);
-        else acc_taps(c, iy0, ix0, wb, ws, L, sum);
-    } else if (np == TP) {
-        if (rows && interior) acc_1v_rows(c, iy0, ix0, wb, ws, L, sum);
-        else if (interior) acc_1v_in_taps(c, iy0, ix0, wb, ws, L, sum);
-        else acc_1v(c, iy0, ix0, wb, ws, c->nw, sum);
-    } else if (nv == NV) {
-        if (rows) acc_1p(c, iy0, ix0, wb, ws, L, sum);
-        else acc_1p_taps(c, iy0, ix0, wb, ws, L, sum);
-    } else {
-        acc_1p1v(c, iy0, ix0, wb, ws, c->nw, sum);
     }
 }
 
@@ -451,24 +289,11 @@ ALWAYS_INLINE void out_bits(const ctx *c, const sink *s, int q0, const int np, c
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
-    const bnn_bconv_params *p = c->p;
     __m256i sum[TP][NV];
     int32_t corr[TP][BLK];
-    int iy0[TP], ix0[TP], full[TP];
-    int j, v, border = 0;
+    int j, v;
+    const int border = tile_sums(c, q0, np, nv, interior, wb, ws, m0, sum, corr);
 
-    tile_pixels(c, q0, np, iy0, ix0, full);
-    acc_tile(c, np, nv, interior, iy0, ix0, wb, ws, sum);
-    if (p->pad_bit != 0 && !interior) {
-        UNROLL for (j = 0; j < np; j++) {
-            if (full[j]) {
-                __builtin_memset(corr[j], 0, sizeof corr[j]);
-            } else {
-                pad_corr(c, iy0[j], ix0[j], m0, nv * VW, corr[j]);
-                border = 1;
-            }
-        }
-    }
     if (s->f && np == TP && nv == NV) {
         __m256i cp[NV][2];
         if (border) {

@@ -1,7 +1,7 @@
 /* bnncc runtime, private: the ISA-independent part of the SIMD binary convolution kernels
- * (bconv_avx512.c, bconv_avx2.c; contract and layouts in bconv_blocked.h): packed sizes, the weight
- * packer, the per-call constants (interior geometry), and the row / block driver around the
- * tile. Not a public header: it is pulled in by bconv_blocked.h only when BNN_BCONV_BLOCKED_IMPL is
+ * (bconv_avx512.c, bconv_avx2.c, bconv_neon.c; contract and layouts in bconv_blocked.h): packed
+ * sizes, the weight packer, the per-call constants (interior geometry), the row / block driver
+ * around the tile, and (BCONV_SEGMENTS) the segmented K loop of byte-accumulating popcounts. Not a public header: it is pulled in by bconv_blocked.h only when BNN_BCONV_BLOCKED_IMPL is
  * defined, once per ISA source, which must first define (all compile-time constants):
  *   VW             channels per vector
  *   NV             vectors per channel block
@@ -52,6 +52,17 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
  * thr (int32, !pk) or pthr (float, pk) with dir, channels >= M masked off. */
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr);
+#ifdef BCONV_SEGMENTS
+/* Optional (define BCONV_SEGMENTS, with FLUSH, ROWW and the types vbyte, vsum): the K loop below
+ * (accumulate) for ISAs whose popcounts add into byte lanes, vbyte, at most 8 per lane per step
+ * (FLUSH steps before a byte could overflow), flushed into wider lane sums, vsum. The hooks: */
+ALWAYS_INLINE vbyte vbyte_zero(void);
+ALWAYS_INLINE vsum vsum_zero(void);
+ALWAYS_INLINE vsum widen_add(vsum a, vbyte b); /* a + the wide lane sums of b */
+/* n (tap, word) steps: word i of pixel j is xp[j][i], its weight row w + i*ws (nv vectors). */
+ALWAYS_INLINE void steps(vbyte accb[TP][NV], const int np, const int nv, const bnn_word *const *xp,
+                         const bnn_word *w, size_t ws, const size_t n);
+#endif
 #ifdef BCONV_RUN_HOOK
 /* Optional (define BCONV_RUN_HOOK): a faster run() of the f32 kernels (fout, and scale..dir as
  * run() takes them) for the shapes it handles; returns 0, having written nothing, for the others. */
@@ -200,6 +211,208 @@ ALWAYS_INLINE void put_bits(const ctx *c, const sink *s, int q, int m0, bnn_word
             }                                                                                         \
         }                                                                                             \
     } while (0)
+
+#ifdef BCONV_SEGMENTS
+/* ---- the segmented K loop (BCONV_SEGMENTS) */
+
+/* acc += the wide lane sums of the byte accumulators, which restart at 0. */
+ALWAYS_INLINE void flush(vsum acc[TP][NV], vbyte accb[TP][NV], const int np, const int nv)
+{
+    int j, v;
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
+        acc[j][v] = widen_add(acc[j][v], accb[j][v]);
+        accb[j][v] = vbyte_zero();
+    }
+}
+
+/* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (DW == 1,
+ * L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
+ * of bounds, else a copy in buf with zero words for the out-of-bounds taps. */
+ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, const int KW, const size_t nw,
+                                        bnn_word *buf)
+{
+    const bnn_bconv_params *p = c->p;
+    const int iy = iy0 + kh * p->DH;
+    const bnn_word *x;
+    int kw;
+    size_t i;
+    if ((unsigned)iy >= (unsigned)p->H) return zero_words;
+    x = c->in + (size_t)iy * (size_t)p->W * nw;
+    if (ix0 >= 0 && ix0 + KW <= p->W) return x + (size_t)ix0 * nw;
+    for (kw = 0; kw < KW; kw++) {
+        const int ix = ix0 + kw;
+        const int in = (unsigned)ix < (unsigned)p->W;
+        for (i = 0; i < nw; i++) buf[(size_t)kw * nw + i] = in ? x[(size_t)ix * nw + i] : 0;
+    }
+    return buf;
+}
+
+/* sum[j][v] (wide lanes, summed per channel by the ISA's output stage) = popcount(x XOR w) over
+ * every (tap, word) of pixel j, out-of-bounds taps reading zero words. The K loop runs in segments
+ * of L words that are contiguous in the input (or its copy) and in the weights: a whole kernel row
+ * when `rows` (DW == 1; row_words() for tiles that are not interior), else one tap. Byte
+ * accumulators take FLUSH steps; they are flushed only between segments (every FLUSH / L of them),
+ * or after every FLUSH words when L > FLUSH, so that most layers (K <= FLUSH words, e.g. 3x3 with
+ * C <= 192) never flush before the end. KH, KW and L may be compile-time constants (the instances
+ * below). */
+ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
+                              const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
+                              const int KW, const size_t L, vsum sum[TP][NV])
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t nw = rows ? L / (size_t)KW : L;
+    const int nkw = rows ? 1 : KW;
+    const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
+    const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
+    vbyte accb[TP][NV];
+    vsum acc[TP][NV];
+    bnn_word buf[TP][ROWW];
+    const bnn_word *base[TP], *w = wb;
+    size_t since = 0, i0;
+    int kh, kw, j, v;
+
+    if (nv == NV) ws = BLK; /* whole blocks (run()): the weight stride at compile time */
+    UNROLL for (j = 0; j < np; j++) {
+        UNROLL for (v = 0; v < nv; v++) {
+            acc[j][v] = vsum_zero();
+            accb[j][v] = vbyte_zero();
+        }
+        base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * nw : NULL;
+    }
+    for (kh = 0; kh < KH; kh++) {
+        for (kw = 0; kw < nkw; kw++, w += L * ws) {
+            const bnn_word *xp[TP];
+            if (interior) {
+                const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
+                UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
+            } else if (rows) {
+                UNROLL for (j = 0; j < np; j++) xp[j] = row_words(c, iy0[j], ix0[j], kh, KW, nw, buf[j]);
+            } else if (L <= FLUSH) {
+                tap_rows(c, np, iy0, ix0, kh, kw, 0, xp);
+            }
+            if (L <= FLUSH) {
+                if (flushing && since == per) {
+                    flush(acc, accb, np, nv);
+                    since = 0;
+                }
+                steps(accb, np, nv, xp, w, ws, L);
+                since++;
+            } else {
+                for (i0 = 0; i0 < L; i0 += FLUSH) {
+                    const bnn_word *xq[TP];
+                    if (interior || rows) UNROLL for (j = 0; j < np; j++) xq[j] = xp[j] + i0;
+                    else tap_rows(c, np, iy0, ix0, kh, kw, i0, xq);
+                    steps(accb, np, nv, xq, w + i0 * ws, ws, L - i0 < FLUSH ? L - i0 : FLUSH);
+                    flush(acc, accb, np, nv);
+                }
+            }
+        }
+    }
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++)
+        sum[j][v] = widen_add(flushing ? acc[j][v] : vsum_zero(), accb[j][v]);
+}
+
+/* Out-of-line instances of accumulate (keeps the per-variant tile code small): full tiles of 3x3
+ * kernels with words(C) = 1, 2, 4, 8 (KH, KW and the segment length L at compile time), the rest
+ * generic. */
+#define ACC_FN(name, np_, nv_, interior_, rows_, KH_, KW_, L_)                                         \
+    static __attribute__((noinline)) void name(const ctx *c, const int *iy0, const int *ix0,          \
+                                               const bnn_word *wb, size_t ws, size_t L,              \
+                                               vsum sum[TP][NV])                                     \
+    {                                                                                                 \
+        (void)L;                                                                                      \
+        accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, sum);               \
+    }
+#define KH_ c->p->KH
+#define KW_ c->p->KW
+ACC_FN(acc_row3, TP, NV, 1, 1, 3, 3, 3)
+ACC_FN(acc_row6, TP, NV, 1, 1, 3, 3, 6)
+ACC_FN(acc_row12, TP, NV, 1, 1, 3, 3, 12)
+ACC_FN(acc_row24, TP, NV, 1, 1, 3, 3, 24)
+ACC_FN(acc_rows, TP, NV, 1, 1, KH_, KW_, L)
+ACC_FN(acc_brow3, TP, NV, 0, 1, 3, 3, 3)
+ACC_FN(acc_brow6, TP, NV, 0, 1, 3, 3, 6)
+ACC_FN(acc_brow12, TP, NV, 0, 1, 3, 3, 12)
+ACC_FN(acc_brow24, TP, NV, 0, 1, 3, 3, 24)
+ACC_FN(acc_brows, TP, NV, 0, 1, KH_, KW_, L)
+ACC_FN(acc_in_taps, TP, NV, 1, 0, KH_, KW_, L)
+ACC_FN(acc_taps, TP, NV, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1v_rows, TP, 1, 1, 1, KH_, KW_, L)
+ACC_FN(acc_1v_in_taps, TP, 1, 1, 0, KH_, KW_, L)
+ACC_FN(acc_1v, TP, 1, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1p, 1, NV, 0, 1, KH_, KW_, L)
+ACC_FN(acc_1p_taps, 1, NV, 0, 0, KH_, KW_, L)
+ACC_FN(acc_1p1v, 1, 1, 0, 0, KH_, KW_, L)
+#undef KH_
+#undef KW_
+#undef ACC_FN
+
+typedef void (*acc_fn)(const ctx *c, const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, size_t L,
+                       vsum sum[TP][NV]);
+
+/* The kernel-row instance of full tiles for segments of length k3 (0: none specialized). (A switch,
+ * not a table: a table of pointers would be relocated data.) */
+static acc_fn row_instance(int interior, size_t k3)
+{
+    switch (k3) {
+    case 3: return interior ? acc_row3 : acc_brow3;
+    case 6: return interior ? acc_row6 : acc_brow6;
+    case 12: return interior ? acc_row12 : acc_brow12;
+    case 24: return interior ? acc_row24 : acc_brow24;
+    default: return interior ? acc_rows : acc_brows;
+    }
+}
+
+/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
+ * (and, for tiles that are not interior, the row fits ROWW), else taps. */
+ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
+                            const int *ix0, const bnn_word *wb, size_t ws, vsum sum[TP][NV])
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t R = (size_t)p->KW * c->nw;
+    const int rows = p->DW == 1 && (interior || R <= ROWW);
+    const size_t L = rows ? R : c->nw;
+    const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
+    if (np == TP && nv == NV && rows) {
+        row_instance(interior, k3)(c, iy0, ix0, wb, ws, L, sum);
+    } else if (np == TP && nv == NV) {
+        if (interior) acc_in_taps(c, iy0, ix0, wb, ws, L, sum);
+        else acc_taps(c, iy0, ix0, wb, ws, L, sum);
+    } else if (np == TP) {
+        if (rows && interior) acc_1v_rows(c, iy0, ix0, wb, ws, L, sum);
+        else if (interior) acc_1v_in_taps(c, iy0, ix0, wb, ws, L, sum);
+        else acc_1v(c, iy0, ix0, wb, ws, c->nw, sum);
+    } else if (nv == NV) {
+        if (rows) acc_1p(c, iy0, ix0, wb, ws, L, sum);
+        else acc_1p_taps(c, iy0, ix0, wb, ws, L, sum);
+    } else {
+        acc_1p1v(c, iy0, ix0, wb, ws, c->nw, sum);
+    }
+}
+
+/* The first half of a tile hook: the popcount sums of the np pixels q0.. (acc_tile), and for
+ * pad_bit 0 / 1 the padding corrections corr[j][k] (pad_corr, block channels m0 + k, k < nv*VW) of
+ * the pixels with out-of-bounds taps; returns whether there are any (corr is left unset if not). */
+ALWAYS_INLINE int tile_sums(const ctx *c, int q0, const int np, const int nv, const int interior,
+                            const bnn_word *wb, size_t ws, int m0, vsum sum[TP][NV], int32_t corr[TP][BLK])
+{
+    int iy0[TP], ix0[TP], full[TP];
+    int j, k, border = 0;
+    tile_pixels(c, q0, np, iy0, ix0, full);
+    acc_tile(c, np, nv, interior, iy0, ix0, wb, ws, sum);
+    if (c->p->pad_bit != 0 && !interior) {
+        UNROLL for (j = 0; j < np; j++) {
+            if (full[j]) {
+                UNROLL for (k = 0; k < BLK; k++) corr[j][k] = 0;
+            } else {
+                pad_corr(c, iy0[j], ix0[j], m0, nv * VW, corr[j]);
+                border = 1;
+            }
+        }
+    }
+    return border;
+}
+#endif /* BCONV_SEGMENTS */
 
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
 ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,

@@ -1,15 +1,18 @@
 /* bnncc runtime: SIMD binary convolution kernels on the blocked weight layout (x86: AVX-512 VPOPCNTDQ,
  * AVX2; ARM: NEON), same semantics as bnn_bconv_f32 / bnn_bconv_bits (bconv.h) but with target-specific packed weights.
  *
- * Sources and flags (each source includes only common.h, bconv.h, bconv_blocked.h, immintrin.h):
+ * Sources and flags (each source includes only common.h, bconv.h, bconv_blocked.h and immintrin.h
+ * or arm_neon.h):
  *   src/bconv_avx512.c  -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt
  *   src/bconv_avx2.c    -mavx2 -mfma -mpopcnt
+ *   src/bconv_neon.c    aarch64: -march=armv8-a; armv7: -march=armv7-a -mfpu=neon -mfloat-abi=hard
+ *                       (one source, one layout for both)
  * Every function of a source (the packers too) may use that ISA: call them only on a CPU that has it.
  *
  * ---------------------------------------------------------------- weight layout ("k-major, blocked")
  * Notation: nw = words(C), T = KH*KW, tap t = kh*KW + kw,
- *           VW = channels per vector  (__avx512: 8, __avx2: 4),
- *           B  = channels per block   (__avx512: 32, __avx2: 8),
+ *           VW = channels per vector  (__avx512: 8, __avx2: 4, __neon: 2),
+ *           B  = channels per block   (__avx512: 32, __avx2: 8, __neon: 4),
  *           Mp = M rounded up to a multiple of VW.
  * Output channels are cut into blocks of B channels; the last block may be narrower (Mp - b0, a
  * multiple of VW). Within a block the weights are stored tap by tap, word by word, and for each
@@ -34,8 +37,8 @@
  * ((float)acc * scale[m] + bias[m] [+ residual], each step rounded on its own: build the sources
  * with -ffp-contract=off) applied in registers before the store. bnn_bconv_affine_pack__X also packs
  * that y (bnn_bconv_affine_pack_rows) in the same output stage: each block of B channels starts at a
- * multiple of B bits of a word (B divides 64), so it stores its 32 (__avx512) or 8 (__avx2) bits of
- * each pixel on their own (the block that starts a word writes the whole word, zeros above it),
+ * multiple of B bits of a word (B divides 64), so it stores its 32 (__avx512), 8 (__avx2) or 4 (__neon)
+ * bits of each pixel on their own (the block that starts a word writes the whole word, zeros above it),
  * channels >= M masked to 0.
  * The _channels variants compute every output row but only output channels [m_begin, m_end), with
  * m_begin a multiple of 64 and m_end a multiple of 64 or >= M: every word of `bits` then belongs to
@@ -107,7 +110,35 @@ void bnn_bconv_affine_pack_channels__avx2(const bnn_bconv_params *p, const bnn_w
                                    const float *residual, const float *thr, const int8_t *dir,
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 
-/* The kernel sources (bconv_avx512.c, bconv_avx2.c) define BNN_BCONV_BLOCKED_IMPL, their ISA
+/* ---- ARM NEON (aarch64 and armv7: CNT, byte accumulators flushed with UADALP) */
+size_t bnn_bconv_weights_size__neon(const bnn_bconv_params *p); /* words */
+size_t bnn_bconv_aux_size__neon(const bnn_bconv_params *p);     /* int32 elements */
+void bnn_bconv_pack_weights__neon(const bnn_bconv_params *p, const bnn_word *w_portable,
+                                  bnn_word *w_out, int32_t *aux);
+void bnn_bconv_f32__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                         const int32_t *aux, int oy_begin, int oy_end, float *out);
+void bnn_bconv_bits__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                          const int32_t *aux, const int32_t *thr, const int8_t *dir,
+                          int oy_begin, int oy_end, bnn_word *out);
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+void bnn_bconv_affine_f32__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                const int32_t *aux, const float *scale, const float *bias,
+                                const float *residual, int oy_begin, int oy_end, float *out);
+/* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
+ * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
+void bnn_bconv_affine_pack__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                 const int32_t *aux, const float *scale, const float *bias,
+                                 const float *residual, const float *thr, const int8_t *dir,
+                                 int oy_begin, int oy_end, float *out, bnn_word *bits);
+void bnn_bconv_affine_f32_channels__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                         const int32_t *aux, const float *scale, const float *bias,
+                                         const float *residual, int m_begin, int m_end, float *out);
+void bnn_bconv_affine_pack_channels__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                          const int32_t *aux, const float *scale, const float *bias,
+                                          const float *residual, const float *thr, const int8_t *dir,
+                                          int m_begin, int m_end, float *out, bnn_word *bits);
+
+/* The kernel sources (bconv_avx512.c, bconv_avx2.c, bconv_neon.c) define BNN_BCONV_BLOCKED_IMPL, their ISA
  * parameters and their sink before including this header, to get their shared ISA-independent code. */
 #ifdef BNN_BCONV_BLOCKED_IMPL
 #include "bconv_blocked_impl.h"

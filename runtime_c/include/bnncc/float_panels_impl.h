@@ -1,5 +1,5 @@
 /* bnncc runtime, private: the ISA-independent part of the SIMD float Conv / MatMul kernels
- * (float_avx512.c, float_avx2.c; contract and layouts in float_panels.h): convolution mode
+ * (float_avx512.c, float_avx2.c, float_neon.c; contract and layouts in float_panels.h): convolution mode
  * selection, padded geometry, scratch / packed sizes, weight packing, im2col and padding copies,
  * and the blocking loops around the microkernel. Not a public header: it is
  * pulled in by float_panels.h only when BNN_FLOAT_PANELS_IMPL is defined, once per ISA source, which

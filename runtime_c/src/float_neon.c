@@ -1,0 +1,313 @@
+/* bnncc runtime: ARM NEON float Conv / MatMul (see bnncc/float_panels.h for the contract and layouts).
+ * One source for both ARM targets:
+ *   aarch64: -O3 -march=armv8-a                                (32 q registers, fused vfmaq)
+ *   armv7:   -O3 -march=armv7-a -mfpu=neon -mfloat-abi=hard    (16 q registers, vmlaq: the product
+ *            is rounded, then added; NEON flushes subnormal inputs and results to zero)
+ *
+ * The same GEMM structure as float_avx2.c with 4-float vectors. The packed layouts (CMR = 8 output
+ * channels per conv panel, GNR = 16 columns per matmul panel) are the same on both archs; only the
+ * register tiles differ:
+ *  - Conv: rows = output channels, the panel's 8 weights of tap k are two vectors, each
+ *    multiplied lane by lane (multiply-by-lane: no broadcasts); cols = output pixels, 3 vectors.
+ *    aarch64: 8 x 12 tile (24 accumulators + 2 A + 3 B = 29 registers).
+ *    armv7:   the panel in two passes of 4 x 12 (12 accumulators + 1 A + 3 B = 16 registers).
+ *  - MatMul: rows = rows of A read in place, 4 consecutive k at a time as one vector (k by lane);
+ *    cols = a 16-column panel (4 vectors). aarch64: 4 x 16 tile (16 + 4 A + 4 B = 24 registers);
+ *    armv7: 2 x 16 (8 + 2 + 4 = 14).
+ * Summation order per output: k ascending (conv: within blocks of CKC taps, the blocks added to the
+ * output in order), then the bias, as on x86.
+ */
+#include <arm_neon.h>
+
+#include "bnncc/common.h"
+
+#define VL 4                          /* floats per vector */
+#define CMR BNN_F32_CONV_MR__neon     /* conv: output channels per panel (8) */
+#define CNV 3                         /* conv: vectors per tile (12 pixels) */
+#define CNR (CNV * VL)
+#define CKC 256                       /* conv: k block */
+#define CNB (32 * CNR)                /* conv: pixel block (384) */
+#define INDIRECT_MIN_OW 8             /* conv: INDIRECT for outputs at least this wide */
+#define GNR BNN_F32_MATMUL_NR__neon   /* matmul: panel width (16 = 4 vectors) */
+#define GNV (GNR / VL)
+#define LANE_MASK unsigned            /* lane mask: bit l = lane l */
+#define ISA_ENTRY(name) name##__neon  /* public names: name__neon */
+
+#if defined(__aarch64__)
+#define CPASS 8                       /* conv: panel rows per register tile */
+#define GMR 4                         /* matmul: tile rows */
+/* acc + x*y (fused); acc + x*v[l] */
+#define MLA(acc, x, y) vfmaq_f32(acc, x, y)
+#define MLA_LANE(acc, x, v, l) vfmaq_laneq_f32(acc, x, v, l)
+#else
+#define CPASS 4
+#define GMR 2
+/* acc + round(x*y); acc + round(x*v[l]) (armv7 NEON has no fused multiply-add) */
+#define MLA(acc, x, y) vmlaq_f32(acc, x, y)
+#define MLA_LANE(acc, x, v, l) vmlaq_lane_f32(acc, x, (l) < 2 ? vget_low_f32(v) : vget_high_f32(v), (l) & 1)
+#endif
+
+#define BNN_INLINE static inline __attribute__((always_inline))
+
+/* the public declarations, then the ISA-independent code (float_panels_impl.h) over the
+ * parameters above; it calls the hooks defined below (gather_row, zero_row, conv_tile,
+ * matmul_masks, pool_rows_fast, matmul_tile) */
+#define BNN_FLOAT_PANELS_IMPL
+#include "bnncc/float_panels.h"
+
+typedef char check_geometry[CMR == 8 && CMR % CPASS == 0 && GNV == 4 && CNV == 3 ? 1 : -1];
+
+/* ------------------------------------------------------------------------------ lanes */
+
+/* p[l] for l < n (1 <= n <= 4), 0 in the other lanes; reads p[0..n) */
+BNN_INLINE float32x4_t load_first(const float *p, int n)
+{
+    const float32x4_t z = vdupq_n_f32(0.0f);
+    if (n >= 4) return vld1q_f32(p);
+    if (n == 3) return vld1q_lane_f32(p + 2, vcombine_f32(vld1_f32(p), vget_low_f32(z)), 2);
+    if (n == 2) return vcombine_f32(vld1_f32(p), vget_low_f32(z));
+    return vld1q_lane_f32(p, z, 0);
+}
+
+/* p[l] = x[l] for l < n (1 <= n <= 4); writes nothing else */
+BNN_INLINE void store_first(float *p, float32x4_t x, int n)
+{
+    if (n >= 4) {
+        vst1q_f32(p, x);
+        return;
+    }
+    if (n >= 2) vst1_f32(p, vget_low_f32(x));
+    if (n == 3) vst1q_lane_f32(p + 2, x, 2);
+    if (n == 1) vst1q_lane_f32(p, x, 0);
+}
+
+/* the lanes of mask m of p (others 0) / stored to p; reads and writes only those lanes */
+static inline float32x4_t load_masked(const float *p, unsigned m)
+{
+    float t[VL] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int l;
+    if (m == 0xFu) return vld1q_f32(p);
+    for (l = 0; l < VL; l++)
+        if (m >> l & 1u) t[l] = p[l];
+    return vld1q_f32(t);
+}
+
+static inline void store_masked(float *p, float32x4_t x, unsigned m)
+{
+    float t[VL];
+    int l;
+    if (m == 0xFu) {
+        vst1q_f32(p, x);
+        return;
+    }
+    vst1q_f32(t, x);
+    for (l = 0; l < VL; l++)
+        if (m >> l & 1u) p[l] = t[l];
+}
+
+/* The conv tile's epilogue (one copy, out of the k loop's variants): for rows r0 <= r < r1 and
+ * vectors v < nv (the last one ll lanes wide)
+ *   c[r*ldc + v*4 + lane] = (accumulate ? c[...] : 0) + t[r][v] + brow[r]    (brow optional) */
+static void conv_store(float32x4_t t[8][CNV], int nv, int ll, float *c, size_t ldc, int r0, int r1, int accumulate,
+                       const float *brow)
+{
+    int r, v;
+    for (r = r0; r < r1; r++)
+        for (v = 0; v < nv; v++) {
+            float *cp = c + (size_t)r * ldc + v * VL;
+            const int n = v == nv - 1 ? ll : VL;
+            float32x4_t x = t[r][v];
+            if (accumulate) x = vaddq_f32(load_first(cp, n), x);
+            if (brow) x = vaddq_f32(x, vdupq_n_f32(brow[r]));
+            store_first(cp, x, n);
+        }
+}
+
+/* ------------------------------------------------------------------------------ conv microkernel
+ * acc[r][v] = sum_{k<kn} a[k*CMR + r] * b_k[v*4 + lane], r < MRC (4 or 8), v < NVC, with
+ * b_k = b + k*ldb (IND: b + koff[k]); PART: only the first ll lanes of the last vector are read
+ * (the rest are 0). Then
+ *   c[r*ldc + v*4 + lane] = (accumulate ? c[...] : 0) + acc + brow[r]
+ * for rows r0 <= r < r1 and lanes v*4 + lane < (NVC-1)*4 + ll. MRC, NVC, PART, IND are
+ * compile-time constants at every call (always_inline), so the unused accumulators vanish. */
+BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const int IND, int kn, const float *a,
+                            const float *b, size_t ldb, const int *koff, int ll, float *c, size_t ldc, int r0,
+                            int r1, int accumulate, const float *brow)
+{
+    const float32x4_t z = vdupq_n_f32(0.0f);
+    float32x4_t c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z;
+    float32x4_t c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z;
+    float32x4_t c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
+    int k;
+    for (k = 0; k < kn; k++) {
+        const float *bk = IND ? b + koff[k] : b + (size_t)k * ldb;
+#define LD(v) (PART && NVC == (v) + 1 ? load_first(bk + (v) * VL, ll) : vld1q_f32(bk + (v) * VL))
+        const float32x4_t b0 = LD(0), b1 = NVC > 1 ? LD(1) : z, b2 = NVC > 2 ? LD(2) : z;
+#undef LD
+        const float32x4_t a0 = vld1q_f32(a), a1 = MRC > 4 ? vld1q_f32(a + 4) : z;
+#define ROW(r, av, l)                                          \
+        if (MRC > (r)) {                                       \
+            c##r##0 = MLA_LANE(c##r##0, b0, av, l);            \
+            if (NVC > 1) c##r##1 = MLA_LANE(c##r##1, b1, av, l); \
+            if (NVC > 2) c##r##2 = MLA_LANE(c##r##2, b2, av, l); \
+        }
+        ROW(0, a0, 0) ROW(1, a0, 1) ROW(2, a0, 2) ROW(3, a0, 3)
+        ROW(4, a1, 0) ROW(5, a1, 1) ROW(6, a1, 2) ROW(7, a1, 3)
+#undef ROW
+        a += CMR;
+    }
+    {
+        float32x4_t t[8][CNV];
+#define KEEP(r)                                                    \
+        if (MRC > (r)) {                                           \
+            t[r][0] = c##r##0;                                     \
+            if (NVC > 1) t[r][1] = c##r##1;                        \
+            if (NVC > 2) t[r][2] = c##r##2;                        \
+        }
+        KEEP(0) KEEP(1) KEEP(2) KEEP(3) KEEP(4) KEEP(5) KEEP(6) KEEP(7)
+#undef KEEP
+        conv_store(t, NVC, ll, c, ldc, r0 > 0 ? r0 : 0, r1 < MRC ? r1 : MRC, accumulate, brow);
+    }
+}
+
+/* ------------------------------------------------------------------------------ convolution hooks */
+
+/* dst[i] = src[i*s], i < n (s >= 1), reading nothing beyond src[(n-1)*s]. */
+static void gather_row(float *dst, const float *src, int n, int s)
+{
+    int i = 0;
+    if (s == 1) {
+        for (; i + VL <= n; i += VL) vst1q_f32(dst + i, vld1q_f32(src + i));
+    } else if (s == 2) {
+        /* vld2q reads src[2i .. 2i+7] and splits even / odd: src[2i+7] is in bounds while i+4 < n */
+        for (; i + VL < n; i += VL) vst1q_f32(dst + i, vld2q_f32(src + 2 * i).val[0]);
+    }
+    for (; i < n; i++) dst[i] = src[(size_t)i * (size_t)s];
+}
+
+static void zero_row(float *dst, int n)
+{
+    int i = 0;
+    for (; i + VL <= n; i += VL) vst1q_f32(dst + i, vdupq_n_f32(0.0f));
+    for (; i < n; i++) dst[i] = 0.0f;
+}
+
+/* The panel's rows [R0, R0 + CPASS): nv vectors, the last one ll lanes wide (read only those when
+ * must_mask). */
+BNN_INLINE void conv_pass(int R0, const int IND, int nv, int ll, int kn, const float *a, const float *b,
+                          size_t ldb, const int *koff, float *c, size_t ldc, int r0, int r1, int accumulate,
+                          const float *brow, int must_mask)
+{
+    const int part = must_mask && ll < VL;
+#define CALL(NVC, PART) conv_kernel(CPASS, NVC, PART, IND, kn, a + R0, b, ldb, koff, ll, c + (size_t)R0 * ldc, \
+                                    ldc, r0 - R0, r1 - R0, accumulate, brow ? brow + R0 : NULL)
+    if (r1 <= R0 || r0 >= R0 + CPASS) return; /* no rows of this pass in [r0, r1) */
+    if (nv == 3) { if (part) CALL(3, 1); else CALL(3, 0); }
+    else if (nv == 2) { if (part) CALL(2, 1); else CALL(2, 0); }
+    else { if (part) CALL(1, 1); else CALL(1, 0); }
+#undef CALL
+}
+
+BNN_INLINE void conv_tile(const int IND, int nv, int ll, int kn, const float *a, const float *b, size_t ldb,
+                          const int *koff, float *c, size_t ldc, int r0, int r1, int accumulate,
+                          const float *brow, int must_mask)
+{
+    int R0;
+    for (R0 = 0; R0 < CMR; R0 += CPASS)
+        conv_pass(R0, IND, nv, ll, kn, a, b, ldb, koff, c, ldc, r0, r1, accumulate, brow, must_mask);
+}
+
+/* ------------------------------------------------------------------------------ matmul hooks */
+
+BNN_INLINE void matmul_masks(unsigned *sm, int lo, int hi)
+{
+    int v, l;
+    for (v = 0; v < GNV; v++) {
+        sm[v] = 0;
+        for (l = 0; l < VL; l++)
+            if (lo <= v * VL + l && v * VL + l < hi) sm[v] |= 1u << l;
+    }
+}
+
+/* acc[i][v] = sum_{k<K} a[i*K + k] * bp[k*GNR + v*4 + lane], i < MRC, v < 4 (the whole panel:
+ * it is zero-padded, and a partial panel is at most one per row of tiles); k runs 4 at a time
+ * (a's 4 values one vector, multiplied by lane), then one at a time; then
+ *   c[i*N + v*4 + lane] = acc + bc[v*4 + lane] under the lanes of sm[v] (FULL: all lanes).
+ * MRC and FULL are compile-time constants at every call (always_inline). */
+BNN_INLINE void matmul_kernel(const int MRC, const int FULL, const float *a, int K, const float *bp,
+                              const unsigned *sm, float *c, int N, const float *bc)
+{
+    const float32x4_t z = vdupq_n_f32(0.0f);
+    float32x4_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+    float32x4_t c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+    int k = 0;
+#define STEP(MUL, av0, av1, av2, av3, l)                                                            \
+    {                                                                                               \
+        const float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + VL);                              \
+        const float32x4_t b2 = vld1q_f32(bp + 2 * VL), b3 = vld1q_f32(bp + 3 * VL);                 \
+        ROW(MUL, 0, av0, l) ROW(MUL, 1, av1, l) ROW(MUL, 2, av2, l) ROW(MUL, 3, av3, l)             \
+        bp += GNR;                                                                                  \
+    }
+#define ROW(MUL, i, av, l)                                                                           \
+    if (MRC > (i)) {                                                                                \
+        c##i##0 = MUL(c##i##0, b0, av, l), c##i##1 = MUL(c##i##1, b1, av, l);                       \
+        c##i##2 = MUL(c##i##2, b2, av, l), c##i##3 = MUL(c##i##3, b3, av, l);                       \
+    }
+#define ROW_LANE(acc, x, av, l) MLA_LANE(acc, x, av, l)
+#define ROW_DUP(acc, x, av, l) MLA(acc, x, av)
+#define A(i, LOAD) (MRC > (i) ? LOAD(a + (i) * (size_t)K + k) : z)
+    for (; k + VL <= K; k += VL) {
+        const float32x4_t a0 = A(0, vld1q_f32), a1 = A(1, vld1q_f32), a2 = A(2, vld1q_f32), a3 = A(3, vld1q_f32);
+        STEP(ROW_LANE, a0, a1, a2, a3, 0) STEP(ROW_LANE, a0, a1, a2, a3, 1)
+        STEP(ROW_LANE, a0, a1, a2, a3, 2) STEP(ROW_LANE, a0, a1, a2, a3, 3)
+    }
+    for (; k < K; k++) {
+        const float32x4_t a0 = A(0, vld1q_dup_f32), a1 = A(1, vld1q_dup_f32);
+        const float32x4_t a2 = A(2, vld1q_dup_f32), a3 = A(3, vld1q_dup_f32);
+        STEP(ROW_DUP, a0, a1, a2, a3, 0)
+    }
+#undef A
+#undef ROW_DUP
+#undef ROW_LANE
+#undef ROW
+#undef STEP
+#define ST(i, v)                                                                                     \
+    if (MRC > (i)) {                                                                                \
+        float *cp = c + (size_t)(i) * (size_t)N + (v) * VL;                                         \
+        float32x4_t x = c##i##v;                                                                    \
+        if (bc) x = vaddq_f32(x, FULL ? vld1q_f32(bc + (v) * VL) : load_masked(bc + (v) * VL, sm[v])); \
+        if (FULL) vst1q_f32(cp, x);                                                                 \
+        else store_masked(cp, x, sm[v]);                                                            \
+    }
+#define STROW(i) ST(i, 0) ST(i, 1) ST(i, 2) ST(i, 3)
+    STROW(0) STROW(1) STROW(2) STROW(3)
+#undef STROW
+#undef ST
+}
+
+BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, const float *bp, const unsigned *sm,
+                            float *c, int N, const float *bc)
+{
+    (void)nv; /* all 4 vectors of the panel are computed, the stores masked */
+#define CALLS(MRC) \
+    if (full) matmul_kernel(MRC, 1, a, K, bp, sm, c, N, bc); \
+    else matmul_kernel(MRC, 0, a, K, bp, sm, c, N, bc);
+    switch (mr) {
+    case 1: CALLS(1) break;
+#if GMR > 2
+    case 2: CALLS(2) break;
+    case 3: CALLS(3) break;
+#endif
+    default: CALLS(GMR) break;
+    }
+#undef CALLS
+}
+
+/* ------------------------------------------------------------------------------ pool hook */
+
+static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
+                          const float *scale, const float *bias, float *out, size_t out_cs)
+{
+    (void)q, (void)C, (void)rows, (void)nrows, (void)in_cs, (void)scale, (void)bias, (void)out, (void)out_cs;
+    return 0; /* the portable rows (fpool.c) */
+}

@@ -139,6 +139,9 @@ BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const 
     float32x4_t c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z;
     float32x4_t c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
     int k;
+#if !defined(__aarch64__)
+#pragma GCC unroll 2 /* armv7: half the loop control and reloads of spilled invariants (-2..4% instructions) */
+#endif
     for (k = 0; k < kn; k++) {
         const float *bk = IND ? b + koff[k] : b + (size_t)k * ldb;
 #define LD(v) (PART && NVC == (v) + 1 ? load_first(bk + (v) * VL, ll) : vld1q_f32(bk + (v) * VL))

@@ -1,8 +1,8 @@
 /* bnncc runtime: ARM NEON float Conv / MatMul (see bnncc/float_panels.h for the contract and layouts).
  * One source for both ARM targets:
- *   aarch64: -O3 -march=armv8-a                                (32 q registers, fused vfmaq)
- *   armv7:   -O3 -march=armv7-a -mfpu=neon -mfloat-abi=hard    (16 q registers, vmlaq: the product
- *            is rounded, then added; NEON flushes subnormal inputs and results to zero)
+ *   aarch64 (ARMv8-A and up)                          32 q registers, fused vfmaq
+ *   armv7-A with -mfpu=neon -mfloat-abi=hard          16 q registers, vmlaq: the product is rounded,
+ *                                                     then added; NEON flushes subnormals to zero
  *
  * The same GEMM structure as float_avx2.c with 4-float vectors. The packed layouts (CMR = 8 output
  * channels per conv panel, GNR = 16 columns per matmul panel) are the same on both archs; only the

@@ -3,8 +3,7 @@
  * Three instruction sets, each in its own translation unit built with its own flags:
  *   __avx2    runtime_c/src/float_avx2.c    -mavx2 -mfma
  *   __avx512  runtime_c/src/float_avx512.c  -mavx512f -mavx512bw -mavx2 -mfma
- *   __neon    runtime_c/src/float_neon.c    aarch64: -march=armv8-a;
- *                                           armv7: -march=armv7-a -mfpu=neon -mfloat-abi=hard
+ *   __neon    runtime_c/src/float_neon.c    aarch64 (ARMv8-A); armv7-A: -mfpu=neon -mfloat-abi=hard
  * The caller (generated code) must only call a family the CPU supports (CPUID: avx2+fma, or
  * avx512f+avx512bw; NEON: every aarch64 CPU, armv7 ones with NEON).
  *

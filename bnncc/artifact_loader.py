@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .codegen.artifact import _signature
 from .errors import BnnccError
 from .frontend.importer import TensorSpec
 from .output_folder import MANIFEST
-from .runtime import NativeModel, build_shared_library
+from .backend import build_c, load_c
 from .targets import get_target
 
 C_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -50,8 +49,7 @@ def load_artifact(folder: str | Path):
     if not (folder / f"{name}.c").is_file():
         raise BnnccError(f"{where!r} names the model {name!r}, but {name}.c is missing from the folder")
     sources = [f"{name}.c"] + sorted(str(p.relative_to(folder)) for p in (folder / "src").glob("*.c"))
-    library = build_shared_library(folder, sources, target.cflags, target.compiler)
-    return NativeModel(library, name, _signature(name, inputs, outputs), inputs, outputs)
+    return load_c(build_c(folder, name, sources, target, inputs, outputs), name, target, inputs, outputs)
 
 
 def _load_tvm(folder: Path, manifest: dict, where: str):

@@ -64,17 +64,40 @@ class CBackend:
                        artifact.schedule.layers, artifact)
 
     def build(self, folder: Path, lowered: Lowered, extra_flags=()) -> Path:
-        from .runtime import build_shared_library
-
         artifact = lowered.detail
-        return build_shared_library(folder, artifact.sources, artifact.target.cflags, artifact.target.compiler,
-                                    extra_flags)
+        return build_c(folder, artifact.name, artifact.sources, artifact.target, artifact.inputs, artifact.outputs,
+                       extra_flags)
 
     def load(self, library: Path, lowered: Lowered, extra_cdef: str = ""):
-        from .runtime import NativeModel
-
         artifact = lowered.detail
-        return NativeModel(library, artifact.name, artifact.signature, artifact.inputs, artifact.outputs, extra_cdef)
+        return load_c(library, artifact.name, artifact.target, artifact.inputs, artifact.outputs, extra_cdef)
+
+
+def build_c(folder: Path, name: str, sources: list[str], target, inputs, outputs, extra_flags=()) -> Path:
+    """A C artifact built to run here: a shared library for cffi, or, for a target this machine
+    emulates, a static driver program for qemu-user (emulated.py)."""
+    if target.emulated:
+        from .emulated import build_runner
+
+        return build_runner(folder, name, sources, target, inputs, outputs, extra_flags)
+    from .runtime import build_shared_library
+
+    return build_shared_library(folder, sources, target.cflags, target.toolchain.compiler(), extra_flags)
+
+
+def load_c(built: Path, name: str, target, inputs, outputs, extra_cdef: str = ""):
+    """The runner of what build_c built: a NativeModel, or an EmulatedModel."""
+    if target.emulated:
+        from .emulated import EmulatedModel
+
+        if extra_cdef:
+            raise BnnccError(f"{target.name} code runs under an emulator here: it cannot be profiled or called "
+                             "through cffi")
+        return EmulatedModel(built, target, inputs, outputs)
+    from .codegen.artifact import run_signature
+    from .runtime import NativeModel
+
+    return NativeModel(built, name, run_signature(name, inputs, outputs), inputs, outputs, extra_cdef)
 
 
 def constant_bytes(definitions: list[str]) -> int:

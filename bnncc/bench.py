@@ -71,7 +71,7 @@ def measure_popcount_peak(target) -> float:
     with tempfile.TemporaryDirectory(prefix="bnncc-peak-") as folder:
         exe = Path(folder) / "peak"
         flags = [f for f in target.cflags if not f.startswith("-O")]
-        run_compiler([*compiler_command(target.compiler), "-O2", *flags, str(BENCH_DIR / "popcount_peak.c"), "-o",
+        run_compiler([*compiler_command(target.toolchain.compiler()), "-O2", *flags, str(BENCH_DIR / "popcount_peak.c"), "-o",
                       str(exe)], "the popcount peak benchmark")
         run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
         return float(run.stdout.split()[0])

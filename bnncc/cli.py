@@ -356,7 +356,16 @@ def cmd_bench(args) -> int:
     json_file = _writable_file(args.json, "--json") if args.json else None
     chart_file = _writable_file(args.chart, "--chart") if args.chart else None
     _require_runs_here(args.target)
-    if get_target(args.target).backend == "tvm":
+    if get_target(args.target).emulated:
+        from .instruction_count import count_instructions, format_count_result
+
+        if args.threads != 1 or args.chart or args.interleave:
+            raise BnnccError(f"{args.target} code is emulated here: bench counts its instructions on one thread "
+                             "(--threads, --chart and --interleave need a native run)")
+        result = count_instructions(args.model, target=args.target, progress=args.progress)
+        args.progress.clear()
+        print(format_count_result(result))
+    elif get_target(args.target).backend == "tvm":
         if args.threads != 1 or args.chart or args.interleave:
             raise BnnccError("--threads, --chart and --interleave apply to C targets only")
         result = bench_tvm(args.model, target=args.target, runs=args.runs, progress=args.progress)

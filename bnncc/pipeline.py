@@ -14,7 +14,7 @@ from bnncc.passes.fuse_thresholds import FuseThresholdsPass
 from bnncc.passes.lower_binary_layers import LowerBinaryLayersPass
 from bnncc.passes.pack_activations import PackActivationsPass
 
-from bnncc.targets import Target
+from bnncc.targets import FUSES_CONV_POOL, Target
 
 from .frontend.importer import ImportedModel
 from .report import ConversionReport
@@ -30,7 +30,7 @@ def stages(report: ConversionReport, target: Target | None = None) -> list[tuple
         ("pack_activations", PackActivationsPass),
         ("fuse_output_transforms", FuseOutputTransformsPass),
     ]
-    if target is not None and target.isa in ("avx2", "avx512"):
+    if target is not None and target.has(FUSES_CONV_POOL):
         common.append(("fuse_conv_pool", FuseConvPoolPass))
     return common
 

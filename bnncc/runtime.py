@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shlex
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ import numpy as np
 
 from .errors import BnnccError
 
-COMPILE_FLAGS = ("-std=c99", "-ffp-contract=off", "-fPIC", "-pthread", "-Wall", "-Wextra", "-Werror")
+COMPILE_FLAGS = ("-std=c99", "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Werror")
 
 
 def object_cache_dir() -> Path:
@@ -26,29 +25,38 @@ def object_cache_dir() -> Path:
     return base / "objects"
 
 
-def build_shared_library(folder: Path, sources: list[str], cflags, compiler: str, extra_flags=()) -> Path:
+def build_shared_library(folder: Path, sources: list[str], cflags, compiler: list[str], extra_flags=()) -> Path:
     """Compile the artifact in `folder` into a fresh temporary directory; returns the .so path.
 
-    `compiler` is a command line such as "cc" or "ccache gcc" (a target's `compiler`: $CC or cc).
+    `compiler` is a command line such as ["cc"] or ["ccache", "gcc"] (a toolchain's compiler()).
     The kernel sources (src/) of an artifact are bnncc's own, so their objects are cached by the
     hash of their text, headers, compiler and flags; only the model's own .c is compiled anew."""
+    return link_artifact(folder, sources, cflags, compiler, [*extra_flags, "-fPIC"], ["-shared"], "libmodel.so")
+
+
+def link_artifact(folder: Path, sources: list[str], cflags, compiler: list[str], extra_flags, link_flags,
+                  output: str, extra_sources=()) -> Path:
+    """Compile `sources` of the artifact in `folder` (plus `extra_sources`, absolute paths compiled
+    without the cache) into a fresh temporary directory and link them with `link_flags`."""
     command = compiler_command(compiler)
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
-    library = out_dir / "libmodel.so"
+    product = out_dir / output
     code_flags = [*cflags, *COMPILE_FLAGS, *extra_flags]
     includes = [f"-I{folder}", f"-I{folder / 'include'}"]
     try:
         # what every cached object depends on besides its own text (the folder's path does not count)
-        build_key = hashlib.sha256("\0".join([compiler_version(compiler), *code_flags, *sorted(
+        build_key = hashlib.sha256("\0".join([compiler_version(tuple(command)), *code_flags, *sorted(
             p.read_text() for p in (folder / "include").rglob("*.h"))]).encode()).hexdigest()
         objects = [_compile_object(folder / source, [*command, *code_flags, *includes], out_dir,
                                    build_key if source.startswith("src/") else None)
                    for source in sources]
-        run_compiler([*command, "-shared", "-pthread", *objects, "-o", str(library), "-lm"])
+        objects += [_compile_object(Path(source), [*command, *code_flags, *includes], out_dir, None)
+                    for source in extra_sources]
+        run_compiler([*command, *link_flags, "-pthread", *objects, "-o", str(product), "-lm"])
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    return library
+    return product
 
 
 def _compile_object(source: Path, command, out_dir: Path, build_key: str | None) -> str:
@@ -71,9 +79,9 @@ def _compile_object(source: Path, command, out_dir: Path, build_key: str | None)
 
 
 @functools.lru_cache(maxsize=None)
-def compiler_version(compiler: str) -> str:
+def compiler_version(command: tuple[str, ...]) -> str:
     """`compiler --version` (part of the object cache key: a new compiler rebuilds everything)."""
-    return f"{compiler}\n{_execute([*shlex.split(compiler), '--version']).stdout}"
+    return f"{' '.join(command)}\n{_execute([*command, '--version']).stdout}"
 
 
 def _execute(command) -> subprocess.CompletedProcess:
@@ -85,9 +93,9 @@ def _execute(command) -> subprocess.CompletedProcess:
                          "(install a C compiler, or point $CC to one)") from None
 
 
-def compiler_command(compiler: str) -> list[str]:
-    """A compiler command line ("cc", "ccache gcc", $CC) as program and arguments."""
-    command = shlex.split(compiler)
+def compiler_command(compiler: list[str]) -> list[str]:
+    """A compiler command line (["cc"], ["ccache", "gcc"], $CC split), checked to be non-empty."""
+    command = list(compiler)
     if not command:
         raise BnnccError("the C compiler command is empty (check $CC)")
     return command
@@ -149,29 +157,8 @@ class NativeModel:
         calling thread's own, for a caller that manages its arenas itself."""
         if not self._unload.alive:
             raise BnnccError("this model was closed: load or compile it again")
-        if len(arrays) != len(self.inputs):
-            raise BnnccError(f"the model takes {len(self.inputs)} input(s), got {len(arrays)}")
-        batch, prepared = None, []
-        for spec, array in zip(self.inputs, arrays):
-            array = np.ascontiguousarray(array, dtype=np.float32)
-            if spec.batched:
-                if array.ndim == len(spec.shape) - 1:
-                    array = array[None]
-                if array.shape[1:] != tuple(spec.shape[1:]):
-                    raise BnnccError(f"input shape {array.shape} does not match [N, "
-                                     f"{', '.join(map(str, spec.shape[1:]))}]")
-                count = array.shape[0]
-                if batch is not None and count != batch:
-                    raise BnnccError("all batched inputs must have the same batch size")
-                batch = count
-            elif array.size != spec.sample_size:           # no batch dimension: one for every sample
-                raise BnnccError(f"input shape {array.shape} does not match {list(spec.shape)}")
-            prepared.append(array)
-        batch = 1 if batch is None else batch
-        if batch > 1 and not all(spec.batched for spec in self.outputs):
-            raise BnnccError("this model has an output without a batch dimension: run one sample at a time")
-        outputs = [np.empty(((batch,) + tuple(s.shape[1:])) if s.batched else s.shape, dtype=s.dtype)
-                   for s in self.outputs]
+        batch, prepared = prepare_inputs(self.inputs, self.outputs, arrays)
+        outputs = empty_outputs(self.outputs, batch)
         pointers = [self.ffi.from_buffer("float[]", a) for a in prepared]
         pointers += [self.ffi.from_buffer("float[]" if o.dtype == np.float32 else "int64_t[]", o) for o in outputs]
         if arena is None:
@@ -182,3 +169,35 @@ class NativeModel:
         if status != 0:
             raise BnnccError(f"the compiled model returned error {status}")
         return outputs
+
+
+def prepare_inputs(inputs, outputs, arrays) -> tuple[int, list[np.ndarray]]:
+    """(batch, contiguous float32 arrays) for a model's run(), every shape checked against its spec;
+    a batched input may come without its batch dimension (one sample)."""
+    if len(arrays) != len(inputs):
+        raise BnnccError(f"the model takes {len(inputs)} input(s), got {len(arrays)}")
+    batch, prepared = None, []
+    for spec, array in zip(inputs, arrays):
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if spec.batched:
+            if array.ndim == len(spec.shape) - 1:
+                array = array[None]
+            if array.shape[1:] != tuple(spec.shape[1:]):
+                raise BnnccError(f"input shape {array.shape} does not match [N, "
+                                 f"{', '.join(map(str, spec.shape[1:]))}]")
+            count = array.shape[0]
+            if batch is not None and count != batch:
+                raise BnnccError("all batched inputs must have the same batch size")
+            batch = count
+        elif array.size != spec.sample_size:           # no batch dimension: one for every sample
+            raise BnnccError(f"input shape {array.shape} does not match {list(spec.shape)}")
+        prepared.append(array)
+    batch = 1 if batch is None else batch
+    if batch > 1 and not all(spec.batched for spec in outputs):
+        raise BnnccError("this model has an output without a batch dimension: run one sample at a time")
+    return batch, prepared
+
+
+def empty_outputs(outputs, batch: int) -> list[np.ndarray]:
+    """Arrays for a run's outputs: batch-first for batched ones, the spec's shape for the others."""
+    return [np.empty(((batch,) + tuple(s.shape[1:])) if s.batched else s.shape, dtype=s.dtype) for s in outputs]

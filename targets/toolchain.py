@@ -26,6 +26,7 @@ class Toolchain:
     """How to build for one architecture and run what was built."""
 
     machine: str                 # `uname -m` of the machines that run it natively ("" = any: the host)
+    processor: str = ""          # CMake's CMAKE_SYSTEM_PROCESSOR
     triple: str = ""             # GNU triple of the cross gcc ("" = the host's cc)
     zig_target: str = ""         # zig cc's -target
     gcc_package: str = ""        # Debian package of the cross gcc
@@ -38,7 +39,7 @@ class Toolchain:
 
     def native_here(self) -> bool:
         """True when this machine runs the code itself (no emulator)."""
-        return self.is_host or _host_machine() in (self.machine, *self.machine_aliases)
+        return self.is_host or host_machine() in (self.machine, *self.machine_aliases)
 
     def compiler(self) -> list[str]:
         """The C compiler command: $CC when set, else the first toolchain found (see module doc)."""
@@ -61,9 +62,9 @@ class Toolchain:
             return [sys.executable, "-m", "ziglang", "cc", "-target", self.zig_target]
         return None
 
-    def default_make_cc(self) -> str:
-        """What an artifact's Makefile uses for CC by default (make's CC=... overrides it)."""
-        return "cc" if self.is_host else f"{self.triple}-gcc"
+    def default_tool(self, tool: str) -> str:
+        """What an artifact's Makefile uses for `tool` ("gcc", "ar") by default (make CC=... overrides)."""
+        return {"gcc": "cc"}.get(tool, tool) if self.is_host else f"{self.triple}-{tool}"
 
     def link_flags(self) -> list[str]:
         """Flags for the programs bnncc itself runs: static under an emulator (no sysroot needed)."""
@@ -75,7 +76,7 @@ class Toolchain:
             return []
         qemu = shutil.which(self.qemu)
         if qemu is None:
-            raise BnnccError(f"running {self.machine} code on this {_host_machine()} machine needs {self.qemu}: "
+            raise BnnccError(f"running {self.machine} code on this {host_machine()} machine needs {self.qemu}: "
                              "install Debian's qemu-user (apt-get install qemu-user)")
         return [qemu]
 
@@ -91,13 +92,14 @@ class Toolchain:
 
 
 HOST = Toolchain(machine="")
-AARCH64 = Toolchain(machine="aarch64", triple="aarch64-linux-gnu", zig_target="aarch64-linux-musl",
+AARCH64 = Toolchain(machine="aarch64", processor="aarch64", triple="aarch64-linux-gnu", zig_target="aarch64-linux-musl",
                     gcc_package="gcc-aarch64-linux-gnu", qemu="qemu-aarch64", machine_aliases=("arm64",))
-ARMV7 = Toolchain(machine="armv7l", triple="arm-linux-gnueabihf", zig_target="arm-linux-musleabihf",
+ARMV7 = Toolchain(machine="armv7l", processor="arm", triple="arm-linux-gnueabihf", zig_target="arm-linux-musleabihf",
                   gcc_package="gcc-arm-linux-gnueabihf", qemu="qemu-arm", machine_aliases=("armv8l", "armv7"))
 
 
-def _host_machine() -> str:
+def host_machine() -> str:
+    """`uname -m` of this machine."""
     return platform.machine()
 
 

@@ -21,14 +21,17 @@ def shared_models() -> Path:
     return SHARED_MODELS
 
 
-def cpu_targets(include_native: bool = True) -> list:
-    """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere.
+def cpu_targets(include_native: bool = True, include_arm: bool = False) -> list:
+    """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere;
+    ARM ones (include_arm) skip naming the missing cross compiler or qemu-user (CI installs them).
     (`native` is one of the others built with -march=native: leave it out where time matters.)"""
-    from bnncc.targets import cpu_flags, get_target
+    from bnncc.targets import get_target
 
+    names = ("generic-c", "x86-avx2", "x86-avx512") + (("aarch64-neon", "armv7-neon") if include_arm else ()) + \
+        (("native",) if include_native else ())
     params = []
-    for name in ("generic-c", "x86-avx2", "x86-avx512") + (("native",) if include_native else ()):
-        missing = [flag for flag in get_target(name).requires if flag not in cpu_flags()]
-        marks = [pytest.mark.skip(reason=f"this CPU lacks {', '.join(missing)}")] if missing else []
+    for name in names:
+        reason = get_target(name).unavailable_here()
+        marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(name, marks=marks, id=name))
     return params

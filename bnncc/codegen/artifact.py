@@ -12,16 +12,10 @@ from bnncc.passes.plan_memory import plan_memory
 from ..frontend.importer import TensorSpec
 from .schedule import Schedule
 
-# Headers of the sources whose header is not simply <source>.h.
-FAMILY_HEADERS = {"bconv_avx512": ("bconv", "bconv_blocked", "bconv_blocked_impl"),
-                  "bconv_avx2": ("bconv", "bconv_blocked", "bconv_blocked_impl"),
-                  "float_avx512": ("fconv", "fpool", "float_panels", "float_panels_impl"),
-                  "float_avx2": ("fconv", "fpool", "float_panels", "float_panels_impl"),
-                  "fconv": ("fconv", "axpy"), "fgemm": ("fgemm", "axpy")}
-# Kernel sources that call into another family (the fused conv -> max-pool uses fpool's rows).
-FAMILY_NEEDS = {"float_avx512": ("fpool",), "float_avx2": ("fpool",)}
-# Headers only kernel sources include (shared implementation code), never the model's .c.
-PRIVATE_HEADERS = {"float_panels_impl", "bconv_blocked_impl", "axpy"}
+# Portable kernel sources whose headers are not simply <source>.h (public, private); a target's own
+# sources declare theirs (targets/kernels.py).
+PORTABLE_HEADERS = {"fconv": (("fconv",), ("axpy",)), "fgemm": (("fgemm",), ("axpy",))}
+TOOLCHAIN_FILE = "toolchain.cmake"
 ARENA_SLACK = 64      # the run function aligns the caller's arena to 64 bytes itself
 C_ELEMENT = {np.dtype(np.float32): "float", np.dtype(np.int64): "int64_t"}
 
@@ -31,7 +25,7 @@ def _dims(spec: TensorSpec) -> str:
     return "[" + ", ".join(dims) + "]"
 
 
-def _signature(name: str, inputs: list[TensorSpec], outputs: list[TensorSpec]) -> str:
+def run_signature(name: str, inputs: list[TensorSpec], outputs: list[TensorSpec]) -> str:
     params = ["size_t batch"]
     params += [f"const float *input{i}" for i in range(len(inputs))]
     params += [f"{C_ELEMENT[o.dtype]} *output{i}" for i, o in enumerate(outputs)]
@@ -53,11 +47,13 @@ class Artifact:
         self.scratch_bytes = -(-self.schedule.scratch_floats * 4 // 64) * 64
         self.arena_size = self.scratch_offset + threads * self.scratch_bytes + ARENA_SLACK
         self.output_values = list(graph.outputs)
-        self.signature = _signature(name, inputs, outputs)
+        self.signature = run_signature(name, inputs, outputs)
 
     def files(self) -> dict[str, str]:
         files = {f"{self.name}.h": self.header(), f"{self.name}.c": self.source(), "main.c": self.example_main(),
                  "Makefile": self.makefile(), "CMakeLists.txt": self.cmake(), "README.md": self.readme()}
+        if not self.target.toolchain.is_host:
+            files[TOOLCHAIN_FILE] = self.cmake_toolchain()
         for header in self.headers:
             files[f"include/bnncc/{header}.h"] = (INCLUDE_DIR / "bnncc" / f"{header}.h").read_text()
         for family in self.kernel_families:
@@ -66,16 +62,32 @@ class Artifact:
 
     @property
     def kernel_families(self) -> list[str]:
+        """The kernel sources the artifact compiles: those its layers call, and what they call."""
+        own = self.target.kernels.sources()
         families = self.schedule.families | ({"team"} if self.threads > 1 else set())
-        return sorted(families.union(*(FAMILY_NEEDS.get(f, ()) for f in families)))
+        return sorted(families.union(*(own[f].needs for f in families if f in own)))
+
+    def _source_headers(self, family: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(public, private) headers of a kernel source."""
+        own = self.target.kernels.sources().get(family)
+        if own is not None:
+            return own.headers, own.private_headers
+        return PORTABLE_HEADERS.get(family, ((family,), ()))
 
     @property
     def headers(self) -> list[str]:
-        """Kernel headers the artifact needs: each source's own, plus common.h and team.h."""
+        """Kernel headers the artifact ships: each source's own, plus common.h and team.h."""
         names = {"common", "team"}
         for family in self.kernel_families:
-            names.update(FAMILY_HEADERS.get(family, (family,)))
+            public, private = self._source_headers(family)
+            names.update(public, private)
         return sorted(names)
+
+    @property
+    def public_headers(self) -> list[str]:
+        """The headers the model's .c includes (not the kernels' implementation headers)."""
+        private = set().union(*(self._source_headers(f)[1] for f in self.kernel_families))
+        return [h for h in self.headers if h not in private]
 
     @property
     def sources(self) -> list[str]:
@@ -135,7 +147,7 @@ class Artifact:
         threaded = self.threads > 1
         includes = ["#define _POSIX_C_SOURCE 200809L  /* clock_gettime in profiling builds */",
                     f'#include "{name}.h"', "", "#include <math.h>", "#include <string.h>", ""] + \
-            [f'#include "bnncc/{h}.h"' for h in self.headers if h not in PRIVATE_HEADERS]
+            [f'#include "bnncc/{h}.h"' for h in self.public_headers]
         inputs = [f"const float *in{i}" for i in range(len(self.inputs))]
         outputs = [f"{C_ELEMENT[o.dtype]} *out{i}" for i, o in enumerate(self.outputs)]
         sample_params = ", ".join(["bnn_team *team", "int id", "int nt"] + inputs + outputs + ["unsigned char *arena"])
@@ -160,7 +172,8 @@ class Artifact:
         return "\n".join(parts)
 
     def _profiling(self) -> str:
-        """Per-layer wall time, compiled in only with -DBNNCC_PROFILE (member 0 measures, barrier included)."""
+        """Per-layer wall time, compiled in only with -DBNNCC_PROFILE (member 0 measures, barrier
+        included); with -DBNNCC_MARK_LAYERS, a call of bnncc_mark_layer() after each layer instead."""
         name, count = self.name, max(1, len(self.schedule.layers))
         return "\n".join([
             "#ifdef BNNCC_PROFILE", "#include <time.h>",
@@ -176,6 +189,11 @@ class Artifact:
             "{", "    int k;",
             f"    for (k = 0; k < {count}; ++k) {{ if (k < n) ns[k] = {name}_profile_ns[k]; {name}_profile_ns[k] = 0; }}",
             f"    return {count};", "}",
+            "#elif defined(BNNCC_MARK_LAYERS)",
+            "/* Instruction counting under an emulator (bnncc bench): the program defines the marker, which",
+            " * the counting plugin sees called after each layer. */",
+            "void bnncc_mark_layer(int layer);",
+            "#define BNN_PROF_BEGIN", "#define BNN_PROF_END(k) if (id == 0) bnncc_mark_layer(k);",
             "#else", "#define BNN_PROF_BEGIN", "#define BNN_PROF_END(k)", "#endif", ""])
 
     def _run_function(self) -> str:
@@ -251,20 +269,32 @@ class Artifact:
         required = [f for f in cflags if not f.startswith("-O")] + ["-ffp-contract=off"]
         return " ".join(f for f in cflags if f.startswith("-O")), " ".join(required)
 
+    def _compiler_defaults(self) -> str:
+        """Makefile lines choosing the compiler: cc, or the target's cross tools unless CC/AR are given."""
+        toolchain = self.target.toolchain
+        if toolchain.is_host:
+            return "CC ?= cc\n"
+        return "".join(f"ifeq ($(origin {var}),default)\n{var} = {toolchain.default_tool(tool)}\nendif\n"
+                       for var, tool in (("CC", "gcc"), ("AR", "ar")))
+
     def makefile(self) -> str:
         sources = " ".join(self.sources)
         optimization, required = self._flags()
         pthread = " -pthread" if self.threads > 1 else ""
+        toolchain = self.target.toolchain
+        cross = "" if toolchain.is_host else (
+            f"# Cross-compiles for {toolchain.triple} by default: CC=... AR=... choose other tools (zig cc:\n"
+            f"# make CC='zig cc -target {toolchain.zig_target}' AR='zig ar').\n")
         return (f"# Builds lib{self.name}.a and the example program {self.name}_demo with any C99 compiler.\n"
                 "# CFLAGS (environment or command line) sets the optimization and adds flags of your own; the\n"
                 "# flags the artifact needs (ISA, C99, -ffp-contract=off) always apply. WERROR=1 adds -Werror.\n"
-                f"CC ?= cc\nCFLAGS ?= {optimization}\n"
+                f"{cross}{self._compiler_defaults()}CFLAGS ?= {optimization}\n"
                 f"override CFLAGS += {required} -std=c99 -Wall -Wextra -Iinclude{pthread}\n"
                 "ifeq ($(WERROR),1)\noverride CFLAGS += -Werror\nendif\n"
                 f"SOURCES = {sources}\nOBJECTS = $(SOURCES:.c=.o)\n\n"
                 f"all: lib{self.name}.a {self.name}_demo\n\n"
                 f"lib{self.name}.a: $(OBJECTS)\n\t$(AR) rcs $@ $(OBJECTS)\n\n"
-                f"{self.name}_demo: main.c lib{self.name}.a\n\t$(CC) $(CFLAGS) -o $@ main.c lib{self.name}.a -lm\n\n"
+                f"{self.name}_demo: main.c lib{self.name}.a\n\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.c lib{self.name}.a -lm\n\n"
                 f"clean:\n\trm -f $(OBJECTS) lib{self.name}.a {self.name}_demo\n\n.PHONY: all clean\n")
 
     def cmake(self) -> str:
@@ -284,12 +314,37 @@ class Artifact:
                  f"  target_compile_options({self.name} PRIVATE ${{BNNCC_C_OPTIONS}})",
                  f"  target_compile_options({self.name}_demo PRIVATE ${{BNNCC_C_OPTIONS}})",
                  "endif()",
-                 "find_library(MATH_LIBRARY m)", "if(MATH_LIBRARY)",
-                 f"  target_link_libraries({self.name} PUBLIC ${{MATH_LIBRARY}})", "endif()"]
+                 "if(NOT MSVC)  # libm (also when cross-compiling, where find_library looks in the sysroot)",
+                 f"  target_link_libraries({self.name} PUBLIC m)", "endif()"]
         if self.threads > 1:
             lines += ["find_package(Threads REQUIRED)", f"target_link_libraries({self.name} PUBLIC Threads::Threads)"]
         lines.append("")
         return "\n".join(lines)
+
+    def _cross_readme(self) -> str:
+        """The README's cross-compilation section (cross targets only)."""
+        toolchain = self.target.toolchain
+        if toolchain.is_host:
+            return ""
+        return (f"## Cross-compiling for {toolchain.machine}\n"
+                f"`make` uses `{toolchain.default_tool('gcc')}` (Debian: `apt-get install {toolchain.gcc_package}`) "
+                "unless CC is given:\n```\n"
+                f"make CC='zig cc -target {toolchain.zig_target}' AR='zig ar'       # zig (pip install ziglang)\n"
+                f"cmake -B build -DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE} && cmake --build build\n"
+                f"make LDFLAGS=-static && {toolchain.qemu} ./{self.name}_demo input.bin     # try it on this machine\n"
+                "```\nOn the board: copy this folder, run `make CC=cc` there (or copy the built demo and library), "
+                f"then `./{self.name}_demo input.bin`.\n\n")
+
+    def cmake_toolchain(self) -> str:
+        """A CMake toolchain file for the target's cross compiler."""
+        toolchain = self.target.toolchain
+        return "\n".join([
+            f"# CMake toolchain file for {toolchain.triple}: cmake -B build -DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}",
+            "# (another compiler: add -DCMAKE_C_COMPILER=...).",
+            "set(CMAKE_SYSTEM_NAME Linux)", f"set(CMAKE_SYSTEM_PROCESSOR {toolchain.processor})",
+            "if(NOT CMAKE_C_COMPILER)", f"  set(CMAKE_C_COMPILER {toolchain.default_tool('gcc')})", "endif()",
+            "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)", "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)",
+            "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)", ""])
 
     def readme(self) -> str:
         rows = [f"| input{i} | float32 | {_dims(s)} |" for i, s in enumerate(self.inputs)]
@@ -308,6 +363,6 @@ class Artifact:
                 "and `-ffp-contract=off` (fused multiply-adds would change float rounding, and with it results\n"
                 "that must match the original model bit for bit). Keep them if you build the sources otherwise.\n\n"
                 f"`./{self.name}_demo input.bin` runs one sample read from a raw float32 file and prints the outputs.\n\n"
-                "## Threads\n" + (f"One call runs on {self.threads} threads; calls from several threads at once "
+                + self._cross_readme() + "## Threads\n" + (f"One call runs on {self.threads} threads; calls from several threads at once "
                                   "wait for each other.\n" if self.threads > 1 else
                                   "Calls from several threads at once are safe when each thread passes its own arena.\n"))

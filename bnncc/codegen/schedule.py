@@ -22,8 +22,6 @@ from ..ir import attribute, constant, shape_of, source_label
 from ..ops import DOMAIN
 from ..ops.conv_math import output_size
 from .c_source import C_TYPES, array_definition, float_literal, int_list
-from .x86_layouts import (FLOAT_GEOMETRY, bconv_weights, conv_pool_scratch_floats, conv_scratch_floats, conv_weights,
-                          matmul_weights)
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
 # Below this many pixels a split by pixels makes threads share the cache lines where each
@@ -36,7 +34,7 @@ PIECES_PER_MEMBER = 8
 # Output pixels of a binary conv piece: below, the kernels' weight loads (done once per call and
 # channel block) are spread over too few pixels (the 7x7 layers' pieces of one row ran at half speed).
 MIN_BCONV_PIECE_PIXELS = 128
-# With threads, x86 binary convs whose output has at most this many pixels (14x14, 7x7; 16x16 keeps
+# With threads, blocked-layout binary convs whose output has at most this many pixels (14x14, 7x7; 16x16 keeps
 # its pixel tiles) are shared by output channels, in words of 64, instead of rows: 7 or 14 rows cut
 # coarsely (4 rows against 3), each member would stream all of the layer's weights, and the float
 # planes would be cut inside cache lines. By channels, each member streams its own weights and
@@ -216,21 +214,24 @@ def _emit_threshold(s: Schedule, node: ir.Node, packed: bool) -> None:
     thr, dirs = _threshold_arrays(s, constant(node.inputs[1]), constant(node.inputs[2]))
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if packed:
-        _by_pixels(s, hw, f"bnn_pack_threshold_range_f32({x}, {c}, {hw}, lo, hi, {thr}, {dirs}, {y});")
+        source, suffix = s.target.kernels.entry("pack")
+        _by_pixels(s, hw, f"bnn_pack_threshold_range_f32{suffix}({x}, {c}, {hw}, lo, hi, {thr}, {dirs}, {y});", source)
     else:
         _binarize_channels(s, x, c, hw, thr, dirs, y)
 
 
 def _binarize_channels(s: Schedule, x: str, c: int, hw: int, thr: str, dirs: str, y: str) -> None:
-    s.parallel("pack", c, f"bnn_binarize_f32({x} + (size_t)lo * {hw}, hi - lo, {hw}, {thr} + lo, {dirs} + lo, "
-                          f"{y} + (size_t)lo * {hw});")
+    source, suffix = s.target.kernels.entry("binarize")
+    s.parallel(source, c, f"bnn_binarize_f32{suffix}({x} + (size_t)lo * {hw}, hi - lo, {hw}, {thr} + lo, "
+                          f"{dirs} + lo, {y} + (size_t)lo * {hw});")
 
 
 def _emit_pack_bits(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     thr, dirs = _threshold_arrays(s, np.zeros(c), np.ones(c))
-    s.parallel("pack", hw, f"bnn_pack_threshold_range_f32({s.operand(node.inputs[0])}, {c}, {hw}, lo, hi, {thr}, "
-                           f"{dirs}, {s.operand(node.outputs[0])});")
+    source, suffix = s.target.kernels.entry("pack")
+    s.parallel(source, hw, f"bnn_pack_threshold_range_f32{suffix}({s.operand(node.inputs[0])}, {c}, {hw}, lo, hi, "
+                           f"{thr}, {dirs}, {s.operand(node.outputs[0])});")
 
 
 SIGN_RULES = {"ge": (0.0, 1), "gt": (SMALLEST_SUBNORMAL, 1), "le": (0.0, -1), "lt": (-SMALLEST_SUBNORMAL, -1)}
@@ -280,7 +281,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow,
                   **_node_window(node), pad_bit=int(attribute(node, "pad_bit", -1)))
     p = s.params("bnn_bconv_params", fields)
-    isa = s.target.isa
+    kernel = s.target.kernels.bconv
     layer = s.layers[-1]
     layer.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
@@ -288,9 +289,9 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
     layer.detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
                     f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
-    if isa:
-        blocked, aux = bconv_weights(weights, channels, isa)
-        w, extra, family, suffix = s.const(blocked), f"{s.const(aux)}, ", f"bconv_{isa}", f"__{isa}"
+    if kernel:
+        blocked, aux = kernel.pack_weights(weights, channels)
+        w, extra, family, suffix = s.const(blocked), f"{s.const(aux)}, ", kernel.source, kernel.suffix
     else:
         w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
 
@@ -298,7 +299,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
 
     words, m_begin, m_end = _panels(64, m)
-    by_channels = isa and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
+    by_channels = kernel and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
 
     def affine_kernel(name: str, operands: str, outputs: str) -> None:
         if by_channels:
@@ -327,7 +328,8 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
     fields = dict(C=int(attribute(node, "channels")), H=in_shape[1], W=in_shape[2], OH=out_shape[1],
                   OW=out_shape[2], **_node_window(node))
     p = s.params("bnn_pool_params", {k: fields[k] for k in POOL_FIELDS})
-    s.parallel("bpool", fields["OH"], f"bnn_bmaxpool_rows({p}, {s.operand(node.inputs[0])}, lo, hi, "
+    source, suffix = s.target.kernels.entry("bpool")
+    s.parallel(source, fields["OH"], f"bnn_bmaxpool_rows{suffix}({p}, {s.operand(node.inputs[0])}, lo, hi, "
                                       f"{s.operand(node.outputs[0])});")
 
 
@@ -339,29 +341,30 @@ def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
     inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
     x, sc, bi, y = (s.operand(v) for v in (inputs[0], inputs[1], inputs[2], node.outputs[0]))
     residual = s.operand(inputs[3]) if inputs[3] is not None else "NULL"
+    source, suffix = s.target.kernels.entry("pack")
     if inputs[4] is None:       # no packing: members take whole channels
         residual_at = "" if residual == "NULL" else f" + (size_t)m0 * {hw}"
-        call = (f"bnn_affine_pack_range_f32(m1 - m0, {hw}, 0, {hw}, {x} + (size_t)m0 * {hw}, {sc} + m0, {bi} + m0, "
+        call = (f"bnn_affine_pack_range_f32{suffix}(m1 - m0, {hw}, 0, {hw}, {x} + (size_t)m0 * {hw}, {sc} + m0, {bi} + m0, "
                 f"{residual}{residual_at}, {y} + (size_t)m0 * {hw}, NULL, NULL, NULL);")
-        if s.target.isa:
-            # in the panels of the x86 float conv that usually writes x, shared the same way, so
+        if s.target.kernels.float:
+            # in the panels of the SIMD float conv that usually writes x, shared the same way, so
             # that each member mostly reads back the channels it wrote (28x28 on 2 threads: 25 -> 18 us)
-            panels, m0, m1 = _panels(FLOAT_GEOMETRY[s.target.isa]["mr"], c)
-            s.balanced("pack", panels, f"const int m0 = {m0}, m1 = {m1}; {call}")
+            panels, m0, m1 = _panels(s.target.kernels.float.mr, c)
+            s.balanced(source, panels, f"const int m0 = {m0}, m1 = {m1}; {call}")
         else:
-            s.parallel("pack", c, f"const int m0 = lo, m1 = hi; {call}")
+            s.parallel(source, c, f"const int m0 = lo, m1 = hi; {call}")
         return
     thr, dirs = _threshold_arrays(s, constant(inputs[4]), constant(inputs[5]))
-    _by_pixels(s, hw, f"bnn_affine_pack_range_f32({c}, {hw}, lo, hi, {x}, {sc}, {bi}, {residual}, {y}, {thr}, "
-                      f"{dirs}, {s.operand(node.outputs[1])});")
+    _by_pixels(s, hw, f"bnn_affine_pack_range_f32{suffix}({c}, {hw}, lo, hi, {x}, {sc}, {bi}, {residual}, {y}, "
+                      f"{thr}, {dirs}, {s.operand(node.outputs[1])});", source)
 
 
-def _by_pixels(s: Schedule, hw: int, call: str) -> None:
-    """A packing statement over pixels [lo, hi): split among members only for large maps."""
+def _by_pixels(s: Schedule, hw: int, call: str, source: str) -> None:
+    """A packing statement over pixels [lo, hi) (kernels of `source`): split among members only for large maps."""
     if hw >= MIN_PIXELS_TO_SPLIT:
-        s.parallel("pack", hw, call)
+        s.parallel(source, hw, call)
     else:
-        s.call("pack", f"{{ const int lo = 0, hi = {hw}; {call} }}")
+        s.call(source, f"{{ const int lo = 0, hi = {hw}; {call} }}")
 
 
 def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
@@ -377,7 +380,7 @@ def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
 
 
 def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
-    """ConvMaxPoolAffine (x86 targets): members share the pool's output rows; a member's consecutive
+    """ConvMaxPoolAffine (targets whose float kernels fuse it): members share the pool's output rows; a member's consecutive
     pieces resume one another (no conv row computed twice)."""
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     weights = constant(node.inputs[1])
@@ -389,18 +392,18 @@ def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
     pool = dict(C=m, H=oh, W=ow, OH=out_shape[2], OW=out_shape[3],
                 **_window_fields({name: attribute(node, f"pool_{name}")
                                   for name in ("kernel_shape", "strides", "dilations", "pads")}))
-    isa = s.target.isa
+    kernel = s.target.kernels.float
     layer = s.layers[-1]
     layer.float_macs += weights.size * oh * ow
     layer.detail = f"{conv['C']}->{m} {conv['KH']}x{conv['KW']}/{conv['SH']} + pool {pool['KH']}x{pool['KW']}/" \
                    f"{pool['SH']} out {out_shape[2]}x{out_shape[3]}"
-    s.scratch_floats = max(s.scratch_floats, conv_pool_scratch_floats(conv, pool, isa))
+    s.scratch_floats = max(s.scratch_floats, kernel.conv_pool_scratch_floats(conv, pool))
     bias = s.operand(node.inputs[2]) if node.inputs[2] is not None else "NULL"
     operands = ", ".join(s.operand(v) for v in (node.inputs[3], node.inputs[4]))
-    s.balanced(f"float_{isa}", pool["OH"],
-               f"bnn_conv_maxpool_affine_f32__{isa}({s.params('bnn_conv_params', conv)}, "
+    s.balanced(kernel.source, pool["OH"],
+               f"bnn_conv_maxpool_affine_f32{kernel.suffix}({s.params('bnn_conv_params', conv)}, "
                f"{s.params('bnn_pool_params', {k: pool[k] for k in POOL_FIELDS})}, {s.operand(node.inputs[0])}, "
-               f"{s.const(conv_weights(weights.astype(np.float32), isa))}, {bias}, {operands}, scratch, resume, lo, "
+               f"{s.const(kernel.conv_weights(weights.astype(np.float32)))}, {bias}, {operands}, scratch, resume, lo, "
                f"hi, {s.operand(node.outputs[0])});", resumable=True)
 
 
@@ -433,7 +436,7 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
     s.layers[-1].detail = f"{in_shape[1]}->{out_shape[1]} {fields['KH']}x{fields['KW']}/{fields['SH']} out " \
                           f"{out_shape[2]}x{out_shape[3]}"
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
-    isa = s.target.isa
+    kernel = s.target.kernels.float
     if group != 1:              # every target: the portable direct loop, members taking whole groups
         cg, mg = fields["C"] // group, fields["M"] // group
         bias_part = "NULL" if bias == "NULL" else f"{bias} + (size_t)lo * {mg}"
@@ -443,16 +446,15 @@ def _emit_conv(s: Schedule, node: ir.Node) -> None:
                                    f"{w} + (size_t)lo * {mg * int(np.prod(weights.shape[1:]))}, {bias_part}, "
                                    f"{y} + (size_t)lo * {mg * fields['OH'] * fields['OW']});")
         return
-    if isa:
-        mr = FLOAT_GEOMETRY[isa]["mr"]
-        w = s.const(conv_weights(weights.astype(np.float32), isa))
-        scratch = conv_scratch_floats(fields, isa)
+    if kernel:
+        w = s.const(kernel.conv_weights(weights.astype(np.float32)))
+        scratch = kernel.conv_scratch_floats(fields)
         s.scratch_floats = max(s.scratch_floats, scratch)
         # members take whole panels of MR channels; in pieces when every call reads the input in
         # place (with scratch, each call first copies the input there)
         share = s.parallel if scratch else s.balanced
-        panels, m_begin, m_end = _panels(mr, fields["M"])
-        share(f"float_{isa}", panels, f"bnn_conv2d_f32__{isa}({p}, {x}, {w}, {bias}, {'scratch' if scratch else 'NULL'}, "
+        panels, m_begin, m_end = _panels(kernel.mr, fields["M"])
+        share(kernel.source, panels, f"bnn_conv2d_f32{kernel.suffix}({p}, {x}, {w}, {bias}, {'scratch' if scratch else 'NULL'}, "
                                       f"{m_begin}, {m_end}, {y});")
         return
     w = s.const(weights.astype(np.float32))
@@ -488,11 +490,11 @@ def _emit_gemm(s: Schedule, node: ir.Node) -> None:
     s.layers[-1].float_macs += m * k * n
     s.layers[-1].detail = f"{k}->{n}" + (f" x{m}" if m > 1 else "")
     a, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
-    isa = s.target.isa
-    if isa and n >= FLOAT_GEOMETRY[isa]["nr"]:        # narrower outputs would mostly pad the panels
-        panels, n_begin, n_end = _panels(FLOAT_GEOMETRY[isa]["nr"], n)
-        w = s.const(matmul_weights(np.ascontiguousarray(b), isa))
-        s.balanced(f"float_{isa}", panels, f"bnn_matmul_f32__{isa}({m}, {k}, {n}, {a}, {w}, {bias}, {n_begin}, "
+    kernel = s.target.kernels.float
+    if kernel and n >= kernel.nr:        # narrower outputs would mostly pad the panels
+        panels, n_begin, n_end = _panels(kernel.nr, n)
+        w = s.const(kernel.matmul_weights(np.ascontiguousarray(b)))
+        s.balanced(kernel.source, panels, f"bnn_matmul_f32{kernel.suffix}({m}, {k}, {n}, {a}, {w}, {bias}, {n_begin}, "
                                            f"{n_end}, {y});")
         return
     w = s.const(np.ascontiguousarray(b))

@@ -87,7 +87,7 @@ def test_run_with_a_bad_input_file(name, artifact, tmp_path, capsys):
 
 def test_run_output_in_a_missing_folder_is_refused_before_building(artifact, tmp_path, capsys, monkeypatch):
     np.save(tmp_path / "x.npy", np.zeros((1, 64), np.float32))
-    monkeypatch.setattr("bnncc.artifact_loader.build_shared_library", None)      # must not be reached
+    monkeypatch.setattr("bnncc.artifact_loader.build_c", None)      # must not be reached
     line = cli_error(capsys, "run", artifact, "--input", tmp_path / "x.npy", "--output", tmp_path / "no" / "y.npz")
     assert "does not exist" in line
     line = cli_error(capsys, "run", artifact, "--input", tmp_path / "x.npy", "--output", tmp_path)

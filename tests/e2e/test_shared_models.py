@@ -24,7 +24,7 @@ def digits(shared_models):
     return x.astype(np.float32), labels.reshape(-1)
 
 
-@pytest.mark.parametrize("target", cpu_targets())
+@pytest.mark.parametrize("target", cpu_targets(include_arm=True))
 @pytest.mark.parametrize("filename", MODELS)
 def test_real_model_matches_reference(filename, target, shared_models, digits, tmp_path):
     x, labels = digits

@@ -1,5 +1,5 @@
 """End to end on generated models of every dialect: compile -> build -> run -> compare with the
-reference runtime (onnxruntime, or qonnx for QONNX/FINN), on both CPU targets."""
+reference runtime (onnxruntime, or qonnx for QONNX/FINN), on every CPU target (ARM ones under qemu)."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +28,7 @@ def feeds_for(model: bnncc.CompiledModel, batch: int, seed: int) -> list[np.ndar
             for s in model.inputs]
 
 
-@pytest.mark.parametrize("target", cpu_targets(include_native=False))
+@pytest.mark.parametrize("target", cpu_targets(include_native=False, include_arm=True))
 @pytest.mark.parametrize("build,kwargs", VARIANTS)
 def test_generated_model_is_exact(build, kwargs, target, tmp_path):
     source = build(seed=3, **kwargs)

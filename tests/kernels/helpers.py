@@ -94,9 +94,22 @@ X86_SOURCES = {
 }
 
 
+def owned_sources() -> dict:
+    """{source stem: (target, KernelSource)} of every source a target's kernel table owns (the
+    first target that names it): they build only with that target's flags and toolchain."""
+    from bnncc.targets import TARGETS
+
+    owned = {}
+    for target in TARGETS.values():
+        for stem, kernel in target.kernels.sources().items():
+            owned.setdefault(stem, (target, kernel))
+    return owned
+
+
 def sources() -> list[Path]:
-    """The portable sources (the ISA-specific ones of X86_SOURCES are built by build_x86)."""
-    return sorted(p for p in SRC.glob("*.c") if p.stem not in X86_SOURCES)
+    """The portable sources (not owned by a target's kernel table)."""
+    owned = owned_sources()
+    return sorted(p for p in SRC.glob("*.c") if p.stem not in owned)
 
 
 def build_x86(out: Path, flags: list[str], stems=("bconv_avx512", "bconv_avx2")) -> Path:

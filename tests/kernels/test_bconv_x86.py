@@ -18,7 +18,7 @@ import cffi
 import numpy as np
 import pytest
 
-from bnncc.codegen.x86_layouts import bconv_weights
+from bnncc.targets import TARGETS
 
 from .helpers import (rerun_sanitized, sanitized_env, CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, cpu_flags, nwords, out_size,
                       skip_unless_cpu)
@@ -134,7 +134,7 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
     getattr(L, f"bnn_bconv_pack_weights__{isa}")(p, lib.buf(w, "bnn_word"), lib.buf(wp, "bnn_word"),
                                                  lib.buf(aux, "int32_t"))
     if check_pack:
-        wp_np, aux_np = bconv_weights(w, C, isa)       # the compiler's packer, from the documented layout
+        wp_np, aux_np = TARGETS[f"x86-{isa}"].kernels.bconv.pack_weights(w, C)       # the compiler's packer, from the documented layout
         np.testing.assert_array_equal(wp, wp_np)
         np.testing.assert_array_equal(aux, aux_np)
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from .helpers import CC, FAMILIES, FUNCS, INCLUDE, OP, SRC, STRICT, sources
+from .helpers import CC, FAMILIES, FUNCS, INCLUDE, OP, SRC, STRICT, owned_sources, sources
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -33,25 +33,40 @@ def test_header_standalone(fam, tmp_path):
     cc(["-O2", "-Wstrict-prototypes", "-Wmissing-prototypes", "-c", str(tu), "-o", "tu.o"], tmp_path)
 
 
-@pytest.mark.parametrize("src", sources(), ids=lambda p: p.name)
+@pytest.mark.parametrize("src", sorted(SRC.glob("*.c")), ids=lambda p: p.name)
 def test_source_self_contained(src, tmp_path):
-    """Compiles alone (strict C99), includes only common.h and the headers an artifact ships with
-    it (its own, and private ones such as axpy.h), no heap, no stdio, no mutable globals."""
-    from bnncc.codegen.artifact import FAMILY_HEADERS
+    """Compiles alone (strict C99; a target's own source with its flags and toolchain), includes
+    only common.h and the headers an artifact ships with it (its own, and private ones such as
+    axpy.h), no heap, no stdio, no mutable globals."""
+    from bnncc.codegen.artifact import PORTABLE_HEADERS
 
+    owner = owned_sources().get(src.stem)
     text = src.read_text()
     includes = re.findall(r'#\s*include\s*[<"]([^>"]+)[>"]', text)
-    own = {"bnncc/common.h"} | {f"bnncc/{h}.h" for h in FAMILY_HEADERS.get(src.stem, (src.stem,))}
+    if owner is None:
+        public, private = PORTABLE_HEADERS.get(src.stem, ((src.stem,), ()))
+        compiler, flags, intrinsics = [CC], [], set()
+    else:
+        target, kernel = owner
+        reason = target.toolchain.unavailable_here() if target.emulated else None
+        if reason:
+            pytest.skip(reason)
+        public, private = kernel.headers, kernel.private_headers
+        compiler, flags = target.toolchain.compiler(), list(target.cflags)
+        intrinsics = {"immintrin.h", "arm_neon.h"}
+    own = {"bnncc/common.h"} | {f"bnncc/{h}.h" for h in (src.stem, *public, *private)}
     assert {i for i in includes if i.startswith("bnncc/")} <= own, includes
     # the team is POSIX: threads, yielding, and a clock for the members' speeds
-    system = {"math.h", "string.h", "stddef.h", "stdint.h"} | ({"pthread.h", "sched.h", "time.h"} if src.stem == "team" else set())
+    system = {"math.h", "string.h", "stddef.h", "stdint.h"} | intrinsics | \
+        ({"pthread.h", "sched.h", "time.h"} if src.stem == "team" else set())
     assert {i for i in includes if not i.startswith("bnncc/")} <= system
     code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     for banned in ("malloc", "calloc", "realloc", "free(", "alloca", "printf", "FILE", "stdio"):
         assert banned not in code, banned
     obj = tmp_path / (src.stem + ".o")
-    cc(["-O2", "-Wstrict-prototypes", "-Wmissing-prototypes", "-Wshadow", "-c", str(src), "-o", str(obj)],
-       tmp_path)
+    result = subprocess.run([*compiler, *STRICT, "-O2", *flags, "-Wstrict-prototypes", "-Wmissing-prototypes",
+                             "-Wshadow", "-c", str(src), "-o", str(obj)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
     if shutil.which("nm"):
         syms = subprocess.run(["nm", "--defined-only", str(obj)], capture_output=True, text=True).stdout
         mutable = [line for line in syms.splitlines() if line.split()[-2] in "BbDdCc"]

@@ -494,7 +494,9 @@ def test_compiler_layouts_match_the_c_packers(lib, isa):
     """bnncc packs weights at compile time with numpy and sizes the scratch itself: both must agree
     with the C packers and bnn_conv2d_scratch_size__ISA / bnn_conv_maxpool_scratch_size__ISA on
     every kind of geometry."""
-    from bnncc.codegen.x86_layouts import conv_pool_scratch_floats, conv_scratch_floats, conv_weights, matmul_weights
+    from bnncc.targets import TARGETS
+
+    kernels = TARGETS[f"x86-{isa}"].kernels.float
 
     rng = np.random.default_rng(7)
     for _ in range(60):
@@ -506,22 +508,22 @@ def test_compiler_layouts_match_the_c_packers(lib, isa):
         oh, ow = out_size(h, kh, sh, dh, pt, pt), out_size(w, kw, sw, dw, pl, pl)
         f = dict(C=c, H=h, W=w, M=m, OH=oh, OW=ow, KH=kh, KW=kw, SH=sh, SW=sw, DH=dh, DW=dw, PT=pt, PL=pl, G=1)
         p = lib.ffi.new("bnn_conv_params *", f)
-        assert conv_scratch_floats(f, isa) == getattr(lib.lib, f"bnn_conv2d_scratch_size__{isa}")(p), f
+        assert kernels.conv_scratch_floats(f) == getattr(lib.lib, f"bnn_conv2d_scratch_size__{isa}")(p), f
         # the fused conv -> max-pool's scratch, for a pool over this conv's output
         pk, ps = int(rng.integers(1, 4)), int(rng.integers(1, 3))
         pool = dict(C=m, H=oh, W=ow, OH=max(1, (oh - pk) // ps + 1), OW=max(1, (ow - pk) // ps + 1), KH=pk,
                     KW=pk, SH=ps, SW=ps, DH=1, DW=1, PT=0, PL=0)
         q = lib.ffi.new("bnn_pool_params *", pool)
-        assert conv_pool_scratch_floats(f, pool, isa) == \
+        assert kernels.conv_pool_scratch_floats(f, pool) == \
             getattr(lib.lib, f"bnn_conv_maxpool_scratch_size__{isa}")(p, q), (f, pool)
         weights = rng.standard_normal((m, c, kh, kw)).astype(np.float32)
         packed = np.zeros(getattr(lib.lib, f"bnn_conv2d_weights_size__{isa}")(p), np.float32)
         getattr(lib.lib, f"bnn_conv2d_pack_weights__{isa}")(p, lib.ffi.from_buffer("float[]", weights),
                                                             lib.ffi.from_buffer("float[]", packed))
-        np.testing.assert_array_equal(conv_weights(weights, isa), packed)
+        np.testing.assert_array_equal(kernels.conv_weights(weights), packed)
     for k, n in ((1, 1), (7, 65), (512, 1000), (33, 64)):
         b = rng.standard_normal((k, n)).astype(np.float32)
         packed = np.zeros(getattr(lib.lib, f"bnn_matmul_weights_size__{isa}")(k, n), np.float32)
         getattr(lib.lib, f"bnn_matmul_pack_weights__{isa}")(k, n, lib.ffi.from_buffer("float[]", b),
                                                             lib.ffi.from_buffer("float[]", packed))
-        np.testing.assert_array_equal(matmul_weights(b, isa), packed)
+        np.testing.assert_array_equal(kernels.matmul_weights(b), packed)

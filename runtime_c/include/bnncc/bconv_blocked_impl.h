@@ -37,6 +37,7 @@ typedef struct {
     size_t nw;
     int T, Mp, KC;
     int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
+    uint32_t ow_inv;            /* ceil(2^32 / OW) where row_of() may use it, else 0 */
 } ctx;
 
 /* ---- ISA hooks (defined by the including source) */
@@ -108,12 +109,21 @@ static void bconv_pack_weights(const bnn_bconv_params *p, const bnn_word *w_port
     }
 }
 
+/* The output row of flattened pixel q, q / OW, without a division (armv7 has none: a library call
+ * per tile) where ow_inv is set: with ow_inv = 2^32/OW + e (0 <= e < 1), q*ow_inv / 2^32 = q/OW +
+ * q*e/2^32, and q*e/2^32 < q/2^32 < 1/OW (q*OW < 2^32 for every q < OH*OW) cannot reach the next
+ * multiple of 1/OW above q/OW, so the floor is q / OW. */
+ALWAYS_INLINE int row_of(const ctx *c, int q)
+{
+    return c->ow_inv ? (int)(((uint64_t)(uint32_t)q * c->ow_inv) >> 32) : q / c->p->OW;
+}
+
 /* For the np output pixels q0.. (flattened, consecutive): first input row/col and whether all
  * their taps are in bounds. One division: the later pixels step along the row, wrapping. */
 ALWAYS_INLINE void tile_pixels(const ctx *c, int q0, const int np, int *iy0, int *ix0, int *full)
 {
     const bnn_bconv_params *p = c->p;
-    int oy = q0 / p->OW, ox = q0 - oy * p->OW, j;
+    int oy = row_of(c, q0), ox = q0 - oy * p->OW, j;
     UNROLL for (j = 0; j < np; j++) {
         iy0[j] = oy * p->SH - p->PT;
         ix0[j] = ox * p->SW - p->PL;
@@ -421,7 +431,7 @@ ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, co
     const bnn_bconv_params *p = c->p;
     int q = q_begin;
     for (; q + TP <= q_end; q += TP) {
-        const int oy = q / p->OW, ox = q - oy * p->OW;
+        const int oy = row_of(c, q), ox = q - oy * p->OW;
         if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
             tile(c, s, q, TP, nv, 1, aff, pk, wb, ws, m0, vblk);
         else
@@ -438,7 +448,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
                 const float *pthr, int oy_begin, int oy_end, int m_begin, int m_end, float *fout, bnn_word *bout)
 {
     ctx c;
-    sink s;
+    sink s = {0}; /* (every member is set before use; this keeps -Wmaybe-uninitialized quiet) */
     int b0, b_end, lo, hi;
     const int pk = scale && bout;
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
@@ -452,6 +462,9 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     c.T = p->KH * p->KW;
     c.Mp = round_up(p->M, VW);
     c.KC = c.T * p->C;
+    c.ow_inv = (uint64_t)p->OH * (uint64_t)p->OW * (uint64_t)p->OW < ((uint64_t)1 << 32)
+                   ? (uint32_t)((((uint64_t)1 << 32) + (uint64_t)p->OW - 1) / (uint64_t)p->OW)
+                   : 0;
     /* output pixels with every tap in bounds: iy0 >= 0 and iy0 + (KH-1)*DH < H */
     bnn_tap_range(-p->PT, p->SH, p->H - (p->KH - 1) * p->DH, p->OH, &lo, &hi);
     c.oyi0 = lo;

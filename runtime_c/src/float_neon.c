@@ -296,15 +296,75 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
 }
 
 /* ------------------------------------------------------------------------------ pool hook
- * The portable rows (fpool.c) throughout. Measured under qemu on the Bi-Real-18 stem + 3x3/2
- * max-pool: on aarch64 they add 0.026 instructions per conv MAC to the conv's 0.37 (gcc vectorizes
- * their column loops), too little to pay for a second copy of the pool's semantics. On armv7 they
- * add 0.12 to 0.49 (scalar VFP code), but NEON there flushes subnormals in comparisons and
- * multiplies, so a bit-exact NEON pool needs integer-domain comparisons and a VFP affine. */
-
+ * aarch64: the portable rows (fpool.c): gcc vectorizes them, and measured under qemu on the
+ * Bi-Real-18 stem + 3x3/2 max-pool they cost 0.023 instructions per conv MAC, less than a NEON
+ * version with fpool.c's comparisons (a > b ? a : b: vcgtq + vbslq) did.
+ * armv7: gcc compiles fpool.c, and vcgtq_f32, to scalar VFP code (NEON comparisons are not IEEE:
+ * they flush subnormals), 0.12 instructions per conv MAC. There, 3x3 windows, stride 2, pad 1 on
+ * the left, W == 2*OW, all 3 rows in bounds (the stems of ResNet-like nets, every pool row but the
+ * first), with the affine, run as float_avx512.c's: 4 outputs from two vectors of column maxima of
+ * the 3 rows; their 3 columns are the even and odd columns (vuzpq) and the odd ones one lane up
+ * (vextq, lane 0 from the previous vector: -inf left of column 0), with VMAX. That equals fpool.c's
+ * a > b ? a : b chains bit for bit on the rows this file's conv writes: NaN is replaced by -inf
+ * first (fpool.c starts from -inf, and NaN never wins a comparison after that); there are no
+ * subnormals (every value is a NEON result, flushed to zero) and no -0 (sums start at +0), so after
+ * the sign flip of a negative scale a channel holds one zero only, and VMAX is a > b ? a : b. The
+ * affine runs on VFP (scalar C): NEON would flush subnormal products. */
+#if defined(__aarch64__)
 static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
                           const float *scale, const float *bias, float *out, size_t out_cs)
 {
     (void)q, (void)C, (void)rows, (void)nrows, (void)in_cs, (void)scale, (void)bias, (void)out, (void)out_cs;
     return 0; /* the portable rows (fpool.c) */
 }
+#else
+/* sg*x (sg: the sign bit or 0), NaN replaced by -inf */
+static inline float32x4_t flip_no_nan(float32x4_t x, uint32x4_t sg)
+{
+    const uint32x4_t u = veorq_u32(vreinterpretq_u32_f32(x), sg);
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7FFFFFFFu)), vdupq_n_u32(0x7F800000u));
+    return vreinterpretq_f32_u32(vbslq_u32(nan, vdupq_n_u32(0xFF800000u), u));
+}
+
+/* Column maxima of sg*x over the 3 rows, columns [4v, 4v + 4) (lanes past W: unused). */
+static inline float32x4_t column_max3(const float *r0, const float *r1, const float *r2, int v, int W,
+                                      uint32x4_t sg)
+{
+    const int n = W - v * VL;
+    const float32x4_t a = flip_no_nan(load_first(r0 + v * VL, n), sg);
+    const float32x4_t b = flip_no_nan(load_first(r1 + v * VL, n), sg);
+    return vmaxq_f32(flip_no_nan(load_first(r2 + v * VL, n), sg), vmaxq_f32(b, a));
+}
+
+static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
+                          const float *scale, const float *bias, float *out, size_t out_cs)
+{
+    const int nv = (q->W + VL - 1) / VL, no = (q->OW + VL - 1) / VL;
+    int c, j, l;
+    if (q->KH != 3 || q->KW != 3 || q->SH != 2 || q->SW != 2 || q->DH != 1 || q->DW != 1 || q->PL != 1 ||
+        q->W != 2 * q->OW || nrows != 3 || !scale)
+        return 0;
+    for (c = 0; c < C; c++) {
+        const float *r0 = rows[0] + (size_t)c * in_cs, *r1 = rows[1] + (size_t)c * in_cs;
+        const float *r2 = rows[2] + (size_t)c * in_cs;
+        const uint32x4_t sg = vdupq_n_u32(scale[c] < 0 ? 0x80000000u : 0u);
+        float32x4_t prev_odd = vreinterpretq_f32_u32(vdupq_n_u32(0xFF800000u)); /* -inf */
+        float *o = out + (size_t)c * out_cs;
+        for (j = 0; j < no; j++) { /* 2j < nv: W == 2*OW */
+            const float32x4_t lo = column_max3(r0, r1, r2, 2 * j, q->W, sg);
+            const float32x4_t hi = 2 * j + 1 < nv ? column_max3(r0, r1, r2, 2 * j + 1, q->W, sg) : lo;
+            const float32x4x2_t eo = vuzpq_f32(lo, hi);                    /* columns 8j + 2l, 8j + 2l + 1 */
+            const float32x4_t left = vextq_f32(prev_odd, eo.val[1], 3);  /* columns 8j + 2l - 1 */
+            float h[VL];
+            const uint32x4_t m = vreinterpretq_u32_f32(vmaxq_f32(eo.val[1], vmaxq_f32(eo.val[0], left)));
+            vst1q_f32(h, vreinterpretq_f32_u32(veorq_u32(m, sg))); /* sg*max: the sign flipped back */
+            for (l = 0; l < VL && j * VL + l < q->OW; l++) {
+                const float t = h[l] * scale[c];
+                o[j * VL + l] = t + bias[c];
+            }
+            prev_odd = eo.val[1];
+        }
+    }
+    return 1;
+}
+#endif

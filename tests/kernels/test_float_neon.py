@@ -11,7 +11,8 @@ max-pool must equal the NEON conv followed by the portable max-pool bit for bit.
 output and scratch sizes are compared with numpy / Python re-derivations of float_panels.h's
 formulas (what the compiler computes).
 Tolerance: 1e-5 (aarch64 uses fused multiply-adds; both sum in tiles and k blocks, not the
-portable kernels' order). Inputs are uniform in [-1, 1): no subnormals, which armv7 NEON flushes.
+portable kernels' order). Inputs are uniform in [-1, 1): no subnormals, which armv7 NEON flushes;
+some pool cases add inf and NaN inputs, for the NEON max-pool rows (armv7).
 """
 from __future__ import annotations
 
@@ -102,11 +103,11 @@ def blocking_cases():
     ]
 
 
-def pool(C, H, W, M, cv, pl, bias=0, affine=1, seed=0):
+def pool(C, H, W, M, cv, pl, bias=0, affine=1, special=0, seed=0):
     def geometry(g):
         g = dict(KH=1, KW=1, SH=1, SW=1, DH=1, DW=1, PT=0, PL=0, PB=0, PR=0) | g
         return " ".join(str(g[k]) for k in ("KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL", "PB", "PR"))
-    return f"pool {C} {H} {W} {M} {geometry(cv)} {geometry(pl)} {bias} {affine} {seed}"
+    return f"pool {C} {H} {W} {M} {geometry(cv)} {geometry(pl)} {bias} {affine} {special} {seed}"
 
 
 STEM, STEM_POOL = dict(KH=7, KW=7, SH=2, SW=2, PT=3, PL=3, PB=3, PR=3), dict(KH=3, KW=3, SH=2, SW=2, PT=1, PL=1,
@@ -114,8 +115,13 @@ STEM, STEM_POOL = dict(KH=7, KW=7, SH=2, SW=2, PT=3, PL=3, PB=3, PR=3), dict(KH=
 
 
 def pool_cases():
-    """The conv + max-pool fusion (test_float_x86.py's cases, and an M that is not a panel multiple)."""
-    return [
+    """The conv + max-pool fusion: test_float_x86.py's cases, then the NEON pool rows' shape (3x3/2
+    pad 1, W == 2*OW: OW around the vector, M around the panel, inf and NaN in the conv output)."""
+    fast = [pool(c, 7, 2 * ow, m, {}, STEM_POOL, bias=ow % 2, special=special, seed=410 + ow)
+            for c, ow, m, special in ((2, 1, 3, 0), (3, 4, 8, 0), (4, 5, 9, 0), (2, 7, 17, 0), (1, 8, 5, 1),
+                                      (1, 9, 12, 1), (3, 13, 7, 1))]
+    return fast + [
+        pool(3, 96, 96, 64, STEM, STEM_POOL, seed=420),                      # the stem, 96x96
         pool(3, 40, 40, 64, STEM, STEM_POOL, seed=400),
         pool(3, 41, 37, 13, STEM, STEM_POOL, bias=1, seed=401),
         pool(3, 30, 30, 8, STEM, STEM_POOL, affine=0, seed=402),

@@ -1,13 +1,15 @@
 /* NEON float kernels (float_neon.c) against the portable ones (fconv.c, fgemm.c, fpool.c), run under
  * qemu-user by tests/kernels/test_float_neon.py. One case per stdin line:
  *   conv C H W M KH KW SH SW DH DW PT PL PB PR bias seed
- *   pool C H W M KH KW SH SW DH DW PT PL PB PR qKH qKW qSH qSW qDH qDW qPT qPL qPB qPR bias affine seed
+ *   pool C H W M KH KW SH SW DH DW PT PL PB PR qKH qKW qSH qSW qDH qDW qPT qPL qPB qPR bias affine special seed
  *   matmul M K N bias seed
  *   pack M C KH KW K N seed           (prints the inputs and the packed weights, as hex bits)
- * Data: uniform in [-1, 1) from a xorshift32 stream seeded by `seed`. For each case it prints
+ * Data: uniform in [-1, 1) from a xorshift32 stream seeded by `seed` (special: 3 in 16 inputs are +inf,
+ * -inf or NaN, so that the pool sees them). For each case it prints
  *   <kind> err=E range=R split=S scratch=F     (pool: pool=P in place of split=S)
  * E: max over outputs of |neon - portable| / (sum of |terms| + 0.1), the sum of |terms| being the
- *    portable kernel on |inputs| (so E <= 1e-5 means |d| <= 1e-5 * sum|terms| + 1e-6); NaN -> inf.
+ *    portable kernel on |inputs| (so E <= 1e-5 means |d| <= 1e-5 * sum|terms| + 1e-6); 0 where both
+ *    are the same infinity or both NaN, else inf for a NaN or infinity.
  * R: 1 when a call on the range [1, M-1) (conv: channels; matmul: [N/3, N-1) columns; pool: rows
  *    [1, OH-1)) writes exactly that range, equal bit for bit to the full call, nothing outside.
  * S: 1 when the range split into pieces (own scratch each, garbage on entry) equals one call bit for
@@ -54,6 +56,19 @@ static float *random_array(size_t n)
     return p;
 }
 
+/* random_array with 3 in 16 values +inf, -inf or NaN */
+static float *special_array(size_t n)
+{
+    float *p = random_array(n);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const int pick = (int)(rng_state >> 4 & 15u);
+        p[i] = pick == 0 ? INFINITY : pick == 1 ? -INFINITY : pick == 2 ? NAN : p[i];
+        uniform();
+    }
+    return p;
+}
+
 static float *abs_copy(const float *x, size_t n)
 {
     float *p = alloc(n);
@@ -68,8 +83,9 @@ static double rel_error(const float *got, const float *want, const float *scale,
     double worst = 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        const double d = fabs((double)got[i] - (double)want[i]) / ((double)scale[i] + 0.1);
-        if (isnan(got[i]) || isnan(want[i]) || d > worst) worst = isnan(got[i]) || isnan(want[i]) ? INFINITY : d;
+        const int same = got[i] == want[i] || (isnan(got[i]) && isnan(want[i]));
+        const double d = same ? 0 : fabs((double)got[i] - (double)want[i]) / ((double)scale[i] + 0.1);
+        if (!(d <= worst)) worst = isfinite(d) ? d : INFINITY;
     }
     return worst;
 }
@@ -122,7 +138,7 @@ static void neon_conv(const conv_run *r, int m_begin, int m_end, float *out)
     free(scratch);
 }
 
-static void conv_setup(conv_run *r, const int *v, int with_bias)
+static void conv_setup(conv_run *r, const int *v, int with_bias, int special)
 {
     const bnn_conv_params *p = &r->p;
     size_t nx, nw;
@@ -130,7 +146,7 @@ static void conv_setup(conv_run *r, const int *v, int with_bias)
     r->p = conv_geometry(v);
     nx = (size_t)p->C * p->H * p->W, nw = (size_t)p->M * p->C * p->KH * p->KW;
     r->nout = (size_t)p->M * p->OH * p->OW;
-    r->x = random_array(nx), r->w = random_array(nw), r->bias = with_bias ? random_array((size_t)p->M) : NULL;
+    r->x = special ? special_array(nx) : random_array(nx), r->w = random_array(nw), r->bias = with_bias ? random_array((size_t)p->M) : NULL;
     r->packed = alloc(bnn_conv2d_weights_size__neon(p));
     bnn_conv2d_pack_weights__neon(p, r->w, r->packed);
     r->out = alloc(r->nout);
@@ -153,7 +169,7 @@ static void conv_case(const int *v)
     float *part, *split;
     int range = 1, i;
     const int bounds[4] = {0, M / 3, M / 2 + 1 < M ? M / 2 + 1 : M, M};
-    conv_setup(&r, v, v[14]);
+    conv_setup(&r, v, v[14], 0);
     plane = (size_t)r.p.OH * r.p.OW;
     if (M > 2) { /* channels [1, M-1) only */
         part = alloc(r.nout);
@@ -178,7 +194,7 @@ static void pool_case(const int *v)
     size_t nq, plane, size;
     int order, i, same = 1, range;
     int bounds[5];
-    conv_setup(&r, v, v[24]);
+    conv_setup(&r, v, v[24], v[26]);
     q.C = r.p.M, q.H = r.p.OH, q.W = r.p.OW, q.KH = v[14], q.KW = v[15], q.SH = v[16], q.SW = v[17];
     q.DH = v[18], q.DW = v[19], q.PT = v[20], q.PL = v[21];
     q.OH = out_size(q.H, q.KH, q.SH, q.DH, q.PT, v[22]), q.OW = out_size(q.W, q.KW, q.SW, q.DW, q.PL, v[23]);
@@ -285,7 +301,7 @@ int main(void)
     char kind[16];
     int v[32];
     while (scanf("%15s", kind) == 1) {
-        const int n = !strcmp(kind, "conv") ? 16 : !strcmp(kind, "pool") ? 27 : !strcmp(kind, "matmul") ? 5
+        const int n = !strcmp(kind, "conv") ? 16 : !strcmp(kind, "pool") ? 28 : !strcmp(kind, "matmul") ? 5
                     : !strcmp(kind, "pack") ? 7 : 0;
         if (!n || !read_ints(v, n)) return 2;
         rng_state = (uint32_t)v[n - 1] * 2654435761u + 1u;

@@ -15,7 +15,8 @@ optimizations off, as the reference does):
   * X real-valued: binary-search the step over the total order of float32 values, then check
     the step against its neighbours and random probes.
 ONNX Sign maps 0 to 0, which 1 bit cannot hold; it becomes +1, and the report says so when the
-exhaustive check finds an exact 0 reachable.
+exhaustive check finds an exact 0 reachable, and for every Sign of a real-valued input (nothing
+proves a float is never exactly 0: an image's black pixel, or an integer sum through float ops).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
         modified = False
         opsets = dict(model.opset_imports)
         self.rounding_sensitive: list[str] = []
+        self.float_signs: list[str] = []        # ONNX Signs of real-valued inputs: an exact 0 may occur
         for node in list(model.graph):
             if node.graph is not None and is_bnncc(node, "Sign"):
                 fused = self._fuse(model.graph, node, opsets)
@@ -51,10 +53,12 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                     self.report.note(f"{source_label(node)}: ONNX Sign maps 0 to 0, which 1 bit cannot hold; bnncc maps it "
                                      "to +1 (`bnncc verify` measures whether an exact 0 occurs)")
                 modified |= fused
+        if self.float_signs:
+            self.report.note(f"{_listed(self.float_signs)}: ONNX Sign maps an exact 0 to 0, which 1 bit cannot hold; "
+                             "bnncc maps it to +1 (`bnncc verify` measures whether an exact 0 occurs)")
         if self.rounding_sensitive:
-            listed = ", ".join(self.rounding_sensitive[:6]) + (", ..." if len(self.rounding_sensitive) > 6 else "")
             self.report.note(f"{len(self.rounding_sensitive)} binarization(s) take float sums (a float conv, matmul "
-                             f"or average upstream: {listed}); an input within float rounding of a threshold can "
+                             f"or average upstream: {_listed(self.rounding_sensitive)}); an input within float rounding of a threshold can "
                              "binarize unlike the reference, whose summation order differs")
         remove_unused(model.graph)
         return ir.passes.PassResult(model, modified)
@@ -86,6 +90,8 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                 self.report.note(f"{source_label(sign)}: binarization is not monotone in its input; kept in float")
                 return False
             thresholds, directions = found
+            if int(attribute(sign, "zero_maps_to_zero", 0)):
+                self.float_signs.append(source_label(sign))
             if rounds_differently(x):
                 self.rounding_sensitive.append(source_label(sign))
         threshold = bnncc_node("Threshold", [x, add_constant(graph, thresholds.astype(np.float32), "thresholds"),
@@ -95,6 +101,10 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
         replace_value(sign.outputs[0], threshold.outputs[0])
         graph.remove(sign, safe=True)
         return True
+
+
+def _listed(labels: list[str], most: int = 6) -> str:
+    return ", ".join(labels[:most]) + (", ..." if len(labels) > most else "")
 
 
 # Float ops whose result depends on the order of a summation or on a libm implementation: the

@@ -85,3 +85,24 @@ def test_binarizations_of_float_sums_are_named_in_the_report():
 def test_binarization_of_an_input_through_exact_ops_is_not_named():
     """plain_sign_mlp: Sign(x), then Signs of binary accumulators through Mul/Add: all exact."""
     assert not any("float sums" in n for n in _report_notes(zoo.plain_sign_mlp(0)))
+
+
+def test_sign_of_a_float_that_can_be_exactly_zero_is_reported():
+    """Sign(Max(sum, c)) of a binary layer's integer sum passed through float ops is exactly 0
+    whenever the sum is (found by the fuzz campaign, case 0-7963): ONNX gives 0 there, bnncc +1,
+    and the report must say so for every Sign of a real-valued input."""
+    w = np.where(np.random.default_rng(1).random((8, 4)) < 0.5, -1.0, 1.0).astype(np.float32)
+    nodes = [helper.make_node("Sign", ["x"], ["s"]), helper.make_node("MatMul", ["s", "w"], ["acc"]),
+             helper.make_node("Max", ["acc", "c"], ["m"]), helper.make_node("Sign", ["m"], ["y"], name="last_sign")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 4])],
+                              [onnx.numpy_helper.from_array(w, "w"),
+                               onnx.numpy_helper.from_array(np.full(4, -1.5, np.float32), "c")])
+    model = bnncc.compile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString(),
+                          target="generic-c")
+    assert any("last_sign" in note and "exact 0" in note and "+1" in note for note in model.report.notes), \
+        model.report.notes
+    x = np.where(w[:, 0] > 0, 1.0, -1.0).astype(np.float32)[None]
+    x[0, :4] *= -1                                 # half the products flip: the sum of column 0 is 0
+    (y,) = model.run(x)
+    assert y[0, 0] == 1.0                          # ONNX: Sign(0) = 0; bnncc: +1, as the note says

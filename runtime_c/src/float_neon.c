@@ -336,14 +336,14 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
  * armv7: gcc compiles fpool.c, and vcgtq_f32, to scalar VFP code (NEON comparisons are not IEEE:
  * they flush subnormals), 0.12 instructions per conv MAC. There, 3x3 windows, stride 2, pad 1 on
  * the left, W == 2*OW, all 3 rows in bounds (the stems of ResNet-like nets, every pool row but the
- * first), with the affine, run as float_avx512.c's: 4 outputs from two vectors of column maxima of
+ * first), with the affine, run as float_avx512.c's: 4 outputs from two vectors of column extrema of
  * the 3 rows; their 3 columns are the even and odd columns (vuzpq) and the odd ones one lane up
- * (vextq, lane 0 from the previous vector: -inf left of column 0), with VMAX. That equals fpool.c's
- * a > b ? a : b chains bit for bit on the rows this file's conv writes: NaN is replaced by -inf
- * first (fpool.c starts from -inf, and NaN never wins a comparison after that); there are no
- * subnormals (every value is a NEON result, flushed to zero) and no -0 (sums start at +0), so after
- * the sign flip of a negative scale a channel holds one zero only, and VMAX is a > b ? a : b. The
- * affine runs on VFP (scalar C): NEON would flush subnormal products. */
+ * (vextq, lane 0 from the previous vector: padding left of column 0), with VMAX (VMIN for a negative
+ * scale, below). That equals fpool.c's a > b ? a : b chains bit for bit on the rows this file's
+ * conv writes: NaN is replaced by the extremum's identity first (fpool.c starts from -inf, and NaN
+ * never wins a comparison after that); there are no subnormals (every value is a NEON result,
+ * flushed to zero) and no -0 (sums start at +0), so a channel holds one zero only, and VMAX is
+ * a > b ? a : b. The affine runs on VFP (scalar C): NEON would flush subnormal products. */
 #if defined(__aarch64__)
 static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
                           const float *scale, const float *bias, float *out, size_t out_cs)
@@ -352,52 +352,69 @@ static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *r
     return 0; /* the portable rows (fpool.c) */
 }
 #else
-/* sg*x (sg: the sign bit or 0), NaN replaced by -inf */
-static inline float32x4_t flip_no_nan(float32x4_t x, uint32x4_t sg)
+/* The 3-way extremum of a channel: VMAX, or for a negative scale VMIN (fpool.c's max of -x is
+ * -min(x), negation exact; VMIN then gives min(x) = sg*max(sg*x) directly). NaN never wins
+ * fpool.c's comparisons, so it becomes the extremum's identity first: -inf (max) / +inf (min),
+ * one VCEQ (x == x is false for NaN only) and one VBSL per vector. */
+#define EXT(MIN, a, b) ((MIN) ? vminq_f32(a, b) : vmaxq_f32(a, b))
+
+/* x with NaN replaced by id */
+static inline float32x4_t no_nan(float32x4_t x, float32x4_t id) { return vbslq_f32(vceqq_f32(x, x), x, id); }
+
+/* Column extrema of the 3 rows, columns [4v, 4v + 4) (n = W - 4v; lanes past W: unused). */
+BNN_INLINE float32x4_t column_ext3(const int MIN, const float *r0, const float *r1, const float *r2, int v, int n,
+                                   float32x4_t id)
 {
-    const uint32x4_t u = veorq_u32(vreinterpretq_u32_f32(x), sg);
-    const uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7FFFFFFFu)), vdupq_n_u32(0x7F800000u));
-    return vreinterpretq_f32_u32(vbslq_u32(nan, vdupq_n_u32(0xFF800000u), u));
+    const float32x4_t a = no_nan(load_first(r0 + v * VL, n), id), b = no_nan(load_first(r1 + v * VL, n), id);
+    return EXT(MIN, no_nan(load_first(r2 + v * VL, n), id), EXT(MIN, b, a));
 }
 
-/* Column maxima of sg*x over the 3 rows, columns [4v, 4v + 4) (lanes past W: unused). */
-static inline float32x4_t column_max3(const float *r0, const float *r1, const float *r2, int v, int W,
-                                      uint32x4_t sg)
+/* Outputs [4j, 4j + 4) of a channel's row (FULL: all 4 below OW; W == 2*OW), o[x] = ext(window
+ * x) * sc + sh; *prev_odd: the odd columns' extrema of the 4 outputs before (in: left of column
+ * 8j, the previous vector's lane 3; out: this block's). */
+BNN_INLINE void pool4(const int MIN, const int FULL, const float *r0, const float *r1, const float *r2, int j,
+                      int OW, float sc, float sh, float32x4_t id, float32x4_t *prev_odd, float *o)
 {
-    const int n = W - v * VL;
-    const float32x4_t a = flip_no_nan(load_first(r0 + v * VL, n), sg);
-    const float32x4_t b = flip_no_nan(load_first(r1 + v * VL, n), sg);
-    return vmaxq_f32(flip_no_nan(load_first(r2 + v * VL, n), sg), vmaxq_f32(b, a));
+    const int W = 2 * OW, nv = (W + VL - 1) / VL;
+    const float32x4_t lo = column_ext3(MIN, r0, r1, r2, 2 * j, FULL ? VL : W - 2 * j * VL, id);
+    const float32x4_t hi = FULL || 2 * j + 1 < nv ? column_ext3(MIN, r0, r1, r2, 2 * j + 1, FULL ? VL : W - (2 * j + 1) * VL, id) : lo;
+    const float32x4x2_t eo = vuzpq_f32(lo, hi);                    /* columns 8j + 2l, 8j + 2l + 1 */
+    const float32x4_t left = vextq_f32(*prev_odd, eo.val[1], 3); /* columns 8j + 2l - 1 */
+    float h[VL];
+    int l;
+    vst1q_f32(h, EXT(MIN, eo.val[1], EXT(MIN, eo.val[0], left)));
+    for (l = 0; l < (FULL ? VL : OW - j * VL); l++) {
+        const float t = h[l] * sc;
+        o[j * VL + l] = t + sh;
+    }
+    *prev_odd = eo.val[1];
 }
+
+/* One channel's output row: o[x] = ext(window x) * sc + sh, x < OW. */
+BNN_INLINE void pool_channel(const int MIN, const float *r0, const float *r1, const float *r2, int OW, float sc,
+                             float sh, float *o)
+{
+    const float32x4_t id = vdupq_n_f32(MIN ? __builtin_inff() : -__builtin_inff());
+    float32x4_t prev_odd = id; /* left of column 0: padding */
+    int j;
+    for (j = 0; 4 * j + 4 <= OW; j++) pool4(MIN, 1, r0, r1, r2, j, OW, sc, sh, id, &prev_odd, o);
+    if (4 * j < OW) pool4(MIN, 0, r0, r1, r2, j, OW, sc, sh, id, &prev_odd, o);
+}
+#undef EXT
 
 static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
                           const float *scale, const float *bias, float *out, size_t out_cs)
 {
-    const int nv = (q->W + VL - 1) / VL, no = (q->OW + VL - 1) / VL;
-    int c, j, l;
+    int c;
     if (q->KH != 3 || q->KW != 3 || q->SH != 2 || q->SW != 2 || q->DH != 1 || q->DW != 1 || q->PL != 1 ||
         q->W != 2 * q->OW || nrows != 3 || !scale)
         return 0;
     for (c = 0; c < C; c++) {
         const float *r0 = rows[0] + (size_t)c * in_cs, *r1 = rows[1] + (size_t)c * in_cs;
         const float *r2 = rows[2] + (size_t)c * in_cs;
-        const uint32x4_t sg = vdupq_n_u32(scale[c] < 0 ? 0x80000000u : 0u);
-        float32x4_t prev_odd = vreinterpretq_f32_u32(vdupq_n_u32(0xFF800000u)); /* -inf */
         float *o = out + (size_t)c * out_cs;
-        for (j = 0; j < no; j++) { /* 2j < nv: W == 2*OW */
-            const float32x4_t lo = column_max3(r0, r1, r2, 2 * j, q->W, sg);
-            const float32x4_t hi = 2 * j + 1 < nv ? column_max3(r0, r1, r2, 2 * j + 1, q->W, sg) : lo;
-            const float32x4x2_t eo = vuzpq_f32(lo, hi);                    /* columns 8j + 2l, 8j + 2l + 1 */
-            const float32x4_t left = vextq_f32(prev_odd, eo.val[1], 3);  /* columns 8j + 2l - 1 */
-            float h[VL];
-            const uint32x4_t m = vreinterpretq_u32_f32(vmaxq_f32(eo.val[1], vmaxq_f32(eo.val[0], left)));
-            vst1q_f32(h, vreinterpretq_f32_u32(veorq_u32(m, sg))); /* sg*max: the sign flipped back */
-            for (l = 0; l < VL && j * VL + l < q->OW; l++) {
-                const float t = h[l] * scale[c];
-                o[j * VL + l] = t + bias[c];
-            }
-            prev_odd = eo.val[1];
-        }
+        if (scale[c] < 0) pool_channel(1, r0, r1, r2, q->OW, scale[c], bias[c], o);
+        else pool_channel(0, r0, r1, r2, q->OW, scale[c], bias[c], o);
     }
     return 1;
 }

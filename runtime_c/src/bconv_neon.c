@@ -12,14 +12,15 @@
  * vectors, a broadcast and temporaries); armv7 has 16, TP = 2. The layout (VW, B) = (2, 4) is the
  * same on both.
  *
- * Output stage, in rows: the tile's sums become rows of RP pixels per block channel (aarch64:
- * ADDP + UZP, a q register of 4 pixels; armv7: VPADD, a d register of 2), which is where the
- * pixels sit in the f32 output [M][OH*OW] (consecutive q, even across output rows): acc = KC -
- * 2*popcount - corr (MLS), (float)acc, * scale[m] (by lane), + bias[m], + residual, each rounded on
- * its own (no FMA; build with -ffp-contract=off), stored per channel as one vector. Full tiles run it
- * out of line (out_tile instances), apart from the driver's registers. Thresholds are compared per
- * row and the pass masks of the 4 channels are merged into a nibble per pixel by shift-right-inserts
- * (put_bits).
+ * Output stage, in rows: the tile's sums become one row per block channel (aarch64: ADDP + UZP, a
+ * q register of the TP = 4 pixels; armv7: VPADD, a d register of 2), which is where the pixels sit
+ * in the f32 output [M][OH*OW] (consecutive q, even across output rows): acc = KC - 2*popcount -
+ * corr (MLS), (float)acc, * scale[m], + bias[m], + residual, each rounded on its own (no FMA; build
+ * with -ffp-contract=off), stored per channel as one vector. Thresholds are compared per row and the
+ * pass masks merged by shift-right-inserts. The affine_pack kernel (what Bi-Real-18 runs) has its own
+ * word-major driver (run_hook): a tile runs all the blocks of a 64-channel output word and keeps the
+ * word's pass masks in two registers, storing each pixel's word once; the other kernels run the
+ * block-major driver of bconv_blocked_impl.h (a nibble per pixel and block into its word, put_bits).
  */
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
@@ -34,20 +35,18 @@
 #define ROWW 96        /* most words of a kernel row that border tiles copy (KW * words(C)) */
 #define SINK_W BLK     /* entries of each per-block table of the sink */
 
+/* A row: one channel's values for the TP pixels of a tile, one register (lane j: pixel j). */
 #if defined(__aarch64__)
-#define TP 4           /* pixels per tile */
-#define RP 4           /* pixels per row: a q register */
+#define TP 4           /* pixels per tile: a row is a q register */
 #define RV(op, rest) op##q_##rest
 typedef uint32x4_t urow;
 typedef int32x4_t irow;
 #else
-#define TP 2
-#define RP 2           /* a d register */
+#define TP 2           /* a d register */
 #define RV(op, rest) op##_##rest
 typedef uint32x2_t urow;
 typedef int32x2_t irow;
 #endif
-#define NR (TP / RP)   /* rows per channel of a tile */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 8")
@@ -73,10 +72,11 @@ struct sink {
 };
 
 /* the public declarations, then the ISA-independent code (bconv_blocked_impl.h) over the
- * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block, and the
- * segmented K loop's vbyte_zero, vsum_zero, widen_add, steps) */
+ * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block, run_hook,
+ * and the segmented K loop's vbyte_zero, vsum_zero, widen_add, steps) */
 #define BNN_BCONV_BLOCKED_IMPL
 #define BCONV_SEGMENTS
+#define BCONV_RUN_HOOK
 #include "bnncc/bconv_blocked.h"
 
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
@@ -138,49 +138,53 @@ ALWAYS_INLINE void steps(vbyte accb[TP][NV], const int np, const int nv, const b
 
 /* ---------------------------------------------------------------- output stage */
 
-/* The popcounts of vector v's channels 2v (*r0) and 2v + 1 (*r1) as rows of the RP pixels h*RP..
- * (lane j: pixel h*RP + j): each is the sum of the channel's two 32-bit lanes. */
-ALWAYS_INLINE void channel_rows(vsum sum[TP][NV], int v, int h, urow *r0, urow *r1)
+/* f(v, k) with the lane k (0..3) as a literal: clang requires an integer constant expression for
+ * lane arguments, and k is one only after unrolling (which GCC sees, clang's front end does not);
+ * the other branches fold away. */
+#define LANE4(f, v, k) ((k) == 0 ? f(v, 0) : (k) == 1 ? f(v, 1) : (k) == 2 ? f(v, 2) : f(v, 3))
+
+/* The popcounts of vector v's channels 2v (*r0) and 2v + 1 (*r1) as rows (lane j: pixel j): each
+ * is the sum of the channel's two 32-bit lanes. */
+ALWAYS_INLINE void channel_rows(vsum sum[TP][NV], int v, urow *r0, urow *r1)
 {
-    const int j = h * RP;
 #if defined(__aarch64__)
     /* ADDP: [p0c0 p0c1 p1c0 p1c1], [p2c0 p2c1 p3c0 p3c1]; UZP1 / UZP2 pick c0 / c1 */
-    const uint32x4_t lo = vpaddq_u32(sum[j][v], sum[j + 1][v]), hi = vpaddq_u32(sum[j + 2][v], sum[j + 3][v]);
+    const uint32x4_t lo = vpaddq_u32(sum[0][v], sum[1][v]), hi = vpaddq_u32(sum[2][v], sum[3][v]);
     *r0 = vuzp1q_u32(lo, hi);
     *r1 = vuzp2q_u32(lo, hi);
 #else
-    *r0 = vpadd_u32(vget_low_u32(sum[j][v]), vget_low_u32(sum[j + 1][v]));
-    *r1 = vpadd_u32(vget_high_u32(sum[j][v]), vget_high_u32(sum[j + 1][v]));
+    *r0 = vpadd_u32(vget_low_u32(sum[0][v]), vget_low_u32(sum[1][v]));
+    *r1 = vpadd_u32(vget_high_u32(sum[0][v]), vget_high_u32(sum[1][v]));
 #endif
 }
 
 #if defined(__aarch64__)
-/* The RP floats at o (pixels consecutive in the output), only the first np of them. */
+/* The TP floats at o (pixels consecutive in the output), only the first np of them. */
 ALWAYS_INLINE float32x4_t load_row(const float *o, const int np)
 {
-    float t[RP];
+    float t[TP];
     int j;
-    if (np == RP) return vld1q_f32(o);
-    UNROLL for (j = 0; j < RP; j++) t[j] = j < np ? o[j] : 0.0f;
+    if (np == TP) return vld1q_f32(o);
+    UNROLL for (j = 0; j < TP; j++) t[j] = j < np ? o[j] : 0.0f;
     return vld1q_f32(t);
 }
 
 ALWAYS_INLINE void store_row(float *o, float32x4_t y, const int np)
 {
-    float t[RP];
+    float t[TP];
     int j;
-    if (np == RP) {
+    if (np == TP) {
         vst1q_f32(o, y);
         return;
     }
     vst1q_f32(t, y);
     UNROLL for (j = 0; j < np; j++) o[j] = t[j];
 }
-
 #endif
 
-/* The sink's per-block tables of the f32 output stage, loaded once per tile (lane k: block channel k;
- * BLK = 4 lanes): the stores into the output could alias the sink, which GCC would otherwise reload. */
+/* The sink's per-block tables of the f32 output stage in registers (lane k: block channel k;
+ * BLK = 4 lanes), loaded once per tile: the stores into the output could alias the sink, which GCC
+ * would otherwise reload. */
 typedef struct {
     float32x4_t scale, bias, pthr;
     uint32x4_t psgn;
@@ -204,25 +208,26 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
 #if defined(__aarch64__)
     float32x4_t y = vcvtq_f32_s32(a);
     if (aff) {
-        y = vmulq_laneq_f32(y, l->scale, k);
-        y = vaddq_f32(y, vdupq_laneq_f32(l->bias, k));
+        y = vmulq_f32(y, LANE4(vdupq_laneq_f32, l->scale, k));
+        y = vaddq_f32(y, LANE4(vdupq_laneq_f32, l->bias, k));
         if (r) y = vaddq_f32(y, load_row(r, np));
     }
     store_row(o, y, np);
     /* (y ^ sgn) >= thr' */
-    return vcgeq_f32(vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(y), vdupq_laneq_u32(l->psgn, k))),
-                     vdupq_laneq_f32(l->pthr, k));
+    return vcgeq_f32(vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(y), LANE4(vdupq_laneq_u32, l->psgn, k))),
+                     LANE4(vdupq_laneq_f32, l->pthr, k));
 #else
     /* armv7 NEON flushes subnormal inputs and results to zero: the float arithmetic and its
      * compares run on the (IEEE) VFP, per pixel (a lane of a q register is a VFP s register); the
      * conversion (integers, exact) stays NEON */
-    const float sc = vgetq_lane_f32(l->scale, k), bi = vgetq_lane_f32(l->bias, k), th = vgetq_lane_f32(l->pthr, k);
-    const int neg = vgetq_lane_u32(l->psgn, k) != 0;
-    float y[RP];
-    uint32_t pass[RP];
+    const float sc = LANE4(vgetq_lane_f32, l->scale, k), bi = LANE4(vgetq_lane_f32, l->bias, k);
+    const float th = LANE4(vgetq_lane_f32, l->pthr, k);
+    const int neg = LANE4(vgetq_lane_u32, l->psgn, k) != 0;
+    float y[TP];
+    uint32_t pass[TP];
     int j;
     vst1_f32(y, vcvt_f32_s32(a));
-    UNROLL for (j = 0; j < RP; j++) {
+    UNROLL for (j = 0; j < TP; j++) {
         float t = y[j];
         if (aff) {
             t = t * sc;
@@ -236,59 +241,72 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
 #endif
 }
 
-/* The output stage of a tile: from its popcount sums (and, if border, its padding corrections), per
- * block channel k and row h of RP pixels: acc = KC - 2*popcount - corr (one MLS), and its f32 output
- * (with the affine) or its threshold test. The tests' pass masks (all ones / zero per lane) become a
- * nibble per pixel by shift-right-inserts: SRI(p[k], x, 1) keeps bit 31 of p[k] and shifts the bits
- * so far one down, so after channels 0..BLK-1 bit 31 - (BLK-1-k) holds channel k, and x >> (32 - BLK)
- * puts channel k at bit k. */
+/* The output stage of one block of a tile up to its pass masks: from the popcount sums (and, if
+ * border, the padding corrections), per block channel k < nk: acc = KC - 2*popcount - corr (one MLS
+ * per row), then its f32 output at o + k*OH*OW (with the affine; residual at r likewise) or, without
+ * f32 output (o NULL), its threshold test (the sink's thr, dpos). pass[k]: the row's pass masks (all
+ * ones / zero per lane), zero for k >= nk. */
+ALWAYS_INLINE void block_pass(const ctx *c, const sink *s, const lanes *l, float *o, const float *r, const int np,
+                              const int nv, const int border, const int aff, int nk, vsum sum[TP][NV],
+                              int32_t corr[TP][BLK], urow pass[BLK])
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const urow kc = RV(vdup, n_u32)((uint32_t)c->KC);
+    urow pc[BLK];
+    int j, k, v;
+
+    UNROLL for (j = np; j < TP; j++) UNROLL for (v = 0; v < nv; v++) sum[j][v] = vsum_zero();
+    UNROLL for (v = 0; v < nv; v++) channel_rows(sum, v, &pc[2 * v], &pc[2 * v + 1]);
+    UNROLL for (k = 0; k < BLK; k++) {
+        irow a;
+        pass[k] = RV(vdup, n_u32)(0);
+        if (k >= nv * VW || k >= nk) continue;
+        a = RV(vreinterpret, s32_u32)(RV(vmls, n_u32)(kc, pc[k], 2));
+        if (border) {
+            int32_t cr[TP];
+            UNROLL for (j = 0; j < TP; j++) cr[j] = j < np ? corr[j][k] : 0;
+            a = RV(vsub, s32)(a, RV(vld1, s32)(cr));
+        }
+        if (o) {
+            pass[k] = f32_row(l, k, aff, a, r ? r + (size_t)k * ohw : NULL, o + (size_t)k * ohw, np);
+        } else {
+            const irow t = RV(vdup, n_s32)(s->thr[k]);
+            pass[k] = RV(vbsl, u32)(RV(vdup, n_u32)(s->dpos[k]), RV(vcge, s32)(a, t), RV(vcle, s32)(a, t));
+        }
+    }
+}
+
+/* x after n shift-right-inserts of the pass masks: SRI(pass[k], x, 1) keeps bit 31 of pass[k] and
+ * shifts the bits so far one down, so after channels 0..n-1 (over any number of calls) bit
+ * 32 - n + k holds channel k; x >> (32 - n) puts channel k at bit k. */
+ALWAYS_INLINE urow insert_passes(urow x, const urow *pass, const int n)
+{
+    int k;
+    UNROLL for (k = 0; k < n; k++) x = RV(vsri, n_u32)(pass[k], x, 1);
+    return x;
+}
+
+/* The output stage of a tile (block-major driver, run()): block_pass, and with bits output the
+ * block's nibble per pixel (insert_passes; bit 1 (-1) where a channel < M fails) into its word
+ * (put_bits). */
 ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int border,
                             const int aff, const int pk, int m0, vsum sum[TP][NV], int32_t corr[TP][BLK])
 {
     const bnn_bconv_params *p = c->p;
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
-    const int bits = !s->f || pk;
     const int nk = p->M - m0 < nv * VW ? p->M - m0 : nv * VW; /* channels < M */
-    const int nh = (np + RP - 1) / RP;                       /* rows of the np pixels */
-    const urow kc = RV(vdup, n_u32)((uint32_t)c->KC);
     const lanes l = load_lanes(s);
     float *o = s->f ? s->f + (size_t)m0 * ohw + (size_t)q0 : NULL;
     const float *r = aff && s->res ? s->res + (size_t)m0 * ohw + (size_t)q0 : NULL;
-    urow pc[NR][BLK], pass[NR][BLK];
+    urow pass[BLK];
     uint32_t f[TP];
-    int h, j, k, v;
+    int j;
 
-    UNROLL for (j = np; j < TP; j++) UNROLL for (v = 0; v < nv; v++) sum[j][v] = vsum_zero();
-    UNROLL for (h = 0; h < nh; h++)
-        UNROLL for (v = 0; v < nv; v++) channel_rows(sum, v, h, &pc[h][2 * v], &pc[h][2 * v + 1]);
-    UNROLL for (k = 0; k < BLK; k++) {
-        const size_t off = (size_t)k * ohw;
-        UNROLL for (h = 0; h < nh; h++) {
-            const int nr = np - h * RP < RP ? np - h * RP : RP; /* pixels of the row */
-            irow a;
-            pass[h][k] = RV(vdup, n_u32)(0);
-            if (k >= nv * VW || k >= nk) continue;
-            a = RV(vreinterpret, s32_u32)(RV(vmls, n_u32)(kc, pc[h][k], 2));
-            if (border) {
-                int32_t cr[RP];
-                UNROLL for (j = 0; j < RP; j++) cr[j] = j < nr ? corr[h * RP + j][k] : 0;
-                a = RV(vsub, s32)(a, RV(vld1, s32)(cr));
-            }
-            if (o) {
-                pass[h][k] = f32_row(&l, k, aff, a, r ? r + off + h * RP : NULL, o + off + h * RP, nr);
-            } else {
-                const irow t = RV(vdup, n_s32)(s->thr[k]);
-                pass[h][k] = RV(vbsl, u32)(RV(vdup, n_u32)(s->dpos[k]), RV(vcge, s32)(a, t), RV(vcle, s32)(a, t));
-            }
-        }
-    }
-    if (!bits) return;
-    /* bit 1 (-1) where a channel < M fails */
-    UNROLL for (h = 0; h < nh; h++) {
-        urow x = pass[h][0];
-        UNROLL for (k = 1; k < BLK; k++) x = RV(vsri, n_u32)(pass[h][k], x, 1);
-        RV(vst1, u32)(f + h * RP, RV(vbic, u32)(RV(vdup, n_u32)(s->vmask), RV(vshr, n_u32)(x, 32 - BLK)));
-    }
+    block_pass(c, s, &l, o, r, np, nv, border, aff, nk, sum, corr, pass);
+    if (s->f && !pk) return;
+    RV(vst1, u32)(f, RV(vbic, u32)(RV(vdup, n_u32)(s->vmask),
+                                   RV(vshr, n_u32)(insert_passes(RV(vdup, n_u32)(0), pass, BLK), 32 - BLK)));
     UNROLL for (j = 0; j < np; j++) put_bits(c, s, q0 + j, m0, f[j]);
 }
 
@@ -319,4 +337,118 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
         (pk ? out_affine_pack : aff ? out_affine : out_plain)(c, s, q0, border, m0, sum, corr);
     else
         out_tile(c, s, q0, np, nv, border, aff, pk, m0, sum, corr);
+}
+
+/* ---------------------------------------------------------------- word-major driver (run_hook) */
+
+/* bnn_bconv_affine_pack__neon over whole output words: for each word of 64 channels (a group of
+ * up to 64 / BLK blocks), each tile runs all the group's blocks and keeps the word's pass masks in
+ * registers, two rows of 32 channels continued block after block by insert_passes, so that each
+ * pixel's word is stored once (the block-major driver reads, ORs and stores it per block). */
+typedef struct {
+    lanes l[BNN_WORD_BITS / BLK]; /* per block: the f32 output stage's tables */
+    uint32_t vmask[2];            /* bit k of half h: channel 32h + k of the group is < M */
+    int nb;                       /* blocks */
+} group;
+
+/* The words of the group at g0 (bits + g0 / 64) of the np pixels q0.. from their two halves lo, hi
+ * (lane j: pixel j). */
+ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int np, urow lo, urow hi)
+{
+    const size_t nwm = (size_t)bnn_words(c->p->M);
+    bnn_word t[TP], *o = bits + (size_t)q0 * nwm;
+    int j;
+#if defined(__aarch64__)
+    /* ZIP1 / ZIP2: [lo0 hi0 lo1 hi1], [lo2 hi2 lo3 hi3], the 64-bit words of pixels 0, 1 and 2, 3 */
+    const uint64x2_t w01 = vreinterpretq_u64_u32(vzip1q_u32(lo, hi)), w23 = vreinterpretq_u64_u32(vzip2q_u32(lo, hi));
+    if (np == TP && nwm == 1) {
+        vst1q_u64(o, w01);
+        vst1q_u64(o + 2, w23);
+        return;
+    }
+    vst1q_u64(t, w01);
+    vst1q_u64(t + 2, w23);
+#else
+    const uint32x2x2_t z = vzip_u32(lo, hi);
+    const uint64x2_t w01 = vcombine_u64(vreinterpret_u64_u32(z.val[0]), vreinterpret_u64_u32(z.val[1]));
+    if (np == TP && nwm == 1) {
+        vst1q_u64(o, w01);
+        return;
+    }
+    vst1q_u64(t, w01);
+#endif
+    UNROLL for (j = 0; j < np; j++) o[(size_t)j * nwm] = t[j];
+}
+
+/* All blocks of group g (first channel g0, weights wg) for the np pixels q0..: per block tile_sums
+ * and block_pass (f32 output with residual), the pass masks inserted into the half of their
+ * channels; then per half of n channels, channel k at bit k is (x >> (32 - n)) (a right shift by
+ * 32 - n: USHL by n - 32; 0 for n = 0), set where the channel (< M) fails. */
+ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
+                             bnn_word *bits, int q0, const int np, const int interior)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW, blkw = (size_t)BLK * (size_t)c->T * c->nw;
+    const int half = 32 / BLK; /* blocks per half */
+    urow x[2];
+    int h, b;
+
+    for (h = 0; h < 2; h++) {
+        const int b1 = g->nb < (h + 1) * half ? g->nb : (h + 1) * half;
+        x[h] = RV(vdup, n_u32)(0);
+        for (b = h * half; b < b1; b++) {
+            const int m0 = g0 + b * BLK, nk = p->M - m0 < BLK ? p->M - m0 : BLK;
+            const size_t off = (size_t)m0 * ohw + (size_t)q0;
+            vsum sum[TP][NV];
+            int32_t corr[TP][BLK] = {{0}}; /* dead unless border */
+            urow pass[BLK];
+            const int border = tile_sums(c, q0, np, NV, interior, wg + (size_t)b * blkw, BLK, m0, sum, corr);
+            block_pass(c, NULL, &g->l[b], fout + off, res ? res + off : NULL, np, NV, border, 1, nk, sum, corr,
+                       pass);
+            x[h] = insert_passes(x[h], pass, BLK);
+        }
+        x[h] = RV(vbic, u32)(RV(vdup, n_u32)(g->vmask[h]),
+                             RV(vshl, u32)(x[h], RV(vdup, n_s32)((b1 > h * half ? b1 - h * half : 0) * BLK - 32)));
+    }
+    store_words(c, bits, q0, np, x[0], x[1]);
+}
+
+#define WORD_FN(name, np_, interior_)                                                                   \
+    static __attribute__((noinline)) void name(const ctx *c, const group *g, int g0, const bnn_word *wg, \
+                                               const float *res, float *fout, bnn_word *bits, int q0)   \
+    {                                                                                                   \
+        word_tile(c, g, g0, wg, res, fout, bits, q0, np_, interior_);                                   \
+    }
+WORD_FN(word_interior, TP, 1)
+WORD_FN(word_border, TP, 0)
+WORD_FN(word_pixel, 1, 0)
+#undef WORD_FN
+
+/* The run hook (bconv_blocked_impl.h): the affine_pack kernel whose blocks are all full (Mp a
+ * multiple of BLK) by the word-major driver, tiles as block() cuts them. */
+static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
+                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
+{
+    const bnn_bconv_params *p = c->p;
+    int g0;
+    if (!scale || !bout || c->Mp % BLK) return 0;
+    for (g0 = 0; g0 < c->Mp; g0 += BNN_WORD_BITS) {
+        const bnn_word *wg = w + (size_t)g0 * (size_t)c->T * c->nw;
+        bnn_word *bits = bout + g0 / BNN_WORD_BITS;
+        group g;
+        int b, q = q_begin;
+        g.nb = (c->Mp - g0 < BNN_WORD_BITS ? c->Mp - g0 : BNN_WORD_BITS) / BLK;
+        g.vmask[0] = g.vmask[1] = 0;
+        for (b = 0; b < g.nb; b++) {
+            sink s;
+            sink_bits_block(&s, p, g0 + b * BLK, BLK, 1, NULL, dir, pthr);
+            sink_affine_block(&s, p, g0 + b * BLK, BLK, scale, bias);
+            g.l[b] = load_lanes(&s);
+            g.vmask[b * BLK / 32] |= s.vmask << (b * BLK % 32);
+        }
+        for (; q + TP <= q_end; q += TP)
+            (tile_interior(c, q) ? word_interior : word_border)(c, &g, g0, wg, res, fout, bits, q);
+        for (; q < q_end; q++) word_pixel(c, &g, g0, wg, res, fout, bits, q);
+    }
+    return 1;
 }

@@ -424,15 +424,34 @@ ALWAYS_INLINE int tile_sums(const ctx *c, int q0, const int np, const int nv, co
 }
 #endif /* BCONV_SEGMENTS */
 
+/* Whether the TP pixels from q are an interior tile: in one output row, all their taps in bounds. */
+ALWAYS_INLINE int tile_interior(const ctx *c, int q)
+{
+    const bnn_bconv_params *p = c->p;
+    const int oy = row_of(c, q), ox = q - oy * p->OW;
+    return ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1;
+}
+
+/* The sink's affine tables for the block of bw channels at b0: scale and bias, 0 for channels
+ * >= M. */
+static void sink_affine_block(sink *s, const bnn_bconv_params *p, int b0, int bw, const float *scale,
+                              const float *bias)
+{
+    int k;
+    for (k = 0; k < SINK_W; k++) {
+        const int m = b0 + k;
+        s->scale[k] = k < bw && m < p->M ? scale[m] : 0.0f;
+        s->bias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
+    }
+}
+
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
 ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
                          const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)
 {
-    const bnn_bconv_params *p = c->p;
     int q = q_begin;
     for (; q + TP <= q_end; q += TP) {
-        const int oy = row_of(c, q), ox = q - oy * p->OW;
-        if (ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1)
+        if (tile_interior(c, q))
             tile(c, s, q, TP, nv, 1, aff, pk, wb, ws, m0, vblk);
         else
             tile(c, s, q, TP, nv, 0, aff, pk, wb, ws, m0, vblk);
@@ -490,14 +509,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
         const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
         if (bout) sink_bits_block(&s, p, b0, bw, pk, thr, dir, pthr);
-        if (scale) {
-            int k;
-            for (k = 0; k < SINK_W; k++) {
-                const int m = b0 + k;
-                s.scale[k] = k < bw && m < p->M ? scale[m] : 0.0f;
-                s.bias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
-            }
-        }
+        if (scale) sink_affine_block(&s, p, b0, bw, scale, bias);
         /* the affine output stage (and its packing) are compile-time variants: the other kernels
          * keep their code */
         if (bw == BLK && pk) {

@@ -380,18 +380,24 @@ ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int n
     UNROLL for (j = 0; j < np; j++) o[(size_t)j * nwm] = t[j];
 }
 
-/* All blocks of group g (first channel g0, weights wg) for the np pixels q0..: per block tile_sums
- * and block_pass (f32 output with residual), the pass masks inserted into the half of their
- * channels; then per half of n channels, channel k at bit k is (x >> (32 - n)) (a right shift by
- * 32 - n: USHL by n - 32; 0 for n = 0), set where the channel (< M) fails. */
+/* All blocks of group g (first channel g0, weights wg) for the np pixels q0..: per block the sums
+ * (tile_sums; or, with L != 0, for interior tiles of 3x3 kernels with DW == 1 and kernel rows of L
+ * words, accumulate() inline with L at compile time, so that the pixels' input pointers are set up
+ * once per tile, not per block, and the sums stay in registers) and block_pass (f32 output with
+ * residual), the pass masks inserted into the half of their channels; then per half of n channels,
+ * channel k at bit k is (x >> (32 - n)) (a right shift by 32 - n: USHL by n - 32; 0 for n = 0), set
+ * where the channel (< M) fails. */
 ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
-                             bnn_word *bits, int q0, const int np, const int interior)
+                             bnn_word *bits, int q0, const int np, const int interior, const size_t L)
 {
     const bnn_bconv_params *p = c->p;
     const size_t ohw = (size_t)p->OH * (size_t)p->OW, blkw = (size_t)BLK * (size_t)c->T * c->nw;
     const int half = 32 / BLK; /* blocks per half */
+    int iy0[TP], ix0[TP], full[TP];
     urow x[2];
     int h, b;
+
+    if (L) tile_pixels(c, q0, np, iy0, ix0, full);
 
     for (h = 0; h < 2; h++) {
         const int b1 = g->nb < (h + 1) * half ? g->nb : (h + 1) * half;
@@ -402,7 +408,11 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
             vsum sum[TP][NV];
             int32_t corr[TP][BLK] = {{0}}; /* dead unless border */
             urow pass[BLK];
-            const int border = tile_sums(c, q0, np, NV, interior, wg + (size_t)b * blkw, BLK, m0, sum, corr);
+            int border = 0;
+            if (L)
+                accumulate(c, np, NV, 1, 1, iy0, ix0, wg + (size_t)b * blkw, BLK, 3, 3, L, sum);
+            else
+                border = tile_sums(c, q0, np, NV, interior, wg + (size_t)b * blkw, BLK, m0, sum, corr);
             block_pass(c, NULL, &g->l[b], fout + off, res ? res + off : NULL, np, NV, border, 1, nk, sum, corr,
                        pass);
             x[h] = insert_passes(x[h], pass, BLK);
@@ -413,16 +423,36 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
     store_words(c, bits, q0, np, x[0], x[1]);
 }
 
-#define WORD_FN(name, np_, interior_)                                                                   \
+#define WORD_FN(name, np_, interior_, L_)                                                               \
     static __attribute__((noinline)) void name(const ctx *c, const group *g, int g0, const bnn_word *wg, \
                                                const float *res, float *fout, bnn_word *bits, int q0)   \
     {                                                                                                   \
-        word_tile(c, g, g0, wg, res, fout, bits, q0, np_, interior_);                                   \
+        word_tile(c, g, g0, wg, res, fout, bits, q0, np_, interior_, L_);                               \
     }
-WORD_FN(word_interior, TP, 1)
-WORD_FN(word_border, TP, 0)
-WORD_FN(word_pixel, 1, 0)
+WORD_FN(word_row3, TP, 1, 3)
+WORD_FN(word_row6, TP, 1, 6)
+WORD_FN(word_row12, TP, 1, 12)
+WORD_FN(word_row24, TP, 1, 24)
+WORD_FN(word_interior, TP, 1, 0)
+WORD_FN(word_border, TP, 0, 0)
+WORD_FN(word_pixel, 1, 0, 0)
 #undef WORD_FN
+
+typedef void (*word_fn)(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
+                        bnn_word *bits, int q0);
+
+/* The instance for interior tiles: kernel rows of k3 words inline (3x3, DW == 1; 0: none). (A
+ * switch, not a table: a table of pointers would be relocated data.) */
+static word_fn word_instance(size_t k3)
+{
+    switch (k3) {
+    case 3: return word_row3;
+    case 6: return word_row6;
+    case 12: return word_row12;
+    case 24: return word_row24;
+    default: return word_interior;
+    }
+}
 
 /* The run hook (bconv_blocked_impl.h): the affine_pack kernel whose blocks are all full (Mp a
  * multiple of BLK) by the word-major driver, tiles as block() cuts them. */
@@ -430,6 +460,7 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
                     const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
+    const word_fn inner = word_instance(p->KH == 3 && p->KW == 3 && p->DW == 1 ? 3 * c->nw : 0);
     int g0;
     if (!scale || !bout || c->Mp % BLK) return 0;
     for (g0 = 0; g0 < c->Mp; g0 += BNN_WORD_BITS) {
@@ -447,7 +478,7 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
             g.vmask[b * BLK / 32] |= s.vmask << (b * BLK % 32);
         }
         for (; q + TP <= q_end; q += TP)
-            (tile_interior(c, q) ? word_interior : word_border)(c, &g, g0, wg, res, fout, bits, q);
+            (tile_interior(c, q) ? inner : word_border)(c, &g, g0, wg, res, fout, bits, q);
         for (; q < q_end; q++) word_pixel(c, &g, g0, wg, res, fout, bits, q);
     }
     return 1;

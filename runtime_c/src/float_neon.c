@@ -181,7 +181,21 @@ BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const 
 #undef ROW
 #undef LD
 #undef BK
-    {
+    if (NVC == CNV && ll == VL && !accumulate && r0 <= 0 && r1 >= MRC) {
+        /* the whole tile, nothing to add but the bias (the last k block of a convolution with
+         * K <= CKC, as the stem's): straight from the accumulators (conv_store works on a spilled
+         * copy, for partial tiles and k blocks) */
+#define ADDB(x, r) (brow ? vaddq_f32(x, vdupq_n_f32(brow[r])) : (x)) /* no +0 added: -0 stays */
+#define PUT(r)                                                     \
+        if (MRC > (r)) {                                           \
+            vst1q_f32(c + (r) * ldc, ADDB(c##r##0, r));            \
+            vst1q_f32(c + (r) * ldc + VL, ADDB(c##r##1, r));       \
+            vst1q_f32(c + (r) * ldc + 2 * VL, ADDB(c##r##2, r));   \
+        }
+        PUT(0) PUT(1) PUT(2) PUT(3) PUT(4) PUT(5) PUT(6) PUT(7)
+#undef PUT
+#undef ADDB
+    } else {
         float32x4_t t[8][CNV];
 #define KEEP(r)                                                    \
         if (MRC > (r)) {                                           \

@@ -344,43 +344,42 @@ BNN_INLINE void matmul_tile(int mr, int nv, int full, const float *a, int K, con
 }
 
 /* ------------------------------------------------------------------------------ pool hook
- * aarch64: the portable rows (fpool.c): gcc vectorizes them, and measured under qemu on the
- * Bi-Real-18 stem + 3x3/2 max-pool they cost 0.023 instructions per conv MAC, less than a NEON
- * version with fpool.c's comparisons (a > b ? a : b: vcgtq + vbslq) did.
- * armv7: gcc compiles fpool.c, and vcgtq_f32, to scalar VFP code (NEON comparisons are not IEEE:
- * they flush subnormals), 0.12 instructions per conv MAC. There, 3x3 windows, stride 2, pad 1 on
- * the left, W == 2*OW, all 3 rows in bounds (the stems of ResNet-like nets, every pool row but the
- * first), with the affine, run as float_avx512.c's: 4 outputs from two vectors of column extrema of
- * the 3 rows; their 3 columns are the even and odd columns (vuzpq) and the odd ones one lane up
- * (vextq, lane 0 from the previous vector: padding left of column 0), with VMAX (VMIN for a negative
- * scale, below). That equals fpool.c's a > b ? a : b chains bit for bit on the rows this file's
- * conv writes: NaN is replaced by the extremum's identity first (fpool.c starts from -inf, and NaN
- * never wins a comparison after that); there are no subnormals (every value is a NEON result,
- * flushed to zero) and no -0 (sums start at +0), so a channel holds one zero only, and VMAX is
- * a > b ? a : b. The affine runs on VFP (scalar C): NEON would flush subnormal products. */
+ * 3x3 windows, stride 2, pad 1 on the left, W == 2*OW, all 3 rows in bounds (the stems of
+ * ResNet-like nets, every pool row but the first), with the affine, run as float_avx512.c's: 4
+ * outputs from two vectors of column extrema of the 3 rows; their 3 columns are the even and odd
+ * columns (vuzpq) and the odd ones one lane up (vextq, lane 0 from the previous vector: padding left
+ * of column 0). fpool.c takes the maximum of sg*x (sg = -1 for a negative scale) by the chains
+ * m = v > m ? v : m from -inf, window rows then columns; negation being exact, that is the minimum
+ * of x by v < m ? v : m from +inf for a negative scale (no sign flips; MIN below). The affine runs as
+ * fpool.c's scalar C (the same rounding, whatever the compiler contracts).
+ * Bit for bit equal to fpool.c:
+ *  aarch64: EXT is the comparison and a select, fpool.c's chain step itself (NaN never wins, ties
+ *    keep m: signed zeros too); the rows' first value is chained with the identity (-inf / +inf).
+ *  armv7: NEON comparisons flush subnormals, and gcc compiles fpool.c to scalar VFP code (0.12
+ *    instructions per conv MAC). EXT is VMAX / VMIN after NaN is replaced by the identity (one VCEQ,
+ *    x == x false for NaN only, and a VBSL a vector; NaN never wins fpool.c's comparisons). That is
+ *    the chain on the rows this file's conv writes: no subnormals (every value is a NEON result,
+ *    flushed to zero) and no -0 (sums start at +0), so a channel holds one zero only. */
 #if defined(__aarch64__)
-static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
-                          const float *scale, const float *bias, float *out, size_t out_cs)
-{
-    (void)q, (void)C, (void)rows, (void)nrows, (void)in_cs, (void)scale, (void)bias, (void)out, (void)out_cs;
-    return 0; /* the portable rows (fpool.c) */
-}
+/* fpool.c's chain step v > m ? v : m (MIN: v < m ? v : m) */
+#define EXT(MIN, v, m) vbslq_f32((MIN) ? vcltq_f32(v, m) : vcgtq_f32(v, m), v, m)
+#define FIRST(MIN, x, id) EXT(MIN, x, id) /* a window row's first value, chained with the identity */
+#define NEXT(x, id) (x)
 #else
-/* The 3-way extremum of a channel: VMAX, or for a negative scale VMIN (fpool.c's max of -x is
- * -min(x), negation exact; VMIN then gives min(x) = sg*max(sg*x) directly). NaN never wins
- * fpool.c's comparisons, so it becomes the extremum's identity first: -inf (max) / +inf (min),
- * one VCEQ (x == x is false for NaN only) and one VBSL per vector. */
-#define EXT(MIN, a, b) ((MIN) ? vminq_f32(a, b) : vmaxq_f32(a, b))
+#define EXT(MIN, v, m) ((MIN) ? vminq_f32(v, m) : vmaxq_f32(v, m))
+#define FIRST(MIN, x, id) no_nan(x, id)
+#define NEXT(x, id) no_nan(x, id)
 
 /* x with NaN replaced by id */
 static inline float32x4_t no_nan(float32x4_t x, float32x4_t id) { return vbslq_f32(vceqq_f32(x, x), x, id); }
+#endif
 
 /* Column extrema of the 3 rows, columns [4v, 4v + 4) (n = W - 4v; lanes past W: unused). */
 BNN_INLINE float32x4_t column_ext3(const int MIN, const float *r0, const float *r1, const float *r2, int v, int n,
                                    float32x4_t id)
 {
-    const float32x4_t a = no_nan(load_first(r0 + v * VL, n), id), b = no_nan(load_first(r1 + v * VL, n), id);
-    return EXT(MIN, no_nan(load_first(r2 + v * VL, n), id), EXT(MIN, b, a));
+    const float32x4_t a = FIRST(MIN, load_first(r0 + v * VL, n), id), b = NEXT(load_first(r1 + v * VL, n), id);
+    return EXT(MIN, NEXT(load_first(r2 + v * VL, n), id), EXT(MIN, b, a));
 }
 
 /* Outputs [4j, 4j + 4) of a channel's row (FULL: all 4 below OW; W == 2*OW), o[x] = ext(window
@@ -415,6 +414,8 @@ BNN_INLINE void pool_channel(const int MIN, const float *r0, const float *r1, co
     if (4 * j < OW) pool4(MIN, 0, r0, r1, r2, j, OW, sc, sh, id, &prev_odd, o);
 }
 #undef EXT
+#undef FIRST
+#undef NEXT
 
 static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *rows, int nrows, size_t in_cs,
                           const float *scale, const float *bias, float *out, size_t out_cs)
@@ -432,4 +433,3 @@ static int pool_rows_fast(const bnn_pool_params *q, int C, const float *const *r
     }
     return 1;
 }
-#endif

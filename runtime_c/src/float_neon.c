@@ -226,23 +226,20 @@ BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const 
         GET(0) GET(1) GET(2) GET(3) GET(4) GET(5) GET(6) GET(7)
 #undef GET
     }
-#else
+#elif defined(__OPTIMIZE__) /* gcc -O0 (Thumb) finds no registers for it: the C loop there */
     if (MRC == 4 && B3 && IND && kn >= 4) {
-        /* The same on armv7 for a pass of 4 rows: per tap an LDR of its offset, an ADD, VLD1 of the
-         * 12 inputs (2 instructions), VLD1 of the 4 weights (post-indexed by the panel's 32 bytes),
-         * 12 VMLA by scalar; SUBS + BNE per 4 taps: 17.5 instructions a tap (gcc's loop below: 21).
-         * Accumulator (r, v) is q(4 + 3r + v), the weights q0 (d0, d1: scalars from d0-d15), the
-         * inputs q1-q3. */
+        /* The same on armv7 for a pass of 4 rows: per tap an ADD of its address, VLD1 of the 12
+         * inputs (2 instructions), VLD1 of the 4 weights (post-indexed by the panel's 32 bytes), 12
+         * VMLA by scalar; per 4 taps an LDM of their offsets, SUBS + BNE: 16.75 instructions a tap
+         * (gcc's loop below: 21). Accumulator (r, v) is q(4 + 3r + v), the weights q0 (d0, d1:
+         * scalars come from d0-d15), the inputs q1-q3, the offsets r4-r6, r8 (LDM's ascending list). */
         float t[4 * CNV * VL], *tp = t;
         size_t n4 = (size_t)kn / 4;
         const size_t stride = CMR * sizeof(float);
-        const float *bk;
-        int off;
-#define ASM_TAP                                                                              \
-        "ldr %[off], [%[ko]], #4\n\t"                                                        \
-        "add %[bk], %[b], %[off], lsl #2\n\t"                                                \
-        "vld1.32 {d2-d5}, [%[bk]]!\n\t"                                                      \
-        "vld1.32 {d6-d7}, [%[bk]]\n\t"                                                       \
+#define ASM_TAP(off)                                                                         \
+        "add " off ", %[b], " off ", lsl #2\n\t"                                             \
+        "vld1.32 {d2-d5}, [" off "]!\n\t"                                                    \
+        "vld1.32 {d6-d7}, [" off "]\n\t"                                                     \
         "vld1.32 {d0-d1}, [%[a]], %[stride]\n\t"                                             \
         "vmla.f32 q4, q1, d0[0]\n\t" "vmla.f32 q5, q2, d0[0]\n\t" "vmla.f32 q6, q3, d0[0]\n\t"    \
         "vmla.f32 q7, q1, d0[1]\n\t" "vmla.f32 q8, q2, d0[1]\n\t" "vmla.f32 q9, q3, d0[1]\n\t"    \
@@ -252,7 +249,8 @@ BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const 
                 "vmov.i32 q8, #0\n\tvmov.i32 q9, #0\n\tvmov.i32 q10, #0\n\tvmov.i32 q11, #0\n\t"
                 "vmov.i32 q12, #0\n\tvmov.i32 q13, #0\n\tvmov.i32 q14, #0\n\tvmov.i32 q15, #0\n\t"
                 "1:\n\t"
-                ASM_TAP ASM_TAP ASM_TAP ASM_TAP
+                "ldmia %[ko]!, {r4, r5, r6, r8}\n\t"
+                ASM_TAP("r4") ASM_TAP("r5") ASM_TAP("r6") ASM_TAP("r8")
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
                 "vst1.32 {d8-d11}, [%[t]]!\n\t"
@@ -261,11 +259,10 @@ BNN_INLINE void conv_kernel(const int MRC, const int NVC, const int PART, const 
                 "vst1.32 {d20-d23}, [%[t]]!\n\t"
                 "vst1.32 {d24-d27}, [%[t]]!\n\t"
                 "vst1.32 {d28-d31}, [%[t]]"
-                : [a] "+r"(a), [ko] "+r"(ko), [n] "+r"(n4), [t] "+r"(tp), [off] "=&r"(off), [bk] "=&r"(bk),
-                  "=m"(t)
+                : [a] "+r"(a), [ko] "+r"(ko), [n] "+r"(n4), [t] "+r"(tp), "=m"(t)
                 : [b] "r"(b), [stride] "r"(stride)
-                : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13", "q14",
-                  "q15", "memory", "cc");
+                : "r4", "r5", "r6", "r8", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10",
+                  "q11", "q12", "q13", "q14", "q15", "memory", "cc");
 #undef ASM_TAP
 #define GET(r) c##r##0 = vld1q_f32(t + (3 * (r)) * VL), c##r##1 = vld1q_f32(t + (3 * (r) + 1) * VL), \
                c##r##2 = vld1q_f32(t + (3 * (r) + 2) * VL);

@@ -33,7 +33,8 @@ FSRC = "runtime_c/src/float_neon.c"
 CC = "aarch64-linux-gnu-gcc"
 CFLAGS = ["-O3", "-std=c99", "-ffp-contract=off", "-Iruntime_c/include"]
 
-LABEL = re.compile(r"^(\.?[A-Za-z_][\w.$]*):")
+FUNC = re.compile(r"^([A-Za-z_][\w.$]*):")                # a symbol at column 0
+LABEL = re.compile(r"^\s*(\d+|\.?[A-Za-z_][\w.$]*):")      # also inline asm's numeric local labels
 BRANCH = re.compile(r"^\s+(b\.\w+|bne|beq|blt|bgt|ble|bge|bhi|bls|blo|bhs|bcc|bcs|cbnz|cbz|tbnz|tbz)\s+(.*)$")
 UNCOND = re.compile(r"^\s+(b|br|ret|bl|blr)(\s|$)")
 CNT = re.compile(r"^\s+cnt\s+v\d+\.16b")
@@ -49,8 +50,8 @@ def compile_asm(out: Path, src: str) -> Path:
 def functions(lines: list[str]) -> dict[str, list[str]]:
     funcs, name = {}, None
     for line in lines:
-        m = LABEL.match(line)
-        if m and not m.group(1).startswith("."):
+        m = FUNC.match(line)
+        if m:
             name = m.group(1)
             funcs[name] = []
         elif name is not None:
@@ -73,12 +74,23 @@ def loops(body: list[str]) -> list[tuple[str, list[str]]]:
         label = m.group(1)
         for j in range(i + 1, len(body)):
             b = BRANCH.match(body[j])
-            if b and b.group(2).split(",")[-1].strip() == label:
+            target = b.group(2).split(",")[-1].strip() if b else None
+            if target and re.fullmatch(r"\d+b", target):
+                target = target[:-1]  # numeric local label, backwards
+            if target == label:
                 found.append((label, [l.rstrip() for l in body[i + 1:j + 1] if is_instruction(l)]))
                 break
             if b or UNCOND.match(body[j]):
                 break
     return found
+
+
+def named(label: str, ins: list[str]) -> tuple[str, list[str]]:
+    """A numeric local label (inline asm's `1:` ... `b.ne 1b`) renamed, which llvm-mca needs."""
+    if not label.isdigit():
+        return label, ins
+    new = f".Lasm{label}"
+    return new, [re.sub(rf"(\s|,){label}b\s*$", rf"\g<1>{new}", l) for l in ins]
 
 
 def main() -> None:
@@ -91,7 +103,7 @@ def main() -> None:
         cands = [(lab, ins) for lab, ins in loops(body) if any(CNT.match(l) for l in ins)]
         if not cands:
             continue
-        label, ins = max(cands, key=lambda c: sum(bool(CNT.match(l)) for l in c[1]))
+        label, ins = named(*max(cands, key=lambda c: sum(bool(CNT.match(l)) for l in c[1])))
         fname = name.split(".")[0]
         cnts = sum(bool(CNT.match(l)) for l in ins)
         text = [f"# steady-state inner loop of {name} in {SRC}, cut from {asm.name} (label {label})",
@@ -111,6 +123,7 @@ def main() -> None:
                 best = (n, name, label, ins)
     if best:
         n, name, label, ins = best
+        label, ins = named(label, ins)
         text = [f"# the float conv's FMA inner loop: {name} in {FSRC}, cut from {fasm.name} (label {label})",
                 "# LLVM-MCA-BEGIN float_fma", f"{label}:", *ins, "# LLVM-MCA-END", ""]
         (out / "ours_float_fma.s").write_text("\n".join(text))

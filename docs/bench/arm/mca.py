@@ -83,6 +83,8 @@ def mca(path: Path, cpu: str) -> dict:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    for old in [*OUT.glob("ours_*.s"), *OUT.glob("lce_*.s"), *OUT.glob("whatif_*.s")]:
+        old.unlink()  # instances the kernel no longer has must not linger
     subprocess.run([sys.executable, str(HERE / "extract_loops.py"), str(OUT)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, str(HERE / "lce_loops.py"), str(OUT)], check=True)
     whatif_lane_loads(OUT / "ours_acc_row24.s", OUT / "whatif_row24_lane_loads.s")

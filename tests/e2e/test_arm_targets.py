@@ -18,17 +18,10 @@ from bnncc.targets import TARGETS, get_target
 from bnncc.targets.kernels import PORTABLE
 
 import zoo
+from kernels.cross import require
 
 ARM = [pytest.param(name, id=name) for name in ("aarch64-neon", "armv7-neon")]
 ELF_MACHINE = {"aarch64-neon": 183, "armv7-neon": 40}      # e_machine: EM_AARCH64, EM_ARM
-
-
-def require(name: str):
-    target = get_target(name)
-    reason = target.toolchain.unavailable_here()
-    if reason:
-        pytest.skip(reason)
-    return target
 
 
 def elf_machine(path) -> int:

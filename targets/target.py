@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .kernels import PORTABLE, KernelTable
-from .toolchain import HOST, Toolchain, host_machine
+from .toolchain import HOST, Toolchain
 
 # Capabilities a target's kernels may offer (the passes ask for them by these names):
 FUSES_CONV_POOL = "fuses-conv-pool"        # a float conv -> max-pool -> affine in one kernel (ConvMaxPoolAffine)

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from .helpers import CC, FAMILIES, FUNCS, INCLUDE, OP, SRC, STRICT, owned_sources, sources
+from .helpers import CC, FAMILIES, FUNCS, INCLUDE, OP, SRC, STRICT, owned_sources
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 

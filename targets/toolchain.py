@@ -29,6 +29,7 @@ class Toolchain:
     processor: str = ""          # CMake's CMAKE_SYSTEM_PROCESSOR
     triple: str = ""             # GNU triple of the cross gcc ("" = the host's cc)
     zig_target: str = ""         # zig cc's -target
+    zig_flags: tuple[str, ...] = ()   # what zig cc (clang) needs besides the target's flags
     gcc_package: str = ""        # Debian package of the cross gcc
     qemu: str = ""               # qemu-user binary that runs its programs on other hosts
     machine_aliases: tuple[str, ...] = ()   # other `uname -m` names of native hosts ("armv8l", ...)
@@ -59,8 +60,12 @@ class Toolchain:
         if gcc:
             return [gcc]
         if _zig_available():
-            return [sys.executable, "-m", "ziglang", "cc", "-target", self.zig_target]
+            return [sys.executable, "-m", "ziglang", "cc", *self.zig_arguments()]
         return None
+
+    def zig_arguments(self) -> list[str]:
+        """zig cc's arguments for this architecture (after `zig cc`)."""
+        return ["-target", self.zig_target, *self.zig_flags]
 
     def default_tool(self, tool: str) -> str:
         """What an artifact's Makefile uses for `tool` ("gcc", "ar") by default (make CC=... overrides)."""
@@ -94,7 +99,10 @@ class Toolchain:
 HOST = Toolchain(machine="")
 AARCH64 = Toolchain(machine="aarch64", processor="aarch64", triple="aarch64-linux-gnu", zig_target="aarch64-linux-musl",
                     gcc_package="gcc-aarch64-linux-gnu", qemu="qemu-aarch64", machine_aliases=("arm64",))
+# clang vectorizes portable float compares with NEON, which on ARMv7 flushes subnormals to zero
+# (-1e-40 >= 0 came out true): zig builds for armv7 keep the portable loops scalar, as gcc does.
 ARMV7 = Toolchain(machine="armv7l", processor="arm", triple="arm-linux-gnueabihf", zig_target="arm-linux-musleabihf",
+                  zig_flags=("-fno-vectorize", "-fno-slp-vectorize"),
                   gcc_package="gcc-arm-linux-gnueabihf", qemu="qemu-arm", machine_aliases=("armv8l", "armv7"))
 
 

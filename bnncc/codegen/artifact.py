@@ -284,7 +284,7 @@ class Artifact:
         toolchain = self.target.toolchain
         cross = "" if toolchain.is_host else (
             f"# Cross-compiles for {toolchain.triple} by default: CC=... AR=... choose other tools (zig cc:\n"
-            f"# make CC='zig cc -target {toolchain.zig_target}' AR='zig ar').\n")
+            f"# make CC='zig cc {' '.join(toolchain.zig_arguments())}' AR='zig ar').\n")
         return (f"# Builds lib{self.name}.a and the example program {self.name}_demo with any C99 compiler.\n"
                 "# CFLAGS (environment or command line) sets the optimization and adds flags of your own; the\n"
                 "# flags the artifact needs (ISA, C99, -ffp-contract=off) always apply. WERROR=1 adds -Werror.\n"
@@ -329,7 +329,7 @@ class Artifact:
         return (f"## Cross-compiling for {toolchain.machine}\n"
                 f"`make` uses `{toolchain.default_tool('gcc')}` (Debian: `apt-get install {toolchain.gcc_package}`) "
                 "unless CC is given:\n```\n"
-                f"make CC='zig cc -target {toolchain.zig_target}' AR='zig ar'       # zig (pip install ziglang)\n"
+                f"make CC='zig cc {' '.join(toolchain.zig_arguments())}' AR='zig ar'       # zig (pip install ziglang)\n"
                 f"cmake -B build -DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE} && cmake --build build\n"
                 f"make LDFLAGS=-static && {toolchain.qemu} ./{self.name}_demo input.bin     # try it on this machine\n"
                 "```\nOn the board: copy this folder, run `make CC=cc` there (or copy the built demo and library), "

@@ -72,7 +72,7 @@ def test_cross_artifact_builds_by_make_cmake_and_zig_and_runs_as_python_does(tar
     if zig.returncode != 0:
         pytest.skip("no zig (pip install ziglang)")
     sh(["make", "-s", "clean"], folder)
-    zig_cc = f"{sys.executable} -m ziglang cc -target {t.toolchain.zig_target}"
+    zig_cc = f"{sys.executable} -m ziglang cc {' '.join(t.toolchain.zig_arguments())}"
     sh(["make", "-s", "WERROR=1", f"CC={zig_cc}", f"AR={sys.executable} -m ziglang ar"], folder)
     assert elf_machine(folder / "net_demo") == ELF_MACHINE[target]
     np.testing.assert_allclose(demo_outputs(folder, "net", x, emulator), want.reshape(-1), rtol=1e-5)
@@ -152,3 +152,24 @@ def test_native_resolves_to_neon_on_an_arm_host(monkeypatch):
         assert native.name == expected and "-mcpu=native" in native.cflags
         assert native.kernels == TARGETS[expected].kernels and not native.emulated
         assert native.toolchain.compiler() == ["cc"] or native.toolchain.compiler()[0].endswith("cc")
+
+
+def test_zig_builds_for_armv7_keep_float_compares_exact(tmp_path):
+    """clang would vectorize a portable float compare with NEON, which flushes subnormals on ARMv7
+    (-1e-40 >= 0 came out true); the armv7 toolchain's zig arguments keep such loops scalar."""
+    t = require("armv7-neon")
+    if subprocess.run([sys.executable, "-m", "ziglang", "version"], capture_output=True).returncode != 0:
+        pytest.skip("no zig (pip install ziglang)")
+    source = tmp_path / "cmp.c"
+    source.write_text(
+        "#include <stdio.h>\n"
+        "__attribute__((noinline)) void cmp(const float *x, int n, unsigned char *o)\n"
+        "{ int i; for (i = 0; i < n; i++) o[i] = x[i] >= 0.0f; }\n"
+        "int main(void) { float x[64]; unsigned char o[64]; int i, wrong = 0;\n"
+        "  for (i = 0; i < 64; i++) x[i] = -1e-40f;\n"
+        "  cmp(x, 64, o); for (i = 0; i < 64; i++) wrong += o[i];\n"
+        "  printf(\"%d\\n\", wrong); return 0; }\n")
+    exe = tmp_path / "cmp"
+    sh([sys.executable, "-m", "ziglang", "cc", *t.toolchain.zig_arguments(), *t.cflags, str(source), "-o", str(exe)])
+    run = subprocess.run([*t.toolchain.emulator(), str(exe)], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "0"

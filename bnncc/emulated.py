@@ -5,8 +5,8 @@ artifact's tensor list only): `runner BATCH REPEAT IN OUT` reads the inputs, one
 raw float32, calls <name>_run REPEAT times and writes the outputs, one after another, in their
 own types. Under qemu the results are the bits the same code computes on a board.
 
-Counting: qemu's instruction-count plugin (../shared/tools/qemu_insn_count.c) counts every
-instruction the program executes; the difference between REPEAT=2 and REPEAT=1 is exactly one
+Counting: bnncc's qemu plugin (runtime_c/bench/qemu_insn_count.c) counts every instruction the
+program executes; the difference between REPEAT=2 and REPEAT=1 is exactly one
 call, without process start-up and file I/O.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .codegen.artifact import C_ELEMENT
 from .errors import BnnccError
 from .runtime import empty_outputs, link_artifact, object_cache_dir, prepare_inputs, run_compiler
 from .runtime_c import BENCH_DIR
@@ -32,7 +33,7 @@ RUN_TIMEOUT_S = 3600
 def runner_source(name: str, inputs, outputs) -> str:
     """The driver's C text (names come from the manifest's checked C identifier, sizes from the header)."""
     upper = name.upper()
-    types = ["float"] * len(inputs) + ["float" if o.dtype == np.float32 else "int64_t" for o in outputs]
+    types = ["float"] * len(inputs) + [C_ELEMENT[o.dtype] for o in outputs]
     sizes = ([f"{upper}_INPUT{i}_SIZE * {'batch' if s.batched else '1'}" for i, s in enumerate(inputs)] +
              [f"{upper}_OUTPUT{i}_SIZE * {'batch' if s.batched else '1'}" for i, s in enumerate(outputs)])
     count = len(types)
@@ -42,12 +43,12 @@ def runner_source(name: str, inputs, outputs) -> str:
              "void bnncc_mark_layer(int layer);",
              "__attribute__((noinline)) void bnncc_mark_layer(int layer) { __asm__ volatile(\"\" : : \"r\"(layer) : \"memory\"); }",
              "", "int main(int argc, char **argv)", "{",
-             "    size_t batch, sizes[" + str(count) + "], bytes[" + str(count) + "], i;",
+             "    size_t batch, bytes[" + str(count) + "], i;",
              "    long repeat, r;", "    void *buffers[" + str(count) + "];", "    void *arena;", "    FILE *f;",
              "    if (argc != 5) { fprintf(stderr, \"usage: %s BATCH REPEAT IN OUT\\n\", argv[0]); return 2; }",
              "    batch = (size_t)strtoull(argv[1], NULL, 10);", "    repeat = strtol(argv[2], NULL, 10);"]
     for i, (ctype, size) in enumerate(zip(types, sizes)):
-        lines.append(f"    sizes[{i}] = {size}; bytes[{i}] = sizes[{i}] * sizeof({ctype});")
+        lines.append(f"    bytes[{i}] = {size} * sizeof({ctype});")
     lines += [f"    for (i = 0; i < {count}; ++i)",
               "        if (!(buffers[i] = malloc(bytes[i] ? bytes[i] : 1))) { fprintf(stderr, \"out of memory\\n\"); return 3; }",
               f"    if (!(arena = malloc({upper}_ARENA_SIZE))) {{ fprintf(stderr, \"out of memory\\n\"); return 3; }}",

@@ -47,7 +47,7 @@ class Toolchain:
         from_env = os.environ.get("CC", "").strip()
         if from_env:
             return shlex.split(from_env)
-        if self.is_host or self.native_here():
+        if self.native_here():
             return ["cc"]
         found = self._found_compiler()
         if found is None:
@@ -56,7 +56,7 @@ class Toolchain:
         return found
 
     def _found_compiler(self) -> list[str] | None:
-        gcc = shutil.which(f"{self.triple}-gcc")
+        gcc = shutil.which(self.default_tool("gcc"))
         if gcc:
             return [gcc]
         if _zig_available():
@@ -68,8 +68,8 @@ class Toolchain:
         return ["-target", self.zig_target, *self.zig_flags]
 
     def default_tool(self, tool: str) -> str:
-        """What an artifact's Makefile uses for `tool` ("gcc", "ar") by default (make CC=... overrides)."""
-        return {"gcc": "cc"}.get(tool, tool) if self.is_host else f"{self.triple}-{tool}"
+        """The cross tool ("gcc", "ar") a cross artifact's Makefile and CMake file use by default."""
+        return f"{self.triple}-{tool}"
 
     def link_flags(self) -> list[str]:
         """Flags for the programs bnncc itself runs: static under an emulator (no sysroot needed)."""
@@ -88,7 +88,7 @@ class Toolchain:
     def unavailable_here(self) -> str | None:
         """Why this machine cannot build and run this toolchain's programs, or None."""
         try:
-            if not self.is_host and not self.native_here():
+            if not self.native_here():
                 self.compiler()
             self.emulator()
         except BnnccError as error:

@@ -380,8 +380,8 @@ def _emit_maxpool_affine(s: Schedule, node: ir.Node) -> None:
 
 
 def _emit_conv_maxpool_affine(s: Schedule, node: ir.Node) -> None:
-    """ConvMaxPoolAffine (targets whose float kernels fuse it): members share the pool's output rows; a member's consecutive
-    pieces resume one another (no conv row computed twice)."""
+    """ConvMaxPoolAffine (targets whose float kernels fuse it): members share the pool's output
+    rows; a member's consecutive pieces resume one another (no conv row computed twice)."""
     in_shape, out_shape = shape_of(node.inputs[0]), shape_of(node.outputs[0])
     weights = constant(node.inputs[1])
     window, pads = _node_window(node), attribute(node, "pads")

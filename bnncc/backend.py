@@ -75,7 +75,11 @@ class CBackend:
 
 def build_c(folder: Path, name: str, sources: list[str], target, inputs, outputs, extra_flags=()) -> Path:
     """A C artifact built to run here: a shared library for cffi, or, for a target this machine
-    emulates, a static driver program for qemu-user (emulated.py)."""
+    emulates, a static driver program for qemu-user (emulated.py) or a board's firmware (firmware.py)."""
+    if target.toolchain.freestanding:
+        from .firmware import build_firmware
+
+        return build_firmware(folder, sources, target, extra_flags)
     if target.emulated:
         from .emulated import build_runner
 

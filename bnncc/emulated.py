@@ -1,4 +1,5 @@
-"""Run an artifact built for another architecture: a static program under qemu-user.
+"""Run an artifact built for another architecture: a static program under qemu-user, or a
+microcontroller's firmware under qemu-system (bnncc/firmware.py: the same arguments and files).
 
 The program is the artifact's library linked with a small driver (written here, from the
 artifact's tensor list only): `runner BATCH REPEAT IN OUT` reads the inputs, one after another as
@@ -22,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .codegen.artifact import C_ELEMENT
+from . import firmware
 from .errors import BnnccError
+from .firmware import tensor_buffers
 from .runtime import empty_outputs, link_artifact, object_cache_dir, prepare_inputs, run_compiler
 from .runtime_c import BENCH_DIR
 
@@ -33,9 +35,7 @@ RUN_TIMEOUT_S = 3600
 def runner_source(name: str, inputs, outputs) -> str:
     """The driver's C text (names come from the manifest's checked C identifier, sizes from the header)."""
     upper = name.upper()
-    types = ["float"] * len(inputs) + [C_ELEMENT[o.dtype] for o in outputs]
-    sizes = ([f"{upper}_INPUT{i}_SIZE * {'batch' if s.batched else '1'}" for i, s in enumerate(inputs)] +
-             [f"{upper}_OUTPUT{i}_SIZE * {'batch' if s.batched else '1'}" for i, s in enumerate(outputs)])
+    types, sizes = tensor_buffers(name, inputs, outputs)
     count = len(types)
     lines = ["/* bnncc's driver for emulated runs: runner BATCH REPEAT IN OUT */", "#include <stdio.h>",
              "#include <stdlib.h>", "#include <stdint.h>", f'#include "{name}.h"', "",
@@ -80,7 +80,8 @@ def build_runner(folder: Path, name: str, sources: list[str], target, inputs, ou
 
 
 class EmulatedModel:
-    """A built artifact run under qemu-user: `run(*inputs)` as NativeModel's, one process per call."""
+    """A built artifact run under qemu (qemu-user, or qemu-system for a board's firmware):
+    `run(*inputs)` as NativeModel's, one process per call."""
 
     def __init__(self, program: Path, target, inputs, outputs):
         self.program, self.target, self.inputs, self.outputs = program, target, inputs, outputs
@@ -127,16 +128,18 @@ class EmulatedModel:
         """Run the program once in `work`; returns its stderr."""
         if not self._cleanup.alive:
             raise BnnccError("this model was closed: load or compile it again")
-        in_path, out_path = Path(work) / "in.bin", Path(work) / "out.bin"
-        in_path.write_bytes(b"".join(a.tobytes() for a in prepared))
-        command = [*self.emulator, *qemu_options, str(self.program), str(batch), str(repeat), str(in_path),
-                   str(out_path)]
+        (Path(work) / "in.bin").write_bytes(b"".join(a.tobytes() for a in prepared))
+        toolchain = self.target.toolchain
+        command = toolchain.run_command(self.program, [str(batch), str(repeat), "in.bin", "out.bin"], qemu_options)
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+            result = subprocess.run(command, cwd=work, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                    timeout=RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise BnnccError(f"the {self.target.name} program ran longer than {RUN_TIMEOUT_S} s under "
                              f"{Path(self.emulator[0]).name if self.emulator else 'no emulator'}") from None
         if result.returncode != 0:
+            if toolchain.freestanding:
+                raise BnnccError(firmware.failure(self.target, result.returncode, result.stderr))
             raise BnnccError(f"the {self.target.name} program failed (exit status {result.returncode}): "
                              f"{result.stderr.strip()[:300]}")
         return result.stderr

@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import BnnccError
 
-COMPILE_FLAGS = ("-std=c99", "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Werror")
+COMPILE_FLAGS = ("-std=c99", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror")
 
 
 def object_cache_dir() -> Path:
@@ -35,13 +35,15 @@ def build_shared_library(folder: Path, sources: list[str], cflags, compiler: lis
 
 
 def link_artifact(folder: Path, sources: list[str], cflags, compiler: list[str], extra_flags, link_flags,
-                  output: str, extra_sources=()) -> Path:
+                  output: str, extra_sources=(), hosted: bool = True) -> Path:
     """Compile `sources` of the artifact in `folder` (plus `extra_sources`, absolute paths compiled
-    without the cache) into a fresh temporary directory and link them with `link_flags`."""
+    without the cache) into a fresh temporary directory and link them with `link_flags`.
+    `hosted` False: freestanding code (a board's firmware), built without -pthread."""
     command = compiler_command(compiler)
     out_dir = Path(tempfile.mkdtemp(prefix="bnncc-build-"))
     product = out_dir / output
-    code_flags = [*cflags, *COMPILE_FLAGS, *extra_flags]
+    threads = ["-pthread"] if hosted else []
+    code_flags = [*cflags, *COMPILE_FLAGS, *threads, *extra_flags]
     includes = [f"-I{folder}", f"-I{folder / 'include'}"]
     try:
         # what every cached object depends on besides its own text (the folder's path does not count)
@@ -52,7 +54,7 @@ def link_artifact(folder: Path, sources: list[str], cflags, compiler: list[str],
                    for source in sources]
         objects += [_compile_object(Path(source), [*command, *code_flags, *includes], out_dir, None)
                     for source in extra_sources]
-        run_compiler([*command, *link_flags, "-pthread", *objects, "-o", str(product), "-lm"])
+        run_compiler([*command, *link_flags, *threads, *objects, "-o", str(product), "-lm"])
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise

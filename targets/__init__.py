@@ -1,8 +1,9 @@
 """Compilation targets: which kernels an artifact uses, how it is built and where it runs.
 
 A target is data (targets/target.py); each family of targets is one module: portable.py, x86.py,
-arm.py, tvm.py. `native` resolves to the fastest C target this machine runs itself, built for its
-exact CPU (-march=native, or -mcpu=native on ARM); the manifest records what it resolved to.
+arm.py, cortex_m.py (microcontrollers), tvm.py. `native` resolves to the fastest C target this
+machine runs itself, built for its exact CPU (-march=native, or -mcpu=native on ARM); the manifest
+records what it resolved to.
 """
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import replace
 
 from bnncc.errors import BnnccError
 
-from . import arm, portable, tvm, x86
+from . import arm, cortex_m, portable, tvm, x86
 from .target import FUSES_CONV_POOL, Target, cpu_flags
 from .toolchain import Toolchain, host_machine
 
 GENERIC = portable.GENERIC
-TARGETS = {t.name: t for t in (*portable.TARGETS, *x86.TARGETS, *arm.TARGETS, *tvm.TARGETS)}
+TARGETS = {t.name: t for t in (*portable.TARGETS, *x86.TARGETS, *arm.TARGETS, *cortex_m.TARGETS, *tvm.TARGETS)}
 TARGET_NAMES = ("native", *TARGETS)
 
 __all__ = ["FUSES_CONV_POOL", "GENERIC", "TARGETS", "TARGET_NAMES", "Target", "Toolchain", "cpu_flags",
@@ -23,7 +24,8 @@ __all__ = ["FUSES_CONV_POOL", "GENERIC", "TARGETS", "TARGET_NAMES", "Target", "T
 
 
 def native_target() -> Target:
-    """The fastest C target this machine runs natively, built for its exact CPU."""
+    """The fastest C target this machine runs natively, built for its exact CPU (never a
+    microcontroller's: those run only as firmware on a board)."""
     candidates = [t for t in (*reversed(x86.TARGETS), *reversed(arm.TARGETS))
                   if t.toolchain.native_here() and t.runs_here()]
     if host_machine() not in x86.MACHINES:

@@ -6,6 +6,10 @@ finds, in this order: $CC, Debian's cross gcc (`<triple>-gcc`), then zig's bundl
 qemu-user; they are linked statically, so qemu needs no sysroot, and the bits they compute are
 those the same code gives on a board (integer and IEEE float arithmetic are emulated exactly;
 armv7 NEON's flush-to-zero of subnormals included).
+
+A board toolchain (microcontrollers: targets/cortex_m.py) builds freestanding code: no OS, no
+threads, no libc beyond memcpy/memset (and libm where a float op needs it). Its programs are
+firmware for an emulated board, run by qemu-system with semihosting I/O (bnncc/firmware.py).
 """
 from __future__ import annotations
 
@@ -22,6 +26,18 @@ from bnncc.errors import BnnccError
 
 
 @dataclass(frozen=True)
+class Board:
+    """A microcontroller board that qemu-system emulates, and its memory map."""
+
+    qemu_machine: str            # qemu-system-arm -M
+    flash: tuple[int, int]       # (origin, bytes): where code and constants live
+    ram: tuple[int, int]         # (origin, bytes): data, the arena, I/O buffers and the stack
+    stack_bytes: int = 16 * 1024
+    qemu: str = "qemu-system-arm"
+    qemu_package: str = "qemu-system-arm"
+
+
+@dataclass(frozen=True)
 class Toolchain:
     """How to build for one architecture and run what was built."""
 
@@ -33,10 +49,16 @@ class Toolchain:
     gcc_package: str = ""        # Debian package of the cross gcc
     qemu: str = ""               # qemu-user binary that runs its programs on other hosts
     machine_aliases: tuple[str, ...] = ()   # other `uname -m` names of native hosts ("armv8l", ...)
+    board: Board | None = None   # set: freestanding firmware run on this emulated board
 
     @property
     def is_host(self) -> bool:
         return not self.triple
+
+    @property
+    def freestanding(self) -> bool:
+        """True for code with no OS under it: no threads, no stdio, no heap (a board's firmware)."""
+        return self.board is not None
 
     def native_here(self) -> bool:
         """True when this machine runs the code itself (no emulator)."""
@@ -51,15 +73,16 @@ class Toolchain:
             return ["cc"]
         found = self._found_compiler()
         if found is None:
+            zig = " or zig (pip install ziglang)" if self.zig_target else ""
             raise BnnccError(f"no C cross compiler for {self.triple}: install Debian's {self.gcc_package} "
-                             f"(apt-get install {self.gcc_package}) or zig (pip install ziglang), or set CC")
+                             f"(apt-get install {self.gcc_package}){zig}, or set CC")
         return found
 
     def _found_compiler(self) -> list[str] | None:
         gcc = shutil.which(self.default_tool("gcc"))
         if gcc:
             return [gcc]
-        if _zig_available():
+        if self.zig_target and _zig_available():
             return [sys.executable, "-m", "ziglang", "cc", *self.zig_arguments()]
         return None
 
@@ -79,11 +102,24 @@ class Toolchain:
         """The command prefix that runs this toolchain's programs here ([] when they run natively)."""
         if self.native_here():
             return []
-        qemu = shutil.which(self.qemu)
+        name, package = (self.board.qemu, self.board.qemu_package) if self.board else (self.qemu, "qemu-user")
+        qemu = shutil.which(name)
         if qemu is None:
-            raise BnnccError(f"running {self.machine} code on this {host_machine()} machine needs {self.qemu}: "
-                             "install Debian's qemu-user (apt-get install qemu-user)")
+            raise BnnccError(f"running {self.machine} code on this {host_machine()} machine needs {name}: "
+                             f"install Debian's {package} (apt-get install {package})")
         return [qemu]
+
+    def run_command(self, program, arguments: list[str], emulator_options=()) -> list[str]:
+        """The command that runs `program` with `arguments` here; `emulator_options` go to qemu
+        (e.g. a plugin). A board's firmware reads its arguments through semihosting and reports on
+        stderr (its semihosting console)."""
+        if self.board is None:
+            return [*self.emulator(), *emulator_options, str(program), *arguments]
+        # qemu splits options at commas (",," is a literal comma); the firmware splits arguments at spaces
+        semihosting = ",".join(["enable=on", "target=native",
+                                *(f"arg={a.replace(',', ',,')}" for a in ["firmware", *arguments])])
+        return [*self.emulator(), "-M", self.board.qemu_machine, "-display", "none", "-serial", "null",
+                "-monitor", "none", "-semihosting-config", semihosting, *emulator_options, "-kernel", str(program)]
 
     def unavailable_here(self) -> str | None:
         """Why this machine cannot build and run this toolchain's programs, or None."""

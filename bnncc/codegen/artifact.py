@@ -6,6 +6,7 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc import __version__
+from bnncc.errors import BnnccError
 from bnncc.runtime_c import INCLUDE_DIR, SOURCE_DIR
 from bnncc.passes.plan_memory import plan_memory
 
@@ -37,6 +38,8 @@ class Artifact:
 
     def __init__(self, model: ir.Model, name: str, inputs: list[TensorSpec], outputs: list[TensorSpec], target,
                  threads: int = 1):
+        if threads > 1 and target.toolchain.freestanding:
+            raise BnnccError(f"{target.name} code is freestanding (no OS, no threads): compile it with threads=1")
         self.name, self.inputs, self.outputs, self.target, self.threads = name, inputs, outputs, target, threads
         self.graph = graph = model.graph
         self.plan = plan_memory(graph)
@@ -50,8 +53,15 @@ class Artifact:
         self.signature = run_signature(name, inputs, outputs)
 
     def files(self) -> dict[str, str]:
-        files = {f"{self.name}.h": self.header(), f"{self.name}.c": self.source(), "main.c": self.example_main(),
+        files = {f"{self.name}.h": self.header(), f"{self.name}.c": self.source(),
                  "Makefile": self.makefile(), "CMakeLists.txt": self.cmake(), "README.md": self.readme()}
+        board = self.target.toolchain.board
+        if board is None:
+            files["main.c"] = self.example_main()
+        else:
+            from ..firmware import firmware_files
+
+            files.update(firmware_files(self.name, self.inputs, self.outputs, board))
         if not self.target.toolchain.is_host:
             files[TOOLCHAIN_FILE] = self.cmake_toolchain()
         for header in self.headers:
@@ -103,7 +113,7 @@ class Artifact:
                  " *   `arena` is scratch memory of at least "
                  f"{upper}_ARENA_SIZE bytes (any alignment); it is reused for",
                  " *   every sample, and nothing is allocated on the heap.",
-                 *self._reentrancy(),
+                 *self._reentrancy(), *self._freestanding(),
                  " *"]
         for i, spec in enumerate(self.inputs):
             lines.append(f" * input{i}:  float32 {_dims(spec)}")
@@ -141,6 +151,14 @@ class Artifact:
                      " *   calls from several threads may run at the same time when each passes its own arena; two calls",
                      " *   must never use one arena at the same time."]
         return calls + [" *   Builds with -DBNNCC_PROFILE add global per-layer timers: profile from one thread."]
+
+    def _freestanding(self) -> list[str]:
+        """The header's paragraph on what a freestanding build links (microcontroller targets)."""
+        if not self.target.toolchain.freestanding:
+            return []
+        return [" *   Freestanding: from the C library it calls only memcpy and memset, and from libm the functions",
+                " *   of the float ops the model runs, if any (expf for Softmax, Sigmoid and Exp). No threads, no heap,",
+                " *   no static mutable state; the weights are const (they stay in flash)."]
 
     def source(self) -> str:
         s, name, upper = self.schedule, self.name, self.name.upper()
@@ -282,20 +300,39 @@ class Artifact:
         optimization, required = self._flags()
         pthread = " -pthread" if self.threads > 1 else ""
         toolchain = self.target.toolchain
+        zig = f" (zig cc:\n# make CC='zig cc {' '.join(toolchain.zig_arguments())}' AR='zig ar')" if toolchain.zig_target else ""
         cross = "" if toolchain.is_host else (
-            f"# Cross-compiles for {toolchain.triple} by default: CC=... AR=... choose other tools (zig cc:\n"
-            f"# make CC='zig cc {' '.join(toolchain.zig_arguments())}' AR='zig ar').\n")
-        return (f"# Builds lib{self.name}.a and the example program {self.name}_demo with any C99 compiler.\n"
+            f"# Cross-compiles for {toolchain.triple} by default: CC=... AR=... choose other tools{zig}.\n")
+        program, program_rule = self._program_rule()
+        return (f"# Builds lib{self.name}.a and {program} with any C99 compiler.\n"
                 "# CFLAGS (environment or command line) sets the optimization and adds flags of your own; the\n"
                 "# flags the artifact needs (ISA, C99, -ffp-contract=off) always apply. WERROR=1 adds -Werror.\n"
                 f"{cross}{self._compiler_defaults()}CFLAGS ?= {optimization}\n"
                 f"override CFLAGS += {required} -std=c99 -Wall -Wextra -Iinclude{pthread}\n"
                 "ifeq ($(WERROR),1)\noverride CFLAGS += -Werror\nendif\n"
                 f"SOURCES = {sources}\nOBJECTS = $(SOURCES:.c=.o)\n\n"
-                f"all: lib{self.name}.a {self.name}_demo\n\n"
+                f"all: lib{self.name}.a {program.split()[-1]}\n\n"
                 f"lib{self.name}.a: $(OBJECTS)\n\t$(AR) rcs $@ $(OBJECTS)\n\n"
-                f"{self.name}_demo: main.c lib{self.name}.a\n\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.c lib{self.name}.a -lm\n\n"
-                f"clean:\n\trm -f $(OBJECTS) lib{self.name}.a {self.name}_demo\n\n.PHONY: all clean\n")
+                f"{program_rule}"
+                f"clean:\n\trm -f $(OBJECTS) lib{self.name}.a {program.split()[-1]}\n\n.PHONY: all clean\n")
+
+    def _program_rule(self) -> tuple[str, str]:
+        """(what the Makefile builds besides the library, its rules): the example program, or a
+        board's firmware and `make run`, which runs it on qemu-system."""
+        name, board = self.name, self.target.toolchain.board
+        if board is None:
+            return (f"the example program {name}_demo",
+                    f"{name}_demo: main.c lib{name}.a\n\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.c lib{name}.a -lm\n\n")
+        from ..firmware import LINK_FLAGS, LINKER_SCRIPT, SOURCES
+
+        sources = " ".join(SOURCES)
+        semihosting = "enable=on,target=native,arg=firmware,arg=1,arg=1,arg=input.bin,arg=output.bin"
+        return (f"the firmware {name}_firmware.elf",
+                f"{name}_firmware.elf: {sources} {LINKER_SCRIPT} lib{name}.a\n"
+                f"\t$(CC) $(CFLAGS) -I. $(LDFLAGS) {' '.join(LINK_FLAGS)} -T {LINKER_SCRIPT} -o $@ {sources} lib{name}.a -lm\n\n"
+                f"# one sample from input.bin (raw float32) to output.bin, on qemu's {board.qemu_machine}\n"
+                f".PHONY: run\nrun: {name}_firmware.elf\n\t{board.qemu} -M {board.qemu_machine} -display none -serial null "
+                f"-monitor none -semihosting-config {semihosting} -kernel {name}_firmware.elf\n\n")
 
     def cmake(self) -> str:
         sources = "\n    ".join(self.sources)
@@ -306,13 +343,13 @@ class Artifact:
                  f"add_library({self.name} STATIC\n    {sources}\n)",
                  f"target_include_directories({self.name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}} "
                  "${CMAKE_CURRENT_SOURCE_DIR}/include)",
-                 f"add_executable({self.name}_demo main.c)", f"target_link_libraries({self.name}_demo {self.name})",
+                 *self._cmake_program(),
                  "# the flags the artifact needs (ISA, no FMA contraction) come after CMAKE_C_FLAGS: they always apply",
                  'if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")',
                  f"  set(BNNCC_C_OPTIONS {required} -Wall -Wextra)",
                  "  if(BNNCC_WERROR)", "    list(APPEND BNNCC_C_OPTIONS -Werror)", "  endif()",
                  f"  target_compile_options({self.name} PRIVATE ${{BNNCC_C_OPTIONS}})",
-                 f"  target_compile_options({self.name}_demo PRIVATE ${{BNNCC_C_OPTIONS}})",
+                 f"  target_compile_options({self._program_name()} PRIVATE ${{BNNCC_C_OPTIONS}})",
                  "endif()",
                  "if(NOT MSVC)  # libm (also when cross-compiling, where find_library looks in the sysroot)",
                  f"  target_link_libraries({self.name} PUBLIC m)", "endif()"]
@@ -321,12 +358,41 @@ class Artifact:
         lines.append("")
         return "\n".join(lines)
 
-    def _cross_readme(self) -> str:
-        """The README's cross-compilation section (cross targets only)."""
+    def _program_name(self) -> str:
+        return f"{self.name}_firmware" if self.target.toolchain.board else f"{self.name}_demo"
+
+    def _cmake_program(self) -> list[str]:
+        """CMake lines of the example program, or of a board's firmware (firmware/)."""
+        program = self._program_name()
+        if self.target.toolchain.board is None:
+            return [f"add_executable({program} main.c)", f"target_link_libraries({program} {self.name})"]
+        from ..firmware import LINK_FLAGS, LINKER_SCRIPT, SOURCES
+
+        return [f"add_executable({program} {' '.join(SOURCES)})", f"target_link_libraries({program} {self.name})",
+                f'set_target_properties({program} PROPERTIES SUFFIX ".elf")',
+                f"target_link_options({program} PRIVATE {self._flags()[1]} {' '.join(LINK_FLAGS)} "
+                f"-T ${{CMAKE_CURRENT_SOURCE_DIR}}/{LINKER_SCRIPT})"]
+
+    def _running_readme(self) -> str:
+        """The README's part on running it: the demo, cross-compiling, or a microcontroller board."""
         toolchain = self.target.toolchain
+        demo = f"`./{self.name}_demo input.bin` runs one sample read from a raw float32 file and prints the outputs.\n\n"
         if toolchain.is_host:
-            return ""
-        return (f"## Cross-compiling for {toolchain.machine}\n"
+            return demo
+        board = toolchain.board
+        if board is not None:
+            return (f"## On a microcontroller\n"
+                    f"`make` uses `{toolchain.default_tool('gcc')}` (Debian: `apt-get install {toolchain.gcc_package} "
+                    "libnewlib-arm-none-eabi`). `firmware/` is a complete example of embedding the model:\n"
+                    "`startup_cortex_m.c` (vector table, reset handler, fault report), `board.ld` (the linker script of\n"
+                    f"qemu's {board.qemu_machine}: set your board's flash and RAM there), `main.c` (a harness that reads\n"
+                    "inputs and writes outputs through semihosting: replace those calls by your sensor and your use\n"
+                    "of the outputs) and `semihosting.h`. The weights are `const`, so they stay in flash; the arena\n"
+                    f"({self.arena_size} bytes) is the only RAM the model needs besides its stack.\n```\n"
+                    f"make run      # {self.name}_firmware.elf on {board.qemu} -M {board.qemu_machine} "
+                    f"(Debian: {board.qemu_package}): input.bin -> output.bin\n"
+                    f"cmake -B build -DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE} && cmake --build build\n```\n\n")
+        return demo + (f"## Cross-compiling for {toolchain.machine}\n"
                 f"`make` uses `{toolchain.default_tool('gcc')}` (Debian: `apt-get install {toolchain.gcc_package}`) "
                 "unless CC is given:\n```\n"
                 f"make CC='zig cc {' '.join(toolchain.zig_arguments())}' AR='zig ar'       # zig (pip install ziglang)\n"
@@ -341,7 +407,9 @@ class Artifact:
         return "\n".join([
             f"# CMake toolchain file for {toolchain.triple}: cmake -B build -DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}",
             "# (another compiler: add -DCMAKE_C_COMPILER=...).",
-            "set(CMAKE_SYSTEM_NAME Linux)", f"set(CMAKE_SYSTEM_PROCESSOR {toolchain.processor})",
+            *(["set(CMAKE_SYSTEM_NAME Generic)", "set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)  # no OS"]
+              if toolchain.freestanding else ["set(CMAKE_SYSTEM_NAME Linux)"]),
+            f"set(CMAKE_SYSTEM_PROCESSOR {toolchain.processor})",
             "if(NOT CMAKE_C_COMPILER)", f"  set(CMAKE_C_COMPILER {toolchain.default_tool('gcc')})", "endif()",
             "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)", "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)",
             "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)", ""])
@@ -355,14 +423,18 @@ class Artifact:
                 f"size_t {self.name}_arena_size(void);   /* = {self.name.upper()}_ARENA_SIZE = {self.arena_size} bytes */\n"
                 f"{self.signature};\n```\n\n| tensor | type | shape (N = batch) |\n|---|---|---|\n" + "\n".join(rows) +
                 "\n\n## Build\n```\n"
-                f"make                      # lib{self.name}.a and {self.name}_demo\n"
+                f"make                      # lib{self.name}.a and {self._program_name()}\n"
                 "make WERROR=1             # the same, with warnings as errors (-Werror)\n"
                 "make CFLAGS='-O2 -g'      # your optimization flags; the artifact's own flags still apply\n"
                 "cmake -B build && cmake --build build       # -DBNNCC_WERROR=ON: warnings as errors\n```\n"
                 "The Makefile and CMakeLists.txt always add the flags the artifact needs: the target's ISA flags\n"
                 "and `-ffp-contract=off` (fused multiply-adds would change float rounding, and with it results\n"
                 "that must match the original model bit for bit). Keep them if you build the sources otherwise.\n\n"
-                f"`./{self.name}_demo input.bin` runs one sample read from a raw float32 file and prints the outputs.\n\n"
-                + self._cross_readme() + "## Threads\n" + (f"One call runs on {self.threads} threads; calls from several threads at once "
-                                  "wait for each other.\n" if self.threads > 1 else
-                                  "Calls from several threads at once are safe when each thread passes its own arena.\n"))
+                + self._running_readme() + "## Threads\n" + self._threads_readme())
+
+    def _threads_readme(self) -> str:
+        if self.target.toolchain.freestanding:
+            return "None: the code is freestanding (one call runs to its end; give each caller its own arena).\n"
+        if self.threads > 1:
+            return f"One call runs on {self.threads} threads; calls from several threads at once wait for each other.\n"
+        return "Calls from several threads at once are safe when each thread passes its own arena.\n"

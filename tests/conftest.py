@@ -23,11 +23,12 @@ def shared_models() -> Path:
 
 def cpu_targets(include_native: bool = True, include_arm: bool = False) -> list:
     """Every CPU target as a pytest param; x86 ones skip, naming the missing CPU feature, elsewhere;
-    ARM ones (include_arm) skip naming the missing cross compiler or qemu-user (CI installs them).
+    ARM ones (include_arm: the NEON targets under qemu-user, the Cortex-M4 as firmware under
+    qemu-system-arm) skip naming the missing cross compiler or qemu (CI installs them).
     (`native` is one of the others built with -march=native: leave it out where time matters.)"""
     from bnncc.targets import get_target
 
-    names = ("generic-c", "x86-avx2", "x86-avx512") + (("aarch64-neon", "armv7-neon") if include_arm else ()) + \
+    names = ("generic-c", "x86-avx2", "x86-avx512") + (("aarch64-neon", "armv7-neon", "cortex-m4") if include_arm else ()) + \
         (("native",) if include_native else ())
     params = []
     for name in names:

@@ -30,7 +30,37 @@ typedef struct {
 } bnn_pool_params;
 
 /* popcount of one word */
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(BNN_POPCOUNT_TABLE8)
+/* A byte table (measured against SWAR on Cortex-M: README, "Microcontrollers"). */
+static const unsigned char bnn_popcount_table8[256] = {
+#define BNN_P2(n) n, n + 1, n + 1, n + 2
+#define BNN_P4(n) BNN_P2(n), BNN_P2(n + 1), BNN_P2(n + 1), BNN_P2(n + 2)
+#define BNN_P6(n) BNN_P4(n), BNN_P4(n + 1), BNN_P4(n + 1), BNN_P4(n + 2)
+    BNN_P6(0), BNN_P6(1), BNN_P6(1), BNN_P6(2)
+};
+static inline int bnn_popcount(bnn_word x)
+{
+    int n = 0, i;
+    for (i = 0; i < 8; i++, x >>= 8) n += bnn_popcount_table8[x & 0xFFu];
+    return n;
+}
+#elif defined(BNN_POPCOUNT_SWAR32)
+/* Cores without a popcount instruction (Cortex-M, where __builtin_popcountll is a libgcc call):
+ * each 32-bit half counted in 2-bit, then 4-bit fields (at most 4 each); the halves' fields added
+ * (at most 8: still 4 bits), folded to bytes (at most 16) and the bytes summed by a multiply.
+ * (The DSP extension's USADA8 summing the bytes instead measured the same, within 0.5%.) */
+static inline uint32_t bnn_nibble_counts32(uint32_t x)
+{
+    x = x - ((x >> 1) & 0x55555555u);
+    return (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+}
+static inline int bnn_popcount(bnn_word x)
+{
+    uint32_t n = bnn_nibble_counts32((uint32_t)x) + bnn_nibble_counts32((uint32_t)(x >> 32));
+    n = (n & 0x0F0F0F0Fu) + ((n >> 4) & 0x0F0F0F0Fu);
+    return (int)((n * 0x01010101u) >> 24);
+}
+#elif defined(__GNUC__) || defined(__clang__)
 static inline int bnn_popcount(bnn_word x) { return __builtin_popcountll((unsigned long long)x); }
 #else
 static inline int bnn_popcount(bnn_word x)

@@ -60,6 +60,8 @@ class CBackend:
         report.arena_bytes = artifact.arena_size
         report.weight_bytes_packed = constant_bytes(schedule.constants)
         describe_source(report, imported, model)
+        if target.toolchain.board is not None:
+            measure_board_memory(artifact, report)
         return Lowered({**artifact.files(), MANIFEST: manifest_text(artifact)}, artifact.inputs, artifact.outputs,
                        artifact.schedule.layers, artifact)
 
@@ -102,6 +104,19 @@ def load_c(built: Path, name: str, target, inputs, outputs, extra_cdef: str = ""
     from .runtime import NativeModel
 
     return NativeModel(built, name, run_signature(name, inputs, outputs), inputs, outputs, extra_cdef)
+
+
+def measure_board_memory(artifact: Artifact, report: ConversionReport) -> None:
+    """A microcontroller's flash and RAM, from the image its toolchain builds; without the
+    toolchain, a note says why they are missing."""
+    from .firmware import measure_memory
+
+    try:
+        artifact.target.toolchain.compiler()
+    except BnnccError as error:
+        report.note(f"flash and RAM not measured: {error}")
+        return
+    report.memory = measure_memory(artifact)
 
 
 def constant_bytes(definitions: list[str]) -> int:

@@ -13,10 +13,16 @@ Errors come back as one line on the semihosting console (qemu: stderr) and an ex
 """
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .codegen.artifact import C_ELEMENT
-from .runtime import link_artifact
+from .errors import BnnccError
+from .runtime import COMPILE_FLAGS, link_artifact, run_compiler
 from .runtime_c import FIRMWARE_DIR
 
 FOLDER = "firmware"
@@ -196,3 +202,120 @@ def failure(target, status: int, console: str) -> str:
                 f"qemu's {target.toolchain.board.qemu_machine}")
     why = lines[-1].split(": ", 1)[1] if lines else (console.strip()[-300:] or "no message")
     return f"the {target.name} firmware failed (exit status {status}): {why}"
+
+
+@dataclass
+class DeviceMemory:
+    """Flash and RAM one model needs on a board, from the sections of its built image: the
+    artifact's objects linked alone (entry <name>_run, unused sections dropped), so the figures
+    hold the model, its kernels and the C library functions they call, not the harness."""
+
+    code: int                # .text (+ .ARM.exidx): the model's code, its kernels', the library's
+    constants: int           # .rodata: weights, thresholds and other constants
+    data: int                # .data: initial values in flash, copied to RAM
+    bss: int                 # zero-initialized static RAM
+    arena: int               # <NAME>_ARENA_SIZE
+    stack: int               # estimate: the deepest call chain of the artifact's own functions
+    library_calls: list[str] = field(default_factory=list)    # what it calls in libc, libm, libgcc
+
+    @property
+    def flash(self) -> int:
+        return self.code + self.constants + self.data
+
+    @property
+    def ram(self) -> int:
+        return self.data + self.bss + self.arena + self.stack
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "flash": self.flash, "ram": self.ram}
+
+
+def measure_memory(artifact) -> DeviceMemory:
+    """Build the artifact's sources for its board target in a scratch folder and read the image."""
+    target, name = artifact.target, artifact.name
+    command = [*target.toolchain.compiler(), *target.cflags, *COMPILE_FLAGS]
+    with tempfile.TemporaryDirectory(prefix="bnncc-size-") as scratch:
+        folder = Path(scratch)
+        for path, text in artifact.files().items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(text)
+        objects = []
+        for source in artifact.sources:
+            obj = folder / f"{Path(source).stem}.o"
+            run_compiler([*command, f"-I{folder}", f"-I{folder / 'include'}", "-fcallgraph-info=su", "-c",
+                          str(folder / source), "-o", str(obj)], "the artifact (measuring its size)")
+            objects.append(obj)
+        image = folder / "model.elf"
+        run_compiler([*command, *LINK_FLAGS, f"-Wl,-e,{name}_run", "-T", str(folder / LINKER_SCRIPT),
+                      *map(str, objects), "-lm", "-o", str(image)], "the artifact (measuring its size)")
+        sections = _section_sizes(target.toolchain, image)
+        calls = _library_calls(target.toolchain, objects, image)
+        stack = deepest_stack(folder.glob("*.ci"), f"{name}_run")
+    return DeviceMemory(code=sections.get(".text", 0) + sections.get(".ARM.exidx", 0),
+                        constants=sections.get(".rodata", 0), data=sections.get(".data", 0),
+                        bss=sections.get(".bss", 0), arena=artifact.arena_size, stack=stack, library_calls=calls)
+
+
+def _binutil(toolchain, tool: str, arguments: list[str]) -> str:
+    command = [shutil.which(toolchain.default_tool(tool)) or toolchain.default_tool(tool), *arguments]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+    except OSError as exc:
+        raise BnnccError(f"cannot run {command[0]}: {exc.strerror} (Debian: apt-get install "
+                         f"{toolchain.gcc_package})") from None
+    if result.returncode != 0:
+        raise BnnccError(f"{command[0]} failed: {result.stderr.strip()[:200]}")
+    return result.stdout
+
+
+def _section_sizes(toolchain, image: Path) -> dict[str, int]:
+    """{section: bytes} of an ELF image (`<triple>-size -A`)."""
+    sizes = {}
+    for line in _binutil(toolchain, "size", ["-A", "-d", str(image)]).splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def _library_calls(toolchain, objects: list[Path], image: Path) -> list[str]:
+    """Library functions the image calls: undefined in the artifact's objects, present in the image
+    (`<triple>-nm`; archive members are pulled in before unused sections are dropped)."""
+    def symbols(paths) -> tuple[set[str], set[str]]:
+        undefined, defined = set(), set()
+        for line in _binutil(toolchain, "nm", [*map(str, paths)]).splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "U":
+                undefined.add(parts[1])
+            elif len(parts) == 3:
+                defined.add(parts[2])
+        return undefined, defined
+
+    undefined, defined = symbols(objects)
+    return sorted((undefined - defined) & symbols([image])[1])
+
+
+CALL_GRAPH_NODE = re.compile(r'node: \{ title: "([^"]+)" label: "[^"]*\\n(\d+) bytes')
+CALL_GRAPH_EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
+
+
+def deepest_stack(call_graphs, root: str) -> int:
+    """Stack bytes of the deepest call chain from `root`, from gcc's -fcallgraph-info=su files:
+    each function's frame (static, or the bound gcc states for a dynamic one) summed along the
+    chain. Library functions outside the artifact (memcpy, expf) count 0: small leaves."""
+    frames: dict[str, int] = {}
+    callees: dict[str, set[str]] = {}
+    for path in call_graphs:
+        text = Path(path).read_text()
+        frames.update((title, int(size)) for title, size in CALL_GRAPH_NODE.findall(text))
+        for source, target in CALL_GRAPH_EDGE.findall(text):
+            callees.setdefault(source, set()).add(target)
+    depth: dict[str, int] = {}
+
+    def deepest(function: str, on_chain: frozenset) -> int:
+        if function not in depth:
+            below = [deepest(c, on_chain | {function}) for c in callees.get(function, ()) if c not in on_chain]
+            depth[function] = frames.get(function, 0) + max(below, default=0)
+        return depth[function]
+
+    return deepest(root, frozenset())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import onnx
 
@@ -26,6 +27,7 @@ class ConversionReport:
     weight_bytes_packed: int = 0
     arena_bytes: int | None = 0       # None: the backend plans its own memory (TVM)
     source_bytes: int = 0
+    memory: Any = None                # a board target's flash and RAM (firmware.DeviceMemory), measured
 
     def layer(self, node: str, op_type: str, mode: str, reason: str) -> None:
         self.layers.append(LayerNote(node, op_type, mode, reason))
@@ -47,6 +49,14 @@ class ConversionReport:
             f"weights: {self.weight_bytes_float:,} bytes as float32 -> {self.weight_bytes_packed:,} bytes in the artifact",
             f"arena (activations, one sample): {_count(self.arena_bytes, ' bytes')}",
         ]
+        if self.memory is not None:
+            m = self.memory
+            lines += [f"flash on the board: {m.flash:,} bytes = code {m.code:,} + weights and constants {m.constants:,}"
+                      f" + initialized data {m.data:,} (the float model's weights: {self.weight_bytes_float:,} bytes)",
+                      f"RAM on the board:   {m.ram:,} bytes = arena {m.arena:,} + static data {m.data + m.bss:,} + "
+                      f"stack {m.stack:,} (deepest call chain, gcc -fcallgraph-info)",
+                      f"  (sections of the model linked alone by {self.target}'s toolchain; library calls: "
+                      f"{', '.join(m.library_calls) or 'none'})"]
         if self.notes:
             lines += ["", "notes:"] + [f"  - {t}" for t in self.notes]
         return "\n".join(lines)
@@ -58,6 +68,7 @@ class ConversionReport:
             "binary_macs": self.binary_macs, "float_macs": self.float_macs,
             "weight_bytes_float": self.weight_bytes_float, "weight_bytes_packed": self.weight_bytes_packed,
             "arena_bytes": self.arena_bytes,
+            **({"memory": self.memory.to_dict()} if self.memory is not None else {}),
         }
 
 

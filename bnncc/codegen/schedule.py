@@ -511,8 +511,8 @@ def _emit_batchnorm(s: Schedule, node: ir.Node) -> None:
                              f"{y} + (size_t)lo * {hw});")
 
 
-BINARY_OPS = {"Add": "BNN_ADD", "Sub": "BNN_SUB", "Mul": "BNN_MUL", "Div": "BNN_DIV", "Pow": "BNN_POW",
-              "Max": "BNN_MAX", "Min": "BNN_MIN", "PRelu": "BNN_PRELU"}
+BINARY_OPS = {"Add": "BNN_ADD", "Sub": "BNN_SUB", "Mul": "BNN_MUL", "Div": "BNN_DIV", "Pow": None,
+              "Max": "BNN_MAX", "Min": "BNN_MIN", "PRelu": "BNN_PRELU"}      # None: Pow, its own entry point
 
 
 def broadcast_strides(shape, out_shape) -> list[int]:
@@ -538,8 +538,10 @@ def _emit_binary(s: Schedule, node: ir.Node, op: str | None = None, b_value: str
     out_strides = broadcast_strides(out_shape, out_shape)
     axis = next((i for i, d in enumerate(out_shape) if d > 1), 0)     # members split this axis
     shape_text = ", ".join("hi - lo" if i == axis else str(d) for i, d in enumerate(out_shape))
+    op = op or BINARY_OPS[node.op_type]
+    call = f"bnn_binary_f32({op}, " if op else "bnn_pow_f32("
     s.parallel("eltwise", out_shape[axis],
-               f"bnn_binary_f32({op or BINARY_OPS[node.op_type]}, {len(out_shape)}, (const int[]){{{shape_text}}}, "
+               f"{call}{len(out_shape)}, (const int[]){{{shape_text}}}, "
                f"{s.operand(a)} + (size_t)lo * {a_strides[axis]}, (const int[]){int_list(a_strides)}, "
                f"{b_value} + (size_t)lo * {b_strides[axis]}, (const int[]){int_list(b_strides)}, "
                f"{s.operand(node.outputs[0])} + (size_t)lo * {out_strides[axis]});")

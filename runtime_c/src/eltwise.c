@@ -34,7 +34,6 @@ static void binary_row(int op, int n, const float *a, int sa, const float *b, in
     case BNN_SUB: ROW_LOOP(x - y); break;
     case BNN_MUL: ROW_LOOP(x * y); break;
     case BNN_DIV: ROW_LOOP(x / y); break;
-    case BNN_POW: ROW_LOOP(powf(x, y)); break;
     case BNN_MAX: ROW_LOOP(max_nan(x, y)); break;
     case BNN_MIN: ROW_LOOP(min_nan(x, y)); break;
     case BNN_PRELU: ROW_LOOP(x < 0.0f ? x * y : x); break;
@@ -42,8 +41,18 @@ static void binary_row(int op, int n, const float *a, int sa, const float *b, in
     }
 }
 
-void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,
-                    const float *b, const int *b_strides, float *out)
+/* Pow has its own entry point, so that a model without it links no powf (microcontrollers). */
+static void pow_row(int op, int n, const float *a, int sa, const float *b, int sb, float *o)
+{
+    int i;
+    (void)op;
+    ROW_LOOP(powf(x, y));
+}
+
+typedef void (*row_function)(int op, int n, const float *a, int sa, const float *b, int sb, float *o);
+
+static void broadcast_rows(row_function row, int op, int rank, const int *out_shape, const float *a,
+                           const int *a_strides, const float *b, const int *b_strides, float *out)
 {
     int idx[BNN_MAX_RANK];
     int d, n, sa, sb;
@@ -51,7 +60,7 @@ void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, cons
     size_t outer = 1, r;
 
     if (rank <= 0) {
-        binary_row(op, 1, a, 0, b, 0, out);
+        row(op, 1, a, 0, b, 0, out);
         return;
     }
     for (d = 0; d < rank; d++) {
@@ -63,7 +72,7 @@ void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, cons
     sa = a_strides[rank - 1];
     sb = b_strides[rank - 1];
     for (r = 0; r < outer; r++) {
-        binary_row(op, n, a + ia, sa, b + ib, sb, out + r * (size_t)n);
+        row(op, n, a + ia, sa, b + ib, sb, out + r * (size_t)n);
         /* odometer over dims rank-2 .. 0 */
         for (d = rank - 2; d >= 0; d--) {
             ia += a_strides[d];
@@ -74,6 +83,18 @@ void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, cons
             idx[d] = 0;
         }
     }
+}
+
+void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,
+                    const float *b, const int *b_strides, float *out)
+{
+    broadcast_rows(binary_row, op, rank, out_shape, a, a_strides, b, b_strides, out);
+}
+
+void bnn_pow_f32(int rank, const int *out_shape, const float *a, const int *a_strides, const float *b,
+                 const int *b_strides, float *out)
+{
+    broadcast_rows(pow_row, 0, rank, out_shape, a, a_strides, b, b_strides, out);
 }
 
 /* round half to even without depending on the rounding mode: x - floor(x) is exact */

@@ -50,10 +50,31 @@ def test_tfc_meets_the_flash_and_ram_goals(shared_models):
     assert memory.flash <= report.weight_bytes_packed + 12 * 1024, str(report)
     assert memory.ram <= report.arena_bytes + 2 * 1024, str(report)
     assert 0 < memory.stack and memory.arena == report.arena_bytes
-    assert set(memory.library_calls) <= {"memcpy", "memset"} | LIBM
+    assert set(memory.library_calls) <= {"memcpy", "memset"}      # its Sub, Div, Mul, Add need no libm
     text = str(report)
     assert f"flash on the board: {memory.flash:,} bytes" in text and "the float model's weights: 239,180 bytes" in text
     assert report.to_dict()["memory"]["ram"] == memory.ram
+
+
+def test_pow_runs_exactly_and_only_a_model_with_pow_links_powf():
+    """Pow has its own kernel entry point: it runs (a runtime base, constant exponents) within float
+    rounding of onnxruntime on the board, and its model is the one that links powf."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from bnncc.verify import compare
+
+    require("cortex-m4")
+    exponents = helper.make_tensor("e", TensorProto.FLOAT, [8], [2.0, 3.0, -1.0, 0.5, 1.0, 0.0, 4.0, -2.0])
+    graph = helper.make_graph([helper.make_node("Abs", ["x"], ["a"]), helper.make_node("Pow", ["a", "e"], ["y"])],
+                              "pow", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [exponents])
+    source = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    onnx.checker.check_model(onnx.load_from_string(source))
+    model = bnncc.compile(source, target="cortex-m4")
+    x = np.random.default_rng(7).standard_normal((1, 8)).astype(np.float32) + 0.5
+    assert all(check.ok for check in compare(model, [x]))
+    assert "powf" in model.report.memory.library_calls
 
 
 def test_inspect_reports_flash_and_ram(tmp_path):

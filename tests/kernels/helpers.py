@@ -65,6 +65,8 @@ void bnn_avgpool_f32(const bnn_pool_params *p, int count_include_pad, const floa
 void bnn_global_avgpool_f32(int C, int HW, const float *in, float *out);
 void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,
                     const float *b, const int *b_strides, float *out);
+void bnn_pow_f32(int rank, const int *out_shape, const float *a, const int *a_strides, const float *b,
+                 const int *b_strides, float *out);
 void bnn_unary_f32(int op, size_t n, const float *x, float *out);
 void bnn_clip_f32(size_t n, const float *x, float lo, float hi, float *out);
 void bnn_affine_channel_f32(int C, int HW, const float *x, const float *scale, const float *bias, float *out);
@@ -78,7 +80,7 @@ void bnn_transpose_f32(int rank, const int *in_shape, const int *perm, const flo
 void bnn_copy_blocks_f32(int outer, int inner_in, int inner_out, int offset, const float *in, float *out);
 """
 
-BINARY_OPS = ["BNN_ADD", "BNN_SUB", "BNN_MUL", "BNN_DIV", "BNN_POW", "BNN_MAX", "BNN_MIN", "BNN_PRELU"]
+BINARY_OPS = ["BNN_ADD", "BNN_SUB", "BNN_MUL", "BNN_DIV", "BNN_MAX", "BNN_MIN", "BNN_PRELU"]
 UNARY_OPS = ["BNN_RELU", "BNN_NEG", "BNN_ABS", "BNN_SQRT", "BNN_EXP", "BNN_LOG", "BNN_SIGMOID", "BNN_TANH",
              "BNN_ROUND", "BNN_CEIL", "BNN_FLOOR", "BNN_RECIPROCAL", "BNN_SIGN", "BNN_IDENTITY"]
 OP = {name: i for i, name in enumerate(BINARY_OPS)} | {name: i for i, name in enumerate(UNARY_OPS)}

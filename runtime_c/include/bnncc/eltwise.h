@@ -7,13 +7,16 @@
 #define BNN_MAX_RANK 6
 
 /* Binary ops. MAX/MIN propagate NaN (either operand NaN -> NaN). PRELU: a < 0 ? a*b : a. */
-enum { BNN_ADD, BNN_SUB, BNN_MUL, BNN_DIV, BNN_POW, BNN_MAX, BNN_MIN, BNN_PRELU };
+enum { BNN_ADD, BNN_SUB, BNN_MUL, BNN_DIV, BNN_MAX, BNN_MIN, BNN_PRELU };
 
 /* out[i] = a[ia] op b[ib] for every index i of out_shape (rank <= 6, rank 0 = one element),
  * out contiguous row-major; ia = sum_d idx[d]*a_strides[d] (in elements; 0 on broadcast dims),
  * likewise ib. out must not overlap a or b unless it is the same array with the same strides. */
 void bnn_binary_f32(int op, int rank, const int *out_shape, const float *a, const int *a_strides,
                     const float *b, const int *b_strides, float *out);
+/* The same for out[i] = powf(a[ia], b[ib]): its own entry point, so that other ops link no powf. */
+void bnn_pow_f32(int rank, const int *out_shape, const float *a, const int *a_strides, const float *b,
+                 const int *b_strides, float *out);
 
 /* Unary ops.
  * RELU: x < 0 ? 0 : x (NaN stays NaN). SIGMOID: 1/(1+exp(-x)) for x >= 0, exp(x)/(1+exp(x))

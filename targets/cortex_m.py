@@ -2,9 +2,9 @@
 built by arm-none-eabi-gcc and run bit-exactly as firmware on qemu-system-arm's MPS2 board models.
 
 Binary kernels: the portable ones, with a popcount for cores without a popcount instruction
-(`__builtin_popcountll` would be a libgcc call): 32-bit halves counted by SWAR, the partial sums
-of a word's two halves added in bytes and the bytes summed by the DSP extension's USADA8 where the
-core has it (runtime_c/include/bnncc/common.h; measured against a byte table in README).
+(`__builtin_popcountll` would be a libgcc call): 32-bit halves counted by SWAR, the halves' fields
+added before the bytes are summed by one multiply (runtime_c/include/bnncc/common.h; measured
+against a byte table and against USADA8 summing the bytes in README).
 """
 from .target import Target
 from .toolchain import Board, Toolchain

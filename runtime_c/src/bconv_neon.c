@@ -34,15 +34,18 @@
 #define ZW 1024        /* words of zeros that out-of-bounds taps read */
 #define ROWW 96        /* most words of a kernel row that border tiles copy (KW * words(C)) */
 #define SINK_W BLK     /* entries of each per-block table of the sink */
+#define WORD_L_MAX 24  /* longest kernel row (words) of the word-major driver's inline instances */
 
 /* A row: one channel's values for the TP pixels of a tile, one register (lane j: pixel j). */
 #if defined(__aarch64__)
 #define TP 4           /* pixels per tile: a row is a q register */
+#define ROWS_PER_TILE 1 /* interior tiles too find their kernel rows once per tile (word_tile) */
 #define RV(op, rest) op##q_##rest
 typedef uint32x4_t urow;
 typedef int32x4_t irow;
 #else
 #define TP 2           /* a d register */
+#define ROWS_PER_TILE 0 /* with 14 core registers, reloading the rows costs more than finding them per block */
 #define RV(op, rest) op##_##rest
 typedef uint32x2_t urow;
 typedef int32x2_t irow;
@@ -381,10 +384,11 @@ ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int n
 }
 
 /* All blocks of group g (first channel g0, weights wg) for the np pixels q0..: per block the sums
- * (tile_sums; or, with L != 0, for interior tiles of 3x3 kernels with DW == 1 and kernel rows of L
- * words, accumulate() inline with L at compile time, so that the pixels' input pointers are set up
- * once per tile, not per block, and the sums stay in registers) and block_pass (f32 output with
- * residual), the pass masks inserted into the half of their channels; then per half of n channels,
+ * (tile_sums; or, with L != 0, for tiles of 3x3 kernels with DW == 1 and kernel rows of L words,
+ * accumulate() inline with L at compile time, so that the pixels' input pointers, and for tiles
+ * that are not interior their kernel rows (tile_rows) and padding corrections, are set up once per
+ * tile, not per block, and the sums stay in registers) and block_pass (f32 output with residual),
+ * the pass masks inserted into the half of their channels; then per half of n channels,
  * channel k at bit k is (x >> (32 - n)) (a right shift by 32 - n: USHL by n - 32; 0 for n = 0), set
  * where the channel (< M) fails. */
 ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
@@ -394,10 +398,22 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
     const size_t ohw = (size_t)p->OH * (size_t)p->OW, blkw = (size_t)BLK * (size_t)c->T * c->nw;
     const int half = 32 / BLK; /* blocks per half */
     int iy0[TP], ix0[TP], full[TP];
+    bnn_word rbuf[TP * 3 * WORD_L_MAX];
+    const bnn_word *rowp[TP * 3];
+    int32_t gcorr[TP][BNN_WORD_BITS]; /* padding corrections of the group's channels */
     urow x[2];
-    int h, b;
+    int h, b, j, k, border = 0;
 
-    if (L) tile_pixels(c, q0, np, iy0, ix0, full);
+    if (L) {
+        tile_pixels(c, q0, np, iy0, ix0, full);
+        if (!interior || ROWS_PER_TILE) tile_rows(c, np, interior, iy0, ix0, 3, 3, L, rbuf, rowp);
+    }
+    if (L && !interior && p->pad_bit != 0) {
+            UNROLL for (j = 0; j < np; j++) if (!full[j]) {
+            pad_corr(c, iy0[j], ix0[j], g0, g->nb * BLK, gcorr[j]);
+            border = 1;
+        }
+    }
 
     for (h = 0; h < 2; h++) {
         const int b1 = g->nb < (h + 1) * half ? g->nb : (h + 1) * half;
@@ -408,11 +424,15 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
             vsum sum[TP][NV];
             int32_t corr[TP][BLK] = {{0}}; /* dead unless border */
             urow pass[BLK];
-            int border = 0;
-            if (L)
-                accumulate(c, np, NV, 1, 1, iy0, ix0, wg + (size_t)b * blkw, BLK, 3, 3, L, sum);
-            else
+            if (L) {
+                accumulate(c, np, NV, interior, 1, iy0, ix0, wg + (size_t)b * blkw, BLK, 3, 3, L,
+                           !interior || ROWS_PER_TILE ? rowp : NULL, sum);
+                if (border)
+                    UNROLL for (j = 0; j < np; j++) UNROLL for (k = 0; k < BLK; k++)
+                        corr[j][k] = full[j] ? 0 : gcorr[j][b * BLK + k];
+            } else {
                 border = tile_sums(c, q0, np, NV, interior, wg + (size_t)b * blkw, BLK, m0, sum, corr);
+            }
             block_pass(c, NULL, &g->l[b], fout + off, res ? res + off : NULL, np, NV, border, 1, nk, sum, corr,
                        pass);
             x[h] = insert_passes(x[h], pass, BLK);
@@ -433,6 +453,10 @@ WORD_FN(word_row3, TP, 1, 3)
 WORD_FN(word_row6, TP, 1, 6)
 WORD_FN(word_row12, TP, 1, 12)
 WORD_FN(word_row24, TP, 1, 24)
+WORD_FN(word_brow3, TP, 0, 3)
+WORD_FN(word_brow6, TP, 0, 6)
+WORD_FN(word_brow12, TP, 0, 12)
+WORD_FN(word_brow24, TP, 0, 24)
 WORD_FN(word_interior, TP, 1, 0)
 WORD_FN(word_border, TP, 0, 0)
 WORD_FN(word_pixel, 1, 0, 0)
@@ -441,16 +465,16 @@ WORD_FN(word_pixel, 1, 0, 0)
 typedef void (*word_fn)(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
                         bnn_word *bits, int q0);
 
-/* The instance for interior tiles: kernel rows of k3 words inline (3x3, DW == 1; 0: none). (A
- * switch, not a table: a table of pointers would be relocated data.) */
-static word_fn word_instance(size_t k3)
+/* The instance for interior tiles or the others: kernel rows of k3 words inline (3x3, DW == 1; 0:
+ * none). (A switch, not a table: a table of pointers would be relocated data.) */
+static word_fn word_instance(int interior, size_t k3)
 {
     switch (k3) {
-    case 3: return word_row3;
-    case 6: return word_row6;
-    case 12: return word_row12;
-    case 24: return word_row24;
-    default: return word_interior;
+    case 3: return interior ? word_row3 : word_brow3;
+    case 6: return interior ? word_row6 : word_brow6;
+    case 12: return interior ? word_row12 : word_brow12;
+    case 24: return interior ? word_row24 : word_brow24;
+    default: return interior ? word_interior : word_border;
     }
 }
 
@@ -460,7 +484,8 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
                     const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
-    const word_fn inner = word_instance(p->KH == 3 && p->KW == 3 && p->DW == 1 ? 3 * c->nw : 0);
+    const size_t k3 = p->KH == 3 && p->KW == 3 && p->DW == 1 ? 3 * c->nw : 0;
+    const word_fn inner = word_instance(1, k3), outer = word_instance(0, k3);
     int g0;
     if (!scale || !bout || c->Mp % BLK) return 0;
     for (g0 = 0; g0 < c->Mp; g0 += BNN_WORD_BITS) {
@@ -478,7 +503,7 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
             g.vmask[b * BLK / 32] |= s.vmask << (b * BLK % 32);
         }
         for (; q + TP <= q_end; q += TP)
-            (tile_interior(c, q) ? inner : word_border)(c, &g, g0, wg, res, fout, bits, q);
+            (tile_interior(c, q) ? inner : outer)(c, &g, g0, wg, res, fout, bits, q);
         for (; q < q_end; q++) word_pixel(c, &g, g0, wg, res, fout, bits, q);
     }
     return 1;

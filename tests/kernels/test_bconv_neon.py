@@ -81,7 +81,7 @@ def cases(tp: int) -> list[str]:
         out.append(line(rng, 64 * nw - 3, 3, 2 * tp + 1, 5, KH=1, KW=1, PT=0, PL=0))
         out.append(line(rng, 64 * nw, 5, 2 * tp + 3, 4, SH=2, SW=2, pad_bit=rng.choice(pad_bits)))
     # Bi-Real-like layers, shrunk: 3x3 pad 1 stride 1 and 2
-    for C, M, s in ((64, 64, 1), (64, 128, 2), (128, 128, 1), (256, 256, 1), (256, 512, 2)):
+    for C, M, s in ((64, 64, 1), (64, 128, 2), (128, 128, 1), (256, 256, 1), (256, 512, 2), (512, 64, 1)):
         for pad_bit in pad_bits:
             out.append(line(rng, C, 5, 2 * tp + 1, M, SH=s, SW=s, pad_bit=pad_bit))
     # dilation, asymmetric and big pads (pixels without an in-bounds tap), 5x5 stride 3 x 1, 7x1 / 1x7

@@ -257,6 +257,21 @@ ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, 
     return buf;
 }
 
+/* rowp[j*KH + kh], j < np: where the L = KW*nw words of kernel row kh of pixel j are (DW == 1): in
+ * place for interior tiles, else row_words(), its copies in buf[j*KH + kh] (L words each). */
+ALWAYS_INLINE void tile_rows(const ctx *c, const int np, const int interior, const int *iy0, const int *ix0,
+                             const int KH, const int KW, const size_t L, bnn_word *buf, const bnn_word **rowp)
+{
+    const bnn_bconv_params *p = c->p;
+    const size_t nw = L / (size_t)KW;
+    int j, kh;
+    UNROLL for (j = 0; j < np; j++) for (kh = 0; kh < KH; kh++) {
+        const size_t r = (size_t)j * (size_t)KH + (size_t)kh;
+        rowp[r] = interior ? c->in + ((size_t)(iy0[j] + kh * p->DH) * (size_t)p->W + (size_t)ix0[j]) * nw
+                           : row_words(c, iy0[j], ix0[j], kh, KW, nw, buf + r * L);
+    }
+}
+
 /* sum[j][v] (wide lanes, summed per channel by the ISA's output stage) = popcount(x XOR w) over
  * every (tap, word) of pixel j, out-of-bounds taps reading zero words. The K loop runs in segments
  * of L words that are contiguous in the input (or its copy) and in the weights: a whole kernel row
@@ -264,10 +279,11 @@ ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, 
  * accumulators take FLUSH steps; they are flushed only between segments (every FLUSH / L of them),
  * or after every FLUSH words when L > FLUSH, so that most layers (K <= FLUSH words, e.g. 3x3 with
  * C <= 192) never flush before the end. KH, KW and L may be compile-time constants (the instances
- * below). */
+ * below). rowp (rows; else NULL): the tile's kernel rows from tile_rows(), set up once for all the
+ * blocks of a tile; NULL: found here, per call. */
 ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
                               const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
-                              const int KW, const size_t L, vsum sum[TP][NV])
+                              const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][NV])
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = rows ? L / (size_t)KW : L;
@@ -292,7 +308,9 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
     for (kh = 0; kh < KH; kh++) {
         for (kw = 0; kw < nkw; kw++, w += L * ws) {
             const bnn_word *xp[TP];
-            if (interior) {
+            if (rows && rowp) {
+                UNROLL for (j = 0; j < np; j++) xp[j] = rowp[(size_t)j * (size_t)KH + (size_t)kh];
+            } else if (interior) {
                 const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
                 UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
             } else if (rows) {
@@ -331,7 +349,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
                                                vsum sum[TP][NV])                                     \
     {                                                                                                 \
         (void)L;                                                                                      \
-        accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, sum);               \
+        accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, NULL, sum);         \
     }
 #define KH_ c->p->KH
 #define KW_ c->p->KW

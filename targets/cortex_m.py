@@ -6,6 +6,7 @@ Binary kernels: the portable ones, with a popcount for cores without a popcount 
 added before the bytes are summed by one multiply (runtime_c/include/bnncc/common.h; measured
 against a byte table and against USADA8 summing the bytes in README).
 """
+from .kernels import BinaryConv, KernelTable
 from .target import Target
 from .toolchain import Board, Toolchain
 
@@ -23,11 +24,13 @@ def _toolchain(board: Board) -> Toolchain:
 
 # -mthumb and the hard-float ABI with each core's FPU (single precision on the M4, FPv5 on the M7);
 # a section per function and per constant, so that linking with --gc-sections keeps only what runs.
+# Binary conv on 32-bit words with the DSP extension (runtime_c/src/bconv_cm.c), portable weight layout.
+KERNELS = KernelTable(bconv=BinaryConv("bconv_cm", "_rows__cm", headers=("bconv", "bconv_cm")))
 M_FLAGS = ("-O2", "-mthumb", "-mfloat-abi=hard", "-ffunction-sections", "-fdata-sections", "-DBNN_POPCOUNT_SWAR32")
 CORTEX_M4 = Target("cortex-m4", "Arm Cortex-M4F microcontrollers (STM32F4, nRF52, ...): freestanding C, "
                    "run as firmware on qemu-system-arm's mps2-an386 board",
-                   ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", *M_FLAGS), toolchain=_toolchain(MPS2_AN386))
+                   ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", *M_FLAGS), kernels=KERNELS, toolchain=_toolchain(MPS2_AN386))
 CORTEX_M7 = Target("cortex-m7", "Arm Cortex-M7 microcontrollers (STM32F7/H7, i.MX RT): freestanding C, "
                    "run as firmware on qemu-system-arm's mps2-an500 board",
-                   ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", *M_FLAGS), toolchain=_toolchain(MPS2_AN500))
+                   ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", *M_FLAGS), kernels=KERNELS, toolchain=_toolchain(MPS2_AN500))
 TARGETS = (CORTEX_M4, CORTEX_M7)

@@ -31,11 +31,24 @@ class KernelSource:
 
 
 @dataclass(frozen=True)
-class BlockedBinaryConv(KernelSource):
+class BinaryConv(KernelSource):
+    """Binary conv kernels on the portable weight layout: the row-range entry points of bconv.h
+    (bnn_bconv_bits_rows...), named with the suffix."""
+
+    splits_channels = False     # no channel-range (_channels) entry points
+
+    def pack_weights(self, portable: np.ndarray, channels: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Portable packed weights [M, KH, KW, nw] -> (the weights the kernels read, their aux table or None)."""
+        return portable, None
+
+
+@dataclass(frozen=True)
+class BlockedBinaryConv(BinaryConv):
     """Binary conv kernels on the blocked layout, with row- and channel-range entry points."""
 
     vector: int = 0     # VW: 64-bit channel words per vector
     block: int = 0      # B: channels per block (divides 64)
+    splits_channels = True
 
     def pack_weights(self, portable: np.ndarray, channels: int) -> tuple[np.ndarray, np.ndarray]:
         """Portable packed weights [M, KH, KW, nw] -> (blocked words, aux int32)."""
@@ -113,7 +126,7 @@ def _padded_copy_floats(f: dict) -> int:
 class KernelTable:
     """A target's kernels per op family; None: the portable kernel."""
 
-    bconv: BlockedBinaryConv | None = None
+    bconv: BinaryConv | None = None
     float: FloatPanels | None = None
     pack: KernelSource | None = None          # thresholding and bit packing, affine + packing (pack.h)
     binarize: KernelSource | None = None      # thresholding to ±1 floats (pack.h)

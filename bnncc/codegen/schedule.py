@@ -290,8 +290,9 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
                     f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
     if kernel:
-        blocked, aux = kernel.pack_weights(weights, channels)
-        w, extra, family, suffix = s.const(blocked), f"{s.const(aux)}, ", kernel.source, kernel.suffix
+        packed, aux = kernel.pack_weights(weights, channels)
+        w, family, suffix = s.const(packed), kernel.source, kernel.suffix
+        extra = f"{s.const(aux)}, " if aux is not None else ""
     else:
         w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
 
@@ -299,7 +300,7 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
 
     words, m_begin, m_end = _panels(64, m)
-    by_channels = kernel and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
+    by_channels = kernel and kernel.splits_channels and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
 
     def affine_kernel(name: str, operands: str, outputs: str) -> None:
         if by_channels:

@@ -1,0 +1,296 @@
+/* Binary convolution and dense layers for Cortex-M cores with the DSP extension (ARMv7E-M: M4, M7),
+ * the row-range contracts of bconv.h (bconv_cm.h) on the portable packed layouts.
+ *
+ * The cores have 32-bit registers and no popcount instruction, so everything runs on 32-bit words:
+ * a 64-bit packed word is two little-endian 32-bit words, channels 0..31 then 32..63. When one word
+ * holds all the channels (C <= 32) its upper half is 0 in both operands and is skipped.
+ *
+ * Popcount (derivation). For v = x XOR w:
+ *   v - ((v >> 1) & 0x55..)                    2-bit fields hold the count of their 2 bits (<= 2);
+ *   (v & 0x33..) + ((v >> 2) & 0x33..)         4-bit fields hold the count of their 4 bits (<= 4).
+ * Those nibble counts of GROUP = 3 words are added before going further: <= 12 per nibble, no carry
+ * out of a nibble. Then (n & 0x0F..) + ((n >> 4) & 0x0F..) gives byte counts (<= 24 per group),
+ * which add up in a byte accumulator for CHUNK = 30 words (8 bits per byte and word: <= 240 < 256)
+ * before the DSP instruction USADA8 (sum of the 4 bytes' absolute differences from 0, plus an
+ * accumulator) adds the accumulator's bytes to the channel's count. Per word and output channel: a
+ * load, an XOR, 5 instructions to the nibble count, 1 to add it, and (3 + 1) / 3 for the folding.
+ * Each input word loaded serves CM_MB output channels.
+ * Measured on the emulated Cortex-M4 (README, "Microcontrollers") against other schemes.
+ *
+ * Each output pixel's in-bounds taps become runs of words read at a fixed step (consecutive taps of
+ * a kernel row, or the whole receptive field of a dense layer, are one run), computed once per pixel
+ * for all of its output channels. Out-of-bounds taps add 0 (BNN_PAD_ZERO) or the popcounts of their
+ * weights (pad_bit 0 / 1), as bconv.h derives.
+ */
+#include <arm_acle.h>
+
+#include "bnncc/common.h"
+#include "bnncc/bconv.h"
+#include "bnncc/bconv_cm.h"
+
+#if !defined(__ARM_FEATURE_SIMD32)
+#error "bconv_cm.c needs the DSP extension of ARMv7E-M (-mcpu=cortex-m4 or cortex-m7)"
+#endif
+
+#define CM_MB 2     /* output channels counted together */
+#define CHUNK 30    /* words one byte accumulator holds */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* The packed tensors read and written 32 bits at a time. */
+typedef uint32_t __attribute__((may_alias)) word32;
+
+/* Masks before shifts: Thumb-2 ANDs with these constants as immediates and shifts the second operand
+ * of a SUB or ADD for free, 2 + 3 instructions. gcc would turn (v & 0xAA..) >> 1 back into
+ * (v >> 1) & 0x55.., a shift more: the empty asm hides what the masked value is. */
+#define OPAQUE(t) __asm__("" : "+r"(t))
+
+ALWAYS_INLINE uint32_t nibble_counts(uint32_t v)
+{
+    uint32_t odd = v & 0xAAAAAAAAu, high;
+    OPAQUE(odd);
+    v -= odd >> 1;
+    high = v & 0xCCCCCCCCu;
+    OPAQUE(high);
+    return (v & 0x33333333u) + (high >> 2);
+}
+
+ALWAYS_INLINE uint32_t byte_counts(uint32_t n)
+{
+    uint32_t high = n & 0xF0F0F0F0u;
+    OPAQUE(high);
+    return (n & 0x0F0F0F0Fu) + (high >> 4);
+}
+
+/* The in-bounds taps of one output pixel: rows x segs runs of len words; word i of a run is
+ * x[i*xs] against w[i*ws] (ws: 1 on whole words, 2 on the lower halves only). */
+typedef struct {
+    const word32 *x;            /* input word of the first run */
+    int woff;                   /* its weight word, from a channel's first */
+    int rows, segs, len, xs, ws;
+    int xrow, wrow, xseg, wseg; /* word offsets between rows, and between runs of a row */
+    int n_in;                   /* in-bounds taps */
+    int kh0, kh1, kw0, kw1;     /* they are kh in [kh0, kh1) x kw in [kw0, kw1) */
+} pixel_runs;
+
+static void pixel_runs_of(const bnn_bconv_params *p, const bnn_word *in, int oy, int ox, pixel_runs *r)
+{
+    const int w2 = 2 * bnn_words(p->C);                      /* 32-bit words per pixel and per tap */
+    const int half = w2 == 2 && p->C <= 32;
+    const int iy0 = oy * p->SH - p->PT, ix0 = ox * p->SW - p->PL;
+    bnn_tap_range(iy0, p->DH, p->H, p->KH, &r->kh0, &r->kh1);
+    bnn_tap_range(ix0, p->DW, p->W, p->KW, &r->kw0, &r->kw1);
+    r->n_in = (r->kh1 - r->kh0) * (r->kw1 - r->kw0);
+    r->rows = r->n_in ? r->kh1 - r->kh0 : 0;
+    if (!r->rows) return;
+    r->x = (const word32 *)(in + ((size_t)(iy0 + r->kh0 * p->DH) * (size_t)p->W + (size_t)(ix0 + r->kw0 * p->DW)) *
+                                     (size_t)(w2 / 2));
+    r->woff = (r->kh0 * p->KW + r->kw0) * w2;
+    r->xrow = p->DH * p->W * w2;
+    r->wrow = p->KW * w2;
+    r->segs = 1;
+    r->xseg = r->wseg = 0;
+    if (half) {                          /* one run per row, a word per tap */
+        r->len = r->kw1 - r->kw0;
+        r->xs = 2 * p->DW;
+        r->ws = 2;
+    } else if (p->DW == 1) {             /* one run per row */
+        r->len = (r->kw1 - r->kw0) * w2;
+        r->xs = r->ws = 1;
+    } else {                             /* one run per tap */
+        r->segs = r->kw1 - r->kw0;
+        r->len = w2;
+        r->xs = r->ws = 1;
+        r->xseg = p->DW * w2;
+        r->wseg = w2;
+    }
+    /* whole rows that follow each other (a dense layer): one run */
+    if (p->DW == 1 && p->DH == 1 && r->kw0 == 0 && r->kw1 == p->KW && p->KW == p->W) {
+        r->len *= r->rows;
+        r->rows = 1;
+    }
+}
+
+/* pc[j] += sum over i < len of popcount(x[i*xs] ^ w_j[i*ws]), w_j = w + j*wsz, for j < nm (1 or 2:
+ * written out, so that the words and counts stay in registers). */
+ALWAYS_INLINE void count_run(const word32 *x, const word32 *w, size_t wsz, int len, const int xs, const int ws,
+                             const int nm, uint32_t pc[CM_MB])
+{
+    const word32 *w0 = w, *w1 = w + wsz;
+    while (len > 0) {
+        int n = len < CHUNK ? len : CHUNK;
+        uint32_t b0 = 0, b1 = 0;
+        len -= n;
+        for (; n >= 3; n -= 3) {
+            const uint32_t x0 = x[0], x1 = x[xs], x2 = x[2 * xs];
+            x += 3 * xs;
+            b0 += byte_counts(nibble_counts(x0 ^ w0[0]) + nibble_counts(x1 ^ w0[ws]) + nibble_counts(x2 ^ w0[2 * ws]));
+            w0 += 3 * ws;
+            if (nm > 1) {
+                b1 += byte_counts(nibble_counts(x0 ^ w1[0]) + nibble_counts(x1 ^ w1[ws]) +
+                                  nibble_counts(x2 ^ w1[2 * ws]));
+                w1 += 3 * ws;
+            }
+        }
+        for (; n > 0; n--) {
+            const uint32_t x0 = *x;
+            x += xs;
+            b0 += byte_counts(nibble_counts(x0 ^ *w0));
+            w0 += ws;
+            if (nm > 1) {
+                b1 += byte_counts(nibble_counts(x0 ^ *w1));
+                w1 += ws;
+            }
+        }
+        pc[0] = __usada8(b0, 0, pc[0]);
+        if (nm > 1) pc[1] = __usada8(b1, 0, pc[1]);
+    }
+}
+
+/* count_run on one run for nm = CM_MB or 1 channels, not inlined: one copy per run shape. */
+static void count_block(const word32 *x, const word32 *w, size_t wsz, int len, int xs, uint32_t pc[CM_MB])
+{
+    if (xs == 1)
+        count_run(x, w, wsz, len, 1, 1, CM_MB, pc);
+    else
+        count_run(x, w, wsz, len, xs, 2, CM_MB, pc);
+}
+
+static void count_one(const word32 *x, const word32 *w, size_t wsz, int len, int xs, uint32_t pc[CM_MB])
+{
+    if (xs == 1)
+        count_run(x, w, wsz, len, 1, 1, 1, pc);
+    else
+        count_run(x, w, wsz, len, xs, 2, 1, pc);
+}
+
+/* popcount of the weights of one channel's out-of-bounds taps */
+static int padded_popcount(const bnn_bconv_params *p, const pixel_runs *r, const word32 *wj)
+{
+    const int w2 = 2 * bnn_words(p->C);
+    int kh, kw, i;
+    uint32_t P = 0;
+    for (kh = 0; kh < p->KH; kh++)
+        for (kw = 0; kw < p->KW; kw++) {
+            const word32 *wt = wj + (kh * p->KW + kw) * w2;
+            if (kh >= r->kh0 && kh < r->kh1 && kw >= r->kw0 && kw < r->kw1) continue;
+            for (i = 0; i < w2; i++) P = __usada8(byte_counts(nibble_counts(wt[i])), 0, P);
+        }
+    return (int)P;
+}
+
+/* What a call writes: the accumulator as float (scale NULL), or scaled, biased (and residual added);
+ * and the bits: of the float output with fthr (float stage), or of the accumulator with ithr. */
+typedef struct {
+    const float *scale, *bias, *residual, *fthr;
+    const int32_t *ithr;
+    const int8_t *dir;
+    float *out;
+    bnn_word *bits;
+} stage;
+
+/* The padded taps' terms of nm channels' accumulators (bconv.h): +-(n_out*C - 2*P_out). */
+static void padded_taps(const bnn_bconv_params *p, const pixel_runs *r, const word32 *wm, size_t wsz, int nm,
+                        int32_t acc[CM_MB])
+{
+    const int n_out = p->KH * p->KW - r->n_in;
+    int j;
+    for (j = 0; j < nm; j++) {
+        const int32_t pad = n_out * p->C - 2 * padded_popcount(p, r, wm + (size_t)j * wsz);
+        acc[j] += p->pad_bit == 0 ? pad : -pad;
+    }
+}
+
+/* Rows [oy_begin, oy_end) through the stage s; float_stage: s->out is written (else only the bits). */
+ALWAYS_INLINE void conv_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const stage *s,
+                             int oy_begin, int oy_end, const int float_stage)
+{
+    const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C) * 2;
+    const size_t ohw = (size_t)p->OH * (size_t)p->OW;
+    const int halves = 2 * bnn_words(p->M);
+    int oy, ox, m0, j;
+    for (oy = oy_begin; oy < oy_end; oy++) {
+        for (ox = 0; ox < p->OW; ox++) {
+            const size_t pix = (size_t)oy * (size_t)p->OW + (size_t)ox;
+            word32 *bits = s->bits ? (word32 *)(s->bits) + pix * (size_t)halves : 0;
+            uint32_t half = 0;
+            pixel_runs r;
+            pixel_runs_of(p, in, oy, ox, &r);
+            for (m0 = 0; m0 < p->M; m0 += CM_MB) {
+                const int nm = p->M - m0 < CM_MB ? p->M - m0 : CM_MB;
+                const word32 *wm = (const word32 *)w + (size_t)m0 * wsz;
+                uint32_t pc[CM_MB];
+                int32_t acc[CM_MB];
+                const word32 *xr = r.x, *wr = wm + r.woff;
+                int i, g;
+                pc[0] = pc[1] = 0;
+                for (i = 0; i < r.rows; i++, xr += r.xrow, wr += r.wrow)
+                    for (g = 0; g < r.segs; g++)
+                        (nm == CM_MB ? count_block : count_one)(xr + g * r.xseg, wr + g * r.wseg, wsz, r.len, r.xs, pc);
+                for (j = 0; j < nm; j++) acc[j] = r.n_in * p->C - 2 * (int32_t)pc[j];
+                if (p->pad_bit != BNN_PAD_ZERO && r.n_in < p->KH * p->KW) padded_taps(p, &r, wm, wsz, nm, acc);
+                for (j = 0; j < nm; j++) {
+                    const int m = m0 + j;
+                    int pass = 0;
+                    if (float_stage) {
+                        const size_t o = (size_t)m * ohw + pix;
+                        float t = (float)acc[j];
+                        if (s->scale) {
+                            t = t * s->scale[m]; /* rounded on its own: fp-contract off */
+                            t = t + s->bias[m];
+                            if (s->residual) t = t + s->residual[o];
+                        }
+                        s->out[o] = t;
+                        if (bits) pass = s->dir[m] > 0 ? t >= s->fthr[m] : t <= s->fthr[m];
+                    } else {
+                        pass = s->dir[m] > 0 ? acc[j] >= s->ithr[m] : acc[j] <= s->ithr[m];
+                    }
+                    if (!bits) continue;
+                    half |= (uint32_t)!pass << (m % 32);   /* NaN compares false: bit 1 */
+                    if (m % 32 == 31 || m == p->M - 1) {
+                        bits[m / 32] = half;
+                        half = 0;
+                    }
+                }
+            }
+            if (bits && p->M % 64 && p->M % 64 <= 32) bits[halves - 1] = 0;   /* the last word's empty half */
+        }
+    }
+}
+
+/* The float stages: one copy of the driver for the three. */
+static void float_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const stage *s, int oy_begin,
+                       int oy_end)
+{
+    conv_rows(p, in, w, s, oy_begin, oy_end, 1);
+}
+
+void bnn_bconv_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin,
+                            int oy_end, float *out)
+{
+    const stage s = {0, 0, 0, 0, 0, 0, out, 0};
+    float_rows(p, in, w, &s, oy_begin, oy_end);
+}
+
+void bnn_bconv_affine_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                   const float *scale, const float *bias, const float *residual,
+                                   int oy_begin, int oy_end, float *out)
+{
+    const stage s = {scale, bias, residual, 0, 0, 0, out, 0};
+    float_rows(p, in, w, &s, oy_begin, oy_end);
+}
+
+void bnn_bconv_affine_pack_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                                    const float *scale, const float *bias, const float *residual,
+                                    const float *thr, const int8_t *dir, int oy_begin, int oy_end,
+                                    float *out, bnn_word *bits)
+{
+    const stage s = {scale, bias, residual, thr, 0, dir, out, bits};
+    float_rows(p, in, w, &s, oy_begin, oy_end);
+}
+
+void bnn_bconv_bits_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
+                             const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
+{
+    const stage s = {0, 0, 0, 0, thr, dir, 0, out};
+    conv_rows(p, in, w, &s, oy_begin, oy_end, 0);
+}

@@ -1,0 +1,110 @@
+"""Cortex-M binary convolution kernels (runtime_c/src/bconv_cm.c) against the portable ones (bconv.c),
+bit for bit, on the emulated boards: a check program (c/bconv_cm_check.c) built as firmware with the
+target's toolchain and bnncc/firmware.py's start-up code and linker script, run on qemu-system-arm,
+all cases in one run.
+
+The cases come from the kernel's geometry: channels around multiples of 32 and 64 (32-bit words, the
+skipped upper half when C <= 32, tail bits), around the 3-word groups and the 30-word chunks of the
+byte accumulators (in one tap and across the taps of a dense layer), output channels around the
+2-channel blocks and the 32-bit halves of output words, 1x1 / 3x3 / 5x5 / 7x1 kernels, strides,
+dilations (runs of one tap), pads down to pixels without an in-bounds tap with every pad_bit, dense
+layers, and row ranges.
+"""
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bnncc.firmware import LINK_FLAGS, linker_script
+from bnncc.runtime_c import FIRMWARE_DIR
+
+from .cross import CHECK_FLAGS, require
+from .helpers import INCLUDE, PAD_ZERO, SRC, out_size
+
+CHECK = Path(__file__).parent / "c" / "bconv_cm_check.c"
+TARGETS = ("cortex-m4", "cortex-m7")
+GROUP, CHUNK = 3, 30          # words per nibble group, words per byte accumulator (bconv_cm.c)
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def firmware(request, tmp_path_factory):
+    target = require(request.param)
+    out = tmp_path_factory.mktemp(f"bconv_{target.name}")
+    (out / "board.ld").write_text(linker_script(target.toolchain.board))
+    exe = out / "bconv_cm_check.elf"
+    flags = [f for f in CHECK_FLAGS if f != "-lm"]
+    command = [*target.toolchain.compiler(), *target.cflags, *flags, f"-I{FIRMWARE_DIR}", str(CHECK),
+               str(SRC / "bconv.c"), str(SRC / "bconv_cm.c"), str(FIRMWARE_DIR / "startup_cortex_m.c"),
+               *LINK_FLAGS, "-T", str(out / "board.ld"), "-o", str(exe)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-4000:]}"
+    return target, exe
+
+
+def line(rng, C, H, W, M, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1, PB=None, PR=None, pad_bit=PAD_ZERO,
+         opposite=0):
+    """One case line: the shape, a random row range, a seed, and whether every product is -1."""
+    PB = PT if PB is None else PB
+    PR = PL if PR is None else PR
+    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
+    assert OH >= 1 and OW >= 1, (H, W, KH, KW)
+    oy0 = rng.choice([0, 0, rng.randrange(OH)])
+    oy1 = rng.choice([OH, OH, rng.randint(oy0, OH)])
+    return (f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} {oy0} {oy1} "
+            f"{rng.getrandbits(31)} {opposite}")
+
+
+def around(*centres, lo=1):
+    return sorted({v for c in centres for v in (c - 1, c, c + 1) if v >= lo})
+
+
+def cases() -> list[str]:
+    rng = random.Random(13)
+    pad_bits = [PAD_ZERO, 0, 1]
+    out = []
+    # input channels x output channels, each with a random small geometry
+    for C in around(32, 64, 96, 128) + [1, 3, 200]:
+        for M in around(2, 32, 64) + [5, 66, 97]:
+            k = rng.choice([(1, 1), (3, 3), (3, 3), (7, 1), (2, 3)])
+            s, d = rng.choice([1, 1, 2]), rng.choice([1, 1, 1, 2])
+            pads = [rng.randrange(0, k[0]), rng.randrange(0, k[1])]
+            W = max(1, rng.randint(2, 7) * s + (k[1] - 1) * d + 1 - 2 * pads[1])
+            h0 = max(1, (k[0] - 1) * d + 1 - 2 * pads[0])
+            out.append(line(rng, C, rng.randint(h0, h0 + 3), W, M, KH=k[0], KW=k[1], SH=s, SW=s, DH=d, DW=d,
+                            PT=pads[0], PL=pads[1], pad_bit=rng.choice(pad_bits)))
+    # runs around the 3-word groups and 30-word chunks: 1x1 (one tap), 3x3 rows, and dense layers
+    for words in around(GROUP, 2 * GROUP, CHUNK, 2 * CHUNK) + [1]:
+        C = 32 * words - rng.choice([0, 0, 7])
+        out.append(line(rng, C, 2, 3, 4, KH=1, KW=1, PT=0, PL=0))
+        out.append(line(rng, C, 4, 5, 3, pad_bit=rng.choice(pad_bits)))
+        out.append(line(rng, C, 2, 2, 3, KH=2, KW=2, PT=0, PL=0, opposite=1))     # full counters
+    for taps, C in ((25, 32), (25, 31), (9, 64), (13, 60), (16, 100), (1, 784), (4, 1600)):
+        side = int(taps ** 0.5)
+        H, W = (side, taps // side) if side * (taps // side) == taps else (1, taps)
+        out.append(line(rng, C, H, W, rng.choice([10, 64, 33]), KH=H, KW=W, PT=0, PL=0))
+        out.append(line(rng, C, H, W, 5, KH=H, KW=W, PT=0, PL=0, opposite=1))
+    # pads and pad_bit: dilation (one run per tap), C <= 32 strided runs, pixels with no tap in bounds
+    for C in (20, 32, 70):
+        out += [line(rng, C, 8, 5, 9, KH=3, KW=2, DH=2, DW=3, PT=2, PL=3, PB=1, PR=0, pad_bit=b) for b in pad_bits]
+        out += [line(rng, C, 2, 3, 7, PT=3, PL=2, PB=3, PR=2, pad_bit=b) for b in pad_bits]
+        out += [line(rng, C, 4, 4, 33, KH=5, KW=5, PT=2, PL=2, SH=3, SW=1, pad_bit=b) for b in pad_bits]
+        out += [line(rng, C, 6, 9, 10, KH=1, KW=7, PT=0, PL=3, pad_bit=b) for b in pad_bits]
+    return out
+
+
+def test_against_portable(firmware, tmp_path):
+    target, exe = firmware
+    lines = cases()
+    path = tmp_path / "cases.txt"
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(target.toolchain.run_command(exe, [str(path)]), capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=300)
+    output = (result.stdout + result.stderr).splitlines()
+    assert result.returncode == 0, "\n".join(output[-20:])
+    bad = [l for l in output if l.startswith("case ")]
+    assert not bad, f"{len(bad)} mismatches, first:\n" + "\n".join(
+        f"{b}   <- {lines[int(b.split()[1]) - 1]}" for b in bad[:20])
+    assert output[-1] == f"cases {len(lines)}"

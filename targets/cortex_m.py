@@ -1,10 +1,11 @@
 """Cortex-M microcontroller targets: freestanding C for ARMv7E-M cores (no OS, no threads, no heap),
 built by arm-none-eabi-gcc and run bit-exactly as firmware on qemu-system-arm's MPS2 board models.
 
-Binary kernels: the portable ones, with a popcount for cores without a popcount instruction
-(`__builtin_popcountll` would be a libgcc call): 32-bit halves counted by SWAR, the halves' fields
-added before the bytes are summed by one multiply (runtime_c/include/bnncc/common.h; measured
-against a byte table and against USADA8 summing the bytes in README).
+Binary conv and dense layers: their own kernels on 32-bit words (runtime_c/src/bconv_cm.c: nibble
+counts added over 3 words, bytes summed by the DSP extension's USADA8, 4 output channels per input
+word), on the portable weight layout. The other families are the portable kernels; where those count
+bits (the portable bconv, if a table leaves bconv out) the popcount is SWAR on 32-bit halves
+(`__builtin_popcountll` would be a libgcc call; runtime_c/include/bnncc/common.h, measured in README).
 """
 from .kernels import BinaryConv, KernelTable
 from .target import Target

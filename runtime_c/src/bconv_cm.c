@@ -6,18 +6,19 @@
  * holds all the channels (C <= 32) its upper half is 0 in both operands and is skipped.
  *
  * Popcount (derivation). For v = x XOR w:
- *   v - ((v >> 1) & 0x55..)                    2-bit fields hold the count of their 2 bits (<= 2);
- *   (v & 0x33..) + ((v >> 2) & 0x33..)         4-bit fields hold the count of their 4 bits (<= 4).
- * Those nibble counts of GROUP = 3 words are added before going further: <= 12 per nibble, no carry
- * out of a nibble. Then (n & 0x0F..) + ((n >> 4) & 0x0F..) gives byte counts (<= 24 per group),
- * which add up in a byte accumulator for CHUNK = 30 words (8 bits per byte and word: <= 240 < 256)
- * before the DSP instruction USADA8 (sum of the 4 bytes' absolute differences from 0, plus an
- * accumulator) adds the accumulator's bytes to the channel's count. Per word and output channel: a
- * load, an XOR, 5 instructions to the nibble count, 1 to add it, and (3 + 1) / 3 for the folding.
- * Each input word loaded serves CM_MB = 4 output channels.
- * Measured on the emulated Cortex-M4 (README, "Microcontrollers"): folding every word to bytes
- * (groups of 1) counted within 0.4% of groups of 3, as the per-run and per-channel work around the
- * loop dominates at these sizes; 4 channels per loaded word against 2 took 4-10% off the binary layers.
+ *   v - ((v & 0xAA..) >> 1)                    2-bit fields hold the count of their 2 bits (<= 2);
+ *   (v & 0x33..) + ((v & 0xCC..) >> 2)         4-bit fields hold the count of their 4 bits (<= 4);
+ *   (n + (n >> 4)) & 0x0F..                    bytes hold the count of their 8 bits (<= 8: the low
+ *                                              nibble's sum cannot carry into the high one).
+ * The byte counts of the words of a run add up in a byte accumulator per channel for CHUNK = 31 words
+ * (31 * 8 = 248 < 256); then the DSP instruction USADA8 (sum of the absolute differences of 4 bytes,
+ * here from 0, plus an accumulator) adds the accumulator's 4 bytes to the channel's count. Per word
+ * and output channel: a load, an XOR, 7 instructions to the byte counts and an add; the input word
+ * loaded serves CM_MB = 4 output channels.
+ * Measured on the emulated Cortex-M4 (README, "Microcontrollers"): adding the nibble counts of 3 words
+ * before folding them to bytes (a fold per 3 words, but 3 input words live across 4 channels) counted
+ * 3-4% more instructions in the binary layers than this; 4 channels per loaded word against 2 took
+ * 4-10% off.
  *
  * Each output pixel's in-bounds taps become runs of words read at a fixed step (consecutive taps of
  * a kernel row, or the whole receptive field of a dense layer, are one run), computed once per pixel
@@ -35,32 +36,27 @@
 #endif
 
 #define CM_MB 4     /* output channels counted together (count_run writes out up to 4) */
-#define CHUNK 30    /* words one byte accumulator holds */
+#define CHUNK 31    /* words one byte accumulator holds: 31 * 8 <= 255 */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* The packed tensors read and written 32 bits at a time. */
 typedef uint32_t __attribute__((may_alias)) word32;
 
-/* Masks before shifts: Thumb-2 ANDs with these constants as immediates and shifts the second operand
- * of a SUB or ADD for free, 2 + 3 instructions. gcc would turn (v & 0xAA..) >> 1 back into
- * (v >> 1) & 0x55.., a shift more: the empty asm hides what the masked value is. */
+/* The bit counts of each byte of v (<= 8), in 2 + 3 + 2 instructions: masks before shifts, as Thumb-2
+ * ANDs with these constants as immediates and shifts the second operand of a SUB or ADD for free. gcc
+ * would turn (v & 0xAA..) >> 1 back into (v >> 1) & 0x55.., a shift more: the empty asm hides what the
+ * masked value is. */
 #define OPAQUE(t) __asm__("" : "+r"(t))
 
-ALWAYS_INLINE uint32_t nibble_counts(uint32_t v)
+ALWAYS_INLINE uint32_t byte_counts(uint32_t v)
 {
     uint32_t odd = v & 0xAAAAAAAAu, high;
     OPAQUE(odd);
-    v -= odd >> 1;
+    v -= odd >> 1;                         /* 2-bit fields: count of their 2 bits */
     high = v & 0xCCCCCCCCu;
     OPAQUE(high);
-    return (v & 0x33333333u) + (high >> 2);
-}
-
-ALWAYS_INLINE uint32_t byte_counts(uint32_t n)
-{
-    uint32_t high = n & 0xF0F0F0F0u;
-    OPAQUE(high);
-    return (n & 0x0F0F0F0Fu) + (high >> 4);
+    v = (v & 0x33333333u) + (high >> 2);   /* nibbles: count of their 4 bits, <= 4 */
+    return (v + (v >> 4)) & 0x0F0F0F0Fu;   /* bytes: <= 8, no carry into the next nibble */
 }
 
 /* The in-bounds taps of one output pixel: rows x segs runs of len words; word i of a run is
@@ -112,12 +108,6 @@ static void pixel_runs_of(const bnn_bconv_params *p, const bnn_word *in, int oy,
     }
 }
 
-/* Byte counts of popcount(x0 ^ w[0]) + popcount(x1 ^ w[ws]) + popcount(x2 ^ w[2*ws]) (<= 24 per byte). */
-ALWAYS_INLINE uint32_t group_counts(uint32_t x0, uint32_t x1, uint32_t x2, const word32 *w, const int ws)
-{
-    return byte_counts(nibble_counts(x0 ^ w[0]) + nibble_counts(x1 ^ w[ws]) + nibble_counts(x2 ^ w[2 * ws]));
-}
-
 /* pc[j] += sum over i < len of popcount(x[i*xs] ^ w_j[i*ws]), w_j = w + j*wsz, for j < nm (1 or CM_MB:
  * written out, so that the words and counts stay in registers). */
 ALWAYS_INLINE void count_run(const word32 *x, const word32 *w, size_t wsz, int len, const int xs, const int ws,
@@ -127,22 +117,13 @@ ALWAYS_INLINE void count_run(const word32 *x, const word32 *w, size_t wsz, int l
     while (len > 0) {
         int n = len < CHUNK ? len : CHUNK;
         uint32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        len -= n;
-        for (; n >= 3; n -= 3) {
-            const uint32_t x0 = x[0], x1 = x[xs], x2 = x[2 * xs];
-            x += 3 * xs;
-            b0 += group_counts(x0, x1, x2, w0, ws), w0 += 3 * ws;
-            if (nm > 1) b1 += group_counts(x0, x1, x2, w1, ws), w1 += 3 * ws;
-            if (nm > 2) b2 += group_counts(x0, x1, x2, w2, ws), w2 += 3 * ws;
-            if (nm > 3) b3 += group_counts(x0, x1, x2, w3, ws), w3 += 3 * ws;
-        }
-        for (; n > 0; n--) {
+        for (len -= n; n > 0; n--) {
             const uint32_t x0 = *x;
             x += xs;
-            b0 += byte_counts(nibble_counts(x0 ^ *w0)), w0 += ws;
-            if (nm > 1) b1 += byte_counts(nibble_counts(x0 ^ *w1)), w1 += ws;
-            if (nm > 2) b2 += byte_counts(nibble_counts(x0 ^ *w2)), w2 += ws;
-            if (nm > 3) b3 += byte_counts(nibble_counts(x0 ^ *w3)), w3 += ws;
+            b0 += byte_counts(x0 ^ *w0), w0 += ws;
+            if (nm > 1) b1 += byte_counts(x0 ^ *w1), w1 += ws;
+            if (nm > 2) b2 += byte_counts(x0 ^ *w2), w2 += ws;
+            if (nm > 3) b3 += byte_counts(x0 ^ *w3), w3 += ws;
         }
         pc[0] = __usada8(b0, 0, pc[0]);
         if (nm > 1) pc[1] = __usada8(b1, 0, pc[1]);
@@ -186,7 +167,7 @@ static int padded_popcount(const bnn_bconv_params *p, const pixel_runs *r, const
         for (kw = 0; kw < p->KW; kw++) {
             const word32 *wt = wj + (kh * p->KW + kw) * w2;
             if (kh >= r->kh0 && kh < r->kh1 && kw >= r->kw0 && kw < r->kw1) continue;
-            for (i = 0; i < w2; i++) P = __usada8(byte_counts(nibble_counts(wt[i])), 0, P);
+            for (i = 0; i < w2; i++) P = __usada8(byte_counts(wt[i]), 0, P);
         }
     return (int)P;
 }

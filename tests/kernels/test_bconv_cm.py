@@ -4,9 +4,9 @@ target's toolchain and bnncc/firmware.py's start-up code and linker script, run 
 all cases in one run.
 
 The cases come from the kernel's geometry: channels around multiples of 32 and 64 (32-bit words, the
-skipped upper half when C <= 32, tail bits), around the 3-word groups and the 30-word chunks of the
+skipped upper half when C <= 32, tail bits), around the 31-word chunks of the
 byte accumulators (in one tap and across the taps of a dense layer), output channels around the
-2-channel blocks and the 32-bit halves of output words, 1x1 / 3x3 / 5x5 / 7x1 kernels, strides,
+4-channel blocks and the 32-bit halves of output words, 1x1 / 3x3 / 5x5 / 7x1 kernels, strides,
 dilations (runs of one tap), pads down to pixels without an in-bounds tap with every pad_bit, dense
 layers, and row ranges.
 """
@@ -26,7 +26,7 @@ from .helpers import INCLUDE, PAD_ZERO, SRC, out_size
 
 CHECK = Path(__file__).parent / "c" / "bconv_cm_check.c"
 TARGETS = ("cortex-m4", "cortex-m7")
-GROUP, CHUNK = 3, 30          # words per nibble group, words per byte accumulator (bconv_cm.c)
+CHUNK, MB = 31, 4             # words per byte accumulator, channels per block (bconv_cm.c)
 
 
 @pytest.fixture(scope="module", params=TARGETS)
@@ -67,7 +67,7 @@ def cases() -> list[str]:
     out = []
     # input channels x output channels, each with a random small geometry
     for C in around(32, 64, 96, 128) + [1, 3, 200]:
-        for M in around(2, 32, 64) + [5, 66, 97]:
+        for M in around(MB, 2 * MB, 32, 64) + [66, 97]:
             k = rng.choice([(1, 1), (3, 3), (3, 3), (7, 1), (2, 3)])
             s, d = rng.choice([1, 1, 2]), rng.choice([1, 1, 1, 2])
             pads = [rng.randrange(0, k[0]), rng.randrange(0, k[1])]
@@ -76,7 +76,7 @@ def cases() -> list[str]:
             out.append(line(rng, C, rng.randint(h0, h0 + 3), W, M, KH=k[0], KW=k[1], SH=s, SW=s, DH=d, DW=d,
                             PT=pads[0], PL=pads[1], pad_bit=rng.choice(pad_bits)))
     # runs around the 3-word groups and 30-word chunks: 1x1 (one tap), 3x3 rows, and dense layers
-    for words in around(GROUP, 2 * GROUP, CHUNK, 2 * CHUNK) + [1]:
+    for words in around(3, CHUNK, 2 * CHUNK) + [1]:
         C = 32 * words - rng.choice([0, 0, 7])
         out.append(line(rng, C, 2, 3, 4, KH=1, KW=1, PT=0, PL=0))
         out.append(line(rng, C, 4, 5, 3, pad_bit=rng.choice(pad_bits)))

@@ -300,7 +300,8 @@ def _emit_binary_conv(s: Schedule, node: ir.Node) -> None:
         s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
 
     words, m_begin, m_end = _panels(64, m)
-    by_channels = kernel and kernel.splits_channels and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS and words >= s.threads
+    by_channels = (kernel and kernel.splits_channels and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS
+                   and words >= s.threads)
 
     def affine_kernel(name: str, operands: str, outputs: str) -> None:
         if by_channels:

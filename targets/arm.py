@@ -21,9 +21,11 @@ ARMV7_KERNELS = KernelTable(bconv=BCONV, float=FLOAT, pack=PACK, binarize=PACK, 
 AARCH64_NEON = Target("aarch64-neon", "ARMv8-A 64-bit (Cortex-A53 and up: Raspberry Pi 3/4/5, phones, Jetson): "
                       "NEON kernels, cross-compiled, run under qemu-aarch64 on other hosts",
                       ("-O3",), kernels=AARCH64_KERNELS,
-                      capabilities=frozenset({FUSES_CONV_POOL}), requires=("asimd",), toolchain=AARCH64)
+                      capabilities=frozenset({FUSES_CONV_POOL}), requires=("asimd",), toolchain=AARCH64,
+                      popcount_bits=128)
 ARMV7_NEON = Target("armv7-neon", "ARMv7-A hard-float with NEON (Cortex-A7/A9/A15, or a 32-bit OS on an A53): "
                     "NEON kernels, cross-compiled, run under qemu-arm on other hosts",
                     ("-O3", "-mfpu=neon", "-mfloat-abi=hard"), kernels=ARMV7_KERNELS,
-                    capabilities=frozenset({FUSES_CONV_POOL}), requires=("neon",), toolchain=ARMV7)
+                    capabilities=frozenset({FUSES_CONV_POOL}), requires=("neon",), toolchain=ARMV7,
+                    popcount_bits=128)
 TARGETS = (ARMV7_NEON, AARCH64_NEON)

@@ -29,6 +29,7 @@ class Target:
     toolchain: Toolchain = HOST            # compiler and runner of its C
     backend: str = "c"                     # "c" (bnncc/codegen) or "tvm" (bnncc/tvm): see bnncc/backend.py
     options: tuple[tuple[str, object], ...] = ()   # the backend's settings, e.g. TVM's ("kind", "cuda")
+    popcount_bits: int = 0                 # bits one popcount instruction of its binary kernels counts (0: none)
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities

@@ -121,6 +121,7 @@ def test_bench_counts_instructions_and_neon_kernels_execute_fewer(tmp_path):
     assert neon.binary_layer_instructions < portable.binary_layer_instructions / 2
     text = format_count_result(neon)
     assert "instructions counted by qemu, not timed" in text and "per 128 binary MACs" in text
+    assert "minimum on 128-bit vectors: 3)" in text
 
 
 def test_missing_cross_compiler_or_qemu_is_one_line(monkeypatch, tmp_path):

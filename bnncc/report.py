@@ -61,6 +61,11 @@ class ConversionReport:
         }
 
 
+def listed(labels: list[str], most: int = 6) -> str:
+    """Node labels for a note: the first `most`, then "..."."""
+    return ", ".join(labels[:most]) + (", ..." if len(labels) > most else "")
+
+
 def _count(value: int | None, unit: str = "") -> str:
     return "not counted by this target's backend" if value is None else f"{value:,}{unit}"
 

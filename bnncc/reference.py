@@ -13,7 +13,8 @@ from .errors import BnnccError
 
 QONNX_DOMAINS = ("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general", "finn")
 # Domains of older Brevitas and FINN exports that name qonnx's general ops (Quant, BipolarQuant,
-# MultiThreshold). qonnx resolves onnx.brevitas to its own module by a domain alias; these get the same.
+# MultiThreshold): qonnx resolves onnx.brevitas by a domain alias, and its ModelWrapper rewrites
+# finn and finn.custom_op.general to qonnx.custom_op.general as it loads a model.
 OLD_DOMAINS = ("onnx.brevitas", "finn.custom_op.general", "finn")
 
 
@@ -53,13 +54,10 @@ def _run_qonnx(model: onnx.ModelProto, feeds):
     try:
         from qonnx.core.modelwrapper import ModelWrapper
         from qonnx.core.onnx_exec import execute_onnx
-        from qonnx.custom_op.registry import add_domain_alias
         from qonnx.util.cleanup import cleanup_model
     except ImportError as exc:
         raise BnnccError("the reference runtime of QONNX/FINN models is the qonnx package, which is not installed: "
                          "pip install 'bnncc[qonnx]'") from exc
-    for domain in OLD_DOMAINS:
-        add_domain_alias(domain, "qonnx.custom_op.general")
     names = real_input_names(model)
     wrapper = cleanup_model(ModelWrapper(onnx.ModelProto.FromString(model.SerializeToString())))
     # cleanup_model renames graph inputs (e.g. to "global_in"): feed them by position.

@@ -30,6 +30,10 @@ class ConversionReport:
     def layer(self, node: str, op_type: str, mode: str, reason: str) -> None:
         self.layers.append(LayerNote(node, op_type, mode, reason))
 
+    @property
+    def has_binary_layer(self) -> bool:
+        return any(n.mode == "binary" for n in self.layers)
+
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
@@ -70,6 +74,9 @@ def _count(value: int | None, unit: str = "") -> str:
     return "not counted by this target's backend" if value is None else f"{value:,}{unit}"
 
 
+NO_BINARY_LAYER = ("no layer of this model runs binary (bnncc found no ±1 or ±s weights on a ±1 input): the whole "
+                   "model runs as float kernels")
+
 BINARIZATIONS = {"Sign", "Where", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "BipolarQuant", "Quant",
                  "MultiThreshold"}
 FOLDABLE = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Transpose", "Identity",
@@ -84,12 +91,16 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
     by_name = {note.node: note for note in lowered}
     remaining = {node.name for node in final_graph if node.name}
     constant = {t.name for t in source.graph.initializer}
+    multi_bit = multi_bit_activations(source)
     notes = []
     for index, node in enumerate(source.graph.node):
         label = node.name
         if all(name in constant for name in node.input if name):
             constant.update(node.output)
             notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))
+        elif label in multi_bit:
+            notes.append(LayerNote(label, node.op_type, "float", f"{multi_bit[label]} activation: stays float "
+                                   "(only 1-bit activations run binary)"))
         elif label in by_name:
             notes.append(by_name[label])
         elif node.name and node.name in remaining and node.op_type in VIEW_OPS:
@@ -107,6 +118,25 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
             notes.append(LayerNote(label, node.op_type, "folded",
                                    "folded into the threshold or scale of a binary layer"))
     return notes
+
+
+def multi_bit_activations(source) -> dict[str, str]:
+    """Quantizers of run-time values with more than two levels (Quant of 2+ bits, MultiThreshold with
+    several thresholds per channel), by node name: what they quantize to, e.g. "2-bit"."""
+    values = {t.name: onnx.numpy_helper.to_array(t) for t in source.graph.initializer}
+    found = {}
+    for node in source.graph.node:
+        if node.input and node.input[0] in values:
+            continue            # a weight quantizer, folded at compile time
+        if node.op_type == "Quant" and len(node.input) > 3 and node.input[3] in values:
+            bits = values[node.input[3]]
+            if bits.size == 1 and float(bits.item()) > 1:
+                found[node.name] = f"{float(bits.item()):g}-bit"
+        elif node.op_type == "MultiThreshold" and len(node.input) > 1 and node.input[1] in values:
+            thresholds = values[node.input[1]]
+            if thresholds.ndim == 2 and thresholds.shape[1] > 1:
+                found[node.name] = f"{thresholds.shape[1] + 1}-level"
+    return found
 
 
 def parameter_bytes(source) -> int:

@@ -238,11 +238,15 @@ def fold_batchnorms(model: onnx.ModelProto) -> onnx.ModelProto:
         factor = (gamma * r).astype(np.float32)
         tensors[conv.input[1]].CopyFrom(numpy_helper.from_array((w * factor[:, None, None, None]).astype(np.float32),
                                                                 conv.input[1]))
-        bias_name = conv.input[1].rsplit(".", 1)[0] + ".bias"
         bias = ((((b - mean) * r).astype(np.float32) * gamma).astype(np.float32) + beta).astype(np.float32)
-        graph.initializer.append(numpy_helper.from_array(bias, bias_name))
-        del conv.input[2:]
-        conv.input.append(bias_name)
+        if len(conv.input) > 2:
+            tensors[conv.input[2]].CopyFrom(numpy_helper.from_array(bias, conv.input[2]))
+        else:
+            name = conv.input[1].removesuffix(".weight") + ".bias"
+            name = name if name not in tensors else f"{conv.input[1]}::bias"
+            tensors[name] = numpy_helper.from_array(bias, name)
+            graph.initializer.append(tensors[name])
+            conv.input.append(name)
         conv.output[0] = node.output[0]
     del graph.node[:]
     graph.node.extend(kept)

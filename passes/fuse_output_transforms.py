@@ -21,10 +21,12 @@ pooling first and mapping the pooled values is exact, and touches 4x fewer eleme
 """
 from __future__ import annotations
 
+import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import (attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, read_only_by,
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, read_only_by,
                       remove_unused, replace_value, set_shape, shape_of)
+from bnncc.passes.fold_channel_affines import accumulator_bound
 from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
 
@@ -34,6 +36,8 @@ class FuseOutputTransformsPass(ir.passes.InPlacePass):
         graph = model.graph
         modified = False
         for node in list(graph):
+            modified |= _identity_before_residual(graph, node)
+        for node in list(graph):
             if node.graph is not None and is_bnncc(node, "ChannelAffine") and len(node.inputs) == 3:
                 modified |= _fuse(graph, node)
         for node in list(graph):
@@ -41,6 +45,22 @@ class FuseOutputTransformsPass(ir.passes.InPlacePass):
                 modified |= _fuse_pool(graph, node)
         remove_unused(graph)
         return ir.passes.PassResult(model, modified)
+
+
+def _identity_before_residual(graph: ir.Graph, add: ir.Node) -> bool:
+    """acc -> Add(residual), with no affine map in between (BatchNormalization after the Add, say):
+    put ChannelAffine(acc, 1, 0) in front, so that the conv adds the residual as it stores its sums
+    (acc * 1 + 0 is acc: an integer)."""
+    for acc in add.inputs[:2] if add.domain == "" and add.op_type == "Add" else ():
+        if accumulator_bound(acc) is not None and read_only_by(acc, add) and _is_residual_add(add, acc):
+            channels = shape_of(acc)[1]
+            identity = bnncc_node("ChannelAffine", [acc, add_constant(graph, np.ones(channels, np.float32), "one"),
+                                                    add_constant(graph, np.zeros(channels, np.float32), "zero")],
+                                  shape=shape_of(acc), name_hint="ChannelAffine")
+            insert_before(graph, add, identity)
+            add.replace_input_with(list(add.inputs).index(acc), identity.outputs[0])
+            return True
+    return False
 
 
 def _fuse(graph: ir.Graph, affine: ir.Node) -> bool:

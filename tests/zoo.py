@@ -565,8 +565,7 @@ def channel_affine_forms(seed: int = 0, affine: str = "mul_add", then: str = "re
             y = g.op("Add", [g.const((bias / scale).reshape(per_channel), "bias"), y])
             y = g.op("Mul", [g.const(scale.reshape(per_channel), "scale"), y])
         elif affine == "bn_after_residual":
-            y = g.op("Add", [y, g.op("Mul", [x0, g.const(np.float32(np.sqrt(k)), "residual_gain")])])
-            y = _bn(g, rng, y, c, 2 * k)
+            y = _bn(g, rng, g.op("Add", [y, x0], hint="residual"), c, k)
         else:
             raise ValueError(affine)
     if then == "residual":

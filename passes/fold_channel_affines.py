@@ -12,8 +12,9 @@ one only when that gives the chain's own values:
 * X the integer accumulator of a binary layer (|X| <= K): any chain of the ops above, when one
   (S[c], B[c]) per channel reproduces the chain, as onnxruntime evaluates it, on every integer in
   [-K, K] (checked exhaustively). Candidates: the structural form's own constants, the chain
-  composed in float64 and rounded, and B = chain(0). Add-then-Mul, (x + b) * s, usually folds
-  this way too (the check says when it does not; then it stays as it is).
+  composed in float64 and rounded, and B = chain(0). Add-then-Mul, (x + b) * s, folds when one of
+  them passes; otherwise the longest prefix that does folds (the Add alone: x * 1 + b is x + b)
+  and the rest keeps its own rounding, in its own pass.
 
 "The same value" compares numbers: x * 1 + 0 turns -0 into +0, which compares equal and gives
 every comparison, Sign and sum downstream the same result.
@@ -60,6 +61,8 @@ def affine_input(node: ir.Node) -> ir.Value | None:
         return None
     if node.op_type in ("Sub", "Div", "BatchNormalization") and node.inputs[0] is not x:
         return None          # c - x, c / x: not affine in the form handled here
+    if node.op_type == "BatchNormalization" and attribute(node, "training_mode", 0):
+        return None          # normalizes by the batch's own statistics
     if node.op_type != "BatchNormalization":
         rank = len(shape_of(x))
         if not all(per_channel(constant(v), rank) for v in node.inputs if v is not None and v is not x):

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import onnx
 
+from .frontend.structure import SHAPE_ONLY
+
 
 @dataclass
 class LayerNote:
@@ -98,6 +100,9 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
         if all(name in constant for name in node.input if name):
             constant.update(node.output)
             notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))
+        elif node.op_type in SHAPE_ONLY:
+            constant.update(node.output)         # a sample's shape is fixed at compile time
+            notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (one sample's shape)"))
         elif label in multi_bit:
             notes.append(LayerNote(label, node.op_type, "float", f"{multi_bit[label]} activation: stays float "
                                    "(only 1-bit activations run binary)"))

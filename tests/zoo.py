@@ -140,7 +140,7 @@ def _bn(g: _Graph, rng, x: str, channels: int, fan_in: int, style: str = "bn", r
     raise ValueError(style)
 
 
-def _binarize(g: _Graph, x: str, kind: str, domain_scale_shape=()) -> str:
+def _binarize(g: _Graph, x: str, kind: str, domain: str = BREVITAS) -> str:
     """Binarize activation `x` with the given dialect idiom."""
     if kind == "sign":
         return g.op("Sign", [x], hint="sign")
@@ -155,7 +155,7 @@ def _binarize(g: _Graph, x: str, kind: str, domain_scale_shape=()) -> str:
         a = g.op("Add", [s, g.const(np.float32(0.1), "ste_offset")], hint="ste_add")
         return g.op("Sign", [a], hint="ste_sign")
     if kind == "bipolar":
-        return g.op("BipolarQuant", [x, g.const(np.float32(1.0), "bq_scale")], hint="bq", domain=BREVITAS)
+        return g.op("BipolarQuant", [x, g.const(np.float32(1.0), "bq_scale")], hint="bq", domain=domain)
     if kind == "quant":
         return _quant(g, x, np.float32(1.0), bits=1)
     if kind in COMPARE_IDIOMS:        # Where(x OP 0, +1, -1), the +1 branch where x is on the positive side
@@ -296,8 +296,9 @@ def larq_ste_sign_conv(seed: int = 0, in_channels: int = 3, padding: int = 1, nh
                    producer=("tf2onnx", "1.16.1"), name="tf2onnx")
 
 
-def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 40, 40)) -> onnx.ModelProto:
-    """Brevitas/QONNX TFC-style MLP: BipolarQuant (onnx.brevitas) on input, acts and ±1 weights, Transpose+MatMul, final BN as Sub/Pow/Div/Mul/Add."""
+def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 40, 40),
+                      domain: str = BREVITAS) -> onnx.ModelProto:
+    """Brevitas/QONNX TFC-style MLP: BipolarQuant (`domain`: onnx.brevitas, or an old FINN one) on input, acts and ±1 weights, Transpose+MatMul, final BN as Sub/Pow/Div/Mul/Add."""
     rng = np.random.default_rng(seed)
     g = _Graph(numeric=True)
     side, classes = 12, 10
@@ -309,15 +310,15 @@ def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 4
     x = g.op("Reshape", ["0", tgt])
     x = g.op("Mul", [x, g.const(np.float32(2.0))])
     x = g.op("Sub", [x, g.const([1.0])])
-    x = _binarize(g, x, "bipolar")
+    x = _binarize(g, x, "bipolar", domain)
     layer = 3
     for i, (k, nout) in enumerate(zip(dims[:-1], dims[1:])):
-        w = _binarize(g, g.const(pm1(rng, (nout, k))), "bipolar")
+        w = _binarize(g, g.const(pm1(rng, (nout, k))), "bipolar", domain)
         w = g.op("Transpose", [w], perm=[1, 0])
         x = g.op("MatMul", [x, w])
         if i < len(dims) - 2:
             x = _bn(g, rng, x, nout, k, rank=2, prefix=f"features.{layer}")
-            x = _binarize(g, x, "bipolar")
+            x = _binarize(g, x, "bipolar", domain)
             layer += 4
     # TensorNorm-like final affine, one channel broadcast over the classes, written out by hand.
     gamma, beta, mean, var = bn_stats(rng, 1, dims[-2])
@@ -327,7 +328,7 @@ def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 4
     x = g.op("Mul", [x, g.const(gamma, name=f"features.{layer}.weight")])
     x = g.op("Add", [x, g.const(beta, name=f"features.{layer}.bias")])
     g.nodes[-1].output[0] = "out"
-    opsets = {"": 9, **({BREVITAS: 1} if declare_domain else {})}
+    opsets = {"": 9, **({domain: 1} if declare_domain else {})}
     return g.model([_vi("0", [1, 1, side, side])], [_vi("out", [1, classes])], opsets, ir_version=6,
                    producer=("pytorch", "1.7"), inits_as_inputs=True, check=declare_domain, name="torch-jit-export")
 
@@ -713,7 +714,7 @@ BUILDERS = {
     "plain_sign_mlp": (plain_sign_mlp, [{}]),
     "larq_ste_sign_conv": (larq_ste_sign_conv, [{}, {"in_channels": 1, "padding": 0, "nhwc_input": False},
                                                 {"latent_weights": True}]),
-    "qonnx_bipolar_mlp": (qonnx_bipolar_mlp, [{}, {"declare_domain": True}]),
+    "qonnx_bipolar_mlp": (qonnx_bipolar_mlp, [{}, {"declare_domain": True}, {"domain": "finn"}]),
     "qonnx_quant_latent": (qonnx_quant_latent, [{}, {"domain": "finn.custom_op.general"}]),
     "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}, {"domain": "finn.custom_op.general"},
                                                   {"domain": "finn"}]),

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, read_only_by, remove_unused,
-                      replace_value, shape_of)
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, read_only_by,
+                      remove_unused, replace_value, shape_of)
 from bnncc.passes.lower_binary_layers import window_attributes
 
 

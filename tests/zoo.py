@@ -556,7 +556,8 @@ def channel_affine_forms(seed: int = 0, affine: str = "mul_add", then: str = "re
     signs = pm1(rng, (c, c, 3, 3))
     per_channel = [1, c, 1, 1]
     if affine == "conv_bias":       # ±|s| weights (the sign of s moved into them) and a bias
-        y = _conv(g, a, g.const(signs * scale.reshape(-1, 1, 1, 1), "conv.weight"), 3, g.const(bias, "conv.bias"), pad=1)
+        weights = g.const(signs * scale.reshape(-1, 1, 1, 1), "conv.weight")
+        y = _conv(g, a, weights, 3, g.const(bias, "conv.bias"), pad=1)
     else:
         y = _conv(g, a, g.const(signs, "conv.weight"), 3, pad=1)
         if affine == "mul_add":

@@ -97,8 +97,9 @@ def _two_bits_minus_one(graph: ir.Graph, node: ir.Node) -> bool:
     """2 * Cast(comparison) - 1 (or + -1): PyTorch's `(x >= 0).float() * 2 - 1`, +1 where it holds."""
     if node.domain != "" or len(node.inputs) != 2:
         return False
-    for doubled, one in ((node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])):
-        if _uniform(one) != (1.0 if node.op_type == "Sub" else -1.0) or (node.op_type == "Sub" and one is node.inputs[0]):
+    pairs = [(node.inputs[0], node.inputs[1])] + ([(node.inputs[1], node.inputs[0])] if node.op_type == "Add" else [])
+    for doubled, one in pairs:                  # 2b - 1, or 2b + (-1) in either order
+        if _uniform(one) != (1.0 if node.op_type == "Sub" else -1.0):
             continue
         mul = doubled.producer()
         if mul is None or mul.op_type != "Mul" or mul.domain != "" or len(mul.inputs) != 2:

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = (args.first, args.second)
     models = [bnncc.compile(path, target=args.target) for path in paths]
-    runners = [model.build(extra_flags=("-DBNNCC_PROFILE",), extra_cdef=f"int {model.name}_profile(uint64_t *ns, int n);")
-               for model in models]
+    runners = [model.build(extra_flags=("-DBNNCC_PROFILE",),
+                           extra_cdef=f"int {model.name}_profile(uint64_t *ns, int n);") for model in models]
     x = np.random.default_rng(0).standard_normal(models[0].inputs[0].shape).astype(np.float32)
     sessions = [onnxruntime_session(path, 1) for path in paths]
     name = models[0].inputs[0].name

@@ -26,7 +26,7 @@ from .codegen.artifact import Artifact
 from .errors import BnnccError
 from .frontend.importer import ImportedModel, TensorSpec
 from .output_folder import MANIFEST
-from .report import ConversionReport, parameter_bytes, source_layers
+from .report import NO_BINARY_LAYER, ConversionReport, listed, multi_bit_activations, parameter_bytes, source_layers
 
 
 @dataclass
@@ -137,6 +137,13 @@ def describe_source(report: ConversionReport, imported: ImportedModel, model) ->
     report.weight_bytes_float = parameter_bytes(imported.source)
     report.source_bytes = len(imported.source.SerializeToString())
     report.layers = source_layers(imported.source, model.graph, report.layers)
+    multi_bit = multi_bit_activations(imported.source)
+    if multi_bit:
+        report.note(f"{listed([f'{name} ({levels})' for name, levels in multi_bit.items()])}: multi-bit activations "
+                    "stay float; bnncc runs binary kernels for 1-bit activations only, so the layers they feed run as "
+                    "float kernels")
+    if not report.has_binary_layer:
+        report.note(NO_BINARY_LAYER)
 
 
 class TvmBackend:

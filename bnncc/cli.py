@@ -15,6 +15,7 @@ import numpy as np
 
 from . import __version__
 from .errors import BnnccError
+from .report import NO_BINARY_LAYER
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -344,6 +345,8 @@ def cmd_inspect(args) -> int:
     report = conversion_report(args.model, target=args.target)
     args.progress.clear()
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    if not report.has_binary_layer and not args.quiet:
+        print(f"bnncc: warning: {NO_BINARY_LAYER}", file=sys.stderr)
     return EXIT_OK
 
 

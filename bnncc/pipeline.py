@@ -7,6 +7,7 @@ from typing import Callable
 
 import onnx_ir as ir
 
+from bnncc.passes.fold_channel_affines import FoldChannelAffinesPass
 from bnncc.passes.fold_constants import FoldConstantsPass
 from bnncc.passes.fuse_conv_pool import FuseConvPoolPass
 from bnncc.passes.fuse_output_transforms import FuseOutputTransformsPass
@@ -28,6 +29,7 @@ def stages(report: ConversionReport, target: Target | None = None) -> list[tuple
         ("lower_binary_layers", lambda: LowerBinaryLayersPass(report)),
         ("fuse_thresholds", lambda: FuseThresholdsPass(report)),
         ("pack_activations", PackActivationsPass),
+        ("fold_channel_affines", FoldChannelAffinesPass),
         ("fuse_output_transforms", FuseOutputTransformsPass),
     ]
     if target is not None and target.has(FUSES_CONV_POOL):

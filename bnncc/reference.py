@@ -12,6 +12,10 @@ import onnx
 from .errors import BnnccError
 
 QONNX_DOMAINS = ("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general", "finn")
+# Domains of older Brevitas and FINN exports that name qonnx's general ops (Quant, BipolarQuant,
+# MultiThreshold): qonnx resolves onnx.brevitas by a domain alias, and its ModelWrapper rewrites
+# finn and finn.custom_op.general to qonnx.custom_op.general as it loads a model.
+OLD_DOMAINS = ("onnx.brevitas", "finn.custom_op.general", "finn")
 
 
 def uses_qonnx_ops(model: onnx.ModelProto) -> bool:

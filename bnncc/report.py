@@ -6,6 +6,8 @@ from typing import Any
 
 import onnx
 
+from .frontend.structure import SHAPE_ONLY
+
 
 @dataclass
 class LayerNote:
@@ -31,6 +33,10 @@ class ConversionReport:
 
     def layer(self, node: str, op_type: str, mode: str, reason: str) -> None:
         self.layers.append(LayerNote(node, op_type, mode, reason))
+
+    @property
+    def has_binary_layer(self) -> bool:
+        return any(n.mode == "binary" for n in self.layers)
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -72,9 +78,17 @@ class ConversionReport:
         }
 
 
+def listed(labels: list[str], most: int = 6) -> str:
+    """Node labels for a note: the first `most`, then "..."."""
+    return ", ".join(labels[:most]) + (", ..." if len(labels) > most else "")
+
+
 def _count(value: int | None, unit: str = "") -> str:
     return "not counted by this target's backend" if value is None else f"{value:,}{unit}"
 
+
+NO_BINARY_LAYER = ("no layer of this model runs binary (bnncc found no ±1 or ±s weights on a ±1 input): the whole "
+                   "model runs as float kernels")
 
 BINARIZATIONS = {"Sign", "Where", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "BipolarQuant", "Quant",
                  "MultiThreshold"}
@@ -90,12 +104,19 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
     by_name = {note.node: note for note in lowered}
     remaining = {node.name for node in final_graph if node.name}
     constant = {t.name for t in source.graph.initializer}
+    multi_bit = multi_bit_activations(source)
     notes = []
     for index, node in enumerate(source.graph.node):
         label = node.name
         if all(name in constant for name in node.input if name):
             constant.update(node.output)
             notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (constant inputs)"))
+        elif node.op_type in SHAPE_ONLY:
+            constant.update(node.output)         # a sample's shape is fixed at compile time
+            notes.append(LayerNote(label, node.op_type, "folded", "computed at compile time (one sample's shape)"))
+        elif label in multi_bit:
+            notes.append(LayerNote(label, node.op_type, "float", f"{multi_bit[label]} activation: stays float "
+                                   "(only 1-bit activations run binary)"))
         elif label in by_name:
             notes.append(by_name[label])
         elif node.name and node.name in remaining and node.op_type in VIEW_OPS:
@@ -113,6 +134,25 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
             notes.append(LayerNote(label, node.op_type, "folded",
                                    "folded into the threshold or scale of a binary layer"))
     return notes
+
+
+def multi_bit_activations(source) -> dict[str, str]:
+    """Quantizers of run-time values with more than two levels (Quant of 2+ bits, MultiThreshold with
+    several thresholds per channel), by node name: what they quantize to, e.g. "2-bit"."""
+    values = {t.name: onnx.numpy_helper.to_array(t) for t in source.graph.initializer}
+    found = {}
+    for node in source.graph.node:
+        if node.input and node.input[0] in values:
+            continue            # a weight quantizer, folded at compile time
+        if node.op_type == "Quant" and len(node.input) > 3 and node.input[3] in values:
+            bits = values[node.input[3]]
+            if bits.size == 1 and float(bits.item()) > 1:
+                found[node.name] = f"{float(bits.item()):g}-bit"
+        elif node.op_type == "MultiThreshold" and len(node.input) > 1 and node.input[1] in values:
+            thresholds = values[node.input[1]]
+            if thresholds.ndim == 2 and thresholds.shape[1] > 1:
+                found[node.name] = f"{thresholds.shape[1] + 1}-level"
+    return found
 
 
 def parameter_bytes(source) -> int:

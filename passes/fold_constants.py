@@ -1,6 +1,7 @@
 """Constant folding: evaluate every node whose inputs are all known at compile time.
 
-Shape(x) is known once shapes are static; Identity/Dropout are bypassed. Folding runs each
+Shape(x) is known once shapes are static; Identity/Dropout are bypassed. The importer runs it once
+before canonicalize too, so that binarizations built on shape sub-graphs show constant operands. Folding runs each
 node through the reference interpreter, so it computes exactly what the reference would.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from onnx.reference import ReferenceEvaluator
 
 from bnncc.errors import BnnccError
 from bnncc.ir import add_constant, constant, remove_unused, replace_value, shape_of, source_label
-from bnncc.ops import REFERENCE_OPS
+from bnncc.ops import DOMAIN, REFERENCE_OPS
 
 MAX_FOLDED_ELEMENTS = 1 << 26
 
@@ -39,8 +40,8 @@ class FoldConstantsPass(ir.passes.InPlacePass):
 
 
 def _fold(node: ir.Node, opsets: dict[str, int]) -> list[np.ndarray] | None:
-    if any(v.is_graph_output() for v in node.outputs):
-        return None
+    if any(v.is_graph_output() for v in node.outputs) or node.domain not in ("", DOMAIN):
+        return None             # (the dialects' ops, before canonicalize rewrites them, have no reference here)
     if node.op_type == "Shape" and node.domain == "":
         try:
             shape = shape_of(node.inputs[0])

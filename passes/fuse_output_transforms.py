@@ -2,9 +2,11 @@
 
 Bi-Real-style blocks end in  acc -> BatchNormalization -> Add(residual) -> Sign -> next layer:
 three passes over the activations (plus the packing) that cost as much as the binary conv itself
-once it is fast. They become one `ChannelAffine(X, S, B, R, T, D) -> (Y, P)`, which computes
+once it is fast. fold_channel_affines has made the per-channel map, whatever form the exporter
+gave it (BatchNormalization, Mul and Add, a conv bias), a `ChannelAffine(X, S, B)`; with the Add and
+the binarization after it, it becomes one `ChannelAffine(X, S, B, R, T, D) -> (Y, P)`, which computes
 
-    Y = (X * S[c] + B[c]) + R          (S, B: onnxruntime's folded BatchNormalization)
+    Y = (X * S[c] + B[c]) + R
     P = pack(Threshold(Y, T, D))       (only when a ThresholdPack reads Y)
 
 with the same roundings in the same order as the separate ops, so results do not change.
@@ -13,17 +15,18 @@ When X is the accumulator of a binary conv read by nothing else, the conv applie
 the residual and the packing itself as it stores its results (`BinaryConvAffine`): the
 accumulator never goes to memory.
 
-A BatchNormalization read only by a MaxPool (the stem of ResNet-like nets) becomes
+A ChannelAffine read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
 pooling first and mapping the pooled values is exact, and touches 4x fewer elements.
 """
 from __future__ import annotations
 
+import numpy as np
 import onnx_ir as ir
 
-from bnncc.interpreter import batchnorm_coefficients
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc,
-                      read_only_by, remove_unused, replace_value, set_shape, shape_of)
+from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, read_only_by,
+                      remove_unused, replace_value, set_shape, shape_of)
+from bnncc.passes.fold_channel_affines import accumulator_bound
 from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
 
@@ -33,7 +36,9 @@ class FuseOutputTransformsPass(ir.passes.InPlacePass):
         graph = model.graph
         modified = False
         for node in list(graph):
-            if node.graph is not None and node.domain == "" and node.op_type == "BatchNormalization":
+            modified |= _identity_before_residual(graph, node)
+        for node in list(graph):
+            if node.graph is not None and is_bnncc(node, "ChannelAffine") and len(node.inputs) == 3:
                 modified |= _fuse(graph, node)
         for node in list(graph):
             if node.graph is not None and node.domain == "" and node.op_type == "MaxPool":
@@ -42,25 +47,37 @@ class FuseOutputTransformsPass(ir.passes.InPlacePass):
         return ir.passes.PassResult(model, modified)
 
 
-def _fuse(graph: ir.Graph, bn: ir.Node) -> bool:
-    params = [constant(v) for v in bn.inputs[1:5]]
-    if any(p is None for p in params) or len(bn.outputs) > 1 and any(v.uses() for v in bn.outputs[1:]):
-        return False
-    x, y = bn.inputs[0], bn.outputs[0]
-    if len(shape_of(x)) not in (2, 4):
-        return False
-    scale, bias = batchnorm_coefficients(*params, float(attribute(bn, "epsilon", 1e-5)))
-    inputs = [x, add_constant(graph, scale, "bn_scale"), add_constant(graph, bias, "bn_bias")]
-    anchor, result = bn, y
+def _identity_before_residual(graph: ir.Graph, add: ir.Node) -> bool:
+    """acc -> Add(residual), with no affine map in between (BatchNormalization after the Add, say):
+    put ChannelAffine(acc, 1, 0) in front, so that the conv adds the residual as it stores its sums
+    (acc * 1 + 0 is acc: an integer)."""
+    for acc in add.inputs[:2] if add.domain == "" and add.op_type == "Add" else ():
+        if accumulator_bound(acc) is not None and read_only_by(acc, add) and _is_residual_add(add, acc):
+            channels = shape_of(acc)[1]
+            identity = bnncc_node("ChannelAffine", [acc, add_constant(graph, np.ones(channels, np.float32), "one"),
+                                                    add_constant(graph, np.zeros(channels, np.float32), "zero")],
+                                  shape=shape_of(acc), name_hint="ChannelAffine")
+            insert_before(graph, add, identity)
+            add.replace_input_with(list(add.inputs).index(acc), identity.outputs[0])
+            return True
+    return False
+
+
+def _fuse(graph: ir.Graph, affine: ir.Node) -> bool:
+    """ChannelAffine(X, S, B) [-> Add(residual)] [-> ThresholdPack]  ==>  one ChannelAffine, in the
+    binary conv that computes X when it can."""
+    y = affine.outputs[0]
+    inputs, anchor, result = list(affine.inputs), affine, y
     users = consumers(y)
     if len(users) == 1 and not y.is_graph_output() and _is_residual_add(users[0], y):
         add = users[0]
-        residual = add.inputs[1] if add.inputs[0] is y else add.inputs[0]
-        inputs.append(residual)
+        inputs.append(add.inputs[1] if add.inputs[0] is y else add.inputs[0])
         anchor, result = add, add.outputs[0]
     else:
         inputs.append(None)
     packs = [n for n in consumers(result) if is_bnncc(n, "ThresholdPack")]
+    if anchor is affine and len(packs) != 1:
+        return _fuse_into_conv(graph, affine)
     if len(packs) == 1:
         inputs += [packs[0].inputs[1], packs[0].inputs[2]]
     fused = bnncc_node("ChannelAffine", inputs, shape=shape_of(result), name_hint="ChannelAffine")
@@ -73,21 +90,20 @@ def _fuse(graph: ir.Graph, bn: ir.Node) -> bool:
     if len(packs) == 1:
         replace_value(packs[0].outputs[0], fused.outputs[1])
         graph.remove(packs[0], safe=True)
-    if anchor is not bn:
+    if anchor is not affine:
         graph.remove(anchor, safe=True)
-    graph.remove(bn, safe=True)
+    graph.remove(affine, safe=True)
     _fuse_into_conv(graph, fused)
     return True
 
 
-def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> None:
+def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     """BinaryConvPacked -> acc -> ChannelAffine  ==>  BinaryConvAffine (Y and, if packed, bits)."""
     acc = affine.inputs[0]
     conv = acc.producer()
-    if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2:
-        return
-    if not read_only_by(acc, affine):
-        return
+    if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2 \
+            or not read_only_by(acc, affine):
+        return False
     fused = bnncc_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
                        {name: attr.value for name, attr in conv.attributes.items()},
                        shape=shape_of(affine.outputs[0]), name_hint="BinaryConvAffine")
@@ -100,6 +116,7 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> None:
         replace_value(old, new)
     graph.remove(affine, safe=True)
     graph.remove(conv, safe=True)
+    return True
 
 
 def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:

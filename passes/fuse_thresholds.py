@@ -29,7 +29,7 @@ from bnncc.onnxruntime_session import session
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, remove_unused,
                       replace_value, shape_of, source_label)
 from bnncc.ops.definitions import sign_decision
-from bnncc.report import ConversionReport
+from bnncc.report import ConversionReport, listed
 
 CHAIN_OPS = ("BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Neg",
              "Identity")
@@ -54,11 +54,11 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                                      "to +1 (`bnncc verify` measures whether an exact 0 occurs)")
                 modified |= fused
         if self.float_signs:
-            self.report.note(f"{_listed(self.float_signs)}: ONNX Sign maps an exact 0 to 0, which 1 bit cannot hold; "
+            self.report.note(f"{listed(self.float_signs)}: ONNX Sign maps an exact 0 to 0, which 1 bit cannot hold; "
                              "bnncc maps it to +1 (`bnncc verify` measures whether an exact 0 occurs)")
         if self.rounding_sensitive:
             self.report.note(f"{len(self.rounding_sensitive)} binarization(s) take float sums (a float conv, matmul "
-                             f"or average upstream: {_listed(self.rounding_sensitive)}); an input within float rounding of a threshold can "
+                             f"or average upstream: {listed(self.rounding_sensitive)}); an input within float rounding of a threshold can "
                              "binarize unlike the reference, whose summation order differs")
         remove_unused(model.graph)
         return ir.passes.PassResult(model, modified)
@@ -101,10 +101,6 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
         replace_value(sign.outputs[0], threshold.outputs[0])
         graph.remove(sign, safe=True)
         return True
-
-
-def _listed(labels: list[str], most: int = 6) -> str:
-    return ", ".join(labels[:most]) + (", ..." if len(labels) > most else "")
 
 
 # Float ops whose result depends on the order of a summation or on a libm implementation: the

@@ -19,7 +19,7 @@ import onnx_ir as ir
 from bnncc.errors import BnnccError
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, new_node, replace_value,
                       shape_of, source_label)
-from bnncc.report import ConversionReport
+from bnncc.report import ConversionReport, listed
 
 PM1_PRESERVING = ("MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose")
 
@@ -85,9 +85,13 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
 
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         modified = False
+        self.unexact_scales: list[str] = []
         for node in list(model.graph):
             if node.domain == "" and node.op_type in ("Conv", "Gemm", "MatMul"):
                 modified |= self._lower(model.graph, node)
+        if self.unexact_scales:
+            self.report.note(f"{listed(self.unexact_scales)}: input/weight scales are not powers of two; folding "
+                             "them may differ from the reference's float accumulation by an ulp")
         return ir.passes.PassResult(model, modified)
 
     def _lower(self, graph: ir.Graph, node: ir.Node) -> bool:
@@ -125,8 +129,7 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
         value = out
         if np.any(scale != 1):
             if not np.all(np.log2(scale) == np.round(np.log2(scale))):
-                self.report.note(f"{source_label(node)}: input/weight scales are not powers of two; folding them may differ "
-                                 "from the reference's float accumulation by an ulp")
+                self.unexact_scales.append(source_label(node))
             value = _append(graph, node, "Mul", value, scale.reshape(channel_shape))
         if bias is not None:
             value = _append(graph, node, "Add", value, bias.reshape(channel_shape))

@@ -31,10 +31,17 @@ def binarized_tensors(model: onnx.ModelProto) -> list[str]:
     """Activation tensors a BNN binarizes, found by dialect idiom (weight quantizers excluded)."""
     consts = _const_names(model)
     inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    writers = {name: node for node in model.graph.node for name in node.output}
+
+    def made_by(name: str, op_type: str) -> bool:
+        return name in writers and writers[name].op_type == op_type
+
     found = []
     for node in model.graph.node:
         if node.input and node.input[0] in consts:
             continue
+        if node.op_type == "Sub" and made_by(node.input[0], "Mul") and made_by(writers[node.input[0]].input[0], "Cast"):
+            found.append(node.output[0])            # 2 * x - 1 of a {0, 1} map
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         if node.op_type in ("Sign", "BipolarQuant", "Where"):
             found.append(node.output[0])

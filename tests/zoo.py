@@ -25,14 +25,21 @@ Larq ste_sign and MultiThreshold (x >= t) map 0 -> +1.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "bireal"))
+from bireal import fold_batchnorms  # noqa: E402  (PyTorch's Conv+BatchNormalization folding)
 
 FLOAT = TensorProto.FLOAT
 BREVITAS = "onnx.brevitas"
 QONNX = "qonnx.custom_op.general"
 EPS = 1e-5
+NEWEST_OPSET = onnx.defs.onnx_opset_version()
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,7 +140,7 @@ def _bn(g: _Graph, rng, x: str, channels: int, fan_in: int, style: str = "bn", r
     raise ValueError(style)
 
 
-def _binarize(g: _Graph, x: str, kind: str, domain_scale_shape=()) -> str:
+def _binarize(g: _Graph, x: str, kind: str, domain: str = BREVITAS) -> str:
     """Binarize activation `x` with the given dialect idiom."""
     if kind == "sign":
         return g.op("Sign", [x], hint="sign")
@@ -148,16 +155,42 @@ def _binarize(g: _Graph, x: str, kind: str, domain_scale_shape=()) -> str:
         a = g.op("Add", [s, g.const(np.float32(0.1), "ste_offset")], hint="ste_add")
         return g.op("Sign", [a], hint="ste_sign")
     if kind == "bipolar":
-        return g.op("BipolarQuant", [x, g.const(np.float32(1.0), "bq_scale")], hint="bq", domain=BREVITAS)
+        return g.op("BipolarQuant", [x, g.const(np.float32(1.0), "bq_scale")], hint="bq", domain=domain)
     if kind == "quant":
         return _quant(g, x, np.float32(1.0), bits=1)
+    if kind in COMPARE_IDIOMS:        # Where(x OP 0, +1, -1), the +1 branch where x is on the positive side
+        op, plus_when_true = COMPARE_IDIOMS[kind]
+        cond = g.op(op, [x, g.constant_node(np.float32(0.0))], hint=op.lower())
+        ones = [g.constant_node(np.array([v], np.float32)) for v in (1.0, -1.0)]
+        return g.op("Where", [cond] + (ones if plus_when_true else ones[::-1]), hint="where")
+    if kind == "hardtanh_sign":       # nn.Hardtanh left in front of torch.sign
+        clipped = g.op("Clip", [x, g.const(np.float32(-1), "lo"), g.const(np.float32(1), "hi")], hint="hardtanh")
+        return g.op("Sign", [clipped], hint="sign")
+    if kind == "two_x_minus_one":     # (x >= 0).float() * 2 - 1
+        bits = g.op("Cast", [g.op("GreaterOrEqual", [x, g.constant_node(np.float32(0.0))], hint="ge")], to=FLOAT)
+        return g.op("Sub", [g.op("Mul", [bits, g.constant_node(np.float32(2.0))], hint="twice"),
+                            g.constant_node(np.float32(1.0))], hint="pm1")
+    if kind == "ones_like":           # torch.where(x >= 0, ones_like(x), -ones_like(x)) with dynamic axes
+        ones = g.op("ConstantOfShape", [g.op("Shape", [x])], hint="ones_like",
+                    value=numpy_helper.from_array(np.array([1.0], np.float32)))
+        cond = g.op("GreaterOrEqual", [x, g.constant_node(np.float32(0.0))], hint="ge")
+        return g.op("Where", [cond, ones, g.op("Neg", [ones], hint="minus_ones")], hint="where")
+    if kind == "expand":              # the ±1 branches broadcast to x's run-time shape by Expand
+        shape = g.op("Shape", [x])
+        plus, minus = (g.op("Expand", [g.constant_node(np.array([v], np.float32)), shape], hint="expand")
+                       for v in (1.0, -1.0))
+        return g.op("Where", [g.op("Greater", [x, g.constant_node(np.float32(0.0))], hint="gt"), plus, minus])
     raise ValueError(kind)
 
 
-def _quant(g: _Graph, x: str, scale, bits: int, signed: int = 1, narrow: int = 0) -> str:
+COMPARE_IDIOMS = {"greater": ("Greater", True), "greater_or_equal": ("GreaterOrEqual", True),
+                  "less": ("Less", False), "less_or_equal": ("LessOrEqual", False)}
+
+
+def _quant(g: _Graph, x: str, scale, bits: int, signed: int = 1, narrow: int = 0, domain: str = QONNX) -> str:
     return g.op("Quant", [x, g.const(scale, "q_scale"), g.const(np.float32(0.0), "q_zeropt"),
                           g.const(np.float32(bits), "q_bitwidth")],
-                hint="quant", domain=QONNX, signed=signed, narrow=narrow, rounding_mode="ROUND")
+                hint="quant", domain=domain, signed=signed, narrow=narrow, rounding_mode="ROUND")
 
 
 def _conv(g: _Graph, x: str, w: str, k: int, b: str | None = None, pad: int = 0, stride: int = 1,
@@ -263,8 +296,9 @@ def larq_ste_sign_conv(seed: int = 0, in_channels: int = 3, padding: int = 1, nh
                    producer=("tf2onnx", "1.16.1"), name="tf2onnx")
 
 
-def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 40, 40)) -> onnx.ModelProto:
-    """Brevitas/QONNX TFC-style MLP: BipolarQuant (onnx.brevitas) on input, acts and ±1 weights, Transpose+MatMul, final BN as Sub/Pow/Div/Mul/Add."""
+def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 40, 40),
+                      domain: str = BREVITAS) -> onnx.ModelProto:
+    """Brevitas/QONNX TFC-style MLP: BipolarQuant (`domain`: onnx.brevitas, or an old FINN one) on input, acts and ±1 weights, Transpose+MatMul, final BN as Sub/Pow/Div/Mul/Add."""
     rng = np.random.default_rng(seed)
     g = _Graph(numeric=True)
     side, classes = 12, 10
@@ -276,15 +310,15 @@ def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 4
     x = g.op("Reshape", ["0", tgt])
     x = g.op("Mul", [x, g.const(np.float32(2.0))])
     x = g.op("Sub", [x, g.const([1.0])])
-    x = _binarize(g, x, "bipolar")
+    x = _binarize(g, x, "bipolar", domain)
     layer = 3
     for i, (k, nout) in enumerate(zip(dims[:-1], dims[1:])):
-        w = _binarize(g, g.const(pm1(rng, (nout, k))), "bipolar")
+        w = _binarize(g, g.const(pm1(rng, (nout, k))), "bipolar", domain)
         w = g.op("Transpose", [w], perm=[1, 0])
         x = g.op("MatMul", [x, w])
         if i < len(dims) - 2:
             x = _bn(g, rng, x, nout, k, rank=2, prefix=f"features.{layer}")
-            x = _binarize(g, x, "bipolar")
+            x = _binarize(g, x, "bipolar", domain)
             layer += 4
     # TensorNorm-like final affine, one channel broadcast over the classes, written out by hand.
     gamma, beta, mean, var = bn_stats(rng, 1, dims[-2])
@@ -294,26 +328,26 @@ def qonnx_bipolar_mlp(seed: int = 0, declare_domain: bool = False, hidden=(48, 4
     x = g.op("Mul", [x, g.const(gamma, name=f"features.{layer}.weight")])
     x = g.op("Add", [x, g.const(beta, name=f"features.{layer}.bias")])
     g.nodes[-1].output[0] = "out"
-    opsets = {"": 9, **({BREVITAS: 1} if declare_domain else {})}
+    opsets = {"": 9, **({domain: 1} if declare_domain else {})}
     return g.model([_vi("0", [1, 1, side, side])], [_vi("out", [1, classes])], opsets, ir_version=6,
                    producer=("pytorch", "1.7"), inits_as_inputs=True, check=declare_domain, name="torch-jit-export")
 
 
-def qonnx_quant_latent(seed: int = 0) -> onnx.ModelProto:
-    """QONNX conv net with legacy 1-bit `Quant` on float latent weights (per-out-channel scale) and on activations, pads=1."""
+def qonnx_quant_latent(seed: int = 0, domain: str = QONNX) -> onnx.ModelProto:
+    """QONNX conv net with legacy 1-bit `Quant` (in `domain`) on float latent weights (per-out-channel scale) and on activations, pads=1."""
     rng = np.random.default_rng(seed)
     g = _Graph()
     cin, c1, c2, c3, classes, side = 3, 16, 24, 20, 10, 10
     x = _conv(g, "global_in", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
     x = _bn(g, rng, x, c1, cin * 9)
-    x = _binarize(g, x, "quant")
+    x = _quant(g, x, np.float32(1.0), bits=1, domain=domain)
     prev = c1
     for cout, pool in ((c2, True), (c3, False)):
         s = rng.uniform(0.02, 0.2, (cout, 1, 1, 1)).astype(np.float32)
-        w = _quant(g, g.const(rng.normal(0, 1, (cout, prev, 3, 3)), "latent_w"), s, bits=1)
+        w = _quant(g, g.const(rng.normal(0, 1, (cout, prev, 3, 3)), "latent_w"), s, bits=1, domain=domain)
         x = _conv(g, x, w, 3, pad=1)
         x = _bn(g, rng, x, cout, prev * 9, scale=s.ravel())
-        x = _binarize(g, x, "quant")
+        x = _quant(g, x, np.float32(1.0), bits=1, domain=domain)
         if pool:
             x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
         prev = cout
@@ -321,7 +355,7 @@ def qonnx_quant_latent(seed: int = 0) -> onnx.ModelProto:
     x = g.op("Flatten", [x], axis=1)
     g.op("MatMul", [x, g.const(rng.normal(0, 1 / np.sqrt(c3), (c3, classes)), "fc_w")], out="global_out")
     return g.model([_vi("global_in", [1, cin, side, side])], [_vi("global_out", [1, classes])],
-                   {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
+                   {"": 13, domain: 1}, producer=("brevitas", "0.9"))
 
 
 def _thresholds(rng, channels: int, fan_in: int, integer: bool) -> np.ndarray:
@@ -334,37 +368,38 @@ def _thresholds(rng, channels: int, fan_in: int, integer: bool) -> np.ndarray:
 
 
 def _multithreshold(g: _Graph, x: str, thresholds: np.ndarray, layout: str, channels_last: bool = False,
-                    out_dtype: str = "BIPOLAR", out_scale: float = 2.0, out_bias: float = -1.0) -> str:
+                    out_dtype: str = "BIPOLAR", out_scale: float = 2.0, out_bias: float = -1.0,
+                    domain: str = QONNX) -> str:
     t = g.const(thresholds, "thresholds")
     if channels_last and layout == "NCHW":
         x = g.op("Transpose", [x], hint="to_nhwc", perm=[0, 2, 3, 1])
         layout = "NHWC"
-    y = g.op("MultiThreshold", [x, t], hint="mt", domain=QONNX, out_dtype=out_dtype, out_scale=out_scale,
+    y = g.op("MultiThreshold", [x, t], hint="mt", domain=domain, out_dtype=out_dtype, out_scale=out_scale,
              out_bias=out_bias, data_layout=layout)
     if layout == "NHWC":
         y = g.op("Transpose", [y], hint="to_nchw", perm=[0, 3, 1, 2])
     return y
 
 
-def finn_multithreshold(seed: int = 0, channels_last: bool = False) -> onnx.ModelProto:
-    """FINN-ONNX streamlined BNN: Conv/MatMul with ±1 weights, binarization as bipolar MultiThreshold ([C,1] thresholds)."""
+def finn_multithreshold(seed: int = 0, channels_last: bool = False, domain: str = QONNX) -> onnx.ModelProto:
+    """FINN-ONNX streamlined BNN: Conv/MatMul with ±1 weights, binarization as bipolar MultiThreshold ([C,1] thresholds) in `domain`."""
     rng = np.random.default_rng(seed)
     g = _Graph()
     cin, c1, c2, c3, h, classes, side = 3, 16, 24, 32, 24, 10, 8
     x = _conv(g, "global_in", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem_w"), 3, pad=1)
-    x = _multithreshold(g, x, _thresholds(rng, c1, cin * 9, integer=False), "NCHW", channels_last)
+    x = _multithreshold(g, x, _thresholds(rng, c1, cin * 9, integer=False), "NCHW", channels_last, domain=domain)
     x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "w"), 3)  # 8 -> 6, no padding: zero is not bipolar
-    x = _multithreshold(g, x, _thresholds(rng, c2, c1 * 9, integer=True), "NCHW", channels_last)
+    x = _multithreshold(g, x, _thresholds(rng, c2, c1 * 9, integer=True), "NCHW", channels_last, domain=domain)
     x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])  # 6 -> 3
     x = _conv(g, x, g.const(pm1(rng, (c3, c2, 3, 3)), "w"), 3)  # 3 -> 1
-    x = _multithreshold(g, x, _thresholds(rng, c3, c2 * 9, integer=True), "NCHW", channels_last)
+    x = _multithreshold(g, x, _thresholds(rng, c3, c2 * 9, integer=True), "NCHW", channels_last, domain=domain)
     x = g.op("Reshape", [x, g.const([1, c3], dtype=np.int64)])
     x = g.op("MatMul", [x, g.const(pm1(rng, (c3, h)), "w")])
-    x = _multithreshold(g, x, _thresholds(rng, h, c3, integer=True), "NC")
+    x = _multithreshold(g, x, _thresholds(rng, h, c3, integer=True), "NC", domain=domain)
     x = g.op("MatMul", [x, g.const(pm1(rng, (h, classes)), "w")])
     g.op("Mul", [x, g.const(np.float32(0.125), "out_scale")], out="global_out")
     return g.model([_vi("global_in", [1, cin, side, side])], [_vi("global_out", [1, classes])],
-                   {"": 11, QONNX: 1}, producer=("finn", "0.10"))
+                   {"": 11, domain: 1}, producer=("finn", "0.10"))
 
 
 def two_bit_activation(seed: int = 0, kind: str = "quant") -> onnx.ModelProto:
@@ -492,6 +527,119 @@ def latent_sign_weights(seed: int = 0) -> onnx.ModelProto:
 
 
 # --------------------------------------------------------------------------------------------
+# real exports: PyTorch defaults, other ways to write a per-channel affine map or a binarization
+# --------------------------------------------------------------------------------------------
+def pytorch_folded_bireal(seed: int = 0, channels: int = 16) -> onnx.ModelProto:
+    """Bi-Real blocks as torch.onnx.export writes them by default: each BN folded into its conv (±gamma/sigma binary weights plus a bias), the stem conv with bias straight into its max-pool."""
+    return fold_batchnorms(bireal_block(seed, channels=channels, stem="resnet"))
+
+
+def _head(g: _Graph, rng, x: str, channels: int, classes: int = 10) -> str:
+    """GlobalAveragePool, Flatten and a float Gemm (PyTorch's transB=1) to `output`."""
+    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
+    return g.op("Gemm", [x, g.const(rng.normal(0, 1 / np.sqrt(channels), (classes, channels)), "fc.weight"),
+                         g.const(rng.normal(0, 0.1, classes), "fc.bias")], out="output", transB=1)
+
+
+def channel_affine_forms(seed: int = 0, affine: str = "mul_add", then: str = "residual") -> onnx.ModelProto:
+    """Binary conv, a per-channel scale and bias written as `affine` (mul_add, add_mul, conv_bias, or a BN after the residual Add), then `then` (a residual Add, a BN, a binarization or a max-pool)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c, side = 3, 16, 8
+    k = c * 9
+    x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
+    x0 = _bn(g, rng, x0, c, cin * 9)
+    gamma, beta, mean, var = (a.astype(np.float64) for a in bn_stats(rng, c, k))
+    scale = gamma / np.sqrt(var + EPS)
+    bias = beta - mean * scale
+    a = _binarize(g, x0, "sign")
+    signs = pm1(rng, (c, c, 3, 3))
+    per_channel = [1, c, 1, 1]
+    if affine == "conv_bias":       # ±|s| weights (the sign of s moved into them) and a bias
+        weights = g.const(signs * scale.reshape(-1, 1, 1, 1), "conv.weight")
+        y = _conv(g, a, weights, 3, g.const(bias, "conv.bias"), pad=1)
+    else:
+        y = _conv(g, a, g.const(signs, "conv.weight"), 3, pad=1)
+        if affine == "mul_add":
+            y = g.op("Mul", [y, g.const(scale.reshape(per_channel), "scale")])
+            y = g.op("Add", [y, g.const(bias.reshape(per_channel), "bias")])
+        elif affine == "add_mul":
+            y = g.op("Add", [g.const((bias / scale).reshape(per_channel), "bias"), y])
+            y = g.op("Mul", [g.const(scale.reshape(per_channel), "scale"), y])
+        elif affine == "bn_after_residual":
+            y = _bn(g, rng, g.op("Add", [y, x0], hint="residual"), c, k)
+        else:
+            raise ValueError(affine)
+    if then == "residual":
+        y = g.op("Add", [y, x0], hint="residual")
+    elif then == "batchnorm":
+        y = g.op("Add", [_bn(g, rng, y, c, 1), x0], hint="residual")
+    elif then == "maxpool":
+        y = g.op("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2])
+    elif then != "sign":
+        raise ValueError(then)
+    a = _binarize(g, y, "sign")
+    y = _conv(g, a, g.const(pm1(rng, (2 * c, c, 3, 3)), "conv2.weight"), 3, pad=1)
+    y = _bn(g, rng, y, 2 * c, k)
+    _head(g, rng, y, 2 * c)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
+def dense_forms(seed: int = 0, form: str = "gemm_transb") -> onnx.ModelProto:
+    """Binary MLP as PyTorch writes nn.Linear: Gemm with transB=1 and a bias, or MatMul then Add; the last binary layer's biased sum is the float output."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    dims = [48, 40, 24, 10]
+    x = _binarize(g, "x", "sign")
+    for i, (k, n) in enumerate(zip(dims[:-1], dims[1:])):
+        w, b = pm1(rng, (n, k)), rng.normal(0, np.sqrt(k) / 4, n)
+        if form == "gemm_transb":
+            x = g.op("Gemm", [x, g.const(w, name=f"fc{i}.weight"), g.const(b, name=f"fc{i}.bias")], transB=1)
+        elif form == "matmul_add":
+            x = g.op("Add", [g.op("MatMul", [x, g.const(w.T, name=f"fc{i}.weight")]), g.const(b, name=f"fc{i}.bias")])
+        else:
+            raise ValueError(form)
+        if i < len(dims) - 2:
+            x = _binarize(g, _bn(g, rng, x, n, k, rank=2), "sign")
+    g.nodes[-1].output[0] = "y"
+    return g.model([_vi("x", [1, dims[0]])], [_vi("y", [1, dims[-1]])], {"": 13}, producer=("pytorch", "2.1"))
+
+
+def binarization_idioms(seed: int = 0, idiom: str = "greater_or_equal", opset: int = 13) -> onnx.ModelProto:
+    """Conv BNN whose activations are binarized by one exporter `idiom` (Greater/GreaterOrEqual/Less/LessOrEqual + Where(±1), Sign after Hardtanh, 2*x-1 on a {0,1} map), at `opset`."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, c1, c2, side = 3, 12, 20, 8
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), "stem.weight"), 3, pad=1)
+    x = _binarize(g, _bn(g, rng, x, c1, cin * 9, momentum=opset < 14), idiom)
+    x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), "conv.weight"), 3)
+    x = _binarize(g, _bn(g, rng, x, c2, c1 * 9, momentum=opset < 14), idiom)
+    _head(g, rng, x, c2)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": opset},
+                   producer=("pytorch", "2.1"))
+
+
+def dynamic_batch(seed: int = 0, idiom: str = "ones_like") -> onnx.ModelProto:
+    """torch.onnx.export with dynamic_axes: batch-only shape sub-graphs (Shape/Gather/Unsqueeze/Concat/Reshape, and the binarization `idiom`: ones_like's Shape->ConstantOfShape or Expand)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    cin, c1, c2, side, classes = 3, 12, 16, 8, 10
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c1, cin, 3, 3)), name="stem.weight"), 3, pad=1)
+    x = _binarize(g, _bn(g, rng, x, c1, cin * 9), idiom)
+    x = _conv(g, x, g.const(pm1(rng, (c2, c1, 3, 3)), name="conv.weight"), 3, stride=2)
+    x = _binarize(g, _bn(g, rng, x, c2, c1 * 9), idiom)
+    n = g.op("Gather", [g.op("Shape", [x]), g.constant_node(np.int64(0), dtype=np.int64)], axis=0)
+    n = g.op("Unsqueeze", [n, g.const([0], dtype=np.int64)])
+    x = g.op("Reshape", [x, g.op("Concat", [n, g.const([-1], dtype=np.int64)], axis=0)])    # x.view(x.size(0), -1)
+    g.op("Gemm", [x, g.const(pm1(rng, (classes, c2 * 9)), name="fc.weight"), g.const(rng.normal(0, 1, classes),
+                                                                                      name="fc.bias")],
+         out="output", transB=1)
+    return g.model([_vi("input", ["batch", cin, side, side])], [_vi("output", ["batch", classes])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
+# --------------------------------------------------------------------------------------------
 # bad models
 # --------------------------------------------------------------------------------------------
 def _tiny_mlp(w: np.ndarray, binarizer: str = "bipolar", declare: bool = True) -> onnx.ModelProto:
@@ -567,14 +715,25 @@ BUILDERS = {
     "plain_sign_mlp": (plain_sign_mlp, [{}]),
     "larq_ste_sign_conv": (larq_ste_sign_conv, [{}, {"in_channels": 1, "padding": 0, "nhwc_input": False},
                                                 {"latent_weights": True}]),
-    "qonnx_bipolar_mlp": (qonnx_bipolar_mlp, [{}, {"declare_domain": True}]),
-    "qonnx_quant_latent": (qonnx_quant_latent, [{}]),
-    "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}]),
+    "qonnx_bipolar_mlp": (qonnx_bipolar_mlp, [{}, {"declare_domain": True}, {"domain": "finn"}]),
+    "qonnx_quant_latent": (qonnx_quant_latent, [{}, {"domain": "finn.custom_op.general"}]),
+    "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}, {"domain": "finn.custom_op.general"},
+                                                  {"domain": "finn"}]),
     "two_bit_activation": (two_bit_activation, [{"kind": "quant"}, {"kind": "multithreshold"}]),
     "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}, {"shortcut_groups": 4}]),
     "explicit_pm1_pad": (explicit_pm1_pad, [{"value": -1.0}, {"value": 1.0}]),
     "scaled_weights": (scaled_weights, [{}]),
     "latent_sign_weights": (latent_sign_weights, [{}]),
+    "pytorch_folded_bireal": (pytorch_folded_bireal, [{}, {"channels": 20}]),
+    "channel_affine_forms": (channel_affine_forms, [
+        {"affine": "mul_add"}, {"affine": "add_mul"}, {"affine": "conv_bias"}, {"affine": "bn_after_residual"},
+        {"affine": "mul_add", "then": "batchnorm"}, {"affine": "conv_bias", "then": "maxpool"},
+        {"affine": "add_mul", "then": "sign"}]),
+    "dense_forms": (dense_forms, [{"form": "gemm_transb"}, {"form": "matmul_add"}]),
+    "binarization_idioms": (binarization_idioms, [
+        *({"idiom": idiom} for idiom in (*COMPARE_IDIOMS, "hardtanh_sign", "two_x_minus_one")),
+        *({"idiom": "greater", "opset": opset} for opset in (9, 11, 17, NEWEST_OPSET))]),
+    "dynamic_batch": (dynamic_batch, [{"idiom": "ones_like"}, {"idiom": "expand"}]),
 }
 
 

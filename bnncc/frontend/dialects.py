@@ -6,6 +6,7 @@ source keeps its own treatment of 0:
   Sign(Sign(x) + c), 0 < |c| < 1    Larq ste_sign: ge when c > 0, gt when c < 0
   Where(x > c, +1, -1) and friends  the comparison itself; a nonzero c becomes Sub(x, c) first,
                                     exact because IEEE subtraction gets the sign of x - c right
+  2 * Cast(x > c) - 1               the same (PyTorch's `(x > c).float() * 2 - 1`)
   BipolarQuant(x, s)                qonnx: x >= 0 -> +s, else -s  (ge, then Mul s)
   Quant(x, s, z, 1 bit, signed)     qonnx: x/s + z >= 0 -> (±1 - z)*s
   MultiThreshold(x, T[C,1]), ±1 out FINN: x >= T[c] -> out_scale + out_bias
@@ -86,14 +87,42 @@ def _is_onnx_sign(node: ir.Node | None) -> bool:
 
 def _where(graph: ir.Graph, node: ir.Node) -> bool:
     condition, plus_branch, minus_branch = node.inputs
-    a, b = constant(plus_branch), constant(minus_branch)
-    compare = condition.producer()
-    if a is None or b is None or compare is None or compare.op_type not in COMPARISONS:
+    a, b = _uniform(plus_branch), _uniform(minus_branch)
+    if a is None or b is None or a != -b or a == 0:
         return False
-    if a.size == 0 or np.unique(a).size != 1 or np.unique(b).size != 1:
+    return _comparison_sign(graph, node, condition.producer(), a)
+
+
+def _two_bits_minus_one(graph: ir.Graph, node: ir.Node) -> bool:
+    """2 * Cast(comparison) - 1 (or + -1): PyTorch's `(x >= 0).float() * 2 - 1`, +1 where it holds."""
+    if node.domain != "" or len(node.inputs) != 2:
         return False
-    a, b = float(a.flat[0]), float(b.flat[0])
-    if a != -b or a == 0:
+    pairs = [(node.inputs[0], node.inputs[1])] + ([(node.inputs[1], node.inputs[0])] if node.op_type == "Add" else [])
+    for doubled, one in pairs:                  # 2b - 1, or 2b + (-1) in either order
+        if _uniform(one) != (1.0 if node.op_type == "Sub" else -1.0):
+            continue
+        mul = doubled.producer()
+        if mul is None or mul.op_type != "Mul" or mul.domain != "" or len(mul.inputs) != 2:
+            continue
+        for bits, two in ((mul.inputs[0], mul.inputs[1]), (mul.inputs[1], mul.inputs[0])):
+            cast = bits.producer()
+            if _uniform(two) == 2.0 and cast is not None and cast.op_type == "Cast" and cast.domain == "" \
+                    and attribute(cast, "to") == ir.DataType.FLOAT:
+                return _comparison_sign(graph, node, cast.inputs[0].producer(), 1.0)
+    return False
+
+
+def _uniform(value: ir.Value) -> float | None:
+    """The one number a constant holds in every element, else None."""
+    array = constant(value)
+    if array is None or array.size == 0 or np.unique(array).size != 1:
+        return None
+    return float(array.flat[0])
+
+
+def _comparison_sign(graph: ir.Graph, node: ir.Node, compare: ir.Node | None, a: float) -> bool:
+    """Rewrite `node`, whose output is `a` where `compare` holds and -a where not."""
+    if compare is None or compare.op_type not in COMPARISONS or compare.domain != "":
         return False
     rule = COMPARISONS[compare.op_type]
     x, c = compare.inputs
@@ -206,6 +235,8 @@ def _required_constant(node: ir.Node, index: int, what: str) -> np.ndarray:
 _REWRITERS = {
     "Sign": lambda g, n: n.domain == "" and _onnx_sign(g, n),
     "Where": _where,
+    "Sub": _two_bits_minus_one,
+    "Add": _two_bits_minus_one,
     "BipolarQuant": _bipolar_quant,
     "Quant": _quant,
     "MultiThreshold": _multithreshold,

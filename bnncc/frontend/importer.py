@@ -9,6 +9,8 @@ import onnx
 import onnx_ir as ir
 from onnx_ir.passes import common
 
+from bnncc.passes.fold_constants import FoldConstantsPass
+
 from ..errors import BnnccError, printable
 from ..ir import set_shape
 from ..ops import DOMAIN
@@ -71,6 +73,11 @@ def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
     any_batched = any(spec.batched for spec in imported.inputs)
     imported.outputs = [_spec(v, batched=any_batched and len(v.shape) >= 1 and v.shape[0] == 1)
                         for v in graph.outputs]
+    # Shapes are static now (one sample), so the shape sub-graphs of a dynamic batch (Shape ->
+    # Gather -> Unsqueeze -> Concat -> Reshape, Shape -> ConstantOfShape, Expand) fold into
+    # per-sample constants, and the binarizations built on them (Where(x >= 0, ones_like(x),
+    # -ones_like(x))) show their constant branches to canonicalize.
+    FoldConstantsPass()(model)
     canonicalize(graph)
     return imported
 

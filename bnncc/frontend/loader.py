@@ -14,6 +14,7 @@ from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
 from ..errors import BnnccError, printable
+from ..reference import QONNX_DOMAINS
 from .structure import check_and_sort
 
 MAX_MODEL_BYTES = 2 << 30          # protobuf's own limit
@@ -22,7 +23,7 @@ MAX_DIM = 1 << 24
 MAX_INPUT_ELEMENTS = 1 << 26       # one sample of a graph input: 256 MiB of float32
 
 # Custom domains real exporters use without declaring them in opset_import.
-CUSTOM_DOMAINS = ("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general", "ai.bnncc")
+CUSTOM_DOMAINS = QONNX_DOMAINS + ("ai.bnncc",)
 
 
 def load_onnx(source: str | os.PathLike | bytes) -> onnx.ModelProto:

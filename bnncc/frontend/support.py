@@ -6,6 +6,7 @@ import math
 import onnx
 
 from ..errors import BnnccError, printable
+from ..reference import OLD_DOMAINS
 from .structure import node_label
 
 STANDARD_DOMAINS = ("", "ai.onnx")
@@ -28,11 +29,8 @@ CUSTOM_ATTRIBUTES = {
 ATTRIBUTE_KINDS = {"number": (onnx.AttributeProto.FLOAT, onnx.AttributeProto.INT),
                    "string": (onnx.AttributeProto.STRING,)}
 
-CUSTOM_OPS = {
-    "BipolarQuant": ("onnx.brevitas", "qonnx.custom_op.general"),
-    "Quant": ("onnx.brevitas", "qonnx.custom_op.general"),
-    "MultiThreshold": ("qonnx.custom_op.general", "finn.custom_op.general", "finn"),
-}
+# qonnx's general ops, in its own domain and in those of older Brevitas and FINN exports.
+CUSTOM_OPS = {op: ("qonnx.custom_op.general",) + OLD_DOMAINS for op in ("BipolarQuant", "Quant", "MultiThreshold")}
 
 # Integer attributes end up as literals in the generated C (strides, pads, axes, group...):
 # bounded so that no size or index computed from them can overflow a C int.

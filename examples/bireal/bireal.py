@@ -20,7 +20,10 @@ binarised activations are balanced and the residual stream stays O(1).  Gammas ~
 betas ~ N(0, 0.1).  The stem BN's mean is additionally shifted so that the *max-pooled* stem
 output has per-channel median beta (MaxPool otherwise biases the first Sign towards +1).
 
-Usage:  python examples/bireal/bireal.py [--small] [--resolution R] [--seed S] -o FILE.onnx
+``--fold-batchnorm`` writes the same network as ``torch.onnx.export`` does by default (eval mode):
+each BatchNormalization folded into the conv before it, binary weights +-gamma/sigma plus a bias.
+
+Usage:  python examples/bireal/bireal.py [--small] [--resolution R] [--seed S] [--fold-batchnorm] -o FILE.onnx
 """
 from __future__ import annotations
 
@@ -202,6 +205,58 @@ def build_bireal_small(resolution: int = 32, seed: int = 0, num_classes: int = 1
     return _build(resolution, seed, num_classes, width, calibrate, calib_images, "bireal_small")
 
 
+# ----------------------------------------------------------------------------- PyTorch's default export
+
+def fold_batchnorms(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model as ``torch.onnx.export`` writes it by default (eval mode, constant folding on):
+    every BatchNormalization that only reads a Conv's output is folded into that conv, with
+    PyTorch's own float32 arithmetic (``torch.nn.utils.fuse_conv_bn_weights``):
+
+        r = rsqrt(var + eps);  W' = W * (gamma * r)[m];  b' = (b - mean) * r * gamma + beta
+
+    so a binary conv's +-1 weights arrive as +-gamma/sigma per output channel, plus a bias."""
+    folded = onnx.ModelProto()
+    folded.CopyFrom(model)
+    graph = folded.graph
+    tensors = {t.name: t for t in graph.initializer}
+    readers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
+    writer = {out: node for node in graph.node for out in node.output}
+    kept = []
+    for node in graph.node:
+        conv = writer.get(node.input[0]) if node.op_type == "BatchNormalization" else None
+        if conv is None or conv.op_type != "Conv" or readers[node.input[0]] != 1:
+            kept.append(node)
+            continue
+        gamma, beta, mean, var = (numpy_helper.to_array(tensors[name]) for name in node.input[1:5])
+        eps = next((a.f for a in node.attribute if a.name == "epsilon"), BN_EPS)
+        w = numpy_helper.to_array(tensors[conv.input[1]])
+        b = numpy_helper.to_array(tensors[conv.input[2]]) if len(conv.input) > 2 else np.zeros(len(w), np.float32)
+        r = (np.float32(1) / np.sqrt(var + np.float32(eps))).astype(np.float32)
+        factor = (gamma * r).astype(np.float32)
+        tensors[conv.input[1]].CopyFrom(numpy_helper.from_array((w * factor[:, None, None, None]).astype(np.float32),
+                                                                conv.input[1]))
+        bias = ((((b - mean) * r).astype(np.float32) * gamma).astype(np.float32) + beta).astype(np.float32)
+        if len(conv.input) > 2:
+            tensors[conv.input[2]].CopyFrom(numpy_helper.from_array(bias, conv.input[2]))
+        else:
+            name = conv.input[1].removesuffix(".weight") + ".bias"
+            name = name if name not in tensors else f"{conv.input[1]}::bias"
+            tensors[name] = numpy_helper.from_array(bias, name)
+            graph.initializer.append(tensors[name])
+            conv.input.append(name)
+        conv.output[0] = node.output[0]
+    del graph.node[:]
+    graph.node.extend(kept)
+    used = {name for node in graph.node for name in node.input}
+    live = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(live)
+    return folded
+
+
 # ----------------------------------------------------------------------------- MAC counting
 
 def count_macs(model: onnx.ModelProto) -> tuple[int, int]:
@@ -238,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", action="store_true", help="width-16, 10-class variant (default resolution 32)")
     ap.add_argument("--resolution", type=int, default=None, help="input height/width (multiple of 32)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fold-batchnorm", action="store_true",
+                    help="write it as torch.onnx.export does by default: BatchNormalization folded into the convs")
     ap.add_argument("-o", "--output", required=True, help="output .onnx file")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -245,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         model = build_bireal_small(resolution=args.resolution or 32, seed=args.seed)
     else:
         model = build_bireal18(resolution=args.resolution or 224, seed=args.seed)
+    if args.fold_batchnorm:
+        model = fold_batchnorms(model)
     elapsed = time.perf_counter() - t0
     onnx.checker.check_model(model)
     onnx.save(model, args.output)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from onnx import helper, numpy_helper
 import pytest
 
 import zoo
@@ -346,6 +347,30 @@ def test_inspect_json(conv_path):
     assert report["binary_macs"] > 0 and report["float_macs"] > 0
     assert report["weight_bytes_packed"] < report["weight_bytes_float"]
     assert report["arena_bytes"] > 0
+
+
+def test_inspect_warns_when_no_layer_runs_binary(workdir, conv_path):
+    """A float model (one float conv) compiles, and inspect says on stderr, in one line, that nothing
+    runs binary; -q leaves the warning out, a BNN never has it."""
+    g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])], "float",
+                          [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 5, 5])],
+                          [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 3, 5, 5])],
+                          [numpy_helper.from_array(np.linspace(-1, 1, 54, dtype=np.float32).reshape(3, 2, 3, 3), "w")])
+    path = save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), workdir / "float.onnx")
+    result = bnncc("inspect", path)
+    assert result.returncode == 0 and result.stderr.startswith("bnncc: warning: no layer of this model runs binary")
+    assert len(result.stderr.splitlines()) == 1 and "no layer of this model runs binary" in result.stdout
+    assert bnncc("inspect", "-q", path).stderr == ""
+    assert "warning" not in bnncc("inspect", conv_path).stderr
+
+
+def test_inspect_says_multi_bit_activations_stay_float(workdir):
+    result = bnncc("inspect", save(zoo.two_bit_activation(0, kind="quant"), workdir / "two_bit.onnx"))
+    assert result.returncode == 0, result.stderr
+    quant_lines = [line.split() for line in result.stdout.splitlines() if line.strip().startswith("Quant#")]
+    assert [line[2] for line in quant_lines] == ["binary", "float"]          # the 1-bit one, the 2-bit one
+    assert "2-bit activation: stays float" in result.stdout
+    assert "Quant#5 (2-bit): multi-bit activations stay float" in result.stdout
 
 
 # ------------------------------------------------------------------------------------------

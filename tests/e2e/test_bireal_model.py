@@ -124,3 +124,29 @@ def test_threads_give_the_one_thread_outputs_on_every_run(target, tmp_path):
         for _ in range(15):
             (got,) = models[threads].run(x)
             assert np.array_equal(got, want), threads
+
+
+@pytest.mark.parametrize("target", cpu_targets(include_native=False))
+def test_pytorch_default_export_runs_the_canonical_kernels(target):
+    """torch.onnx.export's default form (BatchNormalization folded into the convs: ±gamma/sigma
+    binary weights plus a bias, the stem conv's bias straight into the max-pool) compiles to the
+    canonical form's kernels, less the shortcut BatchNormalizations that became conv biases, and
+    matches onnxruntime on its own terms."""
+    import bnncc
+    from bnncc.verify import compare
+
+    canonical = bireal.build_bireal_small(resolution=64, calib_images=4)
+    folded = bireal.fold_batchnorms(canonical)
+    assert "BatchNormalization" not in {n.op_type for n in folded.graph.node}
+    # (where the stem conv and its pool stay two kernels, bnn_maxpool_affine_f32 pools in both forms:
+    # with the BatchNormalization's map, or with none)
+    same_pool = {"MaxPoolAffine": "MaxPool"}
+    kernels = [[same_pool.get(layer.op_type, layer.op_type) for layer in
+                bnncc.compile(m.SerializeToString(), target=target).layers] for m in (canonical, folded)]
+    shortcut_bn = [i for i, op in enumerate(kernels[0]) if op == "ChannelAffine" and kernels[0][i - 1] == "Conv"]
+    assert len(shortcut_bn) == 3
+    assert kernels[1] == [op for i, op in enumerate(kernels[0]) if i not in shortcut_bn]
+    assert kernels[1].count("BinaryConvAffine") == 16 and not {"Mul", "Add"} & set(kernels[1])
+    model = bnncc.compile(folded.SerializeToString(), target=target)
+    x = np.random.default_rng(5).standard_normal((3, 3, 64, 64)).astype(np.float32)
+    assert all(check.ok for check in compare(model, [x]))

@@ -52,3 +52,12 @@ def test_random_bnns_are_exact(case):
     model = bnncc.compile(source.SerializeToString(), target="generic-c")
     batch = np.concatenate([x, -x, x[..., ::-1].copy()]) if model.inputs[0].batched else x
     assert_matches_reference(model, [batch.astype(np.float32)])
+
+
+@pytest.mark.parametrize("opset", range(9, zoo.NEWEST_OPSET + 1))
+def test_every_opset_from_9_to_the_newest_is_accepted(opset, tmp_path):
+    """The same BNN declared at each standard opset onnx knows from 9 on: binary, and exact."""
+    model = bnncc.compile(zoo.binarization_idioms(seed=3, idiom="greater", opset=opset).SerializeToString(),
+                          target="generic-c", output_dir=tmp_path / "artifact")
+    assert any(layer.mode == "binary" for layer in model.report.layers)
+    assert_matches_reference(model, feeds_for(model, batch=2, seed=opset))

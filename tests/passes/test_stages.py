@@ -19,7 +19,8 @@ from bnncc.targets import get_target
 import zoo
 
 MODELS = ["fastinference_style", "qonnx_bipolar_mlp", "larq_ste_sign_conv", "finn_multithreshold", "bireal_block",
-          "explicit_pm1_pad", "qonnx_quant_latent"]
+          "explicit_pm1_pad", "qonnx_quant_latent", "pytorch_folded_bireal", "channel_affine_forms", "dense_forms",
+          "dynamic_batch"]
 
 
 def _outputs_of_each_stage(source: onnx.ModelProto, x: np.ndarray, target=None):

@@ -145,10 +145,10 @@ ALWAYS_INLINE vsum widen_add(vsum a, vacc b)
  * GCC turns two lane loads of one address into LDR + DUP. acc->x is read and written (+w) and
  * lives with the accumulator through the whole K loop, so that the lane-0 load (a partial write)
  * waits only for that register's previous load. That chain of two loads a step is longer than a
- * step of a one-pixel tile (np == 1), which takes LD1R instead. */
-ALWAYS_INLINE uint8x16_t load_word(vacc *acc, const bnn_word **x, const int np)
+ * step of a tile of one pixel or one vector (np * nv CNTs), which takes LD1R instead. */
+ALWAYS_INLINE uint8x16_t load_word(vacc *acc, const bnn_word **x, const int np, const int nv)
 {
-    if (np == 1)
+    if (np == 1 || nv == 1)
         __asm__("ld1r {%0.2d}, [%1], #8" : "=w"(acc->x), "+r"(*x) : "m"(**x));
     else
         __asm__("ld1 {%0.d}[0], [%1]\n\tld1 {%0.d}[1], [%1], #8" : "+w"(acc->x), "+r"(*x) : "m"(**x));
@@ -159,13 +159,17 @@ ALWAYS_INLINE uint8x16_t load_word(vacc *acc, const bnn_word **x, const int np)
  * an ADDP tree sums each channel's 8 byte counts into 2 bytes (c0 + c1: [ch0 x4, ch1 x4, ch2 x4,
  * ch3 x4], likewise c2 + c3, then [ch0 x2, ..., ch7 x2]), and UADALP adds the pairs into the
  * 16-bit lanes: lane k += channel k's popcount (<= 64). 3 ADDP + 1 UADALP for 16 CNTs of the
- * tile, as in LCE's 8x4x2 kernel. */
+ * tile, as in LCE's 8x4x2 kernel. A tile of one vector skips the tree: lanes 4c..4c+3 += the four
+ * byte pairs of channel c (<= 16); channel_rows sums them. */
 ALWAYS_INLINE void add_counts(vacc accb[TP][ACCS], int j, uint8x16_t xb, const uint8x16_t wv[NV], const int nv)
 {
     uint8x16_t c[NV];
     int v;
     UNROLL for (v = 0; v < NV; v++) c[v] = v < nv ? vcntq_u8(veorq_u8(xb, wv[v])) : vdupq_n_u8(0);
-    accb[j][0].n = vpadalq_u8(accb[j][0].n, vpaddq_u8(vpaddq_u8(c[0], c[1]), vpaddq_u8(c[2], c[3])));
+    if (nv == 1)
+        accb[j][0].n = vpadalq_u8(accb[j][0].n, c[0]);
+    else
+        accb[j][0].n = vpadalq_u8(accb[j][0].n, vpaddq_u8(vpaddq_u8(c[0], c[1]), vpaddq_u8(c[2], c[3])));
 }
 
 /* The end of a step: a scheduling barrier, without which GCC's scheduler hoists the next steps'
@@ -179,11 +183,12 @@ ALWAYS_INLINE vsum widen_add(vsum a, vacc b) { return vpadalq_u16(a, vpaddlq_u8(
 /* A pixel's input word *x broadcast (LD1R with post-increment), x advanced. The empty asm keeps
  * each pixel's input pointer its own induction variable (merged into one, the pointers become
  * offsets, which LD1R cannot take: LDR + DUP). */
-ALWAYS_INLINE uint8x16_t load_word(vacc *acc, const bnn_word **x, const int np)
+ALWAYS_INLINE uint8x16_t load_word(vacc *acc, const bnn_word **x, const int np, const int nv)
 {
     const uint8x16_t xb = vreinterpretq_u8_u64(vld1q_dup_u64((*x)++));
     (void)acc;
     (void)np;
+    (void)nv;
     __asm__("" : "+r"(*x));
     return xb;
 }
@@ -212,7 +217,7 @@ ALWAYS_INLINE void step(vacc accb[TP][ACCS], const int np, const int nv, const b
     uint8x16_t wv[NV];
     int j, v;
     UNROLL for (v = 0; v < nv; v++) wv[v] = vreinterpretq_u8_u64(vld1q_u64(w + (size_t)v * VW));
-    UNROLL for (j = 0; j < np; j++) add_counts(accb, j, load_word(&accb[j][0], &x[j], np), wv, nv);
+    UNROLL for (j = 0; j < np; j++) add_counts(accb, j, load_word(&accb[j][0], &x[j], np, nv), wv, nv);
     STEP_END();
 }
 
@@ -245,6 +250,12 @@ ALWAYS_INLINE void channel_rows(vsum sum[TP][ACCS], const int nv, urow pc[BLK])
     /* per half h (channels 4h..4h+3) a 4x4 transpose of the pixels' sums: TRN1 / TRN2 .4s of pixels
      * 0, 1 and of 2, 3 ([p0c0 p1c0 p0c2 p1c2], [p0c1 p1c1 p0c3 p1c3], ...), then TRN1 / TRN2 .2d */
     int h;
+    if (nv == 1) { /* channel h: the 4 lanes of val[h] (add_counts), summed by two levels of ADDP */
+        UNROLL for (h = 0; h < 2; h++)
+            pc[h] = vpaddq_u32(vpaddq_u32(sum[0][0].val[h], sum[1][0].val[h]),
+                               vpaddq_u32(sum[2][0].val[h], sum[3][0].val[h]));
+        return;
+    }
     UNROLL for (h = 0; h < (nv * VW + 3) / 4; h++) {
         const uint64x2_t t0 = vreinterpretq_u64_u32(vtrn1q_u32(sum[0][0].val[h], sum[1][0].val[h]));
         const uint64x2_t t1 = vreinterpretq_u64_u32(vtrn2q_u32(sum[0][0].val[h], sum[1][0].val[h]));

@@ -8,7 +8,8 @@ partial blocks, output words), output widths around multiples of the pixel tile 
 partial tiles, tiles that span rows), K around the narrow accumulators' flush length and the border
 copy's row length, 1x1 / 3x3 / 7x1 kernels, strides 1 and 2, dilation, pads (down to pixels with no
 tap in bounds), all pad_bit values, row ranges and the _channels ranges. Also: the C weight packer
-against a numpy derivation of the layout formula of bconv_blocked.h.
+and the compiler's (targets/kernels.py, with the target's B) against a numpy derivation of the layout
+formula of bconv_blocked.h.
 """
 from __future__ import annotations
 
@@ -156,3 +157,6 @@ def test_packer_layout(check, shape):
     packed, aux = numpy_layout(w, C, t.vw, t.b)
     np.testing.assert_array_equal(np.array(rows["p"], np.uint64), packed)
     np.testing.assert_array_equal(np.array(rows["a"], np.int64), aux)
+    compiled, compiled_aux = get_target(target).kernels.bconv.pack_weights(w, C)   # what the compiler embeds
+    np.testing.assert_array_equal(compiled, packed)
+    np.testing.assert_array_equal(compiled_aux, aux)

@@ -32,7 +32,8 @@
 #define ROWW 96        /* most words of a kernel row that border tiles copy (KW * words(C)) */
 #define SINK_W BLK     /* entries of each per-block table of the sink */
 
-typedef __m256i vbyte; /* byte accumulators */
+typedef __m256i vacc;  /* byte accumulators */
+#define NACC(nv) (nv) /* one per vector */
 typedef __m256i vsum;  /* their sums: 64-bit lane k = channel k of the vector */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -59,7 +60,7 @@ struct sink {
 
 /* the public declarations, then the ISA-independent code (bconv_blocked_impl.h) over the
  * parameters and the sink above; it calls the hooks defined below (tile, sink_bits_block, and the
- * segmented K loop's vbyte_zero, vsum_zero, widen_add, steps) */
+ * segmented K loop's vacc_zero, vsum_zero, widen_add, steps) */
 #define BNN_BCONV_BLOCKED_IMPL
 #define BCONV_SEGMENTS
 #include "bnncc/bconv_blocked.h"
@@ -101,9 +102,9 @@ ALWAYS_INLINE void popc_add(__m256i *acc, __m256i y)
     __asm__("" : "+x"(*acc));
 }
 
-ALWAYS_INLINE vbyte vbyte_zero(void) { return _mm256_setzero_si256(); }
+ALWAYS_INLINE vacc vacc_zero(void) { return _mm256_setzero_si256(); }
 ALWAYS_INLINE vsum vsum_zero(void) { return _mm256_setzero_si256(); }
-ALWAYS_INLINE vsum widen_add(vsum a, vbyte b) { return _mm256_add_epi64(a, _mm256_sad_epu8(b, _mm256_setzero_si256())); }
+ALWAYS_INLINE vsum widen_add(vsum a, vacc b) { return _mm256_add_epi64(a, _mm256_sad_epu8(b, _mm256_setzero_si256())); }
 
 /* The steps hook (bconv_blocked_impl.h). */
 ALWAYS_INLINE void steps(__m256i accb[TP][NV], const int np, const int nv, const bnn_word *const *xp,

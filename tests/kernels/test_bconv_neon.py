@@ -5,26 +5,45 @@ toolchain and run under qemu-user, all cases of an ISA in one run.
 The cases come from the kernel's geometry, not from a hand-picked list: channels around multiples
 of 64 (input words, tail bits) and output channels around multiples of VW, B and 64 (vectors,
 partial blocks, output words), output widths around multiples of the pixel tile TP (full and
-partial tiles, tiles that span rows), K around the byte accumulators' flush length and the border
+partial tiles, tiles that span rows), K around the narrow accumulators' flush length and the border
 copy's row length, 1x1 / 3x3 / 7x1 kernels, strides 1 and 2, dilation, pads (down to pixels with no
 tap in bounds), all pad_bit values, row ranges and the _channels ranges. Also: the C weight packer
-against a numpy derivation of the layout formula of bconv_blocked.h.
+and the compiler's (targets/kernels.py, with the target's B) against a numpy derivation of the layout
+formula of bconv_blocked.h.
 """
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bnncc.targets import get_target
+
 from .cross import ARM_TARGETS, build_check, run_check
 from .helpers import PAD_ZERO, out_size
 
 CHECK = Path(__file__).parent / "c" / "bconv_neon_check.c"
-VW, B = 2, 4                                   # channels per vector, per block (bconv_blocked.h)
-TP = {"aarch64-neon": 4, "armv7-neon": 2}      # pixels per tile (bconv_neon.c)
-FLUSH, ROWW, ZW = 31, 96, 1024                 # byte-accumulator steps, border row copy, zero words
+ROWW, ZW = 96, 1024                            # border row copy, zero words (bconv_neon.c)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A target's tile geometry: VW and B from its kernel table (the weight layout), TP pixels per
+    tile and FLUSH steps of the narrow accumulators from bconv_neon.c."""
+
+    vw: int
+    b: int
+    tp: int
+    flush: int
+
+
+def tile(target: str) -> Tile:
+    bconv = get_target(target).kernels.bconv
+    tp, flush = {"aarch64-neon": (4, 1023), "armv7-neon": (2, 31)}[target]
+    return Tile(bconv.vector, bconv.block, tp, flush)
 
 
 @pytest.fixture(scope="module", params=ARM_TARGETS)
@@ -52,13 +71,15 @@ def around(*centres, lo=1):
     return sorted({v for c in centres for v in (c - 1, c, c + 1) if v >= lo})
 
 
-def cases(tp: int) -> list[str]:
+def cases(t: Tile) -> list[str]:
+    VW, B, tp, FLUSH = t.vw, t.b, t.tp, t.flush
     rng = random.Random(tp)
     out = []
     pad_bits = [PAD_ZERO, 0, 1]
     # channels x output channels, each with a random small geometry (output width around TP multiples)
     for C in around(64, 128) + [1, 3, 200]:
-        for M in around(VW, B, 2 * B, 64) + [66, 68, 130]:
+        # every width of a partial block (B + k*VW), whole blocks, output words
+        for M in around(VW, B, 2 * B, 64, *(B + k * VW for k in range(1, B // VW))) + [66, 68, 130]:
             k = rng.choice([(1, 1), (3, 3), (3, 3), (7, 1), (2, 3)])
             s, d = rng.choice([1, 1, 2]), rng.choice([1, 1, 1, 2])
             OW = rng.choice(around(tp, 2 * tp, 3 * tp))
@@ -72,9 +93,10 @@ def cases(tp: int) -> list[str]:
     for OW in around(tp, 2 * tp, 3 * tp, 4 * tp):
         for pad_bit in pad_bits:
             out.append(line(rng, 64, 5, OW, 8, pad_bit=pad_bit))
-    # K around the flush length (segments of KW*words(C) words: 3, 6, 9 <= 31 < 33, 36) and the border
-    # row copy (ROWW words: 3x3 with words(C) = 32, 33), 1x1 around 31 / 32 words, stride 2
-    for nw in (2, 3, 4, 10, 11, 12, 32, 33):
+    # K around the flush length (3x3 in kernel-row segments of 3*words(C) words: one segment or
+    # several per flush, around FLUSH, each a flush or chunked) and the border row copy (ROWW words:
+    # 3x3 with words(C) = 32, 33), 1x1 around FLUSH words, stride 2
+    for nw in sorted({2, 3, 4, FLUSH // 3, FLUSH // 3 + 1, FLUSH // 3 + 2, 32, 33}):
         for pad_bit in pad_bits:
             out.append(line(rng, 64 * nw - rng.choice([0, 5]), 4, tp + 3, 6, pad_bit=pad_bit))
     for nw in (FLUSH - 1, FLUSH, FLUSH + 1, 2 * FLUSH + 1):
@@ -98,7 +120,7 @@ def cases(tp: int) -> list[str]:
 
 def test_against_portable(check):
     target, exe = check
-    lines = cases(TP[target])
+    lines = cases(tile(target))
     output = run_check(target, exe, [], stdin="\n".join(lines) + "\n")
     bad = [l for l in output.splitlines() if not l.startswith("cases ")]
     assert not bad, f"{len(bad)} mismatches, first:\n" + "\n".join(
@@ -106,7 +128,7 @@ def test_against_portable(check):
     assert output.splitlines()[-1] == f"cases {len(lines)}"
 
 
-def numpy_layout(w: np.ndarray, C: int):
+def numpy_layout(w: np.ndarray, C: int, VW: int, B: int):
     """The blocked layout of bconv_blocked.h from its formula: w [M][KH][KW][nw] -> packed words, aux."""
     M, KH, KW, nw = w.shape
     T, Mp = KH * KW, -(-M // VW) * VW
@@ -122,7 +144,7 @@ def numpy_layout(w: np.ndarray, C: int):
     return packed, aux
 
 
-@pytest.mark.parametrize("shape", [(130, 7, 3, 3), (65, 2, 1, 1), (64, 9, 3, 2)], ids=str)
+@pytest.mark.parametrize("shape", [(130, 7, 3, 3), (65, 2, 1, 1), (64, 9, 3, 2), (70, 13, 3, 1)], ids=str)
 def test_packer_layout(check, shape):
     target, exe = check
     C, M, KH, KW = shape
@@ -131,6 +153,10 @@ def test_packer_layout(check, shape):
     rows = {l[0]: l[2:].split() for l in text.splitlines()}
     nw = -(-C // 64)
     w = np.array(rows["w"], np.uint64).reshape(M, KH, KW, nw)
-    packed, aux = numpy_layout(w, C)
+    t = tile(target)
+    packed, aux = numpy_layout(w, C, t.vw, t.b)
     np.testing.assert_array_equal(np.array(rows["p"], np.uint64), packed)
     np.testing.assert_array_equal(np.array(rows["a"], np.int64), aux)
+    compiled, compiled_aux = get_target(target).kernels.bconv.pack_weights(w, C)   # what the compiler embeds
+    np.testing.assert_array_equal(compiled, packed)
+    np.testing.assert_array_equal(compiled_aux, aux)

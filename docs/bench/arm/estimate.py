@@ -5,9 +5,10 @@ Not a measurement: no ARM hardware here. Inputs, all produced by this folder's s
   count.json  per-layer instructions of the aarch64-neon build (qemu count, count.py)
   mca.json    llvm-mca (cortex-a72) cycles and instructions per iteration of the hot loops (mca.py)
 Model, per layer:
-  binary conv: its MACs run in the inner loop of the instance that serves it (3x3 stride 1:
-      word_row{3*C/64}, the word-major tiles of the affine_pack kernel Bi-Real-18 runs, or
-      acc_row{3*C/64} if absent; stride 2: acc_in_taps); border tiles are costed as interior ones, at that loop's llvm-mca cycles per 128 MACs;
+  binary conv: its MACs run in the inner loop of the instance that serves it (3x3, any stride:
+      word_row{3*C/64}, the word-major tiles of the affine_pack kernel Bi-Real-18 runs, or else
+      acc_row{3*C/64} for stride 1, acc_in_taps for stride 2); border tiles are costed as interior
+      ones, at that loop's llvm-mca cycles per 128 MACs;
       the layer's remaining instructions (output stage, borders, setup) at IPC_REST;
   float stem conv (+ fused pool): its float MACs in the conv FMA loop at its llvm-mca cycles per
       iteration; the rest at IPC_REST;
@@ -40,12 +41,13 @@ LCE_QUICKNET = {  # model: (Pi 4B 1 thread, Pixel 1 1 thread, Pi 4B 4 threads)
 def loop_for(detail: str, have: set[str]) -> str:
     m = re.match(r"(\d+)->(\d+) (\d+)x(\d+)/(\d+)", detail)
     cin, kh, kw, s = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+    # the affine_pack kernel's word-major tiles (its run_hook: 3x3 with DW == 1, any stride)
+    if (kh, kw) == (3, 3) and f"word_row{kw * cin // 64}" in have:
+        return f"word_row{kw * cin // 64}"
     if s != 1:
         return "acc_in_taps"
-    if (kh, kw) == (3, 3):  # the affine_pack kernel's word-major tiles, else the shared row instances
-        for name in (f"word_row{kw * cin // 64}", f"acc_row{kw * cin // 64}"):
-            if name in have:
-                return name
+    if (kh, kw) == (3, 3) and f"acc_row{kw * cin // 64}" in have:
+        return f"acc_row{kw * cin // 64}"
     return "acc_rows"
 
 
@@ -79,7 +81,7 @@ def main() -> None:
     count = json.loads((HERE / "count.json").read_text())
     mca = json.loads((HERE / "mca.json").read_text())
     layers = count["builds"]["aarch64-neon"]["layers"]
-    loops = {r["loop"]: r for r in mca["rows"] if not r["loop"].startswith(("lce", "whatif"))}
+    loops = {r["loop"]: r for r in mca["rows"] if not r["loop"].startswith("lce")}
     fl = mca.get("float_fma")
     if fl:
         fl["cpu"]["cortex-a72"]["instructions_per_iteration"] = fl["cpu"]["cortex-a72"].get(

@@ -5,12 +5,10 @@ Steps (all inputs regenerated from the current tree, outputs under docs/bench/ar
   1. extract_loops.py: compile runtime_c/src/bconv_neon.c (and float_neon.c) for aarch64 as the
      target does and cut the steady-state inner loop of every accumulate instance (ours_*.s);
   2. lce_loops.py: write the loops standing for LCE's 8x4x4 and 8x4x2 kernels (lce_*.s);
-  3. a what-if: our acc_row24 loop with each 64-bit LD1R broadcast replaced by two single-lane
-     LD1 (lane 0, lane 1 + post-increment), the change LCE made in its PR #521 (whatif_*.s);
-  4. llvm-mca -mtriple=aarch64 -mcpu=CPU -iterations=1000 on each: cycles per iteration = Total
+  3. llvm-mca -mtriple=aarch64 -mcpu=CPU -iterations=1000 on each: cycles per iteration = Total
      Cycles / 1000; binary MACs per iteration = 128 x (number of CNT .16b), checked against the
      source's tile (TP pixels x NV vectors x 2 channels x 64 bits per step);
-  5. mca.json (everything) and mca.md (the table).
+  4. mca.json (everything) and mca.md (the table).
 
 usage: python3 docs/bench/arm/mca.py
 """
@@ -27,17 +25,18 @@ ROOT = HERE.parents[2]
 OUT = HERE / "out"
 CPUS = ("cortex-a53", "cortex-a72", "cortex-a76")
 ITER = 1000
-LD1R = re.compile(r"^(\s+)ld1r\s+\{(v\d+)\.2d\},\s*\[(x\d+)\],\s*#?8\s*$")
 
 # which of our instances runs which Bi-Real-18 layers (3x3 convs: L = 3 taps x words(C))
 ROLE = {
     "acc_row3": "block-major 3x3 s1 interior, C=64 (L=3)", "acc_row6": "block-major 3x3 s1 interior, C=128 (L=6)",
     "acc_row12": "block-major 3x3 s1 interior, C=256 (L=12)", "acc_row24": "block-major 3x3 s1 interior, C=512 (L=24)",
     "acc_rows": "s1 interior, other L (generic)",
-    "word_row3": "word-major (affine_pack) 3x3 s1 interior, C=64", "word_row6": "word-major (affine_pack) 3x3 s1 interior, C=128",
-    "word_row12": "word-major (affine_pack) 3x3 s1 interior, C=256", "word_row24": "word-major (affine_pack) 3x3 s1 interior, C=512", "acc_in_taps": "stride 2 interior (per tap)", "acc_1v_rows": "tile of 1 vector (M tail), interior rows",
+    "word_row3": "word-major (affine_pack) 3x3 interior, C=64", "word_row6": "word-major (affine_pack) 3x3 interior, C=128",
+    "word_row12": "word-major (affine_pack) 3x3 interior, C=256", "word_row24": "word-major (affine_pack) 3x3 interior, C=512",
+    "acc_in_taps": "stride 2 interior (per tap)", "acc_1v_rows": "tile of 1 vector (M tail), interior rows",
     "acc_1v_in_taps": "1 vector, stride 2 interior", "acc_1v": "1 vector, border", "acc_1p": "1 pixel (pixel tail), rows",
     "acc_1p_taps": "1 pixel, taps", "acc_1p1v": "1 pixel, 1 vector",
+    "acc_brow3": "3x3 s1 border, C=64", "acc_brow6": "3x3 s1 border, C=128",
     "acc_brow12": "3x3 s1 border, C=256", "acc_brow24": "3x3 s1 border, C=512",
     "acc_brows": "s1 border, other L", "acc_taps": "stride 2 border",
 }
@@ -49,25 +48,13 @@ def run(cmd: list[str]) -> str:
 
 
 def tile_from_source() -> dict:
-    """TP, NV, VW of the aarch64 build, read from bconv_neon.c's #defines."""
+    """TP, NV, VW of the aarch64 build, read from bconv_neon.c's #defines (TP and NV in its
+    aarch64 section)."""
     src = (ROOT / "runtime_c/src/bconv_neon.c").read_text()
     a64 = src.split("#if defined(__aarch64__)", 1)[1].split("#else", 1)[0]
     get = lambda text, k: int(re.search(rf"#define {k}\s+\(?(\d+)", text).group(1))
-    tp, nv, vw = get(a64, "TP"), get(src, "NV"), get(src, "VW")
+    tp, nv, vw = get(a64, "TP"), get(a64, "NV"), get(src, "VW")
     return {"TP": tp, "NV": nv, "VW": vw, "macs_per_step": tp * nv * vw * 64}
-
-
-def whatif_lane_loads(src: Path, dst: Path) -> None:
-    out = []
-    for line in src.read_text().splitlines():
-        m = LD1R.match(line)
-        if m:
-            ind, v, x = m.groups()
-            out += [f"{ind}ld1\t{{{v}.d}}[0], [{x}]", f"{ind}ld1\t{{{v}.d}}[1], [{x}], 8"]
-        else:
-            out.append(line.replace("LLVM-MCA-BEGIN acc_row24", "LLVM-MCA-BEGIN whatif_row24_lane_loads"))
-    dst.write_text("# WHAT-IF, not bnncc's code: ours_acc_row24.s with every LD1R {v.2d} replaced by LD1 {v.d}[0] +"
-                   " LD1 {v.d}[1] post-increment (mca.py)\n" + "\n".join(out) + "\n")
 
 
 def mca(path: Path, cpu: str) -> dict:
@@ -87,7 +74,6 @@ def main() -> None:
         old.unlink()  # instances the kernel no longer has must not linger
     subprocess.run([sys.executable, str(HERE / "extract_loops.py"), str(OUT)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, str(HERE / "lce_loops.py"), str(OUT)], check=True)
-    whatif_lane_loads(OUT / "ours_acc_row24.s", OUT / "whatif_row24_lane_loads.s")
     ours = json.loads((OUT / "ours_loops.json").read_text())
     tile = tile_from_source()
     version = next(l.strip() for l in run(["llvm-mca", "--version"]).splitlines() if "LLVM version" in l)
@@ -100,8 +86,6 @@ def main() -> None:
         steps = info["binary_macs"] / tile["macs_per_step"]
         rows.append({"loop": name, "what": "bnncc " + ROLE.get(name, name), "file": f"out/{info['file']}",
                      "binary_macs": info["binary_macs"], "steps_per_iteration": steps})
-    rows.append({"loop": "whatif_row24_lane_loads", "what": "WHAT-IF: acc_row24 with lane loads for LD1R",
-                 "file": "out/whatif_row24_lane_loads.s", "binary_macs": ours["acc_row24"]["binary_macs"]})
     for r in rows:
         r["cpu"] = {}
         for cpu in CPUS:

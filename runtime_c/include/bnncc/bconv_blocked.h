@@ -6,13 +6,13 @@
  *   src/bconv_avx512.c  -mavx512f -mavx512bw -mavx512vpopcntdq -mavx2 -mfma -mpopcnt
  *   src/bconv_avx2.c    -mavx2 -mfma -mpopcnt
  *   src/bconv_neon.c    aarch64: -march=armv8-a; armv7: -march=armv7-a -mfpu=neon -mfloat-abi=hard
- *                       (one source, one layout for both)
+ *                       (one source for both; B differs, see below)
  * Every function of a source (the packers too) may use that ISA: call them only on a CPU that has it.
  *
  * ---------------------------------------------------------------- weight layout ("k-major, blocked")
  * Notation: nw = words(C), T = KH*KW, tap t = kh*KW + kw,
  *           VW = channels per vector  (__avx512: 8, __avx2: 4, __neon: 2),
- *           B  = channels per block   (__avx512: 32, __avx2: 8, __neon: 4),
+ *           B  = channels per block   (__avx512: 32, __avx2: 8, __neon: 8 on aarch64, 4 on armv7),
  *           Mp = M rounded up to a multiple of VW.
  * Output channels are cut into blocks of B channels; the last block may be narrower (Mp - b0, a
  * multiple of VW). Within a block the weights are stored tap by tap, word by word, and for each
@@ -37,9 +37,8 @@
  * ((float)acc * scale[m] + bias[m] [+ residual], each step rounded on its own: build the sources
  * with -ffp-contract=off) applied in registers before the store. bnn_bconv_affine_pack__X also packs
  * that y (bnn_bconv_affine_pack_rows) in the same output stage: each block of B channels starts at a
- * multiple of B bits of a word (B divides 64), so it stores its 32 (__avx512), 8 (__avx2) or 4 (__neon)
- * bits of each pixel on their own (the block that starts a word writes the whole word, zeros above it),
- * channels >= M masked to 0.
+ * multiple of B bits of a word (B divides 64), so it stores its B bits of each pixel on their own
+ * (the block that starts a word writes the whole word, zeros above it), channels >= M masked to 0.
  * The _channels variants compute every output row but only output channels [m_begin, m_end), with
  * m_begin a multiple of 64 and m_end a multiple of 64 or >= M: every word of `bits` then belongs to
  * one call, so disjoint channel ranges may run on different threads (small maps, where rows are

@@ -1,7 +1,8 @@
 /* bnncc runtime, private: the ISA-independent part of the SIMD binary convolution kernels
  * (bconv_avx512.c, bconv_avx2.c, bconv_neon.c; contract and layouts in bconv_blocked.h): packed
  * sizes, the weight packer, the per-call constants (interior geometry), the row / block driver
- * around the tile, and (BCONV_SEGMENTS) the segmented K loop of byte-accumulating popcounts. Not a public header: it is pulled in by bconv_blocked.h only when BNN_BCONV_BLOCKED_IMPL is
+ * around the tile, and (BCONV_SEGMENTS) the segmented K loop of popcounts summed in narrow lanes.
+ * Not a public header: it is pulled in by bconv_blocked.h only when BNN_BCONV_BLOCKED_IMPL is
  * defined, once per ISA source, which must first define (all compile-time constants):
  *   VW             channels per vector
  *   NV             vectors per channel block
@@ -54,14 +55,18 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
 static void sink_bits_block(sink *s, const bnn_bconv_params *p, int b0, int bw, int pk, const int32_t *thr,
                             const int8_t *dir, const float *pthr);
 #ifdef BCONV_SEGMENTS
-/* Optional (define BCONV_SEGMENTS, with FLUSH, ROWW and the types vbyte, vsum): the K loop below
- * (accumulate) for ISAs whose popcounts add into byte lanes, vbyte, at most 8 per lane per step
- * (FLUSH steps before a byte could overflow), flushed into wider lane sums, vsum. The hooks: */
-ALWAYS_INLINE vbyte vbyte_zero(void);
+/* Optional (define BCONV_SEGMENTS, with FLUSH, ROWW, NACC and the types vacc, vsum): the K loop
+ * below (accumulate) for ISAs whose popcounts add into narrow lanes, vacc (bytes, or 16-bit lanes
+ * fed by pairwise adds), which overflow after FLUSH steps, and are flushed into wider lane sums,
+ * vsum. A pixel of a tile of nv vectors has NACC(nv) accumulators (one per vector, or one for the
+ * whole tile), at most ACCS = NACC(NV); their order and lanes are the ISA's (its output stage reads
+ * them). The hooks: */
+#define ACCS NACC(NV)
+ALWAYS_INLINE vacc vacc_zero(void);
 ALWAYS_INLINE vsum vsum_zero(void);
-ALWAYS_INLINE vsum widen_add(vsum a, vbyte b); /* a + the wide lane sums of b */
+ALWAYS_INLINE vsum widen_add(vsum a, vacc b); /* a + the wide lane sums of b */
 /* n (tap, word) steps: word i of pixel j is xp[j][i], its weight row w + i*ws (nv vectors). */
-ALWAYS_INLINE void steps(vbyte accb[TP][NV], const int np, const int nv, const bnn_word *const *xp,
+ALWAYS_INLINE void steps(vacc accb[TP][ACCS], const int np, const int nv, const bnn_word *const *xp,
                          const bnn_word *w, size_t ws, const size_t n);
 #endif
 #ifdef BCONV_RUN_HOOK
@@ -225,13 +230,13 @@ ALWAYS_INLINE void put_bits(const ctx *c, const sink *s, int q, int m0, bnn_word
 #ifdef BCONV_SEGMENTS
 /* ---- the segmented K loop (BCONV_SEGMENTS) */
 
-/* acc += the wide lane sums of the byte accumulators, which restart at 0. */
-ALWAYS_INLINE void flush(vsum acc[TP][NV], vbyte accb[TP][NV], const int np, const int nv)
+/* acc += the wide lane sums of the narrow accumulators, which restart at 0. */
+ALWAYS_INLINE void flush(vsum acc[TP][ACCS], vacc accb[TP][ACCS], const int np, const int nv)
 {
     int j, v;
-    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++) {
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < NACC(nv); v++) {
         acc[j][v] = widen_add(acc[j][v], accb[j][v]);
-        accb[j][v] = vbyte_zero();
+        accb[j][v] = vacc_zero();
     }
 }
 
@@ -272,26 +277,27 @@ ALWAYS_INLINE void tile_rows(const ctx *c, const int np, const int interior, con
     }
 }
 
-/* sum[j][v] (wide lanes, summed per channel by the ISA's output stage) = popcount(x XOR w) over
- * every (tap, word) of pixel j, out-of-bounds taps reading zero words. The K loop runs in segments
- * of L words that are contiguous in the input (or its copy) and in the weights: a whole kernel row
- * when `rows` (DW == 1; row_words() for tiles that are not interior), else one tap. Byte
- * accumulators take FLUSH steps; they are flushed only between segments (every FLUSH / L of them),
- * or after every FLUSH words when L > FLUSH, so that most layers (K <= FLUSH words, e.g. 3x3 with
- * C <= 192) never flush before the end. KH, KW and L may be compile-time constants (the instances
- * below). rowp (rows; else NULL): the tile's kernel rows from tile_rows(), set up once for all the
- * blocks of a tile; NULL: found here, per call. */
+/* sum[j][a] (the wide lanes of accumulator a < NACC(nv), summed per channel by the ISA's output
+ * stage) = popcount(x XOR w) over every (tap, word) of pixel j, out-of-bounds taps reading zero
+ * words. The K loop runs in segments of L words that are contiguous in the input (or its copy) and
+ * in the weights: a whole kernel row when `rows` (DW == 1; row_words() for tiles that are not
+ * interior), else one tap. The narrow accumulators take FLUSH steps; they are flushed only between
+ * segments (every FLUSH / L of them), or after every FLUSH words when L > FLUSH, so that most
+ * layers (K <= FLUSH words, e.g. 3x3 with C <= 192 for FLUSH = 31) never flush before the end. KH,
+ * KW and L may be compile-time constants (the instances below). rowp (rows; else NULL): the tile's
+ * kernel rows from tile_rows(), set up once for all the blocks of a tile; NULL: found here, per
+ * call. */
 ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
                               const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
-                              const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][NV])
+                              const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
     const size_t nw = rows ? L / (size_t)KW : L;
     const int nkw = rows ? 1 : KW;
     const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
     const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
-    vbyte accb[TP][NV];
-    vsum acc[TP][NV];
+    vacc accb[TP][ACCS];
+    vsum acc[TP][ACCS];
     bnn_word buf[TP][ROWW];
     const bnn_word *base[TP], *w = wb;
     size_t since = 0, i0;
@@ -299,9 +305,9 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
 
     if (nv == NV) ws = BLK; /* whole blocks (run()): the weight stride at compile time */
     UNROLL for (j = 0; j < np; j++) {
-        UNROLL for (v = 0; v < nv; v++) {
+        UNROLL for (v = 0; v < NACC(nv); v++) {
             acc[j][v] = vsum_zero();
-            accb[j][v] = vbyte_zero();
+            accb[j][v] = vacc_zero();
         }
         base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * nw : NULL;
     }
@@ -336,7 +342,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
             }
         }
     }
-    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < nv; v++)
+    UNROLL for (j = 0; j < np; j++) UNROLL for (v = 0; v < NACC(nv); v++)
         sum[j][v] = widen_add(flushing ? acc[j][v] : vsum_zero(), accb[j][v]);
 }
 
@@ -346,7 +352,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
 #define ACC_FN(name, np_, nv_, interior_, rows_, KH_, KW_, L_)                                         \
     static __attribute__((noinline)) void name(const ctx *c, const int *iy0, const int *ix0,          \
                                                const bnn_word *wb, size_t ws, size_t L,              \
-                                               vsum sum[TP][NV])                                     \
+                                               vsum sum[TP][ACCS])                                   \
     {                                                                                                 \
         (void)L;                                                                                      \
         accumulate(c, np_, nv_, interior_, rows_, iy0, ix0, wb, ws, KH_, KW_, L_, NULL, sum);         \
@@ -376,7 +382,7 @@ ACC_FN(acc_1p1v, 1, 1, 0, 0, KH_, KW_, L)
 #undef ACC_FN
 
 typedef void (*acc_fn)(const ctx *c, const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, size_t L,
-                       vsum sum[TP][NV]);
+                       vsum sum[TP][ACCS]);
 
 /* The kernel-row instance of full tiles for segments of length k3 (0: none specialized). (A switch,
  * not a table: a table of pointers would be relocated data.) */
@@ -394,7 +400,7 @@ static acc_fn row_instance(int interior, size_t k3)
 /* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
  * (and, for tiles that are not interior, the row fits ROWW), else taps. */
 ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
-                            const int *ix0, const bnn_word *wb, size_t ws, vsum sum[TP][NV])
+                            const int *ix0, const bnn_word *wb, size_t ws, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
     const size_t R = (size_t)p->KW * c->nw;
@@ -422,7 +428,7 @@ ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int 
  * pad_bit 0 / 1 the padding corrections corr[j][k] (pad_corr, block channels m0 + k, k < nv*VW) of
  * the pixels with out-of-bounds taps; returns whether there are any (corr is left unset if not). */
 ALWAYS_INLINE int tile_sums(const ctx *c, int q0, const int np, const int nv, const int interior,
-                            const bnn_word *wb, size_t ws, int m0, vsum sum[TP][NV], int32_t corr[TP][BLK])
+                            const bnn_word *wb, size_t ws, int m0, vsum sum[TP][ACCS], int32_t corr[TP][BLK])
 {
     int iy0[TP], ix0[TP], full[TP];
     int j, k, border = 0;

@@ -1,26 +1,38 @@
-# steady-state inner loop of acc_1p_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1051)
+# steady-state inner loop of acc_1p_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1276)
 # LLVM-MCA-BEGIN acc_1p_taps
-.L1051:
-	ldr	d2, [x0]
-	add	x0, x0, 8
-	ldp	q16, q7, [x3]
-	dup	v2.2d, v2.d[0]
-	add	x22, x22, 2
-	ldp	q5, q6, [x3, 32]
-	add	x3, x3, 64
-	eor	v17.16b, v2.16b, v16.16b
-	ld1r	{v16.2d}, [x0], 8
-	eor	v2.16b, v2.16b, v7.16b
-	eor	v5.16b, v16.16b, v5.16b
-	eor	v6.16b, v16.16b, v6.16b
-	cnt	v7.16b, v17.16b
-	cnt	v2.16b, v2.16b
-	cnt	v5.16b, v5.16b
+.L1276:
+	ldp	q0, q3, [x16]
+	ld1r {v6.2d}, [x0], #8
+	ldp	q7, q5, [x16, 32]
+	eor	v0.16b, v6.16b, v0.16b
+	eor	v3.16b, v6.16b, v3.16b
+	eor	v7.16b, v6.16b, v7.16b
+	eor	v6.16b, v6.16b, v5.16b
+	cnt	v0.16b, v0.16b
+	cnt	v3.16b, v3.16b
+	cnt	v5.16b, v7.16b
 	cnt	v6.16b, v6.16b
-	add	v1.16b, v7.16b, v1.16b
-	add	v0.16b, v2.16b, v0.16b
-	add	v1.16b, v5.16b, v1.16b
-	add	v0.16b, v6.16b, v0.16b
-	cmp	x23, x22
-	bcs	.L1051
+	addp	v0.16b, v0.16b, v3.16b
+	addp	v3.16b, v5.16b, v6.16b
+	addp	v0.16b, v0.16b, v3.16b
+	uadalp	v4.8h, v0.16b
+	ldp	q0, q3, [x16, 64]
+	ld1r {v6.2d}, [x0], #8
+	ldp	q7, q5, [x16, 96]
+	eor	v0.16b, v6.16b, v0.16b
+	eor	v3.16b, v6.16b, v3.16b
+	eor	v7.16b, v6.16b, v7.16b
+	eor	v6.16b, v6.16b, v5.16b
+	cnt	v0.16b, v0.16b
+	cnt	v3.16b, v3.16b
+	cnt	v5.16b, v7.16b
+	cnt	v6.16b, v6.16b
+	addp	v0.16b, v0.16b, v3.16b
+	addp	v3.16b, v5.16b, v6.16b
+	addp	v0.16b, v0.16b, v3.16b
+	uadalp	v4.8h, v0.16b
+	add	x20, x20, 2
+	add	x16, x16, 128
+	cmp	x22, x20
+	bcs	.L1276
 # LLVM-MCA-END

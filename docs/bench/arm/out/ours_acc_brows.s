@@ -1,66 +1,124 @@
 # steady-state inner loop of acc_brows in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L11)
 # LLVM-MCA-BEGIN acc_brows
 .L11:
-	ld1r	{v23.2d}, [x3], 8
-	ldp	q4, q25, [x4]
-	ldp	q1, q24, [x4, 32]
-	add	x5, x5, 2
-	ld1r	{v21.2d}, [x0], 8
-	add	x4, x4, 64
-	ld1r	{v19.2d}, [x1], 8
-	ld1r	{v18.2d}, [x2], 8
-	eor	v31.16b, v23.16b, v4.16b
-	ld1r	{v16.2d}, [x3], 8
-	ld1r	{v10.2d}, [x0], 8
-	eor	v30.16b, v21.16b, v4.16b
-	ld1r	{v8.2d}, [x1], 8
-	eor	v28.16b, v19.16b, v4.16b
-	ld1r	{v6.2d}, [x2], 8
-	eor	v27.16b, v16.16b, v1.16b
-	eor	v26.16b, v10.16b, v1.16b
-	eor	v23.16b, v23.16b, v25.16b
-	eor	v21.16b, v21.16b, v25.16b
-	eor	v19.16b, v19.16b, v25.16b
-	eor	v4.16b, v18.16b, v4.16b
-	eor	v16.16b, v16.16b, v24.16b
-	eor	v18.16b, v18.16b, v25.16b
-	eor	v10.16b, v10.16b, v24.16b
-	eor	v25.16b, v8.16b, v1.16b
-	eor	v1.16b, v6.16b, v1.16b
-	eor	v8.16b, v8.16b, v24.16b
-	eor	v6.16b, v6.16b, v24.16b
-	cnt	v31.16b, v31.16b
-	cnt	v23.16b, v23.16b
-	cnt	v30.16b, v30.16b
-	cnt	v21.16b, v21.16b
-	cnt	v28.16b, v28.16b
-	cnt	v19.16b, v19.16b
-	cnt	v4.16b, v4.16b
-	cnt	v18.16b, v18.16b
-	cnt	v27.16b, v27.16b
+	ldp	q4, q6, [x3]
+	ld1 {v3.d}[0], [x10]
+	ld1 {v3.d}[1], [x10], #8
+	ldp	q5, q10, [x3, 32]
+	ld1 {v2.d}[0], [x2]
+	ld1 {v2.d}[1], [x2], #8
+	ld1 {v1.d}[0], [x1]
+	ld1 {v1.d}[1], [x1], #8
+	ld1 {v0.d}[0], [x0]
+	ld1 {v0.d}[1], [x0], #8
+	eor	v17.16b, v3.16b, v4.16b
+	eor	v9.16b, v3.16b, v6.16b
+	eor	v16.16b, v3.16b, v5.16b
+	eor	v13.16b, v3.16b, v10.16b
+	eor	v15.16b, v2.16b, v4.16b
+	eor	v8.16b, v2.16b, v6.16b
+	eor	v14.16b, v2.16b, v5.16b
+	eor	v12.16b, v2.16b, v10.16b
+	eor	v7.16b, v1.16b, v4.16b
+	eor	v30.16b, v1.16b, v6.16b
+	eor	v11.16b, v1.16b, v5.16b
+	eor	v31.16b, v1.16b, v10.16b
+	eor	v4.16b, v0.16b, v4.16b
+	eor	v6.16b, v0.16b, v6.16b
+	eor	v5.16b, v0.16b, v5.16b
+	eor	v10.16b, v0.16b, v10.16b
+	cnt	v17.16b, v17.16b
 	cnt	v16.16b, v16.16b
-	cnt	v26.16b, v26.16b
-	cnt	v10.16b, v10.16b
-	cnt	v25.16b, v25.16b
-	cnt	v8.16b, v8.16b
-	cnt	v1.16b, v1.16b
+	cnt	v15.16b, v15.16b
+	cnt	v14.16b, v14.16b
+	cnt	v30.16b, v30.16b
 	cnt	v6.16b, v6.16b
-	add	v2.16b, v31.16b, v2.16b
-	add	v17.16b, v23.16b, v17.16b
-	add	v22.16b, v30.16b, v22.16b
-	add	v7.16b, v21.16b, v7.16b
-	add	v20.16b, v28.16b, v20.16b
-	add	v5.16b, v19.16b, v5.16b
-	add	v3.16b, v4.16b, v3.16b
-	add	v0.16b, v18.16b, v0.16b
-	add	v2.16b, v27.16b, v2.16b
-	add	v17.16b, v16.16b, v17.16b
-	add	v22.16b, v26.16b, v22.16b
-	add	v7.16b, v10.16b, v7.16b
-	add	v20.16b, v25.16b, v20.16b
-	add	v5.16b, v8.16b, v5.16b
-	add	v3.16b, v1.16b, v3.16b
-	add	v0.16b, v6.16b, v0.16b
-	cmp	x6, x5
+	cnt	v31.16b, v31.16b
+	cnt	v10.16b, v10.16b
+	cnt	v9.16b, v9.16b
+	cnt	v13.16b, v13.16b
+	cnt	v8.16b, v8.16b
+	cnt	v12.16b, v12.16b
+	cnt	v7.16b, v7.16b
+	cnt	v4.16b, v4.16b
+	cnt	v11.16b, v11.16b
+	cnt	v5.16b, v5.16b
+	addp	v9.16b, v17.16b, v9.16b
+	addp	v13.16b, v16.16b, v13.16b
+	addp	v8.16b, v15.16b, v8.16b
+	addp	v12.16b, v14.16b, v12.16b
+	addp	v7.16b, v7.16b, v30.16b
+	addp	v4.16b, v4.16b, v6.16b
+	addp	v11.16b, v11.16b, v31.16b
+	addp	v5.16b, v5.16b, v10.16b
+	addp	v9.16b, v9.16b, v13.16b
+	addp	v8.16b, v8.16b, v12.16b
+	addp	v7.16b, v7.16b, v11.16b
+	addp	v4.16b, v4.16b, v5.16b
+	uadalp	v18.8h, v9.16b
+	uadalp	v29.8h, v8.16b
+	uadalp	v20.8h, v7.16b
+	uadalp	v19.8h, v4.16b
+	ldp	q4, q7, [x3, 64]
+	ld1 {v3.d}[0], [x10]
+	ld1 {v3.d}[1], [x10], #8
+	ldp	q5, q6, [x3, 96]
+	ld1 {v2.d}[0], [x2]
+	ld1 {v2.d}[1], [x2], #8
+	ld1 {v1.d}[0], [x1]
+	ld1 {v1.d}[1], [x1], #8
+	ld1 {v0.d}[0], [x0]
+	ld1 {v0.d}[1], [x0], #8
+	eor	v13.16b, v3.16b, v4.16b
+	eor	v30.16b, v3.16b, v7.16b
+	eor	v12.16b, v3.16b, v5.16b
+	eor	v9.16b, v3.16b, v6.16b
+	eor	v11.16b, v2.16b, v4.16b
+	eor	v17.16b, v2.16b, v7.16b
+	eor	v10.16b, v2.16b, v5.16b
+	eor	v8.16b, v2.16b, v6.16b
+	eor	v16.16b, v1.16b, v4.16b
+	eor	v14.16b, v1.16b, v7.16b
+	eor	v31.16b, v1.16b, v5.16b
+	eor	v15.16b, v1.16b, v6.16b
+	eor	v4.16b, v0.16b, v4.16b
+	eor	v7.16b, v0.16b, v7.16b
+	eor	v5.16b, v0.16b, v5.16b
+	eor	v6.16b, v0.16b, v6.16b
+	cnt	v13.16b, v13.16b
+	cnt	v12.16b, v12.16b
+	cnt	v11.16b, v11.16b
+	cnt	v10.16b, v10.16b
+	cnt	v14.16b, v14.16b
+	cnt	v7.16b, v7.16b
+	cnt	v15.16b, v15.16b
+	cnt	v6.16b, v6.16b
+	cnt	v30.16b, v30.16b
+	cnt	v9.16b, v9.16b
+	cnt	v17.16b, v17.16b
+	cnt	v8.16b, v8.16b
+	cnt	v16.16b, v16.16b
+	cnt	v4.16b, v4.16b
+	cnt	v31.16b, v31.16b
+	cnt	v5.16b, v5.16b
+	addp	v30.16b, v13.16b, v30.16b
+	addp	v9.16b, v12.16b, v9.16b
+	addp	v17.16b, v11.16b, v17.16b
+	addp	v8.16b, v10.16b, v8.16b
+	addp	v16.16b, v16.16b, v14.16b
+	addp	v4.16b, v4.16b, v7.16b
+	addp	v31.16b, v31.16b, v15.16b
+	addp	v5.16b, v5.16b, v6.16b
+	addp	v30.16b, v30.16b, v9.16b
+	addp	v17.16b, v17.16b, v8.16b
+	addp	v16.16b, v16.16b, v31.16b
+	addp	v4.16b, v4.16b, v5.16b
+	uadalp	v18.8h, v30.16b
+	uadalp	v29.8h, v17.16b
+	uadalp	v20.8h, v16.16b
+	uadalp	v19.8h, v4.16b
+	add	x4, x4, 2
+	add	x3, x3, 128
+	cmp	x7, x4
 	bcs	.L11
 # LLVM-MCA-END

@@ -1,110 +1,188 @@
-# steady-state inner loop of word_row3 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L772)
+# steady-state inner loop of word_row3 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L873)
 # LLVM-MCA-BEGIN word_row3
-.L772:
-	ldr	d6, [x13, -8]
-	mov	x26, x19
-	ldr	d18, [x19, -8]
-	mov	x18, x17
-	ldr	d4, [x8, -8]
-	mov	x15, x13
-	ldr	d17, [x17, -8]
-	ldp	q5, q8, [x7]
-	dup	v6.2d, v6.d[0]
-	ld1r	{v9.2d}, [x26], 8
-	dup	v18.2d, v18.d[0]
-	ld1r	{v31.2d}, [x18], 8
-	dup	v4.2d, v4.d[0]
-	mov	x0, x8
-	dup	v17.2d, v17.d[0]
-	add	x8, x8, x21
-	ldp	q12, q10, [x7, 32]
-	eor	v21.16b, v6.16b, v5.16b
-	ld1r	{v30.2d}, [x15], 8
-	eor	v11.16b, v18.16b, v5.16b
-	add	x7, x7, 96
-	eor	v6.16b, v6.16b, v8.16b
-	str	q12, [sp, 160]
-	eor	v23.16b, v17.16b, v5.16b
-	ld1r	{v29.2d}, [x26]
-	eor	v5.16b, v4.16b, v5.16b
-	add	x13, x13, x21
-	eor	v4.16b, v4.16b, v8.16b
-	add	x17, x17, x21
-	ldr	q24, [x7, -32]
-	eor	v13.16b, v31.16b, v12.16b
-	add	x19, x19, x21
-	eor	v14.16b, v9.16b, v12.16b
-	cnt	v6.16b, v6.16b
-	eor	v12.16b, v30.16b, v12.16b
-	cnt	v11.16b, v11.16b
-	cnt	v4.16b, v4.16b
-	add	v0.16b, v6.16b, v0.16b
-	cnt	v21.16b, v21.16b
-	cnt	v6.16b, v12.16b
-	add	v1.16b, v11.16b, v1.16b
-	eor	v11.16b, v29.16b, v24.16b
-	eor	v9.16b, v9.16b, v10.16b
-	eor	v18.16b, v18.16b, v8.16b
-	add	v3.16b, v4.16b, v3.16b
-	cnt	v11.16b, v11.16b
-	cnt	v14.16b, v14.16b
-	add	v19.16b, v21.16b, v19.16b
-	add	v19.16b, v6.16b, v19.16b
-	ldr	q6, [sp, 160]
-	cnt	v9.16b, v9.16b
-	mov	v4.16b, v3.16b
-	ld1r	{v3.2d}, [x0], 8
+.L873:
+	ldp	q5, q4, [x10]
+	add	x13, x18, x12
+	ldp	q19, q18, [x10, 32]
+	ld1 {v2.d}[0], [x13]
+	ld1 {v2.d}[1], [x13], #8
+	add	x9, x17, x12
+	add	x0, x15, x12
+	ld1 {v1.d}[0], [x9]
+	ld1 {v1.d}[1], [x9], #8
+	ld1 {v0.d}[0], [x0]
+	ld1 {v0.d}[1], [x0], #8
+	eor	v28.16b, v2.16b, v19.16b
+	mov	x14, x12
+	eor	v30.16b, v2.16b, v18.16b
+	ld1 {v3.d}[0], [x14]
+	ld1 {v3.d}[1], [x14], #8
+	eor	v27.16b, v1.16b, v19.16b
+	eor	v25.16b, v3.16b, v5.16b
+	eor	v10.16b, v1.16b, v18.16b
+	eor	v26.16b, v0.16b, v19.16b
+	eor	v8.16b, v0.16b, v18.16b
+	eor	v24.16b, v3.16b, v4.16b
+	eor	v19.16b, v3.16b, v19.16b
+	eor	v18.16b, v3.16b, v18.16b
+	eor	v31.16b, v2.16b, v5.16b
+	eor	v11.16b, v2.16b, v4.16b
+	eor	v6.16b, v1.16b, v5.16b
+	eor	v29.16b, v1.16b, v4.16b
+	eor	v9.16b, v0.16b, v4.16b
+	eor	v12.16b, v0.16b, v5.16b
+	cnt	v4.16b, v25.16b
+	cnt	v24.16b, v24.16b
 	cnt	v18.16b, v18.16b
-	eor	v17.16b, v17.16b, v8.16b
-	ldr	q8, [x7, -16]
-	add	v1.16b, v14.16b, v1.16b
-	ld1r	{v26.2d}, [x18]
-	add	v1.16b, v11.16b, v1.16b
-	eor	v11.16b, v3.16b, v6.16b
-	eor	v6.16b, v3.16b, v10.16b
-	add	v7.16b, v18.16b, v7.16b
-	add	v7.16b, v9.16b, v7.16b
-	ld1r	{v25.2d}, [x15]
-	eor	v31.16b, v31.16b, v10.16b
-	ld1r	{v9.2d}, [x0]
-	eor	v12.16b, v25.16b, v24.16b
-	eor	v30.16b, v30.16b, v10.16b
-	cnt	v15.16b, v13.16b
-	cnt	v3.16b, v6.16b
-	eor	v13.16b, v26.16b, v24.16b
-	cnt	v5.16b, v5.16b
-	eor	v24.16b, v9.16b, v24.16b
-	eor	v29.16b, v29.16b, v8.16b
-	eor	v26.16b, v26.16b, v8.16b
-	eor	v25.16b, v25.16b, v8.16b
-	eor	v9.16b, v9.16b, v8.16b
-	cnt	v10.16b, v11.16b
-	add	v5.16b, v5.16b, v20.16b
-	add	v3.16b, v3.16b, v4.16b
-	add	v6.16b, v10.16b, v5.16b
+	cnt	v19.16b, v19.16b
 	cnt	v31.16b, v31.16b
-	cnt	v23.16b, v23.16b
-	cnt	v17.16b, v17.16b
-	cnt	v29.16b, v29.16b
+	cnt	v11.16b, v11.16b
 	cnt	v30.16b, v30.16b
-	cnt	v13.16b, v13.16b
+	addp	v19.16b, v19.16b, v18.16b
+	cnt	v29.16b, v29.16b
+	cnt	v10.16b, v10.16b
+	cnt	v5.16b, v12.16b
+	cnt	v9.16b, v9.16b
+	cnt	v8.16b, v8.16b
+	addp	v4.16b, v4.16b, v24.16b
+	cnt	v28.16b, v28.16b
+	cnt	v6.16b, v6.16b
+	cnt	v27.16b, v27.16b
 	cnt	v26.16b, v26.16b
-	cnt	v12.16b, v12.16b
+	addp	v25.16b, v31.16b, v11.16b
+	addp	v28.16b, v28.16b, v30.16b
+	addp	v6.16b, v6.16b, v29.16b
+	addp	v27.16b, v27.16b, v10.16b
+	addp	v5.16b, v5.16b, v9.16b
+	addp	v26.16b, v26.16b, v8.16b
+	addp	v4.16b, v4.16b, v19.16b
+	addp	v18.16b, v25.16b, v28.16b
+	addp	v6.16b, v6.16b, v27.16b
+	addp	v5.16b, v5.16b, v26.16b
+	uadalp	v20.8h, v4.16b
+	uadalp	v22.8h, v18.16b
+	uadalp	v21.8h, v6.16b
+	uadalp	v23.8h, v5.16b
+	mov	v24.16b, v20.16b
+	ldp	q6, q5, [x10, 64]
+	ld1 {v3.d}[0], [x14]
+	ld1 {v3.d}[1], [x14], #8
+	ldp	q4, q25, [x10, 96]
+	ld1 {v2.d}[0], [x13]
+	ld1 {v2.d}[1], [x13], #8
+	ld1 {v1.d}[0], [x9]
+	ld1 {v1.d}[1], [x9], #8
+	ld1 {v0.d}[0], [x0]
+	ld1 {v0.d}[1], [x0], #8
+	eor	v28.16b, v3.16b, v6.16b
+	eor	v20.16b, v0.16b, v6.16b
+	eor	v31.16b, v3.16b, v5.16b
+	eor	v26.16b, v3.16b, v4.16b
+	eor	v30.16b, v3.16b, v25.16b
+	eor	v29.16b, v2.16b, v5.16b
+	eor	v13.16b, v2.16b, v4.16b
+	eor	v10.16b, v2.16b, v25.16b
+	eor	v12.16b, v1.16b, v6.16b
+	eor	v9.16b, v1.16b, v5.16b
+	eor	v19.16b, v0.16b, v5.16b
+	eor	v11.16b, v1.16b, v4.16b
+	eor	v18.16b, v0.16b, v4.16b
+	eor	v8.16b, v1.16b, v25.16b
+	eor	v27.16b, v0.16b, v25.16b
+	eor	v14.16b, v2.16b, v6.16b
+	cnt	v31.16b, v31.16b
+	cnt	v30.16b, v30.16b
+	cnt	v29.16b, v29.16b
+	cnt	v6.16b, v14.16b
+	cnt	v25.16b, v13.16b
+	cnt	v10.16b, v10.16b
+	cnt	v5.16b, v12.16b
+	cnt	v4.16b, v20.16b
+	cnt	v9.16b, v9.16b
+	cnt	v19.16b, v19.16b
+	cnt	v20.16b, v11.16b
+	cnt	v18.16b, v18.16b
+	cnt	v8.16b, v8.16b
+	cnt	v27.16b, v27.16b
+	cnt	v28.16b, v28.16b
+	cnt	v26.16b, v26.16b
+	addp	v20.16b, v20.16b, v8.16b
+	addp	v6.16b, v6.16b, v29.16b
+	addp	v28.16b, v28.16b, v31.16b
+	addp	v26.16b, v26.16b, v30.16b
+	addp	v25.16b, v25.16b, v10.16b
+	addp	v5.16b, v5.16b, v9.16b
+	addp	v4.16b, v4.16b, v19.16b
+	addp	v19.16b, v18.16b, v27.16b
+	addp	v6.16b, v6.16b, v25.16b
+	addp	v5.16b, v5.16b, v20.16b
+	addp	v18.16b, v28.16b, v26.16b
+	addp	v4.16b, v4.16b, v19.16b
+	mov	v20.16b, v24.16b
+	uadalp	v22.8h, v6.16b
+	uadalp	v21.8h, v5.16b
+	uadalp	v23.8h, v4.16b
+	uadalp	v20.8h, v18.16b
+	ldp	q4, q19, [x10, 128]
+	ld1 {v3.d}[0], [x14]
+	ld1 {v3.d}[1], [x14], #8
+	ldp	q18, q5, [x10, 160]
+	ld1 {v2.d}[0], [x13]
+	ld1 {v2.d}[1], [x13], #8
+	ld1 {v1.d}[0], [x9]
+	ld1 {v1.d}[1], [x9], #8
+	ld1 {v0.d}[0], [x0]
+	ld1 {v0.d}[1], [x0], #8
+	eor	v12.16b, v3.16b, v4.16b
+	eor	v10.16b, v3.16b, v19.16b
+	eor	v26.16b, v3.16b, v18.16b
+	eor	v9.16b, v3.16b, v5.16b
+	eor	v6.16b, v2.16b, v4.16b
+	eor	v8.16b, v2.16b, v19.16b
+	eor	v25.16b, v2.16b, v18.16b
+	eor	v31.16b, v2.16b, v5.16b
+	eor	v11.16b, v1.16b, v4.16b
+	eor	v30.16b, v1.16b, v19.16b
+	eor	v28.16b, v0.16b, v19.16b
+	eor	v24.16b, v1.16b, v18.16b
+	eor	v19.16b, v0.16b, v18.16b
+	eor	v29.16b, v1.16b, v5.16b
+	eor	v27.16b, v0.16b, v5.16b
+	eor	v4.16b, v0.16b, v4.16b
+	cnt	v18.16b, v12.16b
+	cnt	v10.16b, v10.16b
+	cnt	v9.16b, v9.16b
+	cnt	v8.16b, v8.16b
+	cnt	v31.16b, v31.16b
+	cnt	v5.16b, v11.16b
+	cnt	v30.16b, v30.16b
+	cnt	v28.16b, v28.16b
+	cnt	v29.16b, v29.16b
+	cnt	v27.16b, v27.16b
+	cnt	v26.16b, v26.16b
+	cnt	v6.16b, v6.16b
 	cnt	v25.16b, v25.16b
-	cnt	v4.16b, v24.16b
-	cnt	v5.16b, v9.16b
-	add	v22.16b, v23.16b, v22.16b
-	add	v16.16b, v17.16b, v16.16b
-	add	v0.16b, v30.16b, v0.16b
-	add	v22.16b, v15.16b, v22.16b
-	add	v16.16b, v31.16b, v16.16b
-	add	v7.16b, v29.16b, v7.16b
-	add	v16.16b, v26.16b, v16.16b
-	add	v22.16b, v13.16b, v22.16b
-	add	v19.16b, v12.16b, v19.16b
-	add	v0.16b, v25.16b, v0.16b
-	add	v20.16b, v4.16b, v6.16b
-	add	v3.16b, v5.16b, v3.16b
-	cmp	x7, x23
-	bne	.L772
+	cnt	v4.16b, v4.16b
+	cnt	v24.16b, v24.16b
+	cnt	v19.16b, v19.16b
+	addp	v18.16b, v18.16b, v10.16b
+	addp	v26.16b, v26.16b, v9.16b
+	addp	v6.16b, v6.16b, v8.16b
+	addp	v25.16b, v25.16b, v31.16b
+	addp	v5.16b, v5.16b, v30.16b
+	addp	v4.16b, v4.16b, v28.16b
+	addp	v24.16b, v24.16b, v29.16b
+	addp	v19.16b, v19.16b, v27.16b
+	addp	v18.16b, v18.16b, v26.16b
+	addp	v6.16b, v6.16b, v25.16b
+	addp	v5.16b, v5.16b, v24.16b
+	addp	v4.16b, v4.16b, v19.16b
+	uadalp	v20.8h, v18.16b
+	uadalp	v22.8h, v6.16b
+	uadalp	v21.8h, v5.16b
+	uadalp	v23.8h, v4.16b
+	add	x10, x10, 192
+	add	x12, x12, x20
+	cmp	x10, x26
+	bne	.L873
 # LLVM-MCA-END

@@ -46,7 +46,6 @@
 #define TP 4           /* pixels per tile: a row is a q register */
 #define FLUSH 1023     /* steps a 16-bit accumulator can take (1023 * 64 < 65536) */
 #define NACC(nv) ((nv) > 0) /* one accumulator per pixel, whatever nv */
-#define ROWS_PER_TILE 1 /* interior tiles too find their kernel rows once per tile (word_tile) */
 #define RV(op, rest) op##q_##rest
 typedef struct {
     uint16x8_t n;  /* a pixel's accumulator: lane k = block channel k */
@@ -60,7 +59,6 @@ typedef int32x4_t irow;
 #define TP 2           /* a row is a d register */
 #define FLUSH 31       /* steps a byte accumulator can take (31 * 8 < 256) */
 #define NACC(nv) (nv)  /* one per vector */
-#define ROWS_PER_TILE 0 /* with 14 core registers, reloading the rows costs more than finding them per block */
 #define RV(op, rest) op##_##rest
 typedef uint8x16_t vacc;   /* byte accumulators */
 typedef uint32x4_t vsum;   /* their sums: 32-bit lanes 2k, 2k+1 = the halves of channel k's words */
@@ -528,7 +526,7 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
 
     if (L) {
         tile_pixels(c, q0, np, iy0, ix0, full);
-        if (!interior || ROWS_PER_TILE) tile_rows(c, np, interior, iy0, ix0, 3, 3, L, rbuf, rowp);
+        if (!interior) tile_rows(c, np, iy0, ix0, 3, 3, L, rbuf, rowp);
     }
     if (L && !interior && p->pad_bit != 0) {
             UNROLL for (j = 0; j < np; j++) if (!full[j]) {
@@ -548,7 +546,7 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
             urow pass[BLK];
             if (L) {
                 accumulate(c, np, NV, interior, 1, iy0, ix0, wg + (size_t)b * blkw, BLK, 3, 3, L,
-                           !interior || ROWS_PER_TILE ? rowp : NULL, sum);
+                           interior ? NULL : rowp, sum);
                 if (border)
                     UNROLL for (j = 0; j < np; j++) UNROLL for (k = 0; k < BLK; k++)
                         corr[j][k] = full[j] ? 0 : gcorr[j][b * BLK + k];

@@ -33,6 +33,8 @@ ROLE = {
     "acc_rows": "s1 interior, other L (generic)",
     "word_row3": "word-major (affine_pack) 3x3 interior, C=64", "word_row6": "word-major (affine_pack) 3x3 interior, C=128",
     "word_row12": "word-major (affine_pack) 3x3 interior, C=256", "word_row24": "word-major (affine_pack) 3x3 interior, C=512",
+    "word_brow3": "word-major (affine_pack) 3x3 border, C=64", "word_brow6": "word-major (affine_pack) 3x3 border, C=128",
+    "word_brow12": "word-major (affine_pack) 3x3 border, C=256", "word_brow24": "word-major (affine_pack) 3x3 border, C=512",
     "acc_in_taps": "stride 2 interior (per tap)", "acc_1v_rows": "tile of 1 vector (M tail), interior rows",
     "acc_1v_in_taps": "1 vector, stride 2 interior", "acc_1v": "1 vector, border", "acc_1p": "1 pixel (pixel tail), rows",
     "acc_1p_taps": "1 pixel, taps", "acc_1p1v": "1 pixel, 1 vector",

@@ -262,18 +262,16 @@ ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, 
     return buf;
 }
 
-/* rowp[j*KH + kh], j < np: where the L = KW*nw words of kernel row kh of pixel j are (DW == 1): in
- * place for interior tiles, else row_words(), its copies in buf[j*KH + kh] (L words each). */
-ALWAYS_INLINE void tile_rows(const ctx *c, const int np, const int interior, const int *iy0, const int *ix0,
-                             const int KH, const int KW, const size_t L, bnn_word *buf, const bnn_word **rowp)
+/* rowp[j*KH + kh], j < np: row_words() of kernel row kh of pixel j (DW == 1), its copies in
+ * buf[j*KH + kh] (L = KW*nw words each). (For interior tiles, loading such pointers costs more than
+ * computing them, in the loops of both NEON archs.) */
+ALWAYS_INLINE void tile_rows(const ctx *c, const int np, const int *iy0, const int *ix0, const int KH, const int KW,
+                             const size_t L, bnn_word *buf, const bnn_word **rowp)
 {
-    const bnn_bconv_params *p = c->p;
-    const size_t nw = L / (size_t)KW;
     int j, kh;
     UNROLL for (j = 0; j < np; j++) for (kh = 0; kh < KH; kh++) {
         const size_t r = (size_t)j * (size_t)KH + (size_t)kh;
-        rowp[r] = interior ? c->in + ((size_t)(iy0[j] + kh * p->DH) * (size_t)p->W + (size_t)ix0[j]) * nw
-                           : row_words(c, iy0[j], ix0[j], kh, KW, nw, buf + r * L);
+        rowp[r] = row_words(c, iy0[j], ix0[j], kh, KW, L / (size_t)KW, buf + r * L);
     }
 }
 
@@ -284,9 +282,9 @@ ALWAYS_INLINE void tile_rows(const ctx *c, const int np, const int interior, con
  * interior), else one tap. The narrow accumulators take FLUSH steps; they are flushed only between
  * segments (every FLUSH / L of them), or after every FLUSH words when L > FLUSH, so that most
  * layers (K <= FLUSH words, e.g. 3x3 with C <= 192 for FLUSH = 31) never flush before the end. KH,
- * KW and L may be compile-time constants (the instances below). rowp (rows; else NULL): the tile's
- * kernel rows from tile_rows(), set up once for all the blocks of a tile; NULL: found here, per
- * call. */
+ * KW and L may be compile-time constants (the instances below). rowp (rows, not interior; else
+ * NULL): the tile's kernel rows from tile_rows(), set up once for all the blocks of a tile; NULL:
+ * found here, per call. */
 ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const int interior, const int rows,
                               const int *iy0, const int *ix0, const bnn_word *wb, size_t ws, const int KH,
                               const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][ACCS])
@@ -314,11 +312,11 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
     for (kh = 0; kh < KH; kh++) {
         for (kw = 0; kw < nkw; kw++, w += L * ws) {
             const bnn_word *xp[TP];
-            if (rows && rowp) {
-                UNROLL for (j = 0; j < np; j++) xp[j] = rowp[(size_t)j * (size_t)KH + (size_t)kh];
-            } else if (interior) {
+            if (interior) {
                 const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
                 UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
+            } else if (rows && rowp) {
+                UNROLL for (j = 0; j < np; j++) xp[j] = rowp[(size_t)j * (size_t)KH + (size_t)kh];
             } else if (rows) {
                 UNROLL for (j = 0; j < np; j++) xp[j] = row_words(c, iy0[j], ix0[j], kh, KW, nw, buf[j]);
             } else if (L <= FLUSH) {

@@ -1,6 +1,6 @@
-# steady-state inner loop of acc_1p.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1327)
+# steady-state inner loop of acc_1p.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L4593)
 # LLVM-MCA-BEGIN acc_1p
-.L1327:
+.L4593:
 	ldp	q0, q6, [x0]
 	ld1r {v3.2d}, [x1], #8
 	ldp	q5, q7, [x0, 32]
@@ -33,5 +33,5 @@
 	uadalp	v4.8h, v0.16b
 	add	x0, x0, 128
 	cmp	x0, x3
-	bne	.L1327
+	bne	.L4593
 # LLVM-MCA-END

@@ -1,6 +1,6 @@
-# steady-state inner loop of acc_1p_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1276)
+# steady-state inner loop of acc_1p_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L4542)
 # LLVM-MCA-BEGIN acc_1p_taps
-.L1276:
+.L4542:
 	ldp	q0, q3, [x16]
 	ld1r {v6.2d}, [x0], #8
 	ldp	q7, q5, [x16, 32]
@@ -34,5 +34,5 @@
 	add	x20, x20, 2
 	add	x16, x16, 128
 	cmp	x22, x20
-	bcs	.L1276
+	bcs	.L4542
 # LLVM-MCA-END

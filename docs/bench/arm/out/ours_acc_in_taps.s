@@ -1,6 +1,6 @@
-# steady-state inner loop of acc_in_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1786)
+# steady-state inner loop of acc_in_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L5052)
 # LLVM-MCA-BEGIN acc_in_taps
-.L1786:
+.L5052:
 	ldp	q4, q6, [x8]
 	ld1 {v3.d}[0], [x1]
 	ld1 {v3.d}[1], [x1], #8
@@ -120,5 +120,5 @@
 	add	x12, x12, 2
 	add	x8, x8, 128
 	cmp	x15, x12
-	bcs	.L1786
+	bcs	.L5052
 # LLVM-MCA-END

@@ -1,6 +1,6 @@
-# steady-state inner loop of acc_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L1502)
+# steady-state inner loop of acc_taps.constprop.0 in runtime_c/src/bconv_neon.c, cut from bconv_neon.aarch64.s (label .L4768)
 # LLVM-MCA-BEGIN acc_taps
-.L1502:
+.L4768:
 	ldp	q4, q6, [x4]
 	ld1 {v3.d}[0], [x2]
 	ld1 {v3.d}[1], [x2], #8
@@ -120,5 +120,5 @@
 	add	x5, x5, 2
 	add	x4, x4, 128
 	cmp	x6, x5
-	bcs	.L1502
+	bcs	.L4768
 # LLVM-MCA-END

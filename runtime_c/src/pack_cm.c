@@ -59,18 +59,18 @@ ALWAYS_INLINE uint32_t pack_half(const float *x, size_t HW, const float *thr, co
     return acc;
 }
 
-/* Half word [c0, c0 + k) of pixels [p_begin, p_end). */
+/* Half word [c0, c0 + k) of pixels [p_begin, p_end): out is its first byte, pixels step half words apart. */
 static void pack_halves(const float *x, int HW, int p_begin, int p_end, const float *thr, const int8_t *dir,
-                        int k, uint32_t *out, size_t step)
+                        int k, unsigned char *out, size_t step)
 {
     const enum direction d = shared_direction(dir, k);
     int p;
     for (p = p_begin; p < p_end; p++) {
         const float *xp = x + p;
-        uint32_t *o = out + (size_t)p * step;
-        if (d == UP) *o = pack_half(xp, (size_t)HW, thr, dir, k, UP);
-        else if (d == DOWN) *o = pack_half(xp, (size_t)HW, thr, dir, k, DOWN);
-        else *o = pack_half(xp, (size_t)HW, thr, dir, k, MIXED);
+        const uint32_t bits = d == UP     ? pack_half(xp, (size_t)HW, thr, dir, k, UP)
+                              : d == DOWN ? pack_half(xp, (size_t)HW, thr, dir, k, DOWN)
+                                          : pack_half(xp, (size_t)HW, thr, dir, k, MIXED);
+        memcpy(out + (size_t)p * step * 4, &bits, sizeof bits);     /* a 32-bit store, no aliasing */
     }
 }
 
@@ -80,14 +80,14 @@ void bnn_pack_threshold_range_f32__cm(const float *x, int C, int HW, int p_begin
                                       const int8_t *dir, bnn_word *out)
 {
     const size_t step = 2 * (size_t)bnn_words(C);
-    uint32_t *halves = (uint32_t *)out;
+    unsigned char *halves = (unsigned char *)out;
     int h, p;
     for (h = 0; h < (int)step; h++) {
         const int c0 = 32 * h, k = C - c0 < 32 ? C - c0 : 32;
         if (k > 0) {
-            pack_halves(x + (size_t)c0 * (size_t)HW, HW, p_begin, p_end, thr + c0, dir + c0, k, halves + h, step);
+            pack_halves(x + (size_t)c0 * (size_t)HW, HW, p_begin, p_end, thr + c0, dir + c0, k, halves + 4 * h, step);
         } else {
-            for (p = p_begin; p < p_end; p++) halves[(size_t)p * step + (size_t)h] = 0;
+            for (p = p_begin; p < p_end; p++) memset(halves + ((size_t)p * step + (size_t)h) * 4, 0, 4);
         }
     }
 }

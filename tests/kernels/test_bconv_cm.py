@@ -13,16 +13,12 @@ layers, and row ranges.
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from bnncc.firmware import LINK_FLAGS, linker_script
-from bnncc.runtime_c import FIRMWARE_DIR
-
-from .cross import CHECK_FLAGS, require
-from .helpers import INCLUDE, PAD_ZERO, SRC, out_size
+from .cross import build_firmware_check, run_firmware_cases
+from .helpers import PAD_ZERO, out_size
 
 CHECK = Path(__file__).parent / "c" / "bconv_cm_check.c"
 TARGETS = ("cortex-m4", "cortex-m7")
@@ -31,17 +27,8 @@ CHUNK, MB = 31, 4             # words per byte accumulator, channels per block (
 
 @pytest.fixture(scope="module", params=TARGETS)
 def firmware(request, tmp_path_factory):
-    target = require(request.param)
-    out = tmp_path_factory.mktemp(f"bconv_{target.name}")
-    (out / "board.ld").write_text(linker_script(target.toolchain.board))
-    exe = out / "bconv_cm_check.elf"
-    flags = [f for f in CHECK_FLAGS if f != "-lm"]
-    command = [*target.toolchain.compiler(), *target.cflags, *flags, f"-I{FIRMWARE_DIR}", str(CHECK),
-               str(SRC / "bconv.c"), str(SRC / "bconv_cm.c"), str(FIRMWARE_DIR / "startup_cortex_m.c"),
-               *LINK_FLAGS, "-T", str(out / "board.ld"), "-o", str(exe)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-4000:]}"
-    return target, exe
+    return build_firmware_check(request.param, CHECK, ["bconv", "bconv_cm"],
+                                tmp_path_factory.mktemp(f"bconv_{request.param}"))
 
 
 def line(rng, C, H, W, M, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1, PB=None, PR=None, pad_bit=PAD_ZERO,
@@ -96,15 +83,4 @@ def cases() -> list[str]:
 
 
 def test_against_portable(firmware, tmp_path):
-    target, exe = firmware
-    lines = cases()
-    path = tmp_path / "cases.txt"
-    path.write_text("\n".join(lines) + "\n")
-    result = subprocess.run(target.toolchain.run_command(exe, [str(path)]), capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=300)
-    output = (result.stdout + result.stderr).splitlines()
-    assert result.returncode == 0, "\n".join(output[-20:])
-    bad = [l for l in output if l.startswith("case ")]
-    assert not bad, f"{len(bad)} mismatches, first:\n" + "\n".join(
-        f"{b}   <- {lines[int(b.split()[1]) - 1]}" for b in bad[:20])
-    assert output[-1] == f"cases {len(lines)}"
+    run_firmware_cases(firmware, cases(), tmp_path)

@@ -239,6 +239,23 @@ def out_size(n: int, k: int, s: int, d: int, pad_begin: int, pad_end: int) -> in
     return (n + pad_begin + pad_end - ((k - 1) * d + 1)) // s + 1
 
 
+def check_case(rng, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, pad_bit) -> str:
+    """The shape fields of a binary-conv check line, `C H W M OH OW KH KW SH SW DH DW PT PL pad_bit oy0
+    oy1`, with a random output row range (PB, PR None: as PT, PL)."""
+    PB = PT if PB is None else PB
+    PR = PL if PR is None else PR
+    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
+    assert OH >= 1 and OW >= 1, (H, W, KH, KW)
+    oy0 = rng.choice([0, 0, rng.randrange(OH)])
+    oy1 = rng.choice([OH, OH, rng.randint(oy0, OH)])
+    return f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} {oy0} {oy1}"
+
+
+def around(*centres, lo=1):
+    """The values next to and at each centre (at least lo), sorted."""
+    return sorted({v for c in centres for v in (c - 1, c, c + 1) if v >= lo})
+
+
 def windows(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int, oh: int, ow: int):
     """xp [C][Hp][Wp] (already padded) -> yields (i, j, view [C][OH][OW]) of tap (i, j)."""
     for i in range(kh):

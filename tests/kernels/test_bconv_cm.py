@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .cross import build_firmware_check, run_firmware_cases
-from .helpers import PAD_ZERO, out_size
+from .helpers import PAD_ZERO, around, check_case
 
 CHECK = Path(__file__).parent / "c" / "bconv_cm_check.c"
 TARGETS = ("cortex-m4", "cortex-m7")
@@ -34,18 +34,8 @@ def firmware(request, tmp_path_factory):
 def line(rng, C, H, W, M, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1, PB=None, PR=None, pad_bit=PAD_ZERO,
          opposite=0):
     """One case line: the shape, a random row range, a seed, and whether every product is -1."""
-    PB = PT if PB is None else PB
-    PR = PL if PR is None else PR
-    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
-    assert OH >= 1 and OW >= 1, (H, W, KH, KW)
-    oy0 = rng.choice([0, 0, rng.randrange(OH)])
-    oy1 = rng.choice([OH, OH, rng.randint(oy0, OH)])
-    return (f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} {oy0} {oy1} "
-            f"{rng.getrandbits(31)} {opposite}")
-
-
-def around(*centres, lo=1):
-    return sorted({v for c in centres for v in (c - 1, c, c + 1) if v >= lo})
+    shape = check_case(rng, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, pad_bit)
+    return f"{shape} {rng.getrandbits(31)} {opposite}"
 
 
 def cases() -> list[str]:

@@ -23,7 +23,7 @@ import pytest
 from bnncc.targets import get_target
 
 from .cross import ARM_TARGETS, build_check, run_check
-from .helpers import PAD_ZERO, out_size
+from .helpers import PAD_ZERO, around, check_case
 
 CHECK = Path(__file__).parent / "c" / "bconv_neon_check.c"
 ROWW, ZW = 96, 1024                            # border row copy, zero words (bconv_neon.c)
@@ -55,20 +55,10 @@ def check(request, tmp_path_factory):
 
 def line(rng, C, H, W, M, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1, PB=None, PR=None, pad_bit=PAD_ZERO):
     """One stdin line: the shape, a random row range and channel range, a seed."""
-    PB = PT if PB is None else PB
-    PR = PL if PR is None else PR
-    OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
-    assert OH >= 1 and OW >= 1, (H, W, KH, KW)
-    oy0 = rng.choice([0, 0, rng.randrange(OH)])
-    oy1 = rng.choice([OH, OH, rng.randint(oy0, OH)])
+    shape = check_case(rng, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, pad_bit)
     m0 = 64 * rng.randrange((M + 63) // 64)
     m1 = rng.choice([M, M + 7, m0 + 64]) if m0 + 64 < M else rng.choice([M, m0 + 64])
-    return (f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} "
-            f"{oy0} {oy1} {m0} {m1} {rng.getrandbits(63)}")
-
-
-def around(*centres, lo=1):
-    return sorted({v for c in centres for v in (c - 1, c, c + 1) if v >= lo})
+    return f"{shape} {m0} {m1} {rng.getrandbits(63)}"
 
 
 def cases(t: Tile) -> list[str]:

@@ -53,7 +53,7 @@ def test_source_self_contained(src, tmp_path):
             pytest.skip(reason)
         public, private = kernel.headers, kernel.private_headers
         compiler, flags = target.toolchain.compiler(), list(target.cflags)
-        intrinsics = {"immintrin.h", "arm_neon.h"}
+        intrinsics = {"immintrin.h", "arm_neon.h", "arm_acle.h"}   # x86, NEON, ARM (DSP: USADA8)
     own = {"bnncc/common.h"} | {f"bnncc/{h}.h" for h in (src.stem, *public, *private)}
     assert {i for i in includes if i.startswith("bnncc/")} <= own, includes
     # the team is POSIX: threads, yielding, and a clock for the members' speeds

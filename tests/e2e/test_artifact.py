@@ -13,7 +13,7 @@ import bnncc
 from bnncc.verify import reference_outputs
 
 import zoo
-from conftest import cpu_targets
+from targets_under_test import cpu_targets
 
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
 

@@ -14,7 +14,7 @@ ort = pytest.importorskip("onnxruntime")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "bireal"))
 import bireal  # noqa: E402
-from conftest import cpu_targets  # noqa: E402
+from targets_under_test import cpu_targets  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bnncc
-from conftest import cpu_targets
+from targets_under_test import cpu_targets
 from bnncc.verify import compare
 
 # file -> how the reference expects the FINN test digits (float32 [4, 1, 28, 28], 0..255)

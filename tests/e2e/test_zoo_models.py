@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import bnncc
-from conftest import cpu_targets
+from targets_under_test import cpu_targets
 from bnncc.verify import compare
 
 import zoo

@@ -15,6 +15,11 @@ When X is the accumulator of a binary conv read by nothing else, the conv applie
 the residual and the packing itself as it stores its results (`BinaryConvAffine`): the
 accumulator never goes to memory.
 
+A sum of scaled binary layers (ABC-Net, GroupNet: ((t1 + t2) + t3) + ...) becomes a chain of
+convs, each doing one of the graph's Adds as its residual: y2 = (acc2*S2 + B2) + y1, and so on. Each
+Add keeps its two operands, and IEEE addition is commutative, so which of them the conv computes does
+not matter; no Add is regrouped, so the additions happen in the graph's (onnxruntime's) order.
+
 A ChannelAffine read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
 pooling first and mapping the pooled values is exact, and touches 4x fewer elements.

@@ -61,34 +61,3 @@ def test_every_opset_from_9_to_the_newest_is_accepted(opset, tmp_path):
                           target="generic-c", output_dir=tmp_path / "artifact")
     assert any(layer.mode == "binary" for layer in model.report.layers)
     assert_matches_reference(model, feeds_for(model, batch=2, seed=opset))
-
-
-
-
-# zoo variant -> (float elementwise passes left, the sum's Adds done by binary layers). A dense layer's
-# input keeps its stem BatchNormalization as a pass of its own (it is read through a Flatten).
-# "scaled" (±alpha weights, then times beta) and GroupNet (BatchNormalization, then times lambda) round
-# twice per branch, which no single scale and bias reproduces: each branch's second scale stays a float
-# pass, and the sum's Adds go into those passes.
-SUMS_OF_BINARY_LAYERS = {"abc_net_layer-default": (1, 2), "abc_net_layer-activation_bases=3": (1, 8),
-                         "abc_net_layer-layer=dense": (2, 2), "abc_net_layer-layer=dense-activation_bases=3": (2, 8),
-                         "abc_net_layer-weights=scaled": (1 + 3, 0), "groupnet_sum-default": (1 + 3, 0)}
-
-
-@pytest.mark.parametrize("build,kwargs,expected", [pytest.param(*v.values, SUMS_OF_BINARY_LAYERS[v.id], id=v.id)
-                                                   for v in VARIANTS if v.id in SUMS_OF_BINARY_LAYERS])
-def test_sums_of_binary_layers_add_in_their_output_stage(build, kwargs, expected):
-    """ABC-Net / GroupNet: each binary layer adds the partial sum of the ones before it as it stores its
-    outputs, so the chain of Adds (and a scale that rounds like the layer's own) leaves no float pass,
-    and the report says which layer does each Add."""
-    float_passes, adds_in_binary_layers = expected
-    source = build(seed=0, **kwargs)
-    binary = sum(node.op_type in ("Conv", "Gemm") and node.input[1].startswith(("abc.", "group"))
-                 for node in source.graph.node)
-    model = bnncc.compile(source.SerializeToString(), target="generic-c")
-    ops = [layer.op_type for layer in model.layers]
-    assert ops.count("BinaryConvAffine") == binary, ops
-    assert "Add" not in ops and "Mul" not in ops, ops
-    assert ops.count("ChannelAffine") == float_passes, ops
-    said = [n.reason for n in model.report.layers if n.op_type == "Add" and "output stage of the binary layer" in n.reason]
-    assert len(said) == adds_in_binary_layers, str(model.report)

@@ -639,8 +639,9 @@ def dynamic_batch(seed: int = 0, idiom: str = "ones_like") -> onnx.ModelProto:
                    producer=("pytorch", "2.1"))
 
 
-def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv", weights: str = "pm1") -> onnx.ModelProto:
-    """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs, one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds."""
+def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv", weights: str = "pm1",
+                  sum_op: bool = False) -> onnx.ModelProto:
+    """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs, one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds (or one ONNX Sum with `sum_op`, as tf2onnx writes a Keras Add of several tensors)."""
     rng = np.random.default_rng(seed)
     g = _Graph(numeric=True)
     cin, c, side, weight_bases = 3, 8, 6, 3
@@ -656,7 +657,7 @@ def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv",
     alphas = rng.uniform(0.2, 1.0, weight_bases).astype(np.float32)
     shifts = np.linspace(-0.5, 0.5, activation_bases) if activation_bases > 1 else [0.0]
     betas = rng.uniform(0.2, 1.0, activation_bases).astype(np.float32)
-    total = None
+    terms = []
     for n, (shift, beta) in enumerate(zip(shifts, betas)):
         shifted = g.op("Add", [x, g.constant_node(np.float32(shift))])
         a = g.op("Sign", [g.op("Clip", [shifted, g.constant_node(np.float32(-1)), g.constant_node(np.float32(1))])])
@@ -665,8 +666,13 @@ def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv",
             w = g.const(w, name=f"abc.weight_base{m}_act{n}")
             y = g.op("Gemm", [a, w], transB=1) if layer == "dense" else _conv(g, a, w, 3, pad=1)
             factor = beta if weights == "scaled" else np.float32(alpha * beta)
-            y = g.op("Mul", [y, g.constant_node(factor)])
-            total = y if total is None else g.op("Add", [total, y])
+            terms.append(g.op("Mul", [y, g.constant_node(factor)]))
+    if sum_op:
+        total = g.op("Sum", terms)
+    else:
+        total = terms[0]
+        for term in terms[1:]:
+            total = g.op("Add", [total, term])
     x = _bn(g, rng, total, c, fan_in, rank=2 if layer == "dense" else 4, scale=[float(alphas.sum() * betas.sum())] * c)
     if layer == "dense":
         g.op("Gemm", [x, g.const(rng.normal(0, 1, (10, c)), name="fc.weight"), g.const(rng.normal(0, 0.1, 10),
@@ -792,7 +798,8 @@ BUILDERS = {
         *({"idiom": "greater", "opset": opset} for opset in (9, 11, 17, NEWEST_OPSET))]),
     "dynamic_batch": (dynamic_batch, [{"idiom": "ones_like"}, {"idiom": "expand"}]),
     "abc_net_layer": (abc_net_layer, [{}, {"activation_bases": 3}, {"weights": "scaled"},
-                                      {"layer": "dense"}, {"layer": "dense", "activation_bases": 3}]),
+                                      {"layer": "dense"}, {"layer": "dense", "activation_bases": 3},
+                                      {"activation_bases": 3, "sum_op": True}]),
     "groupnet_sum": (groupnet_sum, [{}]),
 }
 

@@ -640,11 +640,11 @@ def dynamic_batch(seed: int = 0, idiom: str = "ones_like") -> onnx.ModelProto:
 
 
 def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv", weights: str = "pm1",
-                  sum_op: bool = False) -> onnx.ModelProto:
+                  sum_op: bool = False, channels: int = 8, side: int = 6) -> onnx.ModelProto:
     """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs, one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds (or one ONNX Sum with `sum_op`, as tf2onnx writes a Keras Add of several tensors)."""
     rng = np.random.default_rng(seed)
     g = _Graph(numeric=True)
-    cin, c, side, weight_bases = 3, 8, 6, 3
+    cin, c, weight_bases = 3, channels, 3
     x = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), name="stem.weight"), 3, pad=1)
     x = _bn(g, rng, x, c, cin * 9)
     if layer == "dense":

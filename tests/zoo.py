@@ -640,8 +640,8 @@ def dynamic_batch(seed: int = 0, idiom: str = "ones_like") -> onnx.ModelProto:
 
 
 def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv", weights: str = "pm1",
-                  sum_op: bool = False, channels: int = 8, side: int = 6) -> onnx.ModelProto:
-    """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs, one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds (or one ONNX Sum with `sum_op`, as tf2onnx writes a Keras Add of several tensors)."""
+                  sum_op: bool = False, activation: str = "sign", channels: int = 8, side: int = 6) -> onnx.ModelProto:
+    """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs (`activation` "indicator": the paper's 2 * [clip(x + v_n, 0, 1) >= 0.5] - 1), one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds (or one ONNX Sum with `sum_op`, as tf2onnx writes a Keras Add of several tensors)."""
     rng = np.random.default_rng(seed)
     g = _Graph(numeric=True)
     cin, c, weight_bases = 3, channels, 3
@@ -660,7 +660,13 @@ def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv",
     terms = []
     for n, (shift, beta) in enumerate(zip(shifts, betas)):
         shifted = g.op("Add", [x, g.constant_node(np.float32(shift))])
-        a = g.op("Sign", [g.op("Clip", [shifted, g.constant_node(np.float32(-1)), g.constant_node(np.float32(1))])])
+        low = 0 if activation == "indicator" else -1
+        clipped = g.op("Clip", [shifted, g.constant_node(np.float32(low)), g.constant_node(np.float32(1))])
+        if activation == "indicator":
+            bits = g.op("Cast", [g.op("GreaterOrEqual", [clipped, g.constant_node(np.float32(0.5))])], to=FLOAT)
+            a = g.op("Sub", [g.op("Mul", [bits, g.constant_node(np.float32(2))]), g.constant_node(np.float32(1))])
+        else:
+            a = g.op("Sign", [clipped])
         for m, (basis, alpha) in enumerate(zip(bases, alphas)):
             w = basis * alpha if weights == "scaled" else basis
             w = g.const(w, name=f"abc.weight_base{m}_act{n}")
@@ -799,7 +805,8 @@ BUILDERS = {
     "dynamic_batch": (dynamic_batch, [{"idiom": "ones_like"}, {"idiom": "expand"}]),
     "abc_net_layer": (abc_net_layer, [{}, {"activation_bases": 3}, {"weights": "scaled"},
                                       {"layer": "dense"}, {"layer": "dense", "activation_bases": 3},
-                                      {"activation_bases": 3, "sum_op": True}]),
+                                      {"activation_bases": 3, "sum_op": True},
+                                      {"activation_bases": 3, "activation": "indicator"}]),
     "groupnet_sum": (groupnet_sum, [{}]),
 }
 

@@ -22,6 +22,8 @@ import zoo
 SUMS = [pytest.param(zoo.abc_net_layer, {}, 1, 2, id="abc-conv"),
         pytest.param(zoo.abc_net_layer, {"activation_bases": 3}, 1, 8, id="abc-conv-3-activation-bases"),
         pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "sum_op": True}, 1, 0, id="abc-conv-onnx-sum"),
+        pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "activation": "indicator"}, 1, 8,
+                     id="abc-conv-indicator-activations"),
         pytest.param(zoo.abc_net_layer, {"layer": "dense"}, 2, 2, id="abc-dense"),
         pytest.param(zoo.abc_net_layer, {"layer": "dense", "activation_bases": 3}, 2, 8, id="abc-dense-3-activation-bases"),
         pytest.param(zoo.abc_net_layer, {"weights": "scaled"}, 1 + 3, 0, id="abc-conv-scaled-weights"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from onnx import helper
 
 import bnncc
 from bnncc.reference import run_reference
@@ -14,8 +13,8 @@ from conftest import cpu_targets
 import zoo
 
 # (builder, kwargs, float elementwise passes left, the sum's Adds done by binary layers, as the report
-# names them: an ONNX Sum is one line, not one per Add). A dense layer's
-# input keeps its stem BatchNormalization as a pass of its own (it is read through a Flatten).
+# names them: an ONNX Sum is one line, not one per Add). A dense layer's input keeps its stem
+# BatchNormalization as a pass of its own (it is read through a Flatten).
 # ±alpha weights then times beta, and GroupNet's BatchNormalization then times lambda, round twice per
 # branch, which no single scale and bias reproduces: each branch's second scale stays a float pass, and
 # the sum's Adds go into those passes.
@@ -25,7 +24,8 @@ SUMS = [pytest.param(zoo.abc_net_layer, {}, 1, 2, id="abc-conv"),
         pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "activation": "indicator"}, 1, 8,
                      id="abc-conv-indicator-activations"),
         pytest.param(zoo.abc_net_layer, {"layer": "dense"}, 2, 2, id="abc-dense"),
-        pytest.param(zoo.abc_net_layer, {"layer": "dense", "activation_bases": 3}, 2, 8, id="abc-dense-3-activation-bases"),
+        pytest.param(zoo.abc_net_layer, {"layer": "dense", "activation_bases": 3}, 2, 8,
+                     id="abc-dense-3-activation-bases"),
         pytest.param(zoo.abc_net_layer, {"weights": "scaled"}, 1 + 3, 0, id="abc-conv-scaled-weights"),
         pytest.param(zoo.groupnet_sum, {}, 1 + 3, 0, id="groupnet")]
 
@@ -42,7 +42,7 @@ def test_sums_add_in_the_binary_layers_output_stage(build, kwargs, float_passes,
     assert ops.count("BinaryConvAffine") == binary, ops
     assert "Add" not in ops and "Mul" not in ops, ops
     assert ops.count("ChannelAffine") == float_passes, ops
-    said = [n.reason for n in model.report.layers if n.op_type == "Add" and "output stage of the binary layer" in n.reason]
+    said = [n for n in model.report.layers if n.op_type == "Add" and "output stage of the binary layer" in n.reason]
     assert len(said) == adds_in_binary_layers, str(model.report)
 
 

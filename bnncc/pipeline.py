@@ -30,7 +30,7 @@ def stages(report: ConversionReport, target: Target | None = None) -> list[tuple
         ("fuse_thresholds", lambda: FuseThresholdsPass(report)),
         ("pack_activations", PackActivationsPass),
         ("fold_channel_affines", FoldChannelAffinesPass),
-        ("fuse_output_transforms", FuseOutputTransformsPass),
+        ("fuse_output_transforms", lambda: FuseOutputTransformsPass(report)),
     ]
     if target is not None and target.has(FUSES_CONV_POOL):
         common.append(("fuse_conv_pool", FuseConvPoolPass))

@@ -132,7 +132,7 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
             notes.append(LayerNote(label, node.op_type, "folded", "shape arithmetic or a free view"))
         else:
             notes.append(LayerNote(label, node.op_type, "folded",
-                                   "folded into the threshold or scale of a binary layer"))
+                                   "folded into the threshold, scale or output stage of a binary layer"))
     return notes
 
 

@@ -15,6 +15,11 @@ When X is the accumulator of a binary conv read by nothing else, the conv applie
 the residual and the packing itself as it stores its results (`BinaryConvAffine`): the
 accumulator never goes to memory.
 
+A sum of scaled binary layers (ABC-Net, GroupNet: ((t1 + t2) + t3) + ...) becomes a chain of
+convs, each doing one of the graph's Adds as its residual: y2 = (acc2*S2 + B2) + y1, and so on. Each
+Add keeps its two operands, and IEEE addition is commutative, so which of them the conv computes does
+not matter; no Add is regrouped, so the additions happen in the graph's (onnxruntime's) order.
+
 A ChannelAffine read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
 pooling first and mapping the pooled values is exact, and touches 4x fewer elements.
@@ -25,13 +30,18 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, read_only_by,
-                      remove_unused, replace_value, set_shape, shape_of)
+                      remove_unused, replace_value, set_shape, shape_of, source_label)
 from bnncc.passes.fold_channel_affines import accumulator_bound
 from bnncc.passes.lower_binary_layers import window_attributes
 from bnncc.passes.pack_activations import PACKED
+from bnncc.report import ConversionReport
 
 
 class FuseOutputTransformsPass(ir.passes.InPlacePass):
+    def __init__(self, report: ConversionReport):
+        super().__init__()
+        self.report = report
+
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         graph = model.graph
         modified = False
@@ -39,7 +49,7 @@ class FuseOutputTransformsPass(ir.passes.InPlacePass):
             modified |= _identity_before_residual(graph, node)
         for node in list(graph):
             if node.graph is not None and is_bnncc(node, "ChannelAffine") and len(node.inputs) == 3:
-                modified |= _fuse(graph, node)
+                modified |= _fuse(graph, node, self.report)
         for node in list(graph):
             if node.graph is not None and node.domain == "" and node.op_type == "MaxPool":
                 modified |= _fuse_pool(graph, node)
@@ -63,9 +73,9 @@ def _identity_before_residual(graph: ir.Graph, add: ir.Node) -> bool:
     return False
 
 
-def _fuse(graph: ir.Graph, affine: ir.Node) -> bool:
+def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
     """ChannelAffine(X, S, B) [-> Add(residual)] [-> ThresholdPack]  ==>  one ChannelAffine, in the
-    binary conv that computes X when it can."""
+    binary conv that computes X when it can (the report names the conv that does the Add)."""
     y = affine.outputs[0]
     inputs, anchor, result = list(affine.inputs), affine, y
     users = consumers(y)
@@ -93,7 +103,12 @@ def _fuse(graph: ir.Graph, affine: ir.Node) -> bool:
     if anchor is not affine:
         graph.remove(anchor, safe=True)
     graph.remove(affine, safe=True)
-    _fuse_into_conv(graph, fused)
+    conv = fused.inputs[0].producer()
+    in_conv = _fuse_into_conv(graph, fused)
+    if anchor is not affine:
+        report.layer(anchor.name, anchor.op_type, "folded",
+                     f"added in the output stage of the binary layer {source_label(conv)}" if in_conv else
+                     "added in the float per-channel pass of the scale and bias before it")
     return True
 
 

@@ -639,6 +639,75 @@ def dynamic_batch(seed: int = 0, idiom: str = "ones_like") -> onnx.ModelProto:
                    producer=("pytorch", "2.1"))
 
 
+def abc_net_layer(seed: int = 0, activation_bases: int = 1, layer: str = "conv", weights: str = "pm1",
+                  sum_op: bool = False, activation: str = "sign", channels: int = 8, side: int = 6) -> onnx.ModelProto:
+    """ABC-Net layer (3 weight bases, `activation_bases` shifted activation bases) as a PyTorch export: Sign(Clip(x + v_n)) inputs (`activation` "indicator": the paper's 2 * [clip(x + v_n, 0, 1) >= 0.5] - 1), one binary `layer` (conv or dense) per pair of bases, each output times alpha_m * beta_n (`weights` "pm1"; "scaled": ±alpha_m weights, times beta_n), summed by a chain of Adds (or one ONNX Sum with `sum_op`, as tf2onnx writes a Keras Add of several tensors)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    cin, c, weight_bases = 3, channels, 3
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), name="stem.weight"), 3, pad=1)
+    x = _bn(g, rng, x, c, cin * 9)
+    if layer == "dense":
+        x = g.op("Flatten", [x], axis=1)
+    fan_in = c * side * side if layer == "dense" else c * 9
+    shape = (c, fan_in) if layer == "dense" else (c, c, 3, 3)
+    latent = rng.normal(0, 1, shape)
+    # W ~ sum_m alpha_m * sign(W - mean + u_m * std), as ABC-Net initialises its weight bases
+    bases = [np.where(latent - latent.mean() + u * latent.std() >= 0, 1.0, -1.0) for u in (-1.0, 0.0, 1.0)]
+    alphas = rng.uniform(0.2, 1.0, weight_bases).astype(np.float32)
+    shifts = np.linspace(-0.5, 0.5, activation_bases) if activation_bases > 1 else [0.0]
+    betas = rng.uniform(0.2, 1.0, activation_bases).astype(np.float32)
+    terms = []
+    for n, (shift, beta) in enumerate(zip(shifts, betas)):
+        shifted = g.op("Add", [x, g.constant_node(np.float32(shift))])
+        low = 0 if activation == "indicator" else -1
+        clipped = g.op("Clip", [shifted, g.constant_node(np.float32(low)), g.constant_node(np.float32(1))])
+        if activation == "indicator":
+            bits = g.op("Cast", [g.op("GreaterOrEqual", [clipped, g.constant_node(np.float32(0.5))])], to=FLOAT)
+            a = g.op("Sub", [g.op("Mul", [bits, g.constant_node(np.float32(2))]), g.constant_node(np.float32(1))])
+        else:
+            a = g.op("Sign", [clipped])
+        for m, (basis, alpha) in enumerate(zip(bases, alphas)):
+            w = basis * alpha if weights == "scaled" else basis
+            w = g.const(w, name=f"abc.weight_base{m}_act{n}")
+            y = g.op("Gemm", [a, w], transB=1) if layer == "dense" else _conv(g, a, w, 3, pad=1)
+            factor = beta if weights == "scaled" else np.float32(alpha * beta)
+            terms.append(g.op("Mul", [y, g.constant_node(factor)]))
+    if sum_op:
+        total = g.op("Sum", terms)
+    else:
+        total = terms[0]
+        for term in terms[1:]:
+            total = g.op("Add", [total, term])
+    x = _bn(g, rng, total, c, fan_in, rank=2 if layer == "dense" else 4, scale=[float(alphas.sum() * betas.sum())] * c)
+    if layer == "dense":
+        g.op("Gemm", [x, g.const(rng.normal(0, 1, (10, c)), name="fc.weight"), g.const(rng.normal(0, 0.1, 10),
+                                                                                      name="fc.bias")],
+             out="output", transB=1)
+    else:
+        _head(g, rng, x, c)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
+def groupnet_sum(seed: int = 0, branches: int = 3) -> onnx.ModelProto:
+    """GroupNet-like group: `branches` binary branches over the same Sign(x), each a binary conv and a BatchNormalization, each scaled by a learnt lambda_k and summed by a chain of Adds."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    cin, c, side = 3, 8, 6
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), name="stem.weight"), 3, pad=1)
+    x = _bn(g, rng, x, c, cin * 9)
+    a = _binarize(g, x, "sign")
+    total = None
+    for k, lam in enumerate(rng.uniform(0.2, 1.0, branches).astype(np.float32)):
+        y = _conv(g, a, g.const(pm1(rng, (c, c, 3, 3)), name=f"group{k}.conv.weight"), 3, pad=1)
+        y = g.op("Mul", [_bn(g, rng, y, c, c * 9), g.constant_node(lam)])
+        total = y if total is None else g.op("Add", [total, y])
+    _head(g, rng, g.op("Add", [total, x]), c)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
 # --------------------------------------------------------------------------------------------
 # bad models
 # --------------------------------------------------------------------------------------------
@@ -734,6 +803,11 @@ BUILDERS = {
         *({"idiom": idiom} for idiom in (*COMPARE_IDIOMS, "hardtanh_sign", "two_x_minus_one")),
         *({"idiom": "greater", "opset": opset} for opset in (9, 11, 17, NEWEST_OPSET))]),
     "dynamic_batch": (dynamic_batch, [{"idiom": "ones_like"}, {"idiom": "expand"}]),
+    "abc_net_layer": (abc_net_layer, [{}, {"activation_bases": 3}, {"weights": "scaled"},
+                                      {"layer": "dense"}, {"layer": "dense", "activation_bases": 3},
+                                      {"activation_bases": 3, "sum_op": True},
+                                      {"activation_bases": 3, "activation": "indicator"}]),
+    "groupnet_sum": (groupnet_sum, [{}]),
 }
 
 

@@ -18,6 +18,7 @@ from ..reference import uses_qonnx_ops
 from .dialects import canonicalize
 from .loader import load_onnx
 from .shapes import discover_shapes
+from .sums import sums_as_adds
 from .support import check_supported
 
 DTYPES = {np.dtype(np.float32): ir.DataType.FLOAT, np.dtype(np.int64): ir.DataType.INT64,
@@ -78,6 +79,7 @@ def import_model(source: str | os.PathLike | bytes) -> ImportedModel:
     # per-sample constants, and the binarizations built on them (Where(x >= 0, ones_like(x),
     # -ones_like(x))) show their constant branches to canonicalize.
     FoldConstantsPass()(model)
+    sums_as_adds(graph)
     canonicalize(graph)
     return imported
 

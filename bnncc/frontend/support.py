@@ -17,7 +17,7 @@ Conv Gemm MatMul BatchNormalization Add Sub Mul Div Pow Relu PRelu LeakyRelu Max
 GlobalAveragePool GlobalMaxPool Flatten Reshape Transpose Squeeze Unsqueeze Concat Shape Gather Slice
 Cast Constant ConstantOfShape Identity Dropout Softmax LogSoftmax ArgMax TopK Sign Greater
 GreaterOrEqual Less LessOrEqual Where Not Clip Round Floor Ceil Sqrt Neg Abs Exp Log Sigmoid Tanh
-Reciprocal Pad Max Min Range Expand Equal
+Reciprocal Pad Max Min Range Expand Equal Sum
 """.split())
 
 # The attributes of the custom ops that bnncc reads, with the types qonnx reads them as (a float

@@ -8,7 +8,7 @@ import pytest
 
 import bnncc
 from bnncc.reference import run_reference
-from conftest import cpu_targets
+from targets_under_test import cpu_targets
 
 import zoo
 

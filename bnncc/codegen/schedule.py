@@ -21,6 +21,7 @@ from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of, source_label
 from ..ops import DOMAIN
 from ..ops.conv_math import output_size
+from ..ops.slicing import joined_cuts, slice_cut, split_cuts
 from .c_source import C_TYPES, array_definition, float_literal, int_list
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
@@ -654,16 +655,27 @@ def _emit_transpose(s: Schedule, node: ir.Node) -> None:
 
 
 def _emit_concat(s: Schedule, node: ir.Node) -> None:
-    out_shape = shape_of(node.outputs[0])
-    axis = _axis(node, len(out_shape), 0)
-    outer = int(np.prod(out_shape[:axis], dtype=np.int64))
-    inner_out = int(np.prod(out_shape[axis:], dtype=np.int64))
-    offset = 0
-    for value in node.inputs:
-        inner_in = int(np.prod(shape_of(value)[axis:], dtype=np.int64))
-        s.call("copy", f"bnn_copy_blocks_f32({outer}, {inner_in}, {inner_out}, {offset}, {s.operand(value)}, "
-                       f"{s.operand(node.outputs[0])});")
-        offset += inner_in
+    _copy_ranges(s, node.outputs[0], zip(joined_cuts(node), node.inputs), into_whole=True)
+
+
+def _emit_split(s: Schedule, node: ir.Node) -> None:
+    _copy_ranges(s, node.inputs[0], zip(split_cuts(node), node.outputs), into_whole=False)
+
+
+def _emit_slice(s: Schedule, node: ir.Node) -> None:
+    _copy_ranges(s, node.inputs[0], [(slice_cut(node), node.outputs[0])], into_whole=False)
+
+
+def _copy_ranges(s: Schedule, whole: ir.Value, pieces, into_whole: bool) -> None:
+    """Block copies between each piece and its range of `whole` (Concat writes, Split and Slice read)."""
+    for cut, piece in pieces:
+        count = (cut.stop - cut.start) * cut.step
+        if count == 0:
+            continue
+        ranged = f"{s.operand(whole)} + {cut.start * cut.step}"
+        source, target = (s.operand(piece), ranged) if into_whole else (ranged, s.operand(piece))
+        strides = (count, cut.inner) if into_whole else (cut.inner, count)
+        s.call("copy", f"bnn_copy_blocks_f32({cut.outer}, {count}, {strides[0]}, {strides[1]}, {source}, {target});")
 
 
 def _opset_aware(emit):
@@ -673,7 +685,7 @@ def _opset_aware(emit):
 # Ops whose kernels take the whole shape (elementwise ops, or work along one axis with outer and
 # inner loops), not one sample's [C, H, W].
 ANY_LEADING_DIMENSION = {("", op) for op in ("Gemm", "MatMul", "LeakyRelu", "Clip", "Softmax", "LogSoftmax", "ArgMax",
-                                             "TopK", "Transpose", "Concat", *BINARY_OPS, *UNARY_OPS)}
+                                             "TopK", "Transpose", "Concat", "Split", "Slice", *BINARY_OPS, *UNARY_OPS)}
 
 EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "Threshold"): lambda s, n: _emit_threshold(s, n, packed=False),
@@ -703,6 +715,8 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     ("", "TopK"): _emit_topk,
     ("", "Transpose"): _emit_transpose,
     ("", "Concat"): _emit_concat,
+    ("", "Split"): _emit_split,
+    ("", "Slice"): _emit_slice,
     **{("", op): _emit_binary for op in BINARY_OPS},
     **{("", op): _emit_unary for op in UNARY_OPS},
 }

@@ -29,6 +29,7 @@ from ..frontend.importer import TensorSpec
 from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of
 from ..ops import DOMAIN
+from ..ops.slicing import slice_cut, split_cuts
 from ..passes.lower_binary_layers import window_attributes
 from . import kernels
 from .kernels import KERNEL_ATTR, BinaryConv, Window
@@ -486,6 +487,26 @@ def _lower_concat(lowering: _Lowering, node: ir.Node, batched: bool):
     return lowering.emit(relax.op.concat(parts, axis=axis))
 
 
+def _lower_split(lowering: _Lowering, node: ir.Node, batched: bool):
+    cuts = split_cuts(node)
+    _refuse_batch_cut(cuts[0], batched, node)
+    parts = lowering.emit(relax.op.split(lowering._get(node.inputs[0]), [cut.stop for cut in cuts[:-1]],
+                                         axis=cuts[0].axis))
+    return lowering.outputs_of(parts, len(cuts))
+
+
+def _lower_slice(lowering: _Lowering, node: ir.Node, batched: bool):
+    cut = slice_cut(node)
+    _refuse_batch_cut(cut, batched, node)
+    return lowering.emit(relax.op.strided_slice(lowering._get(node.inputs[0]), axes=[cut.axis], begin=[cut.start],
+                                                end=[cut.stop]))
+
+
+def _refuse_batch_cut(cut, batched: bool, node: ir.Node) -> None:
+    if batched and cut.axis == 0:
+        raise BnnccError(f"{node.op_type} along the batch axis would mix samples", node=node.name)
+
+
 def _batched_operand(lowering: _Lowering, value: ir.Value, expr: relax.Expr) -> relax.Expr:
     """A constant operand of a batched concat, repeated along the batch (each sample sees it)."""
     if constant(value) is None:
@@ -535,6 +556,8 @@ LOWERINGS: dict[tuple[str, str], Callable] = {
     ("", "TopK"): _lower_topk,
     ("", "Transpose"): _lower_transpose,
     ("", "Concat"): _lower_concat,
+    ("", "Split"): _lower_split,
+    ("", "Slice"): _lower_slice,
     **{("", op): _lower_view for op in ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")},
     **{("", op): _lower_binary for op in BINARY_OPS},
     **{("", op): _lower_unary for op in UNARY_OPS},

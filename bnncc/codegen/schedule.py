@@ -339,6 +339,29 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
 
 
+def _emit_concat_bits(s: Schedule, node: ir.Node) -> None:
+    """Each input's channels at their bit offset, inputs in order (each keeps the bits below it,
+    the last clears the tail); members split the pixels."""
+    out = node.outputs[0]
+    start = 0
+    for value, channels in zip(node.inputs, attribute(node, "channels")):
+        _copy_bits(s, value, 0, out, start, int(channels))
+        start += int(channels)
+
+
+def _emit_slice_bits(s: Schedule, node: ir.Node) -> None:
+    start, stop = int(attribute(node, "start")), int(attribute(node, "stop"))
+    _copy_bits(s, node.inputs[0], start, node.outputs[0], 0, stop - start)
+
+
+def _copy_bits(s: Schedule, source: ir.Value, source_bit: int, target: ir.Value, target_bit: int, count: int) -> None:
+    _, h, w, in_words = shape_of(source)
+    out_words = shape_of(target)[3]
+    s.parallel("copy", h * w, f"bnn_copy_bits(hi - lo, {count}, {in_words}, {source_bit}, {out_words}, {target_bit}, "
+                              f"{s.operand(source)} + (size_t)lo * {in_words}, "
+                              f"{s.operand(target)} + (size_t)lo * {out_words});")
+
+
 def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
     c, hw = _channels_hw(node.inputs[0])
     inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
@@ -695,6 +718,8 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "BinaryConvPacked"): _emit_binary_conv,
     (DOMAIN, "BinaryConvAffine"): _emit_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
+    (DOMAIN, "ConcatBits"): _emit_concat_bits,
+    (DOMAIN, "SliceBits"): _emit_slice_bits,
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
     (DOMAIN, "ChannelAffine"): _emit_channel_affine,
     (DOMAIN, "MaxPoolAffine"): _emit_maxpool_affine,

@@ -249,6 +249,17 @@ def _lower_binary_maxpool(lowering: _Lowering, node: ir.Node, batched: bool):
                            lowering._get(node.inputs[0]))
 
 
+def _lower_concat_bits(lowering: _Lowering, node: ir.Node, batched: bool):
+    channels = [int(c) for c in attribute(node, "channels")]
+    return lowering.kernel("concat_bits", partial(kernels.concat_bits, channels=channels),
+                           *[lowering._get(v) for v in node.inputs])
+
+
+def _lower_slice_bits(lowering: _Lowering, node: ir.Node, batched: bool):
+    return lowering.kernel("slice_bits", partial(kernels.slice_bits, start=int(attribute(node, "start")),
+                                                 stop=int(attribute(node, "stop"))), lowering._get(node.inputs[0]))
+
+
 def _lower_channel_affine(lowering: _Lowering, node: ir.Node, batched: bool):
     inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
     x = lowering._get(inputs[0])
@@ -534,6 +545,8 @@ LOWERINGS: dict[tuple[str, str], Callable] = {
     (DOMAIN, "BinaryConvPacked"): _lower_binary_conv,
     (DOMAIN, "BinaryConvAffine"): _lower_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _lower_binary_maxpool,
+    (DOMAIN, "ConcatBits"): _lower_concat_bits,
+    (DOMAIN, "SliceBits"): _lower_slice_bits,
     (DOMAIN, "ChannelAffine"): _lower_channel_affine,
     (DOMAIN, "MaxPoolAffine"): _lower_maxpool_affine,
     (DOMAIN, "ConvMaxPoolAffine"): _lower_conv_maxpool_affine,

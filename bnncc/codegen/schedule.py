@@ -14,7 +14,7 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.passes.lower_binary_layers import window_attributes
-from bnncc.passes.plan_memory import MemoryPlan, is_view
+from bnncc.passes.plan_memory import MemoryPlan, is_view, range_shift
 
 from ..errors import BnnccError
 from ..interpreter import batchnorm_coefficients
@@ -91,11 +91,12 @@ class Schedule:
             if key not in self._names:
                 self._names[key] = self.const(array.astype(np.float32) if array.dtype == np.float64 else array)
             return self._names[key]
-        root = self.plan.root(value)
+        root, shift = self.plan.root(value), self.plan.shift(value)
         if id(root) in self._inputs:
-            return self._inputs[id(root)]
+            itemsize = np.dtype(value.dtype.numpy()).itemsize
+            return f"({self._inputs[id(root)]} + {shift // itemsize})" if shift else self._inputs[id(root)]
         ctype = C_TYPES[np.dtype(value.dtype.numpy())]
-        return f"(({ctype} *)(arena + {self.plan.offsets[id(root)]}))"
+        return f"(({ctype} *)(arena + {self.plan.offsets[id(root)] + shift}))"
 
     def params(self, ctype: str, fields: dict) -> str:
         """A static const parameter struct, returned as an address expression."""
@@ -690,10 +691,11 @@ def _emit_slice(s: Schedule, node: ir.Node) -> None:
 
 
 def _copy_ranges(s: Schedule, whole: ir.Value, pieces, into_whole: bool) -> None:
-    """Block copies between each piece and its range of `whole` (Concat writes, Split and Slice read)."""
+    """Block copies between each piece and its range of `whole` (Concat writes, Split and Slice read),
+    but for the pieces the memory plan put there already."""
     for cut, piece in pieces:
         count = (cut.stop - cut.start) * cut.step
-        if count == 0:
+        if count == 0 or (cut.outer == 1 and s.plan.in_place(piece, whole, range_shift(cut, whole))):
             continue
         ranged = f"{s.operand(whole)} + {cut.start * cut.step}"
         source, target = (s.operand(piece), ranged) if into_whole else (ranged, s.operand(piece))

@@ -1,8 +1,8 @@
 """Turn Conv / Gemm / MatMul layers with ±1 inputs and ±1 (or ±s) weights into binary ops.
 
 A layer is binary when its data input is ±1-valued (a bnncc Sign/Threshold output, possibly
-through MaxPool, Reshape/Flatten, a ±1 Pad, Slice/Split or a Concat of ±1 maps) and its weights are, per output channel m, ±s_m
-with s_m > 0. Then
+through MaxPool, Reshape/Flatten, a ±1 Pad, Slice/Split or a Concat of ±1 maps) and its weights
+are, per output channel m, ±s_m with s_m > 0. Then
 
     conv(x, s_m * sign(w)) + b_m  =  s_m * BinaryConv(x, sign(w)) + b_m
 

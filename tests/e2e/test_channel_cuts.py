@@ -13,13 +13,13 @@ from test_zoo_models import assert_matches_reference, feeds_for
 SHAPE = [1, 70, 3, 2]
 
 
-def _model(nodes, outputs, initializers=()):
+def _model(nodes, outputs, initializers=(), opset: int = 13):
     for index, node in enumerate(nodes):
         node.name = f"{node.op_type}_{index}"
     graph = helper.make_graph(nodes, "cuts", [helper.make_tensor_value_info("x", TensorProto.FLOAT, SHAPE)],
                               [helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in outputs],
                               initializer=list(initializers))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
 
 
 def _ints(name, values):
@@ -37,6 +37,15 @@ CASES = {
                             helper.make_node("Split", ["r", "sizes"], ["p", "q"], axis=1),
                             helper.make_node("Concat", ["q", "p", "x"], ["c"], axis=1)], ["p", "q", "c"],
                            [_ints("sizes", [33, 37])]), 3),
+    # the older and newer ways to write the cut: attributes (Slice-1, Split-2), num_outputs (Split-18)
+    "slice_attributes": (_model([helper.make_node("Relu", ["x"], ["r"]),
+                                 helper.make_node("Slice", ["r"], ["y"], starts=[3], ends=[68], axes=[1])], ["y"],
+                                opset=9), 0),
+    "split_attribute": (_model([helper.make_node("Split", ["x"], ["p", "q", "t"], axis=1, split=[5, 64, 1])],
+                               ["t", "q", "p"], opset=11), 0),
+    "split_num_outputs": (_model([helper.make_node("Relu", ["x"], ["r"]),
+                                  helper.make_node("Split", ["r"], ["p", "q", "t"], axis=1, num_outputs=3)],
+                                 ["p", "q", "t"], opset=18), 0),
     # rows 1:3 of every channel: not one range of the sample, a block copy
     "row_slice": (_model([helper.make_node("Relu", ["x"], ["r"]),
                           helper.make_node("Slice", ["r", "s", "e", "a"], ["y"])], ["y"],

@@ -99,10 +99,11 @@ FOLDABLE = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice"
 def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNote]:
     """One line per node of the original model, in its order: binary, float, or folded away
     (`lowered`: the notes the passes wrote, by node name; `final_graph`: what remains to run)."""
-    from bnncc.passes.plan_memory import VIEW_OPS     # (passes import this module)
+    from bnncc.passes.plan_memory import is_view     # (passes import this module)
 
     by_name = {note.node: note for note in lowered}
     remaining = {node.name for node in final_graph if node.name}
+    views = {node.name for node in final_graph if node.name and is_view(node)}
     constant = {t.name for t in source.graph.initializer}
     multi_bit = multi_bit_activations(source)
     notes = []
@@ -119,7 +120,7 @@ def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNo
                                    "(only 1-bit activations run binary)"))
         elif label in by_name:
             notes.append(by_name[label])
-        elif node.name and node.name in remaining and node.op_type in VIEW_OPS:
+        elif node.name and node.name in views:
             notes.append(LayerNote(label, node.op_type, "folded", "a free view of its input (no copy)"))
         elif node.name and node.name in remaining:
             notes.append(LayerNote(label, node.op_type, "float", "runs as a float kernel"))

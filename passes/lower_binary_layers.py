@@ -1,8 +1,8 @@
 """Turn Conv / Gemm / MatMul layers with ±1 inputs and ±1 (or ±s) weights into binary ops.
 
 A layer is binary when its data input is ±1-valued (a bnncc Sign/Threshold output, possibly
-through MaxPool, Reshape/Flatten or a ±1 Pad) and its weights are, per output channel m, ±s_m
-with s_m > 0. Then
+through MaxPool, Reshape/Flatten, a ±1 Pad, Slice/Split or a Concat of ±1 maps) and its weights
+are, per output channel m, ±s_m with s_m > 0. Then
 
     conv(x, s_m * sign(w)) + b_m  =  s_m * BinaryConv(x, sign(w)) + b_m
 
@@ -21,7 +21,7 @@ from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_befo
                       shape_of, source_label)
 from bnncc.report import ConversionReport, listed
 
-PM1_PRESERVING = ("MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose")
+PM1_PRESERVING = ("MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Split")
 
 
 def is_pm1(value: ir.Value) -> bool:
@@ -33,6 +33,8 @@ def is_pm1(value: ir.Value) -> bool:
         return True
     if node.domain == "" and node.op_type in PM1_PRESERVING:
         return is_pm1(node.inputs[0])
+    if node.domain == "" and node.op_type == "Concat":
+        return all(is_pm1(v) for v in node.inputs)
     if node.domain == "" and node.op_type == "Pad":
         return pad_fill_value(node) in (1.0, -1.0) and is_pm1(node.inputs[0])
     return False

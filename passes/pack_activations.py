@@ -3,6 +3,9 @@
 For every BinaryConv / BinaryMatMul input X (a ±1 float tensor) we find a packed source:
   Threshold(Y)           -> ThresholdPack(Y)         (binarize straight into bits)
   MaxPool(X') of ±1      -> BinaryMaxPool(packed X') (max of ±1 = AND of the -1 bits)
+  Concat / Slice / Split of such ±1 maps along channels
+                         -> ConcatBits / SliceBits of their packed sources (the float ±1 maps
+                            between them need never exist)
   anything else ±1       -> PackBits(X)
 A BinaryMatMul whose input is Reshape/Flatten of a packed [1, C, H, W] tensor becomes a
 BinaryConvPacked whose kernel covers the whole H x W map: the flatten order (c, h, w) of the
@@ -18,6 +21,7 @@ import onnx_ir as ir
 from bnncc import bits
 from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_after, insert_before, is_bnncc,
                       read_only_by, remove_unused, replace_value, shape_of)
+from bnncc.ops.slicing import joined_cuts, slice_cut, split_cuts
 from bnncc.passes.lower_binary_layers import window_attributes
 
 PACKED = ir.DataType.UINT64
@@ -62,6 +66,8 @@ class PackActivationsPass(ir.passes.InPlacePass):
             source = self.packed_source(graph, node.inputs[0])
             new = bnncc_node("BinaryMaxPool", [source], _pool_attributes(node),
                              shape=packed_shape(shape), dtype=PACKED)
+        elif _channel_cut(node) and _has_packed_source(value):
+            new = self._packed_cut(graph, node, value)
         else:
             new = bnncc_node("PackBits", [value], shape=packed_shape(shape), dtype=PACKED)
             node = None
@@ -71,6 +77,17 @@ class PackActivationsPass(ir.passes.InPlacePass):
             insert_after(graph, node, new)
         self.packed[key] = new.outputs[0]
         return new.outputs[0]
+
+    def _packed_cut(self, graph: ir.Graph, node: ir.Node, value: ir.Value) -> ir.Node:
+        """ConcatBits of the inputs' packed sources, or SliceBits of the input's for `value`."""
+        shape = packed_shape(shape_of(value))
+        if node.op_type == "Concat":
+            sources = [self.packed_source(graph, v) for v in node.inputs]
+            return bnncc_node("ConcatBits", sources, {"channels": [shape_of(v)[1] for v in node.inputs]},
+                              shape=shape, dtype=PACKED)
+        cut = slice_cut(node) if node.op_type == "Slice" else split_cuts(node)[value.index()]
+        return bnncc_node("SliceBits", [self.packed_source(graph, node.inputs[0])],
+                          {"channels": cut.shape[1], "start": cut.start, "stop": cut.stop}, shape=shape, dtype=PACKED)
 
     def _conv(self, graph: ir.Graph, node: ir.Node) -> None:
         x, w = node.inputs
@@ -120,7 +137,19 @@ def _has_packed_source(value: ir.Value) -> bool:
         return False
     if is_bnncc(node, "Threshold"):
         return True
+    if _channel_cut(node):
+        inputs = node.inputs if node.op_type == "Concat" else node.inputs[:1]
+        return all(_has_packed_source(v) for v in inputs)
     return node.domain == "" and node.op_type == "MaxPool" and _has_packed_source(node.inputs[0])
+
+
+def _channel_cut(node: ir.Node) -> bool:
+    """A Concat, Slice or Split along the channels of [N, C] or [N, C, H, W] maps."""
+    if node.domain != "" or node.op_type not in ("Concat", "Slice", "Split") or \
+            len(shape_of(node.outputs[0])) not in (2, 4):
+        return False
+    cuts = {"Concat": joined_cuts, "Split": split_cuts, "Slice": lambda n: [slice_cut(n)]}[node.op_type](node)
+    return cuts[0].axis == 1
 
 
 def _pool_attributes(node: ir.Node) -> dict:

@@ -3,8 +3,13 @@
 Every run-time tensor gets [offset, offset + size) in the arena; two tensors may share bytes
 only when their lifetimes (definition to last use, in schedule order) do not overlap. Views
 (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) share their input's storage and extend
-its lifetime. Placement is greedy best-fit over tensors in decreasing size, the classic
-offset-assignment heuristic (TFLite's "greedy by size").
+its lifetime; so do the outputs of a Slice or Split whose ranges are contiguous in one sample
+(every dimension before the cut axis is 1, as for the channels of an NCHW map): each is its
+input's storage from its range's first byte on (`parents`). The other way round, the inputs of
+such a Concat are written by their producers straight into their ranges of its output, which
+then lives from the first of them on (a value goes into one Concat at most; graph inputs,
+constants and views are copied as before). Placement is greedy best-fit over tensors in
+decreasing size, the classic offset-assignment heuristic (TFLite's "greedy by size").
 """
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnx_ir as ir
 
+from bnncc.ir import constant
+from bnncc.ops.slicing import Cut, joined_cuts, slice_cut, split_cuts
+
 ALIGNMENT = 64
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")
 
@@ -20,11 +28,26 @@ VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")
 @dataclass
 class MemoryPlan:
     offsets: dict[int, int] = field(default_factory=dict)   # id(root value) -> byte offset
-    roots: dict[int, ir.Value] = field(default_factory=dict)  # id(value) -> value owning its storage
+    # id(value) -> (the value whose storage holds it, its first byte there); chains end at a root
+    parents: dict[int, tuple[ir.Value, int]] = field(default_factory=dict)
     arena_size: int = 0
 
     def root(self, value: ir.Value) -> ir.Value:
-        return self.roots.get(id(value), value)
+        while id(value) in self.parents:
+            value = self.parents[id(value)][0]
+        return value
+
+    def shift(self, value: ir.Value) -> int:
+        """The first byte of `value` in its root's storage."""
+        total = 0
+        while id(value) in self.parents:
+            value, shift = self.parents[id(value)]
+            total += shift
+        return total
+
+    def in_place(self, piece: ir.Value, whole: ir.Value, shift: int) -> bool:
+        """Whether `piece` already lies `shift` bytes into `whole`."""
+        return self.root(piece) is self.root(whole) and self.shift(piece) == self.shift(whole) + shift
 
 
 def nbytes(value: ir.Value) -> int:
@@ -33,11 +56,46 @@ def nbytes(value: ir.Value) -> int:
 
 
 def is_view(node: ir.Node) -> bool:
-    return node.domain == "" and node.op_type in VIEW_OPS
+    """A node whose outputs are (parts of) its first input's storage: it runs no code."""
+    if node.domain != "":
+        return False
+    return node.op_type in VIEW_OPS or (node.op_type in ("Slice", "Split") and constant(node.inputs[0]) is None
+                                        and all(cut.outer == 1 for cut in _cuts(node)))
+
+
+def _cuts(node: ir.Node) -> list[Cut]:
+    return [slice_cut(node)] if node.op_type == "Slice" else split_cuts(node)
+
+
+def _view_shifts(node: ir.Node) -> list[int]:
+    """The first byte of each output of the view `node` in its input's storage."""
+    if node.op_type not in ("Slice", "Split"):
+        return [0]
+    return [range_shift(cut, node.inputs[0]) for cut in _cuts(node)]
+
+
+def range_shift(cut: Cut, value: ir.Value) -> int:
+    """The first byte of the range `cut` in one sample of `value` (contiguous when cut.outer is 1)."""
+    return cut.start * cut.step * np.dtype(value.dtype.numpy()).itemsize
+
+
+def _place_concat_pieces(graph: ir.Graph, plan: MemoryPlan) -> None:
+    """Make each eligible input of a contiguous Concat a part of its output (see the module doc)."""
+    for node in graph:
+        if node.domain != "" or node.op_type != "Concat":
+            continue
+        whole = node.outputs[0]
+        for cut, piece in zip(joined_cuts(node), node.inputs):
+            producer = piece.producer()
+            if cut.outer != 1 or producer is None or is_view(producer) or id(piece) in plan.parents \
+                    or list(node.inputs).count(piece) > 1:
+                continue
+            plan.parents[id(piece)] = (whole, range_shift(cut, whole))
 
 
 def plan_memory(graph: ir.Graph) -> MemoryPlan:
     plan = MemoryPlan()
+    _place_concat_pieces(graph, plan)
     order = list(graph)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -48,12 +106,15 @@ def plan_memory(graph: ir.Graph) -> MemoryPlan:
                 continue
             root = plan.root(value)
             last[id(root)] = index
-        for value in node.outputs:
-            if is_view(node):
-                plan.roots[id(value)] = plan.root(node.inputs[0])
+        view = is_view(node)
+        for value, shift in zip(node.outputs, _view_shifts(node) if view else [0] * len(node.outputs)):
+            if view:
+                plan.parents[id(value)] = (node.inputs[0], shift)
                 continue
-            values[id(value)] = value
-            first[id(value)] = last[id(value)] = index
+            root = plan.root(value)        # the value itself, or the Concat output it is written into
+            values[id(root)] = root
+            first.setdefault(id(root), index)
+            last[id(root)] = index
     for value in graph.outputs:
         root = plan.root(value)
         if id(root) in last:

@@ -586,6 +586,55 @@ def channel_affine_forms(seed: int = 0, affine: str = "mul_add", then: str = "re
                    producer=("pytorch", "2.1"))
 
 
+def meliusnet_block(seed: int = 0, channels: int = 40, growth: int = 24, form: str = "dense") -> onnx.ModelProto:
+    """MeliusNet channel blocks as PyTorch exports them: a dense block (Concat of the block input and a binary conv's output; "dense_packed" concatenates the binarized maps for the next binary conv), an improvement block (x[:, -growth:] += conv(x): Slice, Add, Concat), or a Split ("split_packed": Split and Slice of a binarized map, each part read by a binary conv)."""
+    rng = np.random.default_rng(seed)
+    g = _Graph(numeric=True)
+    cin, side, c = 3, 6, channels
+    x = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), name="stem.weight"), 3, pad=1)
+    x = _bn(g, rng, x, c, cin * 9)
+
+    def pm1_conv(a: str, cin: int, cout: int, name: str) -> str:
+        y = _conv(g, a, g.const(pm1(rng, (cout, cin, 3, 3)), name=f"{name}.weight"), 3, pad=1)
+        return _bn(g, rng, y, cout, cin * 9)
+
+    def binary_conv(x: str, cin: int, cout: int, name: str) -> str:
+        return pm1_conv(_binarize(g, _bn(g, rng, x, cin, 1, prefix=f"{name}.bn"), "sign"), cin, cout, name)
+
+    def cut(x: str, start: int, end: int) -> str:
+        """x[:, start:end] as torch.onnx writes it (Constant starts/ends/axes, INT64_MAX for an open end)."""
+        bounds = [g.constant_node([v], dtype=np.int64) for v in (start, end, 1)]
+        return g.op("Slice", [x, *bounds])
+
+    def split(x: str) -> list[str]:
+        return g.op("Split", [x, g.const([growth, c - growth], dtype=np.int64)], axis=1, n_out=2)
+
+    out = c + growth
+    if form == "dense":
+        y = g.op("Concat", [x, binary_conv(x, c, growth, "dense")], axis=1)
+    elif form == "dense_packed":
+        a = g.op("Concat", [_binarize(g, x, "sign"), _binarize(g, binary_conv(x, c, growth, "dense"), "sign")],
+                 axis=1)
+        y = pm1_conv(a, out, out, "next")
+    elif form == "improvement":
+        x = g.op("Concat", [x, binary_conv(x, c, growth, "dense")], axis=1)
+        kept, tail = cut(x, 0, c), cut(x, -growth, np.iinfo(np.int64).max)
+        y = g.op("Concat", [kept, g.op("Add", [tail, binary_conv(x, out, growth, "improve")])], axis=1)
+    elif form == "split":
+        first, second = split(x)
+        y = g.op("Concat", [binary_conv(first, growth, growth, "left"), second, first], axis=1)
+    elif form == "split_packed":
+        a = _binarize(g, x, "sign")
+        first, second = split(a)
+        tail = cut(a, c - growth, c)
+        y = g.op("Concat", [pm1_conv(first, growth, growth, "left"), pm1_conv(tail, growth, growth, "tail"), second],
+                 axis=1)
+    else:
+        raise ValueError(form)
+    _head(g, rng, y, out)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
 def dense_forms(seed: int = 0, form: str = "gemm_transb") -> onnx.ModelProto:
     """Binary MLP as PyTorch writes nn.Linear: Gemm with transB=1 and a bias, or MatMul then Add; the last binary layer's biased sum is the float output."""
     rng = np.random.default_rng(seed)
@@ -773,6 +822,12 @@ def bad_models() -> dict[str, tuple[bytes | onnx.ModelProto, str]]:
     y = _binarize(g, "x", "sign")
     g.op("Identity", [y], out="y")
     out["absurd_dimension"] = (g.model([_vi("x", [1, 10**12])], [_vi("y", [1, 10**12])], {"": 13}), "dimension")
+
+    g = _Graph()                    # x[:, ::2] of a float map: bnncc copies one range, never a stride
+    bounds = [g.const([v], dtype=np.int64) for v in (0, 8, 1, 2)]
+    g.op("Relu", [g.op("Slice", [g.op("Relu", ["x"]), *bounds])], out="y")
+    out["strided_channel_slice"] = (g.model([_vi("x", [1, 8, 2, 2])], [_vi("y", [1, 4, 2, 2])], {"": 13}),
+                                    "every n-th")
     return out
 
 
@@ -808,6 +863,9 @@ BUILDERS = {
                                       {"activation_bases": 3, "sum_op": True},
                                       {"activation_bases": 3, "activation": "indicator"}]),
     "groupnet_sum": (groupnet_sum, [{}]),
+    "meliusnet_block": (meliusnet_block, [
+        *({"form": form} for form in ("dense", "dense_packed", "improvement", "split", "split_packed")),
+        *({"form": form, "channels": 128, "growth": 64} for form in ("dense_packed", "improvement", "split_packed"))]),
 }
 
 

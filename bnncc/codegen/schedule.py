@@ -14,13 +14,14 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.passes.lower_binary_layers import window_attributes
-from bnncc.passes.plan_memory import MemoryPlan, is_view
+from bnncc.passes.plan_memory import MemoryPlan, is_view, range_shift
 
 from ..errors import BnnccError
 from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of, source_label
 from ..ops import DOMAIN
 from ..ops.conv_math import output_size
+from ..ops.slicing import joined_cuts, slice_cut, split_cuts
 from .c_source import C_TYPES, array_definition, float_literal, int_list
 
 SMALLEST_SUBNORMAL = np.float32(np.finfo(np.float32).smallest_subnormal)
@@ -90,11 +91,12 @@ class Schedule:
             if key not in self._names:
                 self._names[key] = self.const(array.astype(np.float32) if array.dtype == np.float64 else array)
             return self._names[key]
-        root = self.plan.root(value)
+        root, shift = self.plan.root(value), self.plan.shift(value)
         if id(root) in self._inputs:
-            return self._inputs[id(root)]
+            itemsize = np.dtype(value.dtype.numpy()).itemsize
+            return f"({self._inputs[id(root)]} + {shift // itemsize})" if shift else self._inputs[id(root)]
         ctype = C_TYPES[np.dtype(value.dtype.numpy())]
-        return f"(({ctype} *)(arena + {self.plan.offsets[id(root)]}))"
+        return f"(({ctype} *)(arena + {self.plan.offsets[id(root)] + shift}))"
 
     def params(self, ctype: str, fields: dict) -> str:
         """A static const parameter struct, returned as an address expression."""
@@ -336,6 +338,29 @@ def _emit_binary_maxpool(s: Schedule, node: ir.Node) -> None:
 
 
 POOL_FIELDS = ("C", "H", "W", "OH", "OW", "KH", "KW", "SH", "SW", "DH", "DW", "PT", "PL")
+
+
+def _emit_concat_bits(s: Schedule, node: ir.Node) -> None:
+    """Each input's channels at their bit offset, inputs in order (each keeps the bits below it,
+    the last clears the tail); members split the pixels."""
+    out = node.outputs[0]
+    start = 0
+    for value, channels in zip(node.inputs, attribute(node, "channels")):
+        _copy_bits(s, value, 0, out, start, int(channels))
+        start += int(channels)
+
+
+def _emit_slice_bits(s: Schedule, node: ir.Node) -> None:
+    start, stop = int(attribute(node, "start")), int(attribute(node, "stop"))
+    _copy_bits(s, node.inputs[0], start, node.outputs[0], 0, stop - start)
+
+
+def _copy_bits(s: Schedule, source: ir.Value, source_bit: int, target: ir.Value, target_bit: int, count: int) -> None:
+    _, h, w, in_words = shape_of(source)
+    out_words = shape_of(target)[3]
+    s.parallel("copy", h * w, f"bnn_copy_bits(hi - lo, {count}, {in_words}, {source_bit}, {out_words}, {target_bit}, "
+                              f"{s.operand(source)} + (size_t)lo * {in_words}, "
+                              f"{s.operand(target)} + (size_t)lo * {out_words});")
 
 
 def _emit_channel_affine(s: Schedule, node: ir.Node) -> None:
@@ -654,16 +679,28 @@ def _emit_transpose(s: Schedule, node: ir.Node) -> None:
 
 
 def _emit_concat(s: Schedule, node: ir.Node) -> None:
-    out_shape = shape_of(node.outputs[0])
-    axis = _axis(node, len(out_shape), 0)
-    outer = int(np.prod(out_shape[:axis], dtype=np.int64))
-    inner_out = int(np.prod(out_shape[axis:], dtype=np.int64))
-    offset = 0
-    for value in node.inputs:
-        inner_in = int(np.prod(shape_of(value)[axis:], dtype=np.int64))
-        s.call("copy", f"bnn_copy_blocks_f32({outer}, {inner_in}, {inner_out}, {offset}, {s.operand(value)}, "
-                       f"{s.operand(node.outputs[0])});")
-        offset += inner_in
+    _copy_ranges(s, node.outputs[0], zip(joined_cuts(node), node.inputs), into_whole=True)
+
+
+def _emit_split(s: Schedule, node: ir.Node) -> None:
+    _copy_ranges(s, node.inputs[0], zip(split_cuts(node), node.outputs), into_whole=False)
+
+
+def _emit_slice(s: Schedule, node: ir.Node) -> None:
+    _copy_ranges(s, node.inputs[0], [(slice_cut(node), node.outputs[0])], into_whole=False)
+
+
+def _copy_ranges(s: Schedule, whole: ir.Value, pieces, into_whole: bool) -> None:
+    """Block copies between each piece and its range of `whole` (Concat writes, Split and Slice read),
+    but for the pieces the memory plan put there already."""
+    for cut, piece in pieces:
+        count = (cut.stop - cut.start) * cut.step
+        if count == 0 or (cut.outer == 1 and s.plan.in_place(piece, whole, range_shift(cut, whole))):
+            continue
+        ranged = f"{s.operand(whole)} + {cut.start * cut.step}"
+        source, target = (s.operand(piece), ranged) if into_whole else (ranged, s.operand(piece))
+        strides = (count, cut.inner) if into_whole else (cut.inner, count)
+        s.call("copy", f"bnn_copy_blocks_f32({cut.outer}, {count}, {strides[0]}, {strides[1]}, {source}, {target});")
 
 
 def _opset_aware(emit):
@@ -673,7 +710,7 @@ def _opset_aware(emit):
 # Ops whose kernels take the whole shape (elementwise ops, or work along one axis with outer and
 # inner loops), not one sample's [C, H, W].
 ANY_LEADING_DIMENSION = {("", op) for op in ("Gemm", "MatMul", "LeakyRelu", "Clip", "Softmax", "LogSoftmax", "ArgMax",
-                                             "TopK", "Transpose", "Concat", *BINARY_OPS, *UNARY_OPS)}
+                                             "TopK", "Transpose", "Concat", "Split", "Slice", *BINARY_OPS, *UNARY_OPS)}
 
 EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "Threshold"): lambda s, n: _emit_threshold(s, n, packed=False),
@@ -683,6 +720,8 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     (DOMAIN, "BinaryConvPacked"): _emit_binary_conv,
     (DOMAIN, "BinaryConvAffine"): _emit_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _emit_binary_maxpool,
+    (DOMAIN, "ConcatBits"): _emit_concat_bits,
+    (DOMAIN, "SliceBits"): _emit_slice_bits,
     (DOMAIN, "MultiThreshold"): _emit_multithreshold,
     (DOMAIN, "ChannelAffine"): _emit_channel_affine,
     (DOMAIN, "MaxPoolAffine"): _emit_maxpool_affine,
@@ -703,6 +742,8 @@ EMITTERS: dict[tuple[str, str], Callable[[Schedule, ir.Node], None]] = {
     ("", "TopK"): _emit_topk,
     ("", "Transpose"): _emit_transpose,
     ("", "Concat"): _emit_concat,
+    ("", "Split"): _emit_split,
+    ("", "Slice"): _emit_slice,
     **{("", op): _emit_binary for op in BINARY_OPS},
     **{("", op): _emit_unary for op in UNARY_OPS},
 }

@@ -14,7 +14,7 @@ STANDARD_DOMAINS = ("", "ai.onnx")
 # Ops that run (as float C kernels or folded away) or take part in binarization.
 STANDARD_OPS = frozenset("""
 Conv Gemm MatMul BatchNormalization Add Sub Mul Div Pow Relu PRelu LeakyRelu MaxPool AveragePool
-GlobalAveragePool GlobalMaxPool Flatten Reshape Transpose Squeeze Unsqueeze Concat Shape Gather Slice
+GlobalAveragePool GlobalMaxPool Flatten Reshape Transpose Squeeze Unsqueeze Concat Split Shape Gather Slice
 Cast Constant ConstantOfShape Identity Dropout Softmax LogSoftmax ArgMax TopK Sign Greater
 GreaterOrEqual Less LessOrEqual Where Not Clip Round Floor Ceil Sqrt Neg Abs Exp Log Sigmoid Tanh
 Reciprocal Pad Max Min Range Expand Equal Sum

@@ -14,6 +14,9 @@ Packed level (after the packing pass; packed tensors are uint64 [N, H, W, words(
   ThresholdPack(X, T, D)         Threshold fused with PackBits
   BinaryConvPacked(P, W[, T, D]) XOR-popcount conv; integer accumulator out, or packed bits via T, D
   BinaryMaxPool(P; pool attrs)   max-pool on packed bits (AND of the -1 bits)
+  ConcatBits(P...; channels)     Concat along channels of packed maps (`channels`: each input's count)
+  SliceBits(P; channels, start, stop)
+                                 channels [start, stop) of a packed map (Slice, or one output of Split)
   ChannelAffine(X, S, B[, R, T, D]) -> Y[, P]
                                  fused BatchNormalization (+ residual Add) (+ ThresholdPack)
   MaxPoolAffine(X, S, B; pool)   MaxPool of a per-channel affine map, computed on the pooled values

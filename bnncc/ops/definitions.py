@@ -172,5 +172,24 @@ class BinaryMaxPool(OpRun):
         return (bits.pack_nchw(taps.max(axis=(2, 3))),)
 
 
+class ConcatBits(OpRun):
+    """Concat along channels of packed maps; `channels` lists each input's channel count."""
+
+    op_domain = DOMAIN
+
+    def _run(self, *packed, channels=None):
+        return (bits.pack_nchw(np.concatenate([bits.unpack_nchw(p, c) for p, c in zip(packed, channels)], axis=1)),)
+
+
+class SliceBits(OpRun):
+    """Channels [start, stop) of a packed map of `channels` channels."""
+
+    op_domain = DOMAIN
+
+    def _run(self, p, channels=None, start=None, stop=None):
+        return (bits.pack_nchw(bits.unpack_nchw(p, channels)[:, start:stop]),)
+
+
 REFERENCE_OPS = [Sign, Threshold, BinaryConv, BinaryMatMul, ChannelAffine, MaxPoolAffine, ConvMaxPoolAffine,
-                 MultiThreshold, PackBits, ThresholdPack, BinaryConvPacked, BinaryConvAffine, BinaryMaxPool]
+                 MultiThreshold, PackBits, ThresholdPack, BinaryConvPacked, BinaryConvAffine, BinaryMaxPool,
+                 ConcatBits, SliceBits]

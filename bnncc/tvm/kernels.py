@@ -29,6 +29,7 @@ on `cuda` it is `__fmul_rn`, which nvcc never contracts (and the module is built
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 from tvm import te, tirx
 
@@ -245,6 +246,33 @@ def binary_maxpool(p: te.Tensor, window: Window) -> te.Tensor:
                     axis=[kh, kw])
 
     return te.compute((n, out_h, out_w, words), pooled, name="binary_maxpool")
+
+
+def _packed_bit(p: te.Tensor, n, h, w, channel):
+    """Whether channel `channel` of pixel (n, h, w) of the packed map p is -1 (its bit is 1)."""
+    word = p[n, h, w, tirx.floordiv(channel, 64)]
+    return tirx.bitwise_and(tirx.shift_right(word, tirx.floormod(channel, 64).astype(WORD)), _one_word()) != 0
+
+
+def concat_bits(*packed: te.Tensor, channels) -> te.Tensor:
+    """ConcatBits: channel c of the result is channel c - start_i of the input i whose range
+    [start_i, start_i + channels[i]) holds c (each read clamped into that input's channels)."""
+    starts = list(accumulate(channels, initial=0))
+
+    def minus(n, h, w, c):
+        chosen = _packed_bit(packed[-1], n, h, w, _clamped(c - int(starts[-2]), channels[-1]))
+        for p, start, count in reversed(list(zip(packed[:-1], starts[:-2], channels[:-1]))):
+            chosen = tirx.if_then_else(c < int(start + count), _packed_bit(p, n, h, w, _clamped(c - int(start), count)),
+                                       chosen)
+        return chosen
+
+    return pack_words(packed[0].shape[:3], minus, int(starts[-1]), name="concat_bits", clamp=False)
+
+
+def slice_bits(p: te.Tensor, start: int, stop: int) -> te.Tensor:
+    """SliceBits: channel c of the result is channel start + c of p."""
+    return pack_words(p.shape[:3], lambda n, h, w, c: _packed_bit(p, n, h, w, c + start), stop - start,
+                      name="slice_bits")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..frontend.importer import TensorSpec
 from ..interpreter import batchnorm_coefficients
 from ..ir import attribute, constant, shape_of
 from ..ops import DOMAIN
+from ..ops.slicing import slice_cut, split_cuts
 from ..passes.lower_binary_layers import window_attributes
 from . import kernels
 from .kernels import KERNEL_ATTR, BinaryConv, Window
@@ -246,6 +247,17 @@ def _lower_binary_conv(lowering: _Lowering, node: ir.Node, batched: bool):
 def _lower_binary_maxpool(lowering: _Lowering, node: ir.Node, batched: bool):
     return lowering.kernel("binary_maxpool", partial(kernels.binary_maxpool, window=_node_window(node)),
                            lowering._get(node.inputs[0]))
+
+
+def _lower_concat_bits(lowering: _Lowering, node: ir.Node, batched: bool):
+    channels = [int(c) for c in attribute(node, "channels")]
+    return lowering.kernel("concat_bits", partial(kernels.concat_bits, channels=channels),
+                           *[lowering._get(v) for v in node.inputs])
+
+
+def _lower_slice_bits(lowering: _Lowering, node: ir.Node, batched: bool):
+    return lowering.kernel("slice_bits", partial(kernels.slice_bits, start=int(attribute(node, "start")),
+                                                 stop=int(attribute(node, "stop"))), lowering._get(node.inputs[0]))
 
 
 def _lower_channel_affine(lowering: _Lowering, node: ir.Node, batched: bool):
@@ -486,6 +498,26 @@ def _lower_concat(lowering: _Lowering, node: ir.Node, batched: bool):
     return lowering.emit(relax.op.concat(parts, axis=axis))
 
 
+def _lower_split(lowering: _Lowering, node: ir.Node, batched: bool):
+    cuts = split_cuts(node)
+    _refuse_batch_cut(cuts[0], batched, node)
+    parts = lowering.emit(relax.op.split(lowering._get(node.inputs[0]), [cut.stop for cut in cuts[:-1]],
+                                         axis=cuts[0].axis))
+    return lowering.outputs_of(parts, len(cuts))
+
+
+def _lower_slice(lowering: _Lowering, node: ir.Node, batched: bool):
+    cut = slice_cut(node)
+    _refuse_batch_cut(cut, batched, node)
+    return lowering.emit(relax.op.strided_slice(lowering._get(node.inputs[0]), axes=[cut.axis], begin=[cut.start],
+                                                end=[cut.stop]))
+
+
+def _refuse_batch_cut(cut, batched: bool, node: ir.Node) -> None:
+    if batched and cut.axis == 0:
+        raise BnnccError(f"{node.op_type} along the batch axis would mix samples", node=node.name)
+
+
 def _batched_operand(lowering: _Lowering, value: ir.Value, expr: relax.Expr) -> relax.Expr:
     """A constant operand of a batched concat, repeated along the batch (each sample sees it)."""
     if constant(value) is None:
@@ -513,6 +545,8 @@ LOWERINGS: dict[tuple[str, str], Callable] = {
     (DOMAIN, "BinaryConvPacked"): _lower_binary_conv,
     (DOMAIN, "BinaryConvAffine"): _lower_binary_conv,
     (DOMAIN, "BinaryMaxPool"): _lower_binary_maxpool,
+    (DOMAIN, "ConcatBits"): _lower_concat_bits,
+    (DOMAIN, "SliceBits"): _lower_slice_bits,
     (DOMAIN, "ChannelAffine"): _lower_channel_affine,
     (DOMAIN, "MaxPoolAffine"): _lower_maxpool_affine,
     (DOMAIN, "ConvMaxPoolAffine"): _lower_conv_maxpool_affine,
@@ -535,6 +569,8 @@ LOWERINGS: dict[tuple[str, str], Callable] = {
     ("", "TopK"): _lower_topk,
     ("", "Transpose"): _lower_transpose,
     ("", "Concat"): _lower_concat,
+    ("", "Split"): _lower_split,
+    ("", "Slice"): _lower_slice,
     **{("", op): _lower_view for op in ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")},
     **{("", op): _lower_binary for op in BINARY_OPS},
     **{("", op): _lower_unary for op in UNARY_OPS},

@@ -48,11 +48,42 @@ void bnn_transpose_f32(int rank, const int *in_shape, const int *perm, const flo
     }
 }
 
-void bnn_copy_blocks_f32(int outer, int inner_in, int inner_out, int offset, const float *in, float *out)
+void bnn_copy_blocks_f32(int outer, int count, int in_stride, int out_stride, const float *in, float *out)
 {
     int o;
-    if (inner_in <= 0) return;
+    if (count <= 0) return;
     for (o = 0; o < outer; o++)
-        memcpy(out + (size_t)o * (size_t)inner_out + (size_t)offset, in + (size_t)o * (size_t)inner_in,
-               (size_t)inner_in * sizeof(float));
+        memcpy(out + (size_t)o * (size_t)out_stride, in + (size_t)o * (size_t)in_stride, (size_t)count * sizeof(float));
+}
+
+/* The 64 bits of a pixel's words starting at bit `bit` (0 <= bit < words * 64); bits past the
+ * last word read as 0. */
+static bnn_word bits_from(const bnn_word *in, int words, int bit)
+{
+    int w = bit / BNN_WORD_BITS, r = bit % BNN_WORD_BITS;
+    bnn_word value = in[w] >> r;
+    if (r && w + 1 < words) value |= in[w + 1] << (BNN_WORD_BITS - r);
+    return value;
+}
+
+void bnn_copy_bits(int pixels, int count, int in_words, int in_bit, int out_words, int out_bit, const bnn_word *in,
+                   bnn_word *out)
+{
+    int p, first = out_bit / BNN_WORD_BITS, last = (out_bit + count - 1) / BNN_WORD_BITS;
+    int lead = out_bit % BNN_WORD_BITS, end = (out_bit + count) % BNN_WORD_BITS;
+    bnn_word keep = ((bnn_word)1 << lead) - 1;          /* the first word's bits below out_bit */
+    bnn_word tail = end ? ((bnn_word)1 << end) - 1 : ~(bnn_word)0;   /* the last word's bits up to the end */
+    if (count <= 0) return;
+    for (p = 0; p < pixels; p++) {
+        const bnn_word *x = in + (size_t)p * (size_t)in_words;
+        bnn_word *y = out + (size_t)p * (size_t)out_words;
+        int w;
+        /* output word w holds the source bits from in_bit + 64 w - out_bit on; the first word's
+         * source starts at in_bit, `lead` bits up */
+        for (w = first; w <= last; w++) {
+            bnn_word value = w == first ? (y[w] & keep) | (bits_from(x, in_words, in_bit) << lead)
+                                        : bits_from(x, in_words, in_bit + w * BNN_WORD_BITS - out_bit);
+            y[w] = w == last ? value & tail : value;
+        }
+    }
 }

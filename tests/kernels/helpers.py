@@ -77,7 +77,9 @@ void bnn_logsoftmax_f32(int outer, int n, int inner, const float *x, float *out)
 void bnn_argmax_f32(int outer, int n, int inner, int select_last_index, const float *x, int64_t *out);
 void bnn_topk_f32(int outer, int n, int inner, int k, int largest, const float *x, float *values, int64_t *indices);
 void bnn_transpose_f32(int rank, const int *in_shape, const int *perm, const float *x, float *out);
-void bnn_copy_blocks_f32(int outer, int inner_in, int inner_out, int offset, const float *in, float *out);
+void bnn_copy_blocks_f32(int outer, int count, int in_stride, int out_stride, const float *in, float *out);
+void bnn_copy_bits(int pixels, int count, int in_words, int in_bit, int out_words, int out_bit, const bnn_word *in,
+                   bnn_word *out);
 """
 
 BINARY_OPS = ["BNN_ADD", "BNN_SUB", "BNN_MUL", "BNN_DIV", "BNN_MAX", "BNN_MIN", "BNN_PRELU"]

@@ -27,7 +27,7 @@ ffi.cdef("void bnn_copy_blocks_f32(int, int, int, int, const float *, float *);"
 lib = ffi.dlopen(sys.argv[1])
 src = np.ones(8, np.float32)
 dst = np.zeros(7, np.float32)
-lib.bnn_copy_blocks_f32(1, 8, 8, 0, ffi.from_buffer("float[]", src), ffi.from_buffer("float[]", dst))
+lib.bnn_copy_blocks_f32(1, 8, 8, 8, ffi.from_buffer("float[]", src), ffi.from_buffer("float[]", dst))
 """
 
 pytestmark = [

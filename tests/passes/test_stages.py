@@ -20,7 +20,7 @@ import zoo
 
 MODELS = ["fastinference_style", "qonnx_bipolar_mlp", "larq_ste_sign_conv", "finn_multithreshold", "bireal_block",
           "explicit_pm1_pad", "qonnx_quant_latent", "pytorch_folded_bireal", "channel_affine_forms", "dense_forms",
-          "dynamic_batch"]
+          "dynamic_batch", "meliusnet_block"]
 
 
 def _outputs_of_each_stage(source: onnx.ModelProto, x: np.ndarray, target=None):
@@ -40,13 +40,30 @@ def test_every_stage_computes_the_same_outputs(name):
     source = build(seed=5)
     x = zoo.random_inputs(source, np.random.default_rng(2), batch=1)
     imported, results = _outputs_of_each_stage(source, next(iter(x.values())))
+    _assert_stages_agree(results)
+    final_ops = {node.op_type for node in imported.model.graph if is_bnncc(node)}
+    assert final_ops & {"BinaryConvPacked", "BinaryConvAffine"}, final_ops
+
+
+def _assert_stages_agree(results) -> None:
     (_, expected), *stages_ = results
     for stage, outputs in stages_:
         for ours, theirs in zip(outputs, expected):
             np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5, err_msg=f"stage {stage}")
             assert np.array_equal(np.argmax(ours, -1), np.argmax(theirs, -1)), stage
-    final_ops = {node.op_type for node in imported.model.graph if is_bnncc(node)}
-    assert final_ops & {"BinaryConvPacked", "BinaryConvAffine"}, final_ops
+
+
+@pytest.mark.parametrize("form,packed_op", [("dense_packed", "ConcatBits"), ("split_packed", "SliceBits")])
+@pytest.mark.parametrize("channels,growth", [(40, 24), (128, 64)])
+def test_channel_cuts_of_binarized_maps_stay_packed(form, packed_op, channels, growth):
+    """Concat, Split and Slice of binarized maps become packed copies of the pieces' packed
+    sources (no float ±1 map is packed by PackBits), and every stage keeps the outputs."""
+    source = zoo.meliusnet_block(seed=5, channels=channels, growth=growth, form=form)
+    x = zoo.random_inputs(source, np.random.default_rng(2), batch=1)
+    imported, results = _outputs_of_each_stage(source, next(iter(x.values())))
+    _assert_stages_agree(results)
+    final_ops = [node.op_type for node in imported.model.graph if is_bnncc(node)]
+    assert packed_op in final_ops and "PackBits" not in final_ops, final_ops
 
 
 @pytest.mark.parametrize("target", ["x86-avx2", "x86-avx512"])

@@ -42,27 +42,26 @@ def _axis(node: ir.Node, rank: int) -> int:
     return axis + rank if axis < 0 else axis
 
 
-def joined_cuts(node: ir.Node) -> list[Cut]:
-    """Concat: where each input lies in the output."""
-    shape = shape_of(node.outputs[0])
+def _consecutive_cuts(node: ir.Node, whole: ir.Value, pieces) -> list[Cut]:
+    """Where each of `pieces` lies in `whole`, one after another along the node's axis."""
+    shape = shape_of(whole)
     axis, start, cuts = _axis(node, len(shape)), 0, []
-    for value in node.inputs:
+    for value in pieces:
         size = shape_of(value)[axis]
         cuts.append(Cut(shape, axis, start, start + size))
         start += size
     return cuts
+
+
+def joined_cuts(node: ir.Node) -> list[Cut]:
+    """Concat: where each input lies in the output."""
+    return _consecutive_cuts(node, node.outputs[0], node.inputs)
 
 
 def split_cuts(node: ir.Node) -> list[Cut]:
     """Split: where each output lies in the input (the static output shapes give the sizes,
     whichever of the `split` input, attribute or `num_outputs` the opset wrote them with)."""
-    shape = shape_of(node.inputs[0])
-    axis, start, cuts = _axis(node, len(shape)), 0, []
-    for value in node.outputs:
-        size = shape_of(value)[axis]
-        cuts.append(Cut(shape, axis, start, start + size))
-        start += size
-    return cuts
+    return _consecutive_cuts(node, node.inputs[0], node.outputs)
 
 
 def slice_cut(node: ir.Node) -> Cut:

@@ -131,7 +131,8 @@ def _per_channel_op(op: ir.Node, y: ir.Value) -> bool:
         return False
     rank = len(shape_of(y))
     if op.op_type == "BatchNormalization":
-        return op.inputs[0] is y and not attribute(op, "training_mode", 0)
+        return op.inputs[0] is y and not attribute(op, "training_mode", 0) and \
+            all(constant(v) is not None for v in op.inputs[1:])
     for v in op.inputs:
         if v is None or v is y:
             continue

@@ -14,6 +14,7 @@ from bnncc.passes.fuse_output_transforms import FuseOutputTransformsPass
 from bnncc.passes.fuse_thresholds import FuseThresholdsPass
 from bnncc.passes.lower_binary_layers import LowerBinaryLayersPass
 from bnncc.passes.pack_activations import PackActivationsPass
+from bnncc.passes.split_grouped_convs import SplitGroupedConvsPass
 
 from bnncc.targets import FUSES_CONV_POOL, Target
 
@@ -26,6 +27,7 @@ def stages(report: ConversionReport, target: Target | None = None) -> list[tuple
     stages depend on what the target's kernels fuse (no target: the portable ones)."""
     common = [
         ("fold_constants", FoldConstantsPass),
+        ("split_grouped_convs", lambda: SplitGroupedConvsPass(report)),
         ("lower_binary_layers", lambda: LowerBinaryLayersPass(report)),
         ("fuse_thresholds", lambda: FuseThresholdsPass(report)),
         ("pack_activations", PackActivationsPass),

@@ -635,6 +635,27 @@ def meliusnet_block(seed: int = 0, channels: int = 40, growth: int = 24, form: s
     return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
                    producer=("pytorch", "2.1"))
 
+def grouped_binary_conv(seed: int = 0, groups: int = 2, per_group: int = 64, then: str = "sign") -> onnx.ModelProto:
+    """A grouped binary 3x3 conv (ReActNet/MeliusNet style: `groups` groups of `per_group` channels) with BN, then a Sign ("sign") or a residual Add and a Sign ("residual"), read by an ungrouped binary conv."""
+    rng = np.random.default_rng(seed)
+    g = _Graph()
+    cin, side, c = 3, 6, groups * per_group
+    x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
+    x0 = _bn(g, rng, x0, c, cin * 9)
+    a = _binarize(g, x0, "sign")
+    y = _conv(g, a, g.const(pm1(rng, (c, per_group, 3, 3)), "grouped.weight"), 3, pad=1, group=groups)
+    y = _bn(g, rng, y, c, per_group * 9)
+    if then == "residual":
+        y = g.op("Add", [y, x0], hint="residual")
+    elif then != "sign":
+        raise ValueError(then)
+    a = _binarize(g, y, "sign")
+    y = _conv(g, a, g.const(pm1(rng, (c, c, 3, 3)), "conv2.weight"), 3, pad=1)
+    _head(g, rng, _bn(g, rng, y, c, c * 9), c)
+    return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
+                   producer=("pytorch", "2.1"))
+
+
 def dense_forms(seed: int = 0, form: str = "gemm_transb") -> onnx.ModelProto:
     """Binary MLP as PyTorch writes nn.Linear: Gemm with transB=1 and a bias, or MatMul then Add; the last binary layer's biased sum is the float output."""
     rng = np.random.default_rng(seed)
@@ -853,6 +874,8 @@ BUILDERS = {
         {"affine": "mul_add"}, {"affine": "add_mul"}, {"affine": "conv_bias"}, {"affine": "bn_after_residual"},
         {"affine": "mul_add", "then": "batchnorm"}, {"affine": "conv_bias", "then": "maxpool"},
         {"affine": "add_mul", "then": "sign"}]),
+    "grouped_binary_conv": (grouped_binary_conv, [
+        {}, {"then": "residual"}, {"groups": 4, "per_group": 8}, {"groups": 4, "per_group": 8, "then": "residual"}]),
     "dense_forms": (dense_forms, [{"form": "gemm_transb"}, {"form": "matmul_add"}]),
     "binarization_idioms": (binarization_idioms, [
         *({"idiom": idiom} for idiom in (*COMPARE_IDIOMS, "hardtanh_sign", "two_x_minus_one")),

@@ -6,7 +6,8 @@ A Conv with G groups computes output channels [g*M/G, (g+1)*M/G) from input chan
     Concat_g( Conv(x[:, g*C/G:(g+1)*C/G], W[g*M/G:(g+1)*M/G], b[g*M/G:(g+1)*M/G]) )
 
 so each group becomes an ordinary layer that lower_binary_layers makes binary, and the Slice of
-a packed ±1 input becomes a SliceBits (a view when the group starts on a 64-bit word).
+a packed ±1 input becomes a SliceBits (a copy of the group's channels: packed channels are per
+pixel, so no range of them is contiguous).
 
 The per-channel work after the conv (BatchNormalization, Mul/Add, a residual Add, the Sign) must
 reach each group's conv for the later passes to fuse it into that conv's output stage, so it is

@@ -34,6 +34,18 @@ def unpack_channels_last(packed: np.ndarray, channels: int) -> np.ndarray:
     return bits[..., :channels].astype(bool)
 
 
+def pm1(plus: np.ndarray) -> np.ndarray:
+    """±1 float32 from a boolean 'is +1'."""
+    return np.where(plus, np.float32(1), np.float32(-1))
+
+
+def packed_shape(shape) -> tuple[int, ...]:
+    """The packed shape of a ±1 map: [N, C, H, W] or [N, C] -> [N, H, W, words(C)]."""
+    n, c = shape[0], shape[1]
+    h, w = (shape[2], shape[3]) if len(shape) == 4 else (1, 1)
+    return (n, h, w, words(c))
+
+
 def pack_nchw(x: np.ndarray) -> np.ndarray:
     """±1 float [N, C, H, W] or [N, C] -> packed [N, H, W, words(C)] (H = W = 1 for rank 2)."""
     if x.ndim == 2:

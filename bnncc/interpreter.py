@@ -2,8 +2,8 @@
 numpy references. This is how passes are tested: the outputs must not change.
 
 BatchNormalization is replaced by onnxruntime's arithmetic (the reference runtime bnncc must
-match bit for bit): s = (1 / sqrt(var + eps)) * gamma, b' = beta - mean * s, y = x * s + b',
-each step rounded to float32, no fused multiply-add. onnx.reference computes
+match bit for bit, `ops.channel_affine.batchnorm_coefficients`): y = x * s + b', each step
+rounded to float32, no fused multiply-add. onnx.reference computes
 (x - mean) / sqrt(var + eps) * gamma + beta, which rounds differently and flips binarizations
 that sit exactly on a threshold.
 """
@@ -15,15 +15,8 @@ import onnx_ir as ir
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
 
-from .ops import REFERENCE_OPS
-
-
-def batchnorm_coefficients(gamma, beta, mean, var, epsilon):
-    """onnxruntime's folded (scale, bias) per channel, in float32."""
-    f = np.float32
-    inv_std = f(1) / np.sqrt(var.astype(f) + f(epsilon))
-    scale = (inv_std * gamma.astype(f)).astype(f)
-    return scale, (beta.astype(f) - mean.astype(f) * scale).astype(f)
+from .ops import reference_ops
+from .ops.channel_affine import batchnorm_coefficients
 
 
 class BatchNormalization(OpRun):
@@ -39,4 +32,4 @@ class BatchNormalization(OpRun):
 def run(model: ir.Model | onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Outputs of `model` (in graph output order) on `feeds`."""
     proto = ir.serde.serialize_model(model) if isinstance(model, ir.Model) else model
-    return ReferenceEvaluator(proto, new_ops=REFERENCE_OPS + [BatchNormalization]).run(None, feeds)
+    return ReferenceEvaluator(proto, new_ops=reference_ops() + [BatchNormalization]).run(None, feeds)

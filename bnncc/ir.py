@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import onnx_ir as ir
 
-from .ops import DOMAIN
+DOMAIN = "ai.bnncc"     # the ONNX domain of bnncc's own operators (bnncc.ops)
 
 _fresh_ids = itertools.count()
 
@@ -66,12 +66,6 @@ def attribute(node: ir.Node, name: str, default=None):
     if isinstance(value, (list, tuple)):
         return list(value)
     return value
-
-
-def bnncc_node(op_type: str, inputs, attributes=None, *, shape=None, dtype=ir.DataType.FLOAT,
-               name_hint: str | None = None) -> ir.Node:
-    """A node of the ai.bnncc domain whose single output gets `shape` and `dtype`."""
-    return new_node(op_type, inputs, attributes, domain=DOMAIN, shape=shape, dtype=dtype, name_hint=name_hint)
 
 
 def new_node(op_type: str, inputs, attributes=None, *, domain: str = "", shape=None,

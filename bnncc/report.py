@@ -6,6 +6,7 @@ from typing import Any
 
 import onnx
 
+from .codegen.memory_plan import is_view
 from .frontend.structure import SHAPE_ONLY
 
 
@@ -99,8 +100,6 @@ FOLDABLE = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice"
 def source_layers(source, final_graph, lowered: list[LayerNote]) -> list[LayerNote]:
     """One line per node of the original model, in its order: binary, float, or folded away
     (`lowered`: the notes the passes wrote, by node name; `final_graph`: what remains to run)."""
-    from bnncc.passes.plan_memory import is_view     # (passes import this module)
-
     by_name = {note.node: note for note in lowered}
     remaining = {node.name for node in final_graph if node.name}
     views = {node.name for node in final_graph if node.name and is_view(node)}

@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.interpreter import batchnorm_coefficients
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc,
+from bnncc.ir import (add_constant, attribute, constant, consumers, insert_before, is_bnncc,
                       remove_unused, replace_value, shape_of)
+from bnncc.ops import make_node
+from bnncc.ops.channel_affine import batchnorm_coefficients
 from bnncc.passes.fuse_thresholds import MAX_EXHAUSTIVE, ChainEvaluator, per_channel
 
 AFFINE_OPS = ("BatchNormalization", "Mul", "Add", "Sub", "Div", "Neg")
@@ -95,9 +96,8 @@ def _fold(graph: ir.Graph, chain: list[ir.Node], opsets) -> bool:
             continue
         scale, bias = found
         last = prefix[-1]
-        fused = bnncc_node("ChannelAffine", [x, add_constant(graph, scale, "affine_scale"),
-                                             add_constant(graph, bias, "affine_bias")],
-                           shape=shape_of(last.outputs[0]), name_hint="ChannelAffine")
+        fused = make_node("ChannelAffine", [x, add_constant(graph, scale, "affine_scale"),
+                                            add_constant(graph, bias, "affine_bias")])
         insert_before(graph, last, fused)
         replace_value(last.outputs[0], fused.outputs[0])
         for node in reversed(prefix):

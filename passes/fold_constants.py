@@ -13,7 +13,7 @@ from onnx.reference import ReferenceEvaluator
 
 from bnncc.errors import BnnccError
 from bnncc.ir import add_constant, constant, remove_unused, replace_value, shape_of, source_label
-from bnncc.ops import DOMAIN, REFERENCE_OPS
+from bnncc.ops import DOMAIN, reference_ops
 
 MAX_FOLDED_ELEMENTS = 1 << 26
 
@@ -71,7 +71,7 @@ def evaluate(node: ir.Node, arrays: list[np.ndarray | None], opsets: dict[str, i
         initializer=[onnx.numpy_helper.from_array(np.asarray(a), n) for a, n in zip(arrays, names) if a is not None])
     model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid(d, v) for d, v in opsets.items()])
     try:
-        results = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {})
+        results = ReferenceEvaluator(model, new_ops=reference_ops()).run(None, {})
     except Exception as exc:  # the reference raises many types for bad constant inputs
         raise BnnccError(f"cannot evaluate {node.op_type} on its constant inputs ({exc})", node=source_label(node)) from None
     for array in results:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, read_only_by,
+from bnncc.ir import (add_constant, attribute, constant, insert_before, is_bnncc, read_only_by,
                       remove_unused, replace_value, shape_of)
-from bnncc.passes.lower_binary_layers import window_attributes
+from bnncc.ops import make_node
+from bnncc.ops.windows import window_attributes
 
 
 class FuseConvPoolPass(ir.passes.InPlacePass):
@@ -56,8 +57,7 @@ def _fuse(graph: ir.Graph, pool: ir.Node) -> bool:
         channels = weights.shape[0]
         scale = add_constant(graph, np.ones(channels, np.float32), "pool_scale")
         shift = add_constant(graph, np.zeros(channels, np.float32), "pool_shift")
-    fused = bnncc_node("ConvMaxPoolAffine", [conv.inputs[0], conv.inputs[1], bias, scale, shift],
-                       attributes, shape=shape_of(pool.outputs[0]), name_hint="ConvMaxPoolAffine")
+    fused = make_node("ConvMaxPoolAffine", [conv.inputs[0], conv.inputs[1], bias, scale, shift], attributes)
     insert_before(graph, pool, fused)
     replace_value(pool.outputs[0], fused.outputs[0])
     graph.remove(pool, safe=True)

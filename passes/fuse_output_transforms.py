@@ -29,11 +29,11 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, consumers, insert_before, is_bnncc, read_only_by,
-                      remove_unused, replace_value, set_shape, shape_of, source_label)
+from bnncc.ir import (add_constant, attribute, constant, consumers, insert_before, is_bnncc, read_only_by,
+                      remove_unused, replace_value, shape_of, source_label)
+from bnncc.ops import make_node
+from bnncc.ops.windows import window_attributes
 from bnncc.passes.fold_channel_affines import accumulator_bound
-from bnncc.passes.lower_binary_layers import window_attributes
-from bnncc.passes.pack_activations import PACKED
 from bnncc.report import ConversionReport
 
 
@@ -64,9 +64,8 @@ def _identity_before_residual(graph: ir.Graph, add: ir.Node) -> bool:
     for acc in add.inputs[:2] if add.domain == "" and add.op_type == "Add" else ():
         if accumulator_bound(acc) is not None and read_only_by(acc, add) and _is_residual_add(add, acc):
             channels = shape_of(acc)[1]
-            identity = bnncc_node("ChannelAffine", [acc, add_constant(graph, np.ones(channels, np.float32), "one"),
-                                                    add_constant(graph, np.zeros(channels, np.float32), "zero")],
-                                  shape=shape_of(acc), name_hint="ChannelAffine")
+            identity = make_node("ChannelAffine", [acc, add_constant(graph, np.ones(channels, np.float32), "one"),
+                                                   add_constant(graph, np.zeros(channels, np.float32), "zero")])
             insert_before(graph, add, identity)
             add.replace_input_with(list(add.inputs).index(acc), identity.outputs[0])
             return True
@@ -90,11 +89,7 @@ def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
         return _fuse_into_conv(graph, affine)
     if len(packs) == 1:
         inputs += [packs[0].inputs[1], packs[0].inputs[2]]
-    fused = bnncc_node("ChannelAffine", inputs, shape=shape_of(result), name_hint="ChannelAffine")
-    if len(packs) == 1:
-        fused.resize_outputs(2)
-        set_shape(fused.outputs[1], shape_of(packs[0].outputs[0]), PACKED)
-        fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
+    fused = make_node("ChannelAffine", inputs)
     insert_before(graph, anchor, fused)
     replace_value(result, fused.outputs[0])
     if len(packs) == 1:
@@ -119,13 +114,8 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2 \
             or not read_only_by(acc, affine):
         return False
-    fused = bnncc_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
-                       {name: attr.value for name, attr in conv.attributes.items()},
-                       shape=shape_of(affine.outputs[0]), name_hint="BinaryConvAffine")
-    if len(affine.outputs) > 1:
-        fused.resize_outputs(2)
-        set_shape(fused.outputs[1], shape_of(affine.outputs[1]), PACKED)
-        fused.outputs[1].name = f"{fused.outputs[0].name}::bits"
+    fused = make_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
+                      {name: attr.value for name, attr in conv.attributes.items()})
     insert_before(graph, affine, fused)
     for old, new in zip(affine.outputs, fused.outputs):
         replace_value(old, new)
@@ -142,9 +132,8 @@ def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:
         return False
     if len(shape_of(pool.inputs[0])) != 4 or len(pool.outputs) > 1 and pool.outputs[1].uses():
         return False
-    fused = bnncc_node("MaxPoolAffine", list(affine.inputs[:3]),
-                       window_attributes(pool, attribute(pool, "kernel_shape")),
-                       shape=shape_of(pool.outputs[0]), name_hint="MaxPoolAffine")
+    fused = make_node("MaxPoolAffine", list(affine.inputs[:3]),
+                      window_attributes(pool, attribute(pool, "kernel_shape")))
     insert_before(graph, pool, fused)
     replace_value(pool.outputs[0], fused.outputs[0])
     graph.remove(pool, safe=True)

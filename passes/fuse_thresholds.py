@@ -25,10 +25,11 @@ import onnx
 import onnx_ir as ir
 
 from bnncc.errors import BnnccError
-from bnncc.onnxruntime_session import session
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, remove_unused,
+from bnncc.ir import (add_constant, attribute, constant, insert_before, is_bnncc, remove_unused,
                       replace_value, shape_of, source_label)
-from bnncc.ops.definitions import sign_decision
+from bnncc.onnxruntime_session import session
+from bnncc.ops import make_node
+from bnncc.ops.sign import sign_decision
 from bnncc.report import ConversionReport, listed
 
 CHAIN_OPS = ("BatchNormalization", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Neg",
@@ -94,9 +95,8 @@ class FuseThresholdsPass(ir.passes.InPlacePass):
                 self.float_signs.append(source_label(sign))
             if rounds_differently(x):
                 self.rounding_sensitive.append(source_label(sign))
-        threshold = bnncc_node("Threshold", [x, add_constant(graph, thresholds.astype(np.float32), "thresholds"),
-                                             add_constant(graph, directions.astype(np.int8), "directions")],
-                               shape=shape)
+        threshold = make_node("Threshold", [x, add_constant(graph, thresholds.astype(np.float32), "thresholds"),
+                                            add_constant(graph, directions.astype(np.int8), "directions")])
         insert_before(graph, sign, threshold)
         replace_value(sign.outputs[0], threshold.outputs[0])
         graph.remove(sign, safe=True)

@@ -17,8 +17,10 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.errors import BnnccError
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_before, is_bnncc, new_node, replace_value,
+from bnncc.ir import (add_constant, attribute, constant, insert_before, is_bnncc, new_node, replace_value,
                       shape_of, source_label)
+from bnncc.ops import make_node
+from bnncc.ops.windows import window_attributes
 from bnncc.report import ConversionReport, listed
 
 PM1_PRESERVING = ("MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Split")
@@ -159,8 +161,8 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
             if extra is not None and fill in (1.0, -1.0) and not any(extra[[0, 1, 4, 5]]):
                 pads = [int(extra[2]), int(extra[3]), int(extra[6]), int(extra[7])]
                 pad_value, x = fill, producer.inputs[0]
-        op = bnncc_node("BinaryConv", [x, add_constant(graph, signs, "binary_weights")],
-                        {**window, "pads": pads, "pad_value": pad_value}, shape=out_shape)
+        op = make_node("BinaryConv", [x, add_constant(graph, signs, "binary_weights")],
+                       {**window, "pads": pads, "pad_value": pad_value})
         insert_before(graph, node, op)
         bias = constant(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else None
         return op.outputs[0], bias, (-1, 1, 1)
@@ -172,8 +174,7 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
             # read as several samples)
             self.report.layer(name, node.op_type, "float", "only [N, K] inputs with one row per sample are lowered")
             return None
-        op = bnncc_node("BinaryMatMul", [x, add_constant(graph, signs.T.copy(), "binary_weights")],
-                        shape=shape_of(node.outputs[0]))
+        op = make_node("BinaryMatMul", [x, add_constant(graph, signs.T.copy(), "binary_weights")])
         insert_before(graph, node, op)
         value, bias = op.outputs[0], None
         if node.op_type == "Gemm":
@@ -191,37 +192,6 @@ class LowerBinaryLayersPass(ir.passes.InPlacePass):
                     raise BnnccError("Gemm bias must broadcast along the batch", node=source_label(node))
                 bias = np.broadcast_to(bias, (signs.shape[0],)).copy()
         return value, bias, (-1,)
-
-
-def window_attributes(node: ir.Node, kernel) -> dict:
-    """A 2-D conv/pool node's window: kernel_shape, strides, dilations and explicit pads."""
-    kernel = [int(k) for k in kernel]
-    strides = list(attribute(node, "strides", [1, 1]))
-    dilations = list(attribute(node, "dilations", [1, 1]))
-    spatial = len(shape_of(node.inputs[0])) - 2
-    pads_given = attribute(node, "pads", None)
-    if spatial != 2 or {len(kernel), len(strides), len(dilations)} != {2} or (pads_given and len(pads_given) != 4):
-        raise BnnccError(f"only 2-D windows are supported (input of rank {spatial + 2}, kernel {kernel}, strides "
-                         f"{strides}, dilations {dilations}, pads {pads_given})", node=source_label(node))
-    pads = explicit_pads(node, shape_of(node.inputs[0])[2:], shape_of(node.outputs[0])[2:], kernel, strides,
-                         dilations)
-    return {"kernel_shape": kernel, "strides": strides, "pads": pads, "dilations": dilations}
-
-
-def explicit_pads(node: ir.Node, in_hw, out_hw, kernel, strides, dilations) -> list[int]:
-    """ONNX pads [top, left, bottom, right], resolving auto_pad from the static shapes."""
-    auto_pad = str(attribute(node, "auto_pad", "NOTSET"))
-    if auto_pad in ("NOTSET", ""):
-        return [int(p) for p in attribute(node, "pads", [0, 0, 0, 0])]
-    if auto_pad == "VALID":
-        return [0, 0, 0, 0]
-    begin, end = [], []
-    for size, out, k, s, d in zip(in_hw, out_hw, kernel, strides, dilations):
-        total = max(0, (out - 1) * s + (k - 1) * d + 1 - size)
-        small, large = total // 2, total - total // 2
-        begin.append(small if auto_pad == "SAME_UPPER" else large)
-        end.append(large if auto_pad == "SAME_UPPER" else small)
-    return begin + end
 
 
 def _append(graph: ir.Graph, anchor: ir.Node, op_type: str, value: ir.Value, array: np.ndarray) -> ir.Value:

@@ -19,20 +19,11 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc import bits
-from bnncc.ir import (add_constant, attribute, bnncc_node, constant, insert_after, insert_before, is_bnncc,
+from bnncc.ir import (add_constant, attribute, constant, insert_after, insert_before, is_bnncc,
                       read_only_by, remove_unused, replace_value, shape_of)
+from bnncc.ops import make_node
 from bnncc.ops.slicing import joined_cuts, slice_cut, split_cuts
-from bnncc.passes.lower_binary_layers import window_attributes
-
-PACKED = ir.DataType.UINT64
-
-
-def packed_shape(shape) -> tuple[int, ...]:
-    """[N, C, H, W] or [N, C] -> packed [N, H, W, words(C)]."""
-    n, c = shape[0], shape[1]
-    h, w = (shape[2], shape[3]) if len(shape) == 4 else (1, 1)
-    return (n, h, w, bits.words(c))
-
+from bnncc.ops.windows import window_attributes
 
 class PackActivationsPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
@@ -59,17 +50,15 @@ class PackActivationsPass(ir.passes.InPlacePass):
         if key in self.packed:
             return self.packed[key]
         node = value.producer()
-        shape = shape_of(value)
         if is_bnncc(node, "Threshold"):
-            new = bnncc_node("ThresholdPack", list(node.inputs), shape=packed_shape(shape), dtype=PACKED)
-        elif node.domain == "" and node.op_type == "MaxPool" and len(shape) == 4 and len(node.outputs) == 1:
+            new = make_node("ThresholdPack", list(node.inputs))
+        elif node.domain == "" and node.op_type == "MaxPool" and len(shape_of(value)) == 4 and len(node.outputs) == 1:
             source = self.packed_source(graph, node.inputs[0])
-            new = bnncc_node("BinaryMaxPool", [source], _pool_attributes(node),
-                             shape=packed_shape(shape), dtype=PACKED)
+            new = make_node("BinaryMaxPool", [source], _pool_attributes(node))
         elif _channel_cut(node) and _has_packed_source(value):
             new = self._packed_cut(graph, node, value)
         else:
-            new = bnncc_node("PackBits", [value], shape=packed_shape(shape), dtype=PACKED)
+            new = make_node("PackBits", [value])
             node = None
         if node is None:
             insert_after(graph, value.producer(), new) if value.producer() else graph.insert_before(graph.node(0), new)
@@ -80,14 +69,12 @@ class PackActivationsPass(ir.passes.InPlacePass):
 
     def _packed_cut(self, graph: ir.Graph, node: ir.Node, value: ir.Value) -> ir.Node:
         """ConcatBits of the inputs' packed sources, or SliceBits of the input's for `value`."""
-        shape = packed_shape(shape_of(value))
         if node.op_type == "Concat":
             sources = [self.packed_source(graph, v) for v in node.inputs]
-            return bnncc_node("ConcatBits", sources, {"channels": [shape_of(v)[1] for v in node.inputs]},
-                              shape=shape, dtype=PACKED)
+            return make_node("ConcatBits", sources, {"channels": [shape_of(v)[1] for v in node.inputs]})
         cut = slice_cut(node) if node.op_type == "Slice" else split_cuts(node)[value.index()]
-        return bnncc_node("SliceBits", [self.packed_source(graph, node.inputs[0])],
-                          {"channels": cut.shape[1], "start": cut.start, "stop": cut.stop}, shape=shape, dtype=PACKED)
+        return make_node("SliceBits", [self.packed_source(graph, node.inputs[0])],
+                         {"channels": cut.shape[1], "start": cut.start, "stop": cut.stop})
 
     def _conv(self, graph: ir.Graph, node: ir.Node) -> None:
         x, w = node.inputs
@@ -124,8 +111,8 @@ class PackActivationsPass(ir.passes.InPlacePass):
         self._replace(graph, node, source, bits.pack_conv_weights(weights), attributes)
 
     def _replace(self, graph, node, source, packed_weights, attributes) -> None:
-        new = bnncc_node("BinaryConvPacked", [source, add_constant(graph, packed_weights, "packed_weights")],
-                         attributes, shape=shape_of(node.outputs[0]))
+        new = make_node("BinaryConvPacked", [source, add_constant(graph, packed_weights, "packed_weights")],
+                        attributes)
         insert_before(graph, node, new)
         replace_value(node.outputs[0], new.outputs[0])
         graph.remove(node, safe=True)
@@ -165,11 +152,10 @@ def _fuse_threshold(graph: ir.Graph, pack: ir.Node) -> None:
     if not read_only_by(acc, pack):
         return
     thresholds, directions = constant(pack.inputs[1]), constant(pack.inputs[2])
-    fused = bnncc_node("BinaryConvPacked", [conv.inputs[0], conv.inputs[1],
-                                            add_constant(graph, thresholds.astype(np.float32), "thresholds"),
-                                            add_constant(graph, directions, "directions")],
-                       {name: attr.value for name, attr in conv.attributes.items()},
-                       shape=shape_of(pack.outputs[0]), dtype=PACKED)
+    fused = make_node("BinaryConvPacked", [conv.inputs[0], conv.inputs[1],
+                                           add_constant(graph, thresholds.astype(np.float32), "thresholds"),
+                                           add_constant(graph, directions, "directions")],
+                      {name: attr.value for name, attr in conv.attributes.items()})
     insert_before(graph, pack, fused)
     replace_value(pack.outputs[0], fused.outputs[0])
     graph.remove(pack, safe=True)

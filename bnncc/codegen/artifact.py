@@ -8,7 +8,7 @@ import onnx_ir as ir
 from bnncc import __version__
 from bnncc.errors import BnnccError
 from bnncc.runtime_c import INCLUDE_DIR, SOURCE_DIR
-from bnncc.passes.plan_memory import plan_memory
+from .memory_plan import plan_memory
 
 from ..frontend.importer import TensorSpec
 from .schedule import Schedule

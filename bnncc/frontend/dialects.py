@@ -19,8 +19,9 @@ import numpy as np
 import onnx_ir as ir
 
 from ..errors import BnnccError
-from ..ir import (add_constant, attribute, bnncc_node, constant, insert_before, new_node, replace_value, shape_of,
+from ..ir import (add_constant, attribute, constant, insert_before, new_node, replace_value, shape_of,
                   source_label)
+from ..ops import make_node
 
 COMPARISONS = {"Greater": "gt", "GreaterOrEqual": "ge", "Less": "lt", "LessOrEqual": "le"}
 SWAPPED = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}      # c OP x  ==  x SWAPPED(OP) c
@@ -50,7 +51,7 @@ class _Builder:
     def op(self, op_type: str, *constants: np.ndarray, domain: str = "", **attributes) -> "_Builder":
         inputs = [self.value] + [add_constant(self.graph, np.asarray(c, np.float32)) for c in constants]
         if domain:
-            node = bnncc_node(op_type, inputs, attributes or None, shape=self.shape)
+            node = make_node(op_type, inputs, attributes or None)
         else:
             node = new_node(op_type, inputs, attributes or None, shape=self.shape)
         insert_before(self.graph, self.anchor, node)

@@ -13,7 +13,7 @@ from bnncc.passes.fold_constants import FoldConstantsPass
 
 from ..errors import BnnccError, printable
 from ..ir import set_shape
-from ..ops import DOMAIN
+from ..ir import DOMAIN
 from ..reference import uses_qonnx_ops
 from .dialects import canonicalize
 from .loader import load_onnx

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def output_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int, dilation: int) -> int:
-    """ONNX output extent: floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1."""
-    return (size + pad_begin + pad_end - dilation * (kernel - 1) - 1) // stride + 1
+from .windows import output_size
 
 
 def windows(x: np.ndarray, kernel, strides, pads, dilations, pad_value: float) -> np.ndarray:
@@ -30,13 +27,3 @@ def conv2d(x: np.ndarray, w: np.ndarray, strides, pads, dilations, pad_value: fl
     """Cross-correlation of [N, C, H, W] with [M, C, KH, KW] (float64 accumulation)."""
     taps = windows(x.astype(np.float64), w.shape[2:], strides, pads, dilations, pad_value)
     return np.einsum("nckloq,mckl->nmoq", taps, w.astype(np.float64))
-
-
-def conv_attributes(kernel_shape, strides=None, pads=None, dilations=None):
-    """Fill ONNX defaults for a 2-D conv/pool: strides 1, pads 0, dilations 1."""
-    return (
-        tuple(kernel_shape),
-        tuple(strides or (1, 1)),
-        tuple(pads or (0, 0, 0, 0)),
-        tuple(dilations or (1, 1)),
-    )

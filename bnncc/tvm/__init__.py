@@ -2,8 +2,8 @@
 its binary layers as TE/TIR kernels on packed words with XOR + popcount, built by apache-tvm for
 `llvm` (CPUs) or `cuda` (NVIDIA GPUs, built without one), batch as a real dimension.
 
-    lower.py         graph -> Relax (float ops: TVM's operators; bnncc ops: kernels.py)
-    kernels.py       the ai.bnncc ops as tensor expressions (the numpy references are their oracle)
+    lower.py         graph -> Relax (float ops: TVM's operators; bnncc ops: their `lower_tvm`)
+    kernels.py       the TE kernels those call (the ops' numpy references are their oracle)
     schedules.py     CUDA schedules of those kernels
     cuda_compile.py  CUDA source -> binary with IEEE float flags, through nvcc or NVRTC
     build.py         the Relax pipeline and tvm.compile

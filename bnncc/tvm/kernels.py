@@ -1,8 +1,8 @@
 """The `ai.bnncc` operators as TVM tensor expressions (TE), batch first and of any batch size.
 
 Each function takes `te.Tensor`s (the batch may be a symbolic variable) and returns the output
-tensor(s); `lower.py` turns each call into one TIR PrimFunc through Relax's `emit_te`. The
-numpy references in `bnncc/ops/definitions.py` define what every function must compute, bit for
+tensor(s); an op's `lower_tvm` turns its call into one TIR PrimFunc through Relax's `emit_te`. The
+numpy references of the ops (`bnncc/ops`) define what every function must compute, bit for
 bit; `tests/tvm/test_tvm_kernels.py` holds each to its reference.
 
 Conventions (`bnncc/bits.py`): packed tensors are uint64 [N, H, W, words(C)], channel c at bit

@@ -26,13 +26,13 @@ from tvm import relax, te, tirx, topi
 
 from ..errors import BnnccError
 from ..frontend.importer import TensorSpec
-from ..interpreter import batchnorm_coefficients
-from ..ir import attribute, constant, shape_of
-from ..ops import DOMAIN
+from ..ir import DOMAIN, attribute, constant, shape_of
+from ..ops import OPS
+from ..ops.channel_affine import batchnorm_coefficients
 from ..ops.slicing import slice_cut, split_cuts
-from ..passes.lower_binary_layers import window_attributes
+from ..ops.windows import WINDOW_ATTRIBUTES, window_attributes
 from . import kernels
-from .kernels import KERNEL_ATTR, BinaryConv, Window
+from .kernels import KERNEL_ATTR, Window
 
 BATCH_VAR = "batch"
 
@@ -70,10 +70,6 @@ def _window(attributes: dict) -> Window:
                   pads=tuple(attributes.get("pads") or (0, 0, 0, 0)))
 
 
-def _node_window(node: ir.Node) -> Window:
-    return _window({name: attribute(node, name) for name in ("kernel_shape", "strides", "dilations", "pads")})
-
-
 class _Lowering:
     def __init__(self, model: ir.Model, batch: int | None, product: Callable, tensor_cores: bool = False,
                  float_convs: bool = False):
@@ -88,6 +84,7 @@ class _Lowering:
         self.kernels: dict[str, int] = {}
         self.constant_bytes = {"packed_binary": 0, "other": 0}
         self.bb = relax.BlockBuilder()
+        self.te_kernels = kernels       # the TE kernel library the ai.bnncc ops' lowerings call
 
     # -- driver ------------------------------------------------------------------------------
     def run(self, inputs: list[TensorSpec], outputs: list[TensorSpec]) -> Lowered:
@@ -108,13 +105,14 @@ class _Lowering:
                     if spec.batched != (id(value) in self.batched) and self.fixed_batch != 1:
                         raise BnnccError(f"output {value.name!r}: its batch dimension does not follow the inputs' "
                                          "(an output computed from constants only, or a reshape of the batch)")
-                    results.append(self._get(value))
+                    results.append(self.operand(value))
                 result = self.bb.emit_output(relax.Tuple(results))
             self.bb.emit_func_output(result)
         return Lowered(self.bb.get(), list(inputs), list(outputs), self.fixed_batch, self.kernels, self.constant_bytes)
 
     def _node(self, node: ir.Node) -> None:
-        lower = LOWERINGS.get((node.domain, node.op_type))
+        lower = OPS[node.op_type].lower_tvm if node.domain == DOMAIN and node.op_type in OPS \
+            else LOWERINGS.get((node.domain, node.op_type))
         if lower is None:
             raise BnnccError(f"op {node.op_type} has no TVM lowering", node=node.name)
         runtime_inputs = [v for v in node.inputs if v is not None and constant(v) is None]
@@ -143,7 +141,7 @@ class _Lowering:
         self.constant_bytes["packed_binary" if array.dtype == np.uint64 else "other"] += array.nbytes
         return relax.const(array)
 
-    def _get(self, value: ir.Value) -> relax.Expr:
+    def operand(self, value: ir.Value) -> relax.Expr:
         array = constant(value)
         if array is not None:
             return self.constant(array.astype(np.float32) if array.dtype == np.float64 else array)
@@ -151,17 +149,29 @@ class _Lowering:
             raise BnnccError(f"value {value.name!r} is read before it is computed")
         return self.values[id(value)]
 
-    def _array(self, node: ir.Node, index: int, what: str, dtype=None) -> np.ndarray:
+    def array(self, node: ir.Node, index: int, what: str, dtype=None) -> np.ndarray:
         value = node.inputs[index] if index < len(node.inputs) else None
         array = constant(value) if value is not None else None
         if array is None:
             raise BnnccError(f"{what} must be a constant", node=node.name)
         return array.astype(dtype) if dtype is not None else array
 
-    def _optional(self, node: ir.Node, index: int):
-        if index < len(node.inputs) and node.inputs[index] is not None:
-            return self._get(node.inputs[index])
-        return None
+    def conv2d(self, node: ir.Node, x: relax.Expr, weights: np.ndarray, window: Window, group: int,
+               bias_value: ir.Value | None) -> relax.Expr:
+        """A float conv: the bnncc kernel (`float_convs`, group 1) or Relax's conv2d, + the bias."""
+        if self.float_convs and group == 1:
+            operands = [x, self.constant(np.ascontiguousarray(weights))]
+            if bias_value is not None:
+                operands.append(self.constant(self.array(node, 2, "Conv bias", np.float32).reshape(-1)))
+            return self.kernel("float_conv", partial(kernels.float_conv, window=window, product=self.product),
+                               *operands)
+        pt, pl, pb, pr = window.pads
+        y = self.emit(relax.op.nn.conv2d(x, self.constant(np.ascontiguousarray(weights)), strides=window.strides,
+                                         padding=(pt, pl, pb, pr), dilation=window.dilations, groups=group))
+        if bias_value is not None:
+            bias = self.array(node, 2, "Conv bias", np.float32).reshape(1, -1, 1, 1)
+            y = self.emit(relax.op.add(y, self.constant(np.ascontiguousarray(bias))))
+        return y
 
     def emit(self, expr: relax.Expr) -> relax.Expr:
         return self.bb.emit(expr)
@@ -171,6 +181,20 @@ class _Lowering:
         self.kernels[name] = self.kernels.get(name, 0) + 1
         return self.bb.emit_te(function, *tensors, primfunc_name_hint=f"bnncc_{name}",
                                primfunc_attrs={KERNEL_ATTR: name})
+
+    def threshold_constants(self, node: ir.Node, first: int):
+        """(T, D) per channel from the node's inputs `first` and `first + 1`; a NaN threshold (no value
+        is +1) becomes D = 0 (see kernels.minus_decision)."""
+        thresholds = self.array(node, first, "thresholds", np.float32).reshape(-1)
+        directions = self.array(node, first + 1, "directions", np.int8).reshape(-1)
+        never = np.isnan(thresholds)
+        directions = np.where(never, 0, np.sign(directions)).astype(np.int8)
+        thresholds = np.where(never, 0, thresholds).astype(np.float32)
+        return self.constant(thresholds), self.constant(directions)
+
+    def window(self, node: ir.Node, prefix: str = "") -> Window:
+        """The window of a bnncc node (explicit pads); `prefix` picks a second one (pool_...)."""
+        return _window({name: attribute(node, prefix + name) for name in WINDOW_ATTRIBUTES})
 
     def outputs_of(self, expr: relax.Expr, count: int) -> list[relax.Expr]:
         return [self.bb.emit(relax.TupleGetItem(expr, i)) for i in range(count)]
@@ -186,162 +210,23 @@ class _Lowering:
         return axis
 
 
-# -- bnncc ops ----------------------------------------------------------------------------------
-def _threshold_constants(lowering: _Lowering, node: ir.Node, first: int):
-    """(T, D) per channel; a NaN threshold (no value is +1) becomes D = 0 (see minus_decision)."""
-    thresholds = lowering._array(node, first, "thresholds", np.float32).reshape(-1)
-    directions = lowering._array(node, first + 1, "directions", np.int8).reshape(-1)
-    never = np.isnan(thresholds)
-    directions = np.where(never, 0, np.sign(directions)).astype(np.int8)
-    thresholds = np.where(never, 0, thresholds).astype(np.float32)
-    return lowering.constant(thresholds), lowering.constant(directions)
-
-
-def _lower_threshold(lowering: _Lowering, node: ir.Node, batched: bool):
-    t, d = _threshold_constants(lowering, node, 1)
-    return lowering.kernel("threshold", kernels.threshold, lowering._get(node.inputs[0]), t, d)
-
-
-def _lower_threshold_pack(lowering: _Lowering, node: ir.Node, batched: bool):
-    t, d = _threshold_constants(lowering, node, 1)
-    return lowering.kernel("threshold_pack", kernels.threshold_pack, lowering._get(node.inputs[0]), t, d)
-
-
-def _lower_pack_bits(lowering: _Lowering, node: ir.Node, batched: bool):
-    return lowering.kernel("pack_bits", kernels.pack_bits, lowering._get(node.inputs[0]))
-
-
-def _lower_sign(lowering: _Lowering, node: ir.Node, batched: bool):
-    rule = attribute(node, "rule", "ge")
-    rule = rule.decode() if isinstance(rule, bytes) else str(rule)
-    return lowering.kernel("sign", partial(kernels.sign, rule=rule), lowering._get(node.inputs[0]))
-
-
-def _lower_binary_conv(lowering: _Lowering, node: ir.Node, batched: bool):
-    conv = BinaryConv(channels=int(attribute(node, "channels")), window=_node_window(node),
-                      pad_bit=int(attribute(node, "pad_bit", -1)), dense=bool(int(attribute(node, "dense", 0))))
-    inputs = list(node.inputs) + [None] * (7 - len(node.inputs))
-    affine, packed = node.op_type == "BinaryConvAffine", inputs[5 if node.op_type == "BinaryConvAffine" else 2] is not None
-    has_residual = affine and inputs[4] is not None
-    operands = [lowering._get(inputs[0]),
-                lowering.constant(kernels.weight_layout(lowering._array(node, 1, "packed weights", np.uint64)))]
-    if affine:
-        operands += [lowering.constant(lowering._array(node, i, what, np.float32).reshape(-1))
-                     for i, what in ((2, "scale"), (3, "bias"))]
-        operands += [lowering._get(inputs[4])] if has_residual else []
-    if packed:
-        operands += list(_threshold_constants(lowering, node, 5 if affine else 2))
-
-    def compute(p, w, *rest):
-        rest = list(rest)
-        scale, bias = (rest.pop(0), rest.pop(0)) if affine else (None, None)
-        residual = rest.pop(0) if has_residual else None
-        thresholds, directions = (rest[0], rest[1]) if packed else (None, None)
-        return kernels.binary_conv(p, w, conv, scale, bias, residual, thresholds, directions, product=lowering.product,
-                                   tensor_cores=lowering.tensor_cores)
-
-    result = lowering.kernel("binary_conv", compute, *operands)
-    return lowering.outputs_of(result, 2) if affine and packed else result
-
-
-def _lower_binary_maxpool(lowering: _Lowering, node: ir.Node, batched: bool):
-    return lowering.kernel("binary_maxpool", partial(kernels.binary_maxpool, window=_node_window(node)),
-                           lowering._get(node.inputs[0]))
-
-
-def _lower_concat_bits(lowering: _Lowering, node: ir.Node, batched: bool):
-    channels = [int(c) for c in attribute(node, "channels")]
-    return lowering.kernel("concat_bits", partial(kernels.concat_bits, channels=channels),
-                           *[lowering._get(v) for v in node.inputs])
-
-
-def _lower_slice_bits(lowering: _Lowering, node: ir.Node, batched: bool):
-    return lowering.kernel("slice_bits", partial(kernels.slice_bits, start=int(attribute(node, "start")),
-                                                 stop=int(attribute(node, "stop"))), lowering._get(node.inputs[0]))
-
-
-def _lower_channel_affine(lowering: _Lowering, node: ir.Node, batched: bool):
-    inputs = list(node.inputs) + [None] * (6 - len(node.inputs))
-    x = lowering._get(inputs[0])
-    scale = lowering.constant(lowering._array(node, 1, "scale", np.float32).reshape(-1))
-    bias = lowering.constant(lowering._array(node, 2, "bias", np.float32).reshape(-1))
-    has_residual, packed = inputs[3] is not None, inputs[4] is not None
-    operands = [x, scale, bias] + ([lowering._get(inputs[3])] if has_residual else [])
-    if packed:
-        operands += list(_threshold_constants(lowering, node, 4))
-
-    def compute(x, scale, bias, *rest):
-        rest = list(rest)
-        r = rest.pop(0) if has_residual else None
-        t, d = (rest[0], rest[1]) if packed else (None, None)
-        return kernels.channel_affine(x, scale, bias, r, t, d, product=lowering.product)
-
-    result = lowering.kernel("channel_affine", compute, *operands)
-    return lowering.outputs_of(result, 2) if packed else result
-
-
-def _lower_maxpool_affine(lowering: _Lowering, node: ir.Node, batched: bool):
-    scale = lowering.constant(lowering._array(node, 1, "scale", np.float32).reshape(-1))
-    bias = lowering.constant(lowering._array(node, 2, "bias", np.float32).reshape(-1))
-    return lowering.kernel("maxpool_affine", partial(kernels.maxpool_affine, window=_node_window(node),
-                                                     product=lowering.product),
-                           lowering._get(node.inputs[0]), scale, bias)
-
-
-def _lower_conv_maxpool_affine(lowering: _Lowering, node: ir.Node, batched: bool):
-    """ConvMaxPoolAffine (made only for x86 targets): the float conv, then MaxPoolAffine."""
-    window = _node_window(node)
-    conv = _conv2d(lowering, node, lowering._get(node.inputs[0]), lowering._array(node, 1, "Conv weights", np.float32),
-                   window, 1, node.inputs[2] if len(node.inputs) > 2 else None)
-    pool = _window({name: attribute(node, f"pool_{name}") for name in ("kernel_shape", "strides", "dilations", "pads")})
-    scale = lowering.constant(lowering._array(node, 3, "scale", np.float32).reshape(-1))
-    bias = lowering.constant(lowering._array(node, 4, "bias", np.float32).reshape(-1))
-    return lowering.kernel("maxpool_affine", partial(kernels.maxpool_affine, window=pool, product=lowering.product),
-                           conv, scale, bias)
-
-
-def _lower_multithreshold(lowering: _Lowering, node: ir.Node, batched: bool):
-    thresholds = lowering.constant(np.ascontiguousarray(lowering._array(node, 1, "thresholds", np.float32)))
-    compute = partial(kernels.multithreshold, out_scale=float(attribute(node, "out_scale", 1.0)),
-                      out_bias=float(attribute(node, "out_bias", 0.0)),
-                      channels_last=bool(int(attribute(node, "channels_last", 0))), product=lowering.product)
-    return lowering.kernel("multithreshold", compute, lowering._get(node.inputs[0]), thresholds)
-
-
 # -- float ops -----------------------------------------------------------------------------------
-def _conv2d(lowering: _Lowering, node: ir.Node, x: relax.Expr, weights: np.ndarray, window: Window, group: int,
-            bias_value: ir.Value | None) -> relax.Expr:
-    if lowering.float_convs and group == 1:
-        operands = [x, lowering.constant(np.ascontiguousarray(weights))]
-        if bias_value is not None:
-            operands.append(lowering.constant(lowering._array(node, 2, "Conv bias", np.float32).reshape(-1)))
-        return lowering.kernel("float_conv", partial(kernels.float_conv, window=window, product=lowering.product),
-                               *operands)
-    pt, pl, pb, pr = window.pads
-    y = lowering.emit(relax.op.nn.conv2d(x, lowering.constant(np.ascontiguousarray(weights)), strides=window.strides,
-                                         padding=(pt, pl, pb, pr), dilation=window.dilations, groups=group))
-    if bias_value is not None:
-        bias = lowering._array(node, 2, "Conv bias", np.float32).reshape(1, -1, 1, 1)
-        y = lowering.emit(relax.op.add(y, lowering.constant(np.ascontiguousarray(bias))))
-    return y
-
-
 def _lower_conv(lowering: _Lowering, node: ir.Node, batched: bool):
     if len(shape_of(node.inputs[0])) != 4:
         raise BnnccError("only 2-D convolution is supported", node=node.name)
-    weights = lowering._array(node, 1, "Conv weights", np.float32)
+    weights = lowering.array(node, 1, "Conv weights", np.float32)
     window = _window(window_attributes(node, weights.shape[2:]))
-    return _conv2d(lowering, node, lowering._get(node.inputs[0]), weights, window, int(attribute(node, "group", 1)),
-                   node.inputs[2] if len(node.inputs) > 2 else None)
+    return lowering.conv2d(node, lowering.operand(node.inputs[0]), weights, window, int(attribute(node, "group", 1)),
+                           node.inputs[2] if len(node.inputs) > 2 else None)
 
 
 def _lower_gemm(lowering: _Lowering, node: ir.Node, batched: bool):
     """Gemm/MatMul with a constant right operand: Gemm's alpha and transB go into the constant (as
     the C path does), beta into the bias; MatMul of two run-time tensors stays a matmul."""
-    a = lowering._get(node.inputs[0])
+    a = lowering.operand(node.inputs[0])
     if node.op_type == "MatMul" and constant(node.inputs[1]) is None:
-        return lowering.emit(relax.op.matmul(a, lowering._get(node.inputs[1])))
-    b = lowering._array(node, 1, "the second MatMul/Gemm operand", np.float32)
+        return lowering.emit(relax.op.matmul(a, lowering.operand(node.inputs[1])))
+    b = lowering.array(node, 1, "the second MatMul/Gemm operand", np.float32)
     bias = None
     if node.op_type == "Gemm":
         if int(attribute(node, "transA", 0)):
@@ -352,7 +237,7 @@ def _lower_gemm(lowering: _Lowering, node: ir.Node, batched: bool):
         if alpha != 1:
             b = b * alpha
         if len(node.inputs) > 2 and node.inputs[2] is not None:
-            c = lowering._array(node, 2, "Gemm bias", np.float32)
+            c = lowering.array(node, 2, "Gemm bias", np.float32)
             bias = c * beta if beta != 1 else c
     y = lowering.emit(relax.op.matmul(a, lowering.constant(np.ascontiguousarray(b, np.float32))))
     if bias is not None:
@@ -362,10 +247,10 @@ def _lower_gemm(lowering: _Lowering, node: ir.Node, batched: bool):
 
 def _lower_batchnorm(lowering: _Lowering, node: ir.Node, batched: bool):
     """A BatchNormalization the passes left alone: onnxruntime's (scale, bias), as ChannelAffine."""
-    gamma, beta, mean, var = (lowering._array(node, i, "BatchNormalization parameters") for i in range(1, 5))
+    gamma, beta, mean, var = (lowering.array(node, i, "BatchNormalization parameters") for i in range(1, 5))
     scale, bias = batchnorm_coefficients(gamma, beta, mean, var, float(attribute(node, "epsilon", 1e-5)))
     return lowering.kernel("channel_affine", partial(kernels.channel_affine, product=lowering.product),
-                           lowering._get(node.inputs[0]), lowering.constant(scale.reshape(-1)), lowering.constant(bias.reshape(-1)))
+                           lowering.operand(node.inputs[0]), lowering.constant(scale.reshape(-1)), lowering.constant(bias.reshape(-1)))
 
 
 BINARY_OPS = {"Add": relax.op.add, "Sub": relax.op.subtract, "Mul": relax.op.multiply, "Div": relax.op.divide,
@@ -375,18 +260,18 @@ BINARY_OPS = {"Add": relax.op.add, "Sub": relax.op.subtract, "Mul": relax.op.mul
 def _lower_binary(lowering: _Lowering, node: ir.Node, batched: bool):
     if len(node.inputs) != 2:
         raise BnnccError(f"{node.op_type} with {len(node.inputs)} inputs is not supported", node=node.name)
-    a, b = (lowering._get(v) for v in node.inputs)
+    a, b = (lowering.operand(v) for v in node.inputs)
     return lowering.emit(BINARY_OPS[node.op_type](a, b))
 
 
 def _lower_prelu(lowering: _Lowering, node: ir.Node, batched: bool):
-    x, slope = (lowering._get(v) for v in node.inputs)
+    x, slope = (lowering.operand(v) for v in node.inputs)
     zero = lowering.constant(np.float32(0))
     return lowering.emit(relax.op.where(relax.op.less(x, zero), relax.op.multiply(x, slope), x))
 
 
 def _lower_leaky_relu(lowering: _Lowering, node: ir.Node, batched: bool):
-    return lowering.emit(relax.op.nn.leakyrelu(lowering._get(node.inputs[0]), float(attribute(node, "alpha", 0.01))))
+    return lowering.emit(relax.op.nn.leakyrelu(lowering.operand(node.inputs[0]), float(attribute(node, "alpha", 0.01))))
 
 
 def _nearbyint(x: te.Tensor) -> te.Tensor:
@@ -401,7 +286,7 @@ UNARY_OPS = {"Relu": relax.op.nn.relu, "Neg": relax.op.negative, "Abs": relax.op
 
 
 def _lower_unary(lowering: _Lowering, node: ir.Node, batched: bool):
-    x = lowering._get(node.inputs[0])
+    x = lowering.operand(node.inputs[0])
     if node.op_type == "Round":
         return lowering.bb.emit_te(_nearbyint, x, primfunc_name_hint="round_half_even")
     return lowering.emit(UNARY_OPS[node.op_type](x))
@@ -411,10 +296,10 @@ def _lower_clip(lowering: _Lowering, node: ir.Node, batched: bool):
     """min(max(x, low), high) with the bounds that are given (attributes before opset 11)."""
     low, high = attribute(node, "min", None), attribute(node, "max", None)
     if len(node.inputs) > 1 and node.inputs[1] is not None:
-        low = lowering._array(node, 1, "Clip min").item()
+        low = lowering.array(node, 1, "Clip min").item()
     if len(node.inputs) > 2 and node.inputs[2] is not None:
-        high = lowering._array(node, 2, "Clip max").item()
-    y = lowering._get(node.inputs[0])
+        high = lowering.array(node, 2, "Clip max").item()
+    y = lowering.operand(node.inputs[0])
     if low is not None:
         y = lowering.emit(relax.op.maximum(y, lowering.constant(np.float32(low))))
     if high is not None:
@@ -426,7 +311,7 @@ def _lower_pool(lowering: _Lowering, node: ir.Node, batched: bool):
     shape = shape_of(node.inputs[0])
     if len(shape) != 4:
         raise BnnccError("only 2-D pooling is supported", node=node.name)
-    x = lowering._get(node.inputs[0])
+    x = lowering.operand(node.inputs[0])
     if node.op_type == "GlobalAveragePool":
         return lowering.emit(relax.op.mean(x, axis=[2, 3], keepdims=True))
     if node.op_type == "GlobalMaxPool":
@@ -451,7 +336,7 @@ def _lower_softmax(lowering: _Lowering, node: ir.Node, batched: bool):
     """Softmax/LogSoftmax; before opset 13 over everything right of `axis` (default 1)."""
     function = relax.op.nn.softmax if node.op_type == "Softmax" else relax.op.nn.log_softmax
     shape = shape_of(node.inputs[0])
-    x = lowering._get(node.inputs[0])
+    x = lowering.operand(node.inputs[0])
     opset = node.version or lowering.model.opset_imports.get("", 13)
     if opset >= 13:
         return lowering.emit(function(x, axis=lowering.axis(node, len(shape), -1, batched, node.op_type)))
@@ -467,7 +352,7 @@ def _lower_argmax(lowering: _Lowering, node: ir.Node, batched: bool):
     if int(attribute(node, "select_last_index", 0)):
         raise BnnccError("ArgMax with select_last_index is not supported", node=node.name)
     axis = lowering.axis(node, len(shape_of(node.inputs[0])), 0, batched, "ArgMax")
-    y = lowering.emit(relax.op.argmax(lowering._get(node.inputs[0]), axis=axis,
+    y = lowering.emit(relax.op.argmax(lowering.operand(node.inputs[0]), axis=axis,
                                       keepdims=bool(int(attribute(node, "keepdims", 1)))))
     return lowering.emit(relax.op.astype(y, "int64"))
 
@@ -475,9 +360,9 @@ def _lower_argmax(lowering: _Lowering, node: ir.Node, batched: bool):
 def _lower_topk(lowering: _Lowering, node: ir.Node, batched: bool):
     if not int(attribute(node, "sorted", 1)):
         raise BnnccError("TopK with sorted=0 is not supported", node=node.name)
-    k = int(lowering._array(node, 1, "TopK k").reshape(-1)[0])
+    k = int(lowering.array(node, 1, "TopK k").reshape(-1)[0])
     axis = lowering.axis(node, len(shape_of(node.inputs[0])), -1, batched, "TopK")
-    both = lowering.emit(relax.op.topk(lowering._get(node.inputs[0]), k=k, axis=axis,
+    both = lowering.emit(relax.op.topk(lowering.operand(node.inputs[0]), k=k, axis=axis,
                                        largest=bool(int(attribute(node, "largest", 1))), dtype="int64"))
     return lowering.outputs_of(both, 2)
 
@@ -487,12 +372,12 @@ def _lower_transpose(lowering: _Lowering, node: ir.Node, batched: bool):
     perm = [int(p) for p in attribute(node, "perm", list(range(rank))[::-1])]
     if batched and perm[0] != 0:
         raise BnnccError("a Transpose that moves the batch axis is not supported", node=node.name)
-    return lowering.emit(relax.op.permute_dims(lowering._get(node.inputs[0]), perm))
+    return lowering.emit(relax.op.permute_dims(lowering.operand(node.inputs[0]), perm))
 
 
 def _lower_concat(lowering: _Lowering, node: ir.Node, batched: bool):
     axis = lowering.axis(node, len(shape_of(node.outputs[0])), 0, batched, "Concat")
-    parts = [lowering._get(v) for v in node.inputs]
+    parts = [lowering.operand(v) for v in node.inputs]
     if batched:
         parts = [_batched_operand(lowering, v, part) for v, part in zip(node.inputs, parts)]
     return lowering.emit(relax.op.concat(parts, axis=axis))
@@ -501,7 +386,7 @@ def _lower_concat(lowering: _Lowering, node: ir.Node, batched: bool):
 def _lower_split(lowering: _Lowering, node: ir.Node, batched: bool):
     cuts = split_cuts(node)
     _refuse_batch_cut(cuts[0], batched, node)
-    parts = lowering.emit(relax.op.split(lowering._get(node.inputs[0]), [cut.stop for cut in cuts[:-1]],
+    parts = lowering.emit(relax.op.split(lowering.operand(node.inputs[0]), [cut.stop for cut in cuts[:-1]],
                                          axis=cuts[0].axis))
     return lowering.outputs_of(parts, len(cuts))
 
@@ -509,7 +394,7 @@ def _lower_split(lowering: _Lowering, node: ir.Node, batched: bool):
 def _lower_slice(lowering: _Lowering, node: ir.Node, batched: bool):
     cut = slice_cut(node)
     _refuse_batch_cut(cut, batched, node)
-    return lowering.emit(relax.op.strided_slice(lowering._get(node.inputs[0]), axes=[cut.axis], begin=[cut.start],
+    return lowering.emit(relax.op.strided_slice(lowering.operand(node.inputs[0]), axes=[cut.axis], begin=[cut.start],
                                                 end=[cut.stop]))
 
 
@@ -533,24 +418,11 @@ def _lower_view(lowering: _Lowering, node: ir.Node, batched: bool):
     if batched and (not out_shape or out_shape[0] != 1 or not in_shape or in_shape[0] != 1):
         raise BnnccError(f"{node.op_type} from {list(in_shape)} to {list(out_shape)} moves the batch dimension",
                          node=node.name)
-    x = lowering._get(node.inputs[0])
+    x = lowering.operand(node.inputs[0])
     return lowering.emit(relax.op.reshape(x, lowering._shape(out_shape, batched)))
 
 
 LOWERINGS: dict[tuple[str, str], Callable] = {
-    (DOMAIN, "Threshold"): _lower_threshold,
-    (DOMAIN, "ThresholdPack"): _lower_threshold_pack,
-    (DOMAIN, "PackBits"): _lower_pack_bits,
-    (DOMAIN, "Sign"): _lower_sign,
-    (DOMAIN, "BinaryConvPacked"): _lower_binary_conv,
-    (DOMAIN, "BinaryConvAffine"): _lower_binary_conv,
-    (DOMAIN, "BinaryMaxPool"): _lower_binary_maxpool,
-    (DOMAIN, "ConcatBits"): _lower_concat_bits,
-    (DOMAIN, "SliceBits"): _lower_slice_bits,
-    (DOMAIN, "ChannelAffine"): _lower_channel_affine,
-    (DOMAIN, "MaxPoolAffine"): _lower_maxpool_affine,
-    (DOMAIN, "ConvMaxPoolAffine"): _lower_conv_maxpool_affine,
-    (DOMAIN, "MultiThreshold"): _lower_multithreshold,
     ("", "Conv"): _lower_conv,
     ("", "Gemm"): _lower_gemm,
     ("", "MatMul"): _lower_gemm,

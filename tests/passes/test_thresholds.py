@@ -8,7 +8,7 @@ from onnx import helper
 import bnncc
 import zoo
 
-from bnncc.ops.definitions import sign_decision
+from bnncc.ops.sign import sign_decision
 from bnncc.passes.fuse_thresholds import ChainEvaluator, float_key, float_thresholds, integer_thresholds, key_float
 from bnncc.frontend.importer import import_model
 

@@ -1,5 +1,5 @@
-"""Each bnncc TE kernel (bnncc/tvm/kernels.py) in isolation against its numpy reference
-(bnncc/ops/definitions.py), built for llvm with a symbolic batch and run at two batch sizes:
+"""Each bnncc TE kernel (bnncc/tvm/kernels.py) in isolation against its op's numpy
+`reference` (bnncc/ops), built for llvm with a symbolic batch and run at two batch sizes:
 random packed operands, channel counts that are not multiples of 64, padding of every kind,
 strides, dilations, thresholds that are NaN or infinite, and products that a fused multiply-add
 would round differently."""
@@ -14,7 +14,7 @@ tvm = require_tvm()
 from tvm import te, tirx  # noqa: E402
 
 from bnncc import bits  # noqa: E402
-from bnncc.ops import definitions as ref  # noqa: E402
+from bnncc.ops import OPS  # noqa: E402
 from bnncc.tvm import kernels  # noqa: E402
 from bnncc.tvm.build import target_spec  # noqa: E402
 from bnncc.tvm.kernels import BinaryConv, Window  # noqa: E402
@@ -77,8 +77,8 @@ def test_binary_conv_accumulator(channels, m, hw, window, pad_bit):
     for n in BATCHES:
         p = packed_activations(rng, n, channels, *hw)
         (ours,) = run(p, kernels.weight_layout(weights), shapes=[(n, m, out_h, out_w)])
-        (theirs,) = ref.BinaryConvPacked._run(None, p, weights, channels=channels, pad_bit=pad_bit,
-                                              **conv_attributes(window))
+        (theirs,) = OPS["BinaryConvPacked"].reference(p, weights, channels=channels, pad_bit=pad_bit,
+                                                      **conv_attributes(window))
         assert np.array_equal(ours, theirs)
 
 
@@ -110,8 +110,8 @@ def test_binary_conv_packs_threshold_bits(channels, m):
     for n in BATCHES:
         p = packed_activations(rng, n, channels, 5, 6)
         (ours,) = run(p, kernels.weight_layout(weights), *lowering_constants(t, d), shapes=[(n, 5, 6, bits.words(m))])
-        (theirs,) = ref.BinaryConvPacked._run(None, p, weights, t, d, channels=channels, pad_bit=-1,
-                                              **conv_attributes(window))
+        (theirs,) = OPS["BinaryConvPacked"].reference(p, weights, t, d, channels=channels, pad_bit=-1,
+                                                      **conv_attributes(window))
         assert np.array_equal(ours, theirs)
 
 
@@ -144,9 +144,9 @@ def test_binary_conv_affine(residual, packed):
         arrays += list(lowering_constants(t, d)) if packed else []
         shapes = [(n, m, out_h, out_w)] + ([(n, out_h, out_w, 2)] if packed else [])
         ours = run(*arrays, shapes=shapes)
-        theirs = ref.BinaryConvAffine._run(None, p, weights, scale, bias, r if residual else None,
-                                           t if packed else None, d if packed else None, channels=channels,
-                                           pad_bit=-1, **conv_attributes(window))
+        theirs = OPS["BinaryConvAffine"].reference(p, weights, scale, bias, r if residual else None,
+                                                   t if packed else None, d if packed else None, channels=channels,
+                                                   pad_bit=-1, **conv_attributes(window))
         for a, b in zip(ours, theirs):
             assert np.array_equal(a, b)
 
@@ -165,8 +165,8 @@ def test_binary_dense_affine():
         p = packed_activations(rng, n, channels, 3, 2)
         r = rng.normal(0, 1, (n, m)).astype(np.float32)
         (ours,) = run(p, kernels.weight_layout(weights), scale, bias, r, shapes=[(n, m)])
-        (theirs,) = ref.BinaryConvAffine._run(None, p, weights, scale, bias, r, channels=channels, pad_bit=-1,
-                                              kernel_shape=[3, 2], dense=1)
+        (theirs,) = OPS["BinaryConvAffine"].reference(p, weights, scale, bias, r, channels=channels, pad_bit=-1,
+                                                      kernel_shape=[3, 2], dense=1)
         assert np.array_equal(ours, theirs)
 
 
@@ -184,10 +184,10 @@ def test_threshold_pack_and_pack_bits(shape):
         x = rng.normal(0, 1, (n,) + shape[1:]).astype(np.float32)
         x.reshape(n, c, -1)[:, 3] = t[3]               # values exactly on a threshold
         (ours,) = run_threshold(x, *lowering_constants(t, d), shapes=[packed_shape(n)])
-        assert np.array_equal(ours, ref.ThresholdPack._run(None, x, t, d)[0])
+        assert np.array_equal(ours, OPS["ThresholdPack"].reference(x, t, d)[0])
         pm1 = random_pm1(rng, x.shape)
         (ours,) = run_pack(pm1, shapes=[packed_shape(n)])
-        assert np.array_equal(ours, ref.PackBits._run(None, pm1)[0])
+        assert np.array_equal(ours, OPS["PackBits"].reference(pm1)[0])
 
 
 @pytest.mark.parametrize("rule", ["ge", "gt", "le", "lt"])
@@ -201,9 +201,9 @@ def test_sign_and_threshold(rule):
     for n in BATCHES:
         x = x_of(n)
         (ours,) = run(x, shapes=[x.shape])
-        assert np.array_equal(ours, ref.Sign._run(None, x, rule=rule)[0])
+        assert np.array_equal(ours, OPS["Sign"].reference(x, rule=rule)[0])
         (ours,) = run_threshold(x, *lowering_constants(t, d), shapes=[x.shape])
-        assert np.array_equal(ours, ref.Threshold._run(None, x, t, d)[0])
+        assert np.array_equal(ours, OPS["Threshold"].reference(x, t, d)[0])
 
 
 @pytest.mark.parametrize("window", [Window((2, 2), strides=(2, 2)), Window((3, 3), strides=(2, 2), pads=(1, 1, 1, 1))],
@@ -216,7 +216,7 @@ def test_binary_maxpool(window):
     for n in BATCHES:
         p = packed_activations(rng, n, channels, *hw)
         (ours,) = run(p, shapes=[(n, out_h, out_w, 2)])
-        assert np.array_equal(ours, ref.BinaryMaxPool._run(None, p, channels=channels, **conv_attributes(window))[0])
+        assert np.array_equal(ours, OPS["BinaryMaxPool"].reference(p, channels=channels, **conv_attributes(window))[0])
 
 
 def fma_sensitive(rng, shape, c):
@@ -250,7 +250,7 @@ def test_channel_affine_rounds_like_the_reference_even_with_fma():
             r = rng.normal(0, 1, x.shape).astype(np.float32)
             ours = run(x, s, b, *([r] if residual else []), *lowering_constants(t, d),
                        shapes=[x.shape, (n, 5, 5, 1)])
-            theirs = ref.ChannelAffine._run(None, x, s, b, r if residual else None, t, d)
+            theirs = OPS["ChannelAffine"].reference(x, s, b, r if residual else None, t, d)
             for a, e in zip(ours, theirs):
                 assert np.array_equal(a, e)
 
@@ -265,7 +265,7 @@ def test_maxpool_affine_with_negative_scales():
     for n in BATCHES:
         x = np.concatenate([x0] * n) + np.float32(n)
         (ours,) = run(x, s, b, shapes=[(n, 6, 5, 4)])
-        assert np.array_equal(ours, ref.MaxPoolAffine._run(None, x, s, b, **conv_attributes(window))[0])
+        assert np.array_equal(ours, OPS["MaxPoolAffine"].reference(x, s, b, **conv_attributes(window))[0])
 
 
 @pytest.mark.parametrize("channels_last", [False, True])
@@ -278,8 +278,8 @@ def test_multithreshold(channels_last):
     for n in BATCHES:
         x = rng.integers(-4, 5, (n,) + shape[1:]).astype(np.float32)       # values on the thresholds
         (ours,) = run(x, thresholds, shapes=[x.shape])
-        theirs = ref.MultiThreshold._run(None, x, thresholds, out_scale=2.0, out_bias=-1.5,
-                                         channels_last=int(channels_last))[0]
+        theirs = OPS["MultiThreshold"].reference(x, thresholds, out_scale=2.0, out_bias=-1.5,
+                                                 channels_last=int(channels_last))[0]
         assert np.array_equal(ours, theirs)
 
 

@@ -15,7 +15,7 @@ require_tvm()
 import zoo  # noqa: E402
 
 from bnncc import bits  # noqa: E402
-from bnncc.ops import definitions as ref  # noqa: E402
+from bnncc.ops import OPS  # noqa: E402
 from bnncc.tvm import tensor_cores  # noqa: E402
 from bnncc.tvm.kernels import BinaryConv, Window  # noqa: E402
 
@@ -123,9 +123,9 @@ def test_kernel_fragments_replayed_in_numpy(channels, window):
     x = bits.pack_nchw(np.where(rng.random((n, channels) + hw) < 0.5, -1.0, 1.0).astype(np.float32))
     conv = BinaryConv(channels, window)
     pop = replay_kernel(x, weights.transpose(1, 2, 3, 0).reshape(-1, m), conv, m)
-    (dot,) = ref.BinaryConvPacked._run(None, x, weights, channels=channels, pad_bit=-1,
-                                       kernel_shape=list(window.kernel), strides=list(window.strides),
-                                       pads=list(window.pads), dilations=list(window.dilations))
+    (dot,) = OPS["BinaryConvPacked"].reference(x, weights, channels=channels, pad_bit=-1,
+                                               kernel_shape=list(window.kernel), strides=list(window.strides),
+                                               pads=list(window.pads), dilations=list(window.dilations))
     out_h, out_w = window.output_size(*hw)
     rows = np.array([sum(0 <= oh * window.strides[0] - 1 + k < hw[0] for k in range(3)) for oh in range(out_h)])
     cols = np.array([sum(0 <= ow * window.strides[1] - 1 + k < hw[1] for k in range(3)) for ow in range(out_w)])

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import constant
-from bnncc.ops.slicing import Cut, joined_cuts, slice_cut, split_cuts
+from ..ir import constant
+from ..ops.slicing import Cut, joined_cuts, slice_cut, split_cuts
 
 ALIGNMENT = 64
 VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")

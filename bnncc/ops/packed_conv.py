@@ -1,0 +1,201 @@
+"""Binary convolutions on packed operands: XOR-popcount over 64 channels a word.
+
+    BinaryConvPacked(P, W[, T, D])         the integer accumulator as float [N, M, OH, OW] ([N, M]
+                                           when `dense`), or with T and D the packed bits of
+                                           Threshold(acc, T, D)
+    BinaryConvAffine(P, W, S, B[, R, T, D]) -> Y[, P']
+                                           the accumulator straight through ChannelAffine:
+                                           Y = (acc * S[m] + B[m]) + R, and with T, D its packed bits
+
+P is packed [N, H, W, words(C)]; W is packed like activations, [M, KH, KW, words(C)]. `pad_bit`
+-1 is ONNX zero padding (padded taps add nothing), 0 pads with +1, 1 with -1. For the taps T that
+take part, dot = sum_t (C - 2 popcount(x_t XOR w_t)).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import bits
+from ..codegen.emit import node_window, panels, threshold_arrays
+from ..ir import constant, shape_of
+from .channel_affine import ChannelAffine
+from .conv_math import conv2d
+from .op import FLOAT, PACKED, REQUIRED, Op
+from .threshold import threshold_decision
+from .windows import filled, window_output
+
+CONV = {"channels": REQUIRED, "kernel_shape": REQUIRED, "strides": None, "pads": None, "dilations": None,
+        "pad_bit": -1, "dense": 0}
+PAD_VALUES = {-1: 0.0, 0: 1.0, 1: -1.0}     # pad_bit -> the value of a padded tap
+
+# Output pixels of a binary conv piece: below, the kernels' weight loads (done once per call and
+# channel block) are spread over too few pixels (the 7x7 layers' pieces of one row ran at half speed).
+MIN_BCONV_PIECE_PIXELS = 128
+# With threads, blocked-layout binary convs whose output has at most this many pixels (14x14, 7x7; 16x16 keeps
+# its pixel tiles) are shared by output channels, in words of 64, instead of rows: 7 or 14 rows cut
+# coarsely (4 rows against 3), each member would stream all of the layer's weights, and the float
+# planes would be cut inside cache lines. By channels, each member streams its own weights and
+# writes whole planes, which the next layer's same cut reads back from its own cache (Bi-Real-18 on
+# 2 threads: a 7x7 layer 120 -> 105 us, the strided one 85 -> 65 us).
+MAX_CHANNEL_SPLIT_PIXELS = 200
+
+
+def accumulator_shape(op: type[Op], node) -> tuple[int, ...]:
+    """[N, M, OH, OW] of the conv's integer sums ([N, M] when dense)."""
+    attrs = op.attrs(node)
+    n, h, w, _ = shape_of(node.inputs[0])
+    m = shape_of(node.inputs[1])[0]
+    if attrs["dense"]:
+        return (n, m)
+    return (n, m, *window_output((h, w), attrs["kernel_shape"], attrs["strides"], attrs["pads"], attrs["dilations"]))
+
+
+def accumulate(p, w, channels, kernel_shape, strides=None, pads=None, dilations=None, pad_bit=-1, dense=0):
+    """The integer dot products of the packed operands, as float32 (the numpy oracle of every kernel)."""
+    x = bits.unpack_nchw(p, channels)
+    weights = bits.unpack_nchw(w, channels)  # [M, C, KH, KW]: weights are packed like activations
+    _, strides, pads, dilations = filled(kernel_shape, strides, pads, dilations)
+    acc = conv2d(x, weights, strides, pads, dilations, PAD_VALUES[int(pad_bit)]).astype(np.float32)
+    return acc[:, :, 0, 0] if dense else acc
+
+
+def packed_output(shape) -> tuple[tuple[int, ...], object]:
+    n, m = shape[0], shape[1]
+    oh, ow = (shape[2], shape[3]) if len(shape) == 4 else (1, 1)
+    return (n, oh, ow, bits.words(m)), PACKED
+
+
+class BinaryConvPacked(Op):
+    inputs = ("P", "W", "T?", "D?")
+    attributes = CONV
+
+    @classmethod
+    def output_types(cls, node):
+        shape = accumulator_shape(cls, node)
+        return [packed_output(shape) if cls.input(node, "T") is not None else (shape, FLOAT)]
+
+    @staticmethod
+    def reference(p, w, thresholds=None, directions=None, **conv):
+        acc = accumulate(p, w, **conv)
+        if thresholds is not None:
+            return (bits.pack_nchw(bits.pm1(threshold_decision(acc, thresholds, directions))),)
+        return (acc,)
+
+    @classmethod
+    def emit_c(cls, s, node):
+        emit_binary_conv(s, node, cls)
+
+    @classmethod
+    def lower_tvm(cls, lowering, node, batched):
+        return lower_binary_conv(lowering, node, cls)
+
+
+class BinaryConvAffine(Op):
+    inputs = ("P", "W", "S", "B", "R?", "T?", "D?")
+    outputs = ("Y", "P?")
+    attributes = CONV
+
+    @classmethod
+    def output_types(cls, node):
+        shape = accumulator_shape(cls, node)
+        return [(shape, FLOAT)] + ([packed_output(shape)] if cls.input(node, "T") is not None else [])
+
+    @staticmethod
+    def reference(p, w, scale, bias, residual=None, thresholds=None, directions=None, **conv):
+        return ChannelAffine.reference(accumulate(p, w, **conv), scale, bias, residual, thresholds, directions)
+
+    @classmethod
+    def emit_c(cls, s, node):
+        emit_binary_conv(s, node, cls)
+
+    @classmethod
+    def lower_tvm(cls, lowering, node, batched):
+        return lower_binary_conv(lowering, node, cls)
+
+
+def emit_binary_conv(s, node, op: type[Op]) -> None:
+    """C calls of either conv: accumulator or bits out, or the fused affine (+ residual, + bits)."""
+    attrs = op.attrs(node)
+    packed_in = shape_of(node.inputs[0])              # [1, H, W, words]
+    weights = constant(node.inputs[1])                # [M, KH, KW, words]
+    acc_shape = accumulator_shape(op, node)
+    channels, m, dense = int(attrs["channels"]), weights.shape[0], int(attrs["dense"])
+    affine = op is BinaryConvAffine
+    thresholds = op.input(node, "T")
+    bits_out = not affine and thresholds is not None
+    oh, ow = (1, 1) if dense else acc_shape[2:]
+    fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow, **node_window(node),
+                  pad_bit=int(attrs["pad_bit"]))
+    p = s.params("bnn_bconv_params", fields)
+    kernel = s.target.kernels.bconv
+    layer = s.layers[-1]
+    layer.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
+    layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
+    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else m * 8 if affine else 0)   # per-channel constants
+    layer.detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
+                    f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
+    x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
+    if kernel:
+        packed, aux = kernel.pack_weights(weights, channels)
+        w, family, suffix = s.const(packed), kernel.source, kernel.suffix
+        extra = f"{s.const(aux)}, " if aux is not None else ""
+    else:
+        w, extra, family, suffix = s.const(weights), "", "bconv", "_rows"
+
+    def by_rows(text: str) -> None:
+        s.balanced(family, oh, text, min_piece=-(-MIN_BCONV_PIECE_PIXELS // ow))
+
+    words, m_begin, m_end = panels(64, m)
+    by_channels = (kernel and kernel.splits_channels and s.threads > 1 and oh * ow <= MAX_CHANNEL_SPLIT_PIXELS
+                   and words >= s.threads)
+
+    def affine_kernel(name: str, operands: str, outputs: str) -> None:
+        if by_channels:
+            s.balanced(family, words, f"bnn_bconv_{name}_channels{suffix}({operands}, {m_begin}, {m_end}, {outputs});")
+        else:
+            by_rows(f"bnn_bconv_{name}{suffix}({operands}, lo, hi, {outputs});")
+
+    if bits_out:
+        thr, dirs = threshold_arrays(s, constant(thresholds), constant(op.input(node, "D")), np.int32)
+        by_rows(f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
+    elif affine:
+        residual = op.input(node, "R")
+        residual = s.operand(residual) if residual is not None else "NULL"
+        operands = f"{p}, {x}, {w}, {extra}{s.operand(op.input(node, 'S'))}, {s.operand(op.input(node, 'B'))}, {residual}"
+        if thresholds is not None:
+            thr, dirs = threshold_arrays(s, constant(thresholds), constant(op.input(node, "D")))
+            affine_kernel("affine_pack", f"{operands}, {thr}, {dirs}", f"{y}, {s.operand(node.outputs[1])}")
+        else:
+            affine_kernel("affine_f32", operands, y)
+    else:
+        by_rows(f"bnn_bconv_f32{suffix}({p}, {x}, {w}, {extra}lo, hi, {y});")
+
+
+def lower_binary_conv(lowering, node, op: type[Op]):
+    """One TE kernel with the output stage fused (`kernels.binary_conv`)."""
+    kernels = lowering.te_kernels
+    attrs = op.attrs(node)
+    conv = kernels.BinaryConv(channels=int(attrs["channels"]), window=lowering.window(node),
+                              pad_bit=int(attrs["pad_bit"]), dense=bool(int(attrs["dense"])))
+    affine = op is BinaryConvAffine
+    packed = op.input(node, "T") is not None
+    residual = op.input(node, "R") if affine else None
+    operands = [lowering.operand(node.inputs[0]),
+                lowering.constant(kernels.weight_layout(lowering.array(node, 1, "packed weights", np.uint64)))]
+    if affine:
+        operands += [lowering.constant(lowering.array(node, i, what, np.float32).reshape(-1))
+                     for i, what in ((2, "scale"), (3, "bias"))]
+        operands += [lowering.operand(residual)] if residual is not None else []
+    if packed:
+        operands += list(lowering.threshold_constants(node, 5 if affine else 2))
+
+    def compute(p, w, *rest):
+        rest = list(rest)
+        scale, bias = (rest.pop(0), rest.pop(0)) if affine else (None, None)
+        r = rest.pop(0) if residual is not None else None
+        thresholds, directions = (rest[0], rest[1]) if packed else (None, None)
+        return kernels.binary_conv(p, w, conv, scale, bias, r, thresholds, directions, product=lowering.product,
+                                   tensor_cores=lowering.tensor_cores)
+
+    result = lowering.kernel("binary_conv", compute, *operands)
+    return lowering.outputs_of(result, 2) if affine and packed else result

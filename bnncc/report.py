@@ -80,7 +80,9 @@ class ConversionReport:
 
 
 def listed(labels: list[str], most: int = 6) -> str:
-    """Node labels for a note: the first `most`, then "..."."""
+    """Node labels for a note, each once (the layers a pass made from one node share its label):
+    the first `most`, then "..."."""
+    labels = list(dict.fromkeys(labels))
     return ", ".join(labels[:most]) + (", ..." if len(labels) > most else "")
 
 

@@ -17,8 +17,36 @@ moved in front of the Concat, group by group: for an op f applied channel by cha
 
 where f_g takes f's per-channel constants (and a residual operand) restricted to group g's
 channels. Every element goes through the same float operations as before, so results do not change.
-Only grouped Convs whose input is ±1 and whose weights are ±s are split: a float grouped
-Conv keeps its own kernel.
+Only grouped Convs whose weights are ±s and whose input is ±1, or a ±1 map X times a positive
+scale (one number, or one per channel: `Mul(X, s)` in either operand order, as BipolarQuant with a
+scale and XNOR-Net/Bi-Real exports write it), are split; a float grouped Conv keeps its own kernel.
+
+A scaled input is sliced before the scale, so that each group's conv reads a ±1 map again:
+
+    Slice_g(X * s) = Slice_g(X) * s_g        (elementwise; s_g: the scale of group g's channels)
+
+Both sides are the same float products ±s_c, so this changes nothing. When s_g is one number for
+the whole group, the group conv is an ungrouped conv of `Slice_g(X) * s_g`, which
+lower_binary_layers makes binary as it does any scaled ±1 input (s_g folded into the output
+scale, the same float arithmetic as an ungrouped conv). A scale that varies within a group
+cannot leave the sum (sum_c s_c x_c w_c is not a multiple of a popcount): that conv stays float.
+
+Small groups stay float. A group of C/G channels fills C/G bits of each 64-bit word, and each
+group is a call of its own with a SliceBits copy in front and its piece of the ConcatBits behind,
+while the float grouped conv's work shrinks with C/G. A 1-channel group (depthwise) is an ordinary
+binary conv with K = KH*KW and is exact, but slower. Measured with `bnncc bench -t x86-avx512
+--threads 1` on tests/zoo.py's grouped_binary_conv(groups=128 // n, per_group=n, side=14 or 28)
+(128 channels, 3x3; "float": the same with MIN_BINARY_GROUP_CHANNELS above n), whole model, ms:
+
+    C/G = n            1      2      4      8     16     32
+    14x14  binary  0.655  0.346  0.353  0.142  0.130  0.115
+           float   0.243  0.410  0.449  0.706  1.384  2.654
+    28x28  binary  2.180  1.186  0.684  0.481  0.448  0.346
+           float   0.454  0.623  0.954  1.646  3.060  5.827
+
+so groups run binary from 4 channels on (at 2, binary wins at 14x14 but loses at 28x28). The
+portable generic-c target crosses later (14x14, n = 4: binary 1.57 ms, float 1.23 ms; n = 8:
+1.54 vs 1.45): the rule is the x86 one, the targets that ship grouped BNNs.
 """
 from __future__ import annotations
 
@@ -26,10 +54,13 @@ import numpy as np
 import onnx_ir as ir
 
 from bnncc.ir import (add_constant, attribute, constant, consumers, insert_before, is_bnncc, new_node,
-                      replace_value, shape_of)
+                      replace_value, shape_of, source_label)
 from bnncc.passes.fuse_thresholds import CHAIN_OPS, per_channel
-from bnncc.passes.lower_binary_layers import binary_weights, split_scaled_pm1
+from bnncc.passes.lower_binary_layers import binary_weights, is_pm1
 from bnncc.report import ConversionReport
+
+
+MIN_BINARY_GROUP_CHANNELS = 4      # input channels per group from which groups run binary (see above)
 
 
 class SplitGroupedConvsPass(ir.passes.InPlacePass):
@@ -41,23 +72,59 @@ class SplitGroupedConvsPass(ir.passes.InPlacePass):
         graph = model.graph
         modified = False
         for node in list(graph):
-            if _splittable(node):
-                self.report.layer(node.name or "Conv", "Conv", "binary",
-                                  f"±1 input and ±1 weights, {attribute(node, 'group')} groups: one binary layer each")
-                concat = _split(graph, node)
-                while concat is not None:
-                    concat = _move_consumer_into_groups(graph, concat)
-                modified = True
+            if not _grouped_pm1_conv(node):
+                continue
+            reason = _kept_float(node)
+            if reason is not None:
+                self.report.note(f"{source_label(node)}: {reason}")
+                continue
+            self.report.layer(node.name or "Conv", "Conv", "binary",
+                              f"±1 input and ±1 weights, {attribute(node, 'group')} groups: one binary layer each")
+            concat = _split(graph, node)
+            while concat is not None:
+                concat = _move_consumer_into_groups(graph, concat)
+            modified = True
         return ir.passes.PassResult(model, modified)
 
 
-def _splittable(node: ir.Node) -> bool:
+def _grouped_pm1_conv(node: ir.Node) -> bool:
+    """A 2-D grouped Conv with ±s weights on a ±1 input, or on a ±1 input times a scale."""
     if node.domain != "" or node.op_type != "Conv" or int(attribute(node, "group", 1)) == 1:
         return False
     weights = constant(node.inputs[1])
     if weights is None or len(shape_of(node.inputs[0])) != 4 or binary_weights(weights) is None:
         return False
-    return split_scaled_pm1(node.inputs[0])[0] is not None
+    return _pm1_times_scale(node.inputs[0]) is not None
+
+
+def _kept_float(node: ir.Node) -> str | None:
+    """Why a grouped ±1 conv runs as a float grouped conv, or None when its groups run binary."""
+    scales = _pm1_times_scale(node.inputs[0])[1].reshape(int(attribute(node, "group")), -1)
+    if scales.shape[1] < MIN_BINARY_GROUP_CHANNELS:
+        return (f"groups of {scales.shape[1]} channel(s) run as one float grouped conv, faster than one binary conv "
+                f"per group below {MIN_BINARY_GROUP_CHANNELS} channels")
+    if np.any(scales != scales[:, :1]):
+        return "the scale of its ±1 input varies within a group, so a group's sum is no multiple of a popcount: " \
+               "it runs as a float grouped conv"
+    return None
+
+
+def _pm1_times_scale(value: ir.Value) -> tuple[ir.Value, np.ndarray] | None:
+    """(X, s) when `value` is a ±1 map X of shape [N, C, ...] (s: C ones), or X times a positive
+    constant that is one number or one per channel (a Mul, either operand order; s: its C values)."""
+    channels = shape_of(value)[1]
+    if is_pm1(value):
+        return value, np.ones(channels, np.float32)
+    node = value.producer()
+    if node is None or node.domain != "" or node.op_type != "Mul":
+        return None
+    for x, c in ((node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])):
+        scale = constant(c)
+        if scale is None or not is_pm1(x) or shape_of(x) != shape_of(value) or not per_channel(scale, len(shape_of(x))):
+            continue
+        if np.all(np.isfinite(scale) & (scale > 0)):
+            return x, np.broadcast_to(scale.astype(np.float32).reshape(-1), (channels,))
+    return None
 
 
 def _channel_slice(graph: ir.Graph, anchor: ir.Node, x: ir.Value, start: int, stop: int) -> ir.Value:
@@ -66,6 +133,16 @@ def _channel_slice(graph: ir.Graph, anchor: ir.Node, x: ir.Value, start: int, st
     shape = list(shape_of(x))
     shape[1] = stop - start
     node = new_node("Slice", [x, *bounds], shape=tuple(shape), name_hint=f"{anchor.name}_slice")
+    insert_before(graph, anchor, node)
+    return node.outputs[0]
+
+
+def _scaled(graph: ir.Graph, anchor: ir.Node, x: ir.Value, scale: np.float32) -> ir.Value:
+    """x * scale as an ONNX Mul (x itself for scale 1, which multiplies by nothing)."""
+    if scale == 1:
+        return x
+    node = new_node("Mul", [x, add_constant(graph, np.float32(scale), "group_scale")], shape=shape_of(x),
+                    name_hint=f"{anchor.name}_scale")
     insert_before(graph, anchor, node)
     return node.outputs[0]
 
@@ -79,9 +156,10 @@ def _concat(graph: ir.Graph, anchor: ir.Node, pieces: list[ir.Value], result: ir
 
 
 def _split(graph: ir.Graph, conv: ir.Node) -> ir.Node:
-    """Conv(group=G) -> G Slices, G ungrouped Convs and a Concat; returns the Concat."""
+    """Conv(group=G) -> G Slices (each times its group's scale, if any), G ungrouped Convs and a
+    Concat; returns the Concat."""
     groups = int(attribute(conv, "group"))
-    x, weights = conv.inputs[0], constant(conv.inputs[1])
+    (x, scale), weights = _pm1_times_scale(conv.inputs[0]), constant(conv.inputs[1])
     bias = constant(conv.inputs[2]) if len(conv.inputs) > 2 and conv.inputs[2] is not None else None
     per_in, per_out = shape_of(x)[1] // groups, weights.shape[0] // groups
     attributes = {name: attr.value for name, attr in conv.attributes.items() if name != "group"}
@@ -90,7 +168,8 @@ def _split(graph: ir.Graph, conv: ir.Node) -> ir.Node:
     pieces = []
     for g in range(groups):
         rows = slice(g * per_out, (g + 1) * per_out)
-        inputs = [_channel_slice(graph, conv, x, g * per_in, (g + 1) * per_in),
+        inputs = [_scaled(graph, conv, _channel_slice(graph, conv, x, g * per_in, (g + 1) * per_in),
+                          scale[g * per_in]),
                   add_constant(graph, weights[rows], "group_weights")]
         if bias is not None:
             inputs.append(add_constant(graph, bias[rows], "group_bias"))

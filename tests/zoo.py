@@ -635,16 +635,39 @@ def meliusnet_block(seed: int = 0, channels: int = 40, growth: int = 24, form: s
     return g.model([_vi("input", [1, cin, side, side])], [_vi("output", [1, 10])], {"": 13},
                    producer=("pytorch", "2.1"))
 
-def grouped_binary_conv(seed: int = 0, groups: int = 2, per_group: int = 64, then: str = "sign") -> onnx.ModelProto:
-    """A grouped binary 3x3 conv (ReActNet/MeliusNet style: `groups` groups of `per_group` channels) with BN, then a Sign ("sign") or a residual Add and a Sign ("residual"), read by an ungrouped binary conv."""
+def _scaled_activation(g: _Graph, rng, a: str, scale: str, channels: int, per_group: int) -> tuple[str, np.ndarray]:
+    """(a * s, s per channel) for a ±1 map `a` of `channels` channels: s one number ("tensor": Mul(a, s);
+    "tensor_first": Mul(s, a)), one per group of `per_group` channels ("group") or one per channel
+    ("channel"). The scales have few mantissa bits but are not powers of two: the reference's float
+    sums of ±s are exact, and the binary layer's folded scale is not a trivial one."""
+    s = rng.choice(np.float32([0.375, 0.75, 1.25, 2.5]), channels)
+    if scale in ("tensor", "tensor_first"):
+        s = np.full(channels, s[0])
+        operands = [a, g.const(s[0], "act_scale")] if scale == "tensor" else [g.const(s[:1], "act_scale"), a]
+    elif scale == "group":
+        s = np.repeat(s[::per_group], per_group)
+        operands = [a, g.const(s.reshape(1, channels, 1, 1), "act_scale")]
+    elif scale == "channel":
+        operands = [a, g.const(s.reshape(channels, 1, 1), "act_scale")]
+    else:
+        raise ValueError(scale)
+    return g.op("Mul", operands, hint="scaled_sign"), s
+
+
+def grouped_binary_conv(seed: int = 0, groups: int = 2, per_group: int = 64, then: str = "sign",
+                        scale: str = "none", side: int = 6) -> onnx.ModelProto:
+    """A grouped binary 3x3 conv (ReActNet/MeliusNet style: `groups` groups of `per_group` channels, 1 for depthwise) with BN, then a Sign ("sign") or a residual Add and a Sign ("residual"), read by an ungrouped binary conv; its ±1 input times a positive `scale` (XNOR-Net style): "tensor" (Mul(x, s)), "tensor_first" (Mul(s, x)), "group" (one s per group) or "channel" (one s per channel)."""
     rng = np.random.default_rng(seed)
     g = _Graph()
-    cin, side, c = 3, 6, groups * per_group
+    cin, c = 3, groups * per_group
     x0 = _conv(g, "input", g.const(rng.normal(0, 1, (c, cin, 3, 3)), "stem.weight"), 3, pad=1)
     x0 = _bn(g, rng, x0, c, cin * 9)
     a = _binarize(g, x0, "sign")
+    s = np.ones(c, np.float32)
+    if scale != "none":
+        a, s = _scaled_activation(g, rng, a, scale, c, per_group)
     y = _conv(g, a, g.const(pm1(rng, (c, per_group, 3, 3)), "grouped.weight"), 3, pad=1, group=groups)
-    y = _bn(g, rng, y, c, per_group * 9)
+    y = _bn(g, rng, y, c, per_group * 9, scale=s.reshape(groups, per_group).mean(1).repeat(per_group))
     if then == "residual":
         y = g.op("Add", [y, x0], hint="residual")
     elif then != "sign":
@@ -875,7 +898,10 @@ BUILDERS = {
         {"affine": "mul_add", "then": "batchnorm"}, {"affine": "conv_bias", "then": "maxpool"},
         {"affine": "add_mul", "then": "sign"}]),
     "grouped_binary_conv": (grouped_binary_conv, [
-        {}, {"then": "residual"}, {"groups": 4, "per_group": 8}, {"groups": 4, "per_group": 8, "then": "residual"}]),
+        {}, {"then": "residual"}, {"groups": 4, "per_group": 8}, {"groups": 4, "per_group": 8, "then": "residual"},
+        {"scale": "tensor"}, {"scale": "tensor_first", "then": "residual"}, {"groups": 4, "per_group": 8, "scale": "group"},
+        {"groups": 4, "per_group": 8, "scale": "channel"}, {"groups": 4, "per_group": 4, "scale": "group"},
+        {"groups": 16, "per_group": 1, "scale": "channel"}, {"groups": 8, "per_group": 2, "then": "residual"}]),
     "dense_forms": (dense_forms, [{"form": "gemm_transb"}, {"form": "matmul_add"}]),
     "binarization_idioms": (binarization_idioms, [
         *({"idiom": idiom} for idiom in (*COMPARE_IDIOMS, "hardtanh_sign", "two_x_minus_one")),

@@ -74,6 +74,19 @@ void bnn_copy_bits(int pixels, int count, int in_words, int in_bit, int out_word
     bnn_word keep = ((bnn_word)1 << lead) - 1;          /* the first word's bits below out_bit */
     bnn_word tail = end ? ((bnn_word)1 << end) - 1 : ~(bnn_word)0;   /* the last word's bits up to the end */
     if (count <= 0) return;
+    if (lead == 0 && in_bit % BNN_WORD_BITS == 0) {
+        /* both ranges start on a word: whole words move as they are, the last one cut at `end`
+         * (a word-aligned group of a grouped conv, or its piece of the Concat) */
+        const int skip = in_bit / BNN_WORD_BITS, n = last - first;
+        for (p = 0; p < pixels; p++) {
+            const bnn_word *x = in + (size_t)p * (size_t)in_words + skip;
+            bnn_word *y = out + (size_t)p * (size_t)out_words + first;
+            int w;
+            for (w = 0; w < n; w++) y[w] = x[w];
+            y[n] = x[n] & tail;
+        }
+        return;
+    }
     for (p = 0; p < pixels; p++) {
         const bnn_word *x = in + (size_t)p * (size_t)in_words;
         bnn_word *y = out + (size_t)p * (size_t)out_words;

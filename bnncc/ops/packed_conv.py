@@ -90,10 +90,11 @@ class BinaryConvPacked(Op):
         return lower_binary_conv(lowering, node, cls)
 
 
-class BinaryConvAffine(Op):
+class BinaryConvAffine(BinaryConvPacked):
+    """The same conv and emitters, with the affine output stage (`emit_binary_conv` tells them apart)."""
+
     inputs = ("P", "W", "S", "B", "R?", "T?", "D?")
     outputs = ("Y", "P?")
-    attributes = CONV
 
     @classmethod
     def output_types(cls, node):
@@ -103,14 +104,6 @@ class BinaryConvAffine(Op):
     @staticmethod
     def reference(p, w, scale, bias, residual=None, thresholds=None, directions=None, **conv):
         return ChannelAffine.reference(accumulate(p, w, **conv), scale, bias, residual, thresholds, directions)
-
-    @classmethod
-    def emit_c(cls, s, node):
-        emit_binary_conv(s, node, cls)
-
-    @classmethod
-    def lower_tvm(cls, lowering, node, batched):
-        return lower_binary_conv(lowering, node, cls)
 
 
 def emit_binary_conv(s, node, op: type[Op]) -> None:

@@ -13,7 +13,7 @@ from ..ops.channel_affine import batchnorm_coefficients
 from ..ops.slicing import joined_cuts, slice_cut, split_cuts
 from ..ops.windows import window_attributes
 from .c_source import float_literal, int_list
-from .emit import channels_hw, panels, require_constant, size, window_fields
+from .emit import channels_hw, panels, pool_params, require_constant, size, window_fields
 from .memory_plan import range_shift
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def _emit_pool(s: Schedule, node: ir.Node) -> None:
     if node.op_type == "GlobalAveragePool":
         s.parallel("fpool", channels, f"bnn_global_avgpool_f32(hi - lo, {in_hw}, {x}, {y});")
         return
-    p = s.params("bnn_pool_params", _pool_fields(node, in_shape, out_shape, kernel))
+    p = pool_params(s, _pool_fields(node, in_shape, out_shape, kernel))
     if node.op_type in ("MaxPool", "GlobalMaxPool"):
         if len(node.outputs) > 1 and node.outputs[1].uses():
             raise BnnccError("MaxPool indices output is not supported", node=source_label(node))

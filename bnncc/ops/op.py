@@ -50,7 +50,7 @@ class Op:
             value = attribute(node, name, default)
             if value is REQUIRED:
                 raise BnnccError(f"{cls.__name__} needs the attribute {name}", node=source_label(node))
-            values[name] = value.decode() if isinstance(value, bytes) else value
+            values[name] = _plain(value)
         return values
 
     @classmethod
@@ -76,6 +76,11 @@ class Op:
     @classmethod
     def lower_tvm(cls, lowering, node: ir.Node, batched: bool):
         raise BnnccError(f"{cls.__name__} has no TVM lowering", node=source_label(node))
+
+
+def _plain(value):
+    """An attribute value as the references and emitters take it: strings decoded from bytes."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def same_as(value: ir.Value, dtype: ir.DataType = FLOAT) -> tuple[tuple[int, ...], ir.DataType]:
@@ -106,8 +111,8 @@ def reference_ops() -> list[type[OpRun]]:
     """Every operator's reference as an onnx.reference OpRun (named after the op, as it requires)."""
     def runner(op: type[Op]):
         def _run(self, *inputs, **given):
-            values = {name: given.get(name, default) for name, default in op.attributes.items()}
-            return op.reference(*inputs, **{k: v.decode() if isinstance(v, bytes) else v for k, v in values.items()})
+            return op.reference(*inputs, **{name: _plain(given.get(name, default))
+                                            for name, default in op.attributes.items()})
         return _run
 
     return [type(name, (OpRun,), {"op_domain": DOMAIN, "_run": runner(op)}) for name, op in OPS.items()]

@@ -79,7 +79,8 @@ static void pixel_runs_of(const bnn_bconv_params *p, const bnn_word *in, int oy,
     bnn_tap_range(ix0, p->DW, p->W, p->KW, &r->kw0, &r->kw1);
     r->n_in = (r->kh1 - r->kh0) * (r->kw1 - r->kw0);
     r->rows = r->n_in ? r->kh1 - r->kh0 : 0;
-    if (!r->rows) return;
+    r->segs = 0;
+    if (!r->rows) return;                /* no runs (the pixel's taps are all padding) */
     r->x = (const word32 *)(in + ((size_t)(iy0 + r->kh0 * p->DH) * (size_t)p->W + (size_t)(ix0 + r->kw0 * p->DW)) *
                                      (size_t)(w2 / 2));
     r->woff = (r->kh0 * p->KW + r->kw0) * w2;

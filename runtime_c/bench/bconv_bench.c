@@ -181,18 +181,19 @@ static void call(const job *j)
 {
     const bnn_bconv_params *p = j->p;
     const int bits = j->mode == MODE_BITS;
+    const bnn_affine_stage st = {j->scale, j->bias, j->res, NULL, NULL, NULL};
     if (j->mode == MODE_FUSED_PACK) {
         switch (j->impl) {
         case PORTABLE:
-            bnn_bconv_affine_pack_rows(p, j->in, j->w, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH, j->yout,
+            bnn_bconv_affine_pack_rows(p, j->in, j->w, &st, j->fthr, j->dir, 0, p->OH, j->yout,
                                        j->pout);
             break;
         case AVX512:
-            bnn_bconv_affine_pack__avx512(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH,
+            bnn_bconv_affine_pack__avx512(p, j->in, j->wp, j->aux, &st, j->fthr, j->dir, 0, p->OH,
                                           j->yout, j->pout);
             break;
         default:
-            bnn_bconv_affine_pack__avx2(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, j->fthr, j->dir, 0, p->OH,
+            bnn_bconv_affine_pack__avx2(p, j->in, j->wp, j->aux, &st, j->fthr, j->dir, 0, p->OH,
                                         j->yout, j->pout);
             break;
         }
@@ -200,11 +201,11 @@ static void call(const job *j)
     }
     if (j->mode == MODE_FUSED || j->mode == MODE_FUSED_PACK_PASS) {
         switch (j->impl) {
-        case PORTABLE: bnn_bconv_affine_f32_rows(p, j->in, j->w, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
+        case PORTABLE: bnn_bconv_affine_f32_rows(p, j->in, j->w, &st, 0, p->OH, j->yout); break;
         case AVX512:
-            bnn_bconv_affine_f32__avx512(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, 0, p->OH, j->yout);
+            bnn_bconv_affine_f32__avx512(p, j->in, j->wp, j->aux, &st, 0, p->OH, j->yout);
             break;
-        default: bnn_bconv_affine_f32__avx2(p, j->in, j->wp, j->aux, j->scale, j->bias, j->res, 0, p->OH, j->yout); break;
+        default: bnn_bconv_affine_f32__avx2(p, j->in, j->wp, j->aux, &st, 0, p->OH, j->yout); break;
         }
         if (j->mode == MODE_FUSED_PACK_PASS)
             bnn_pack_threshold_range_f32(j->yout, p->M, p->OH * p->OW, 0, p->OH * p->OW, j->fthr, j->dir, j->pout);

@@ -72,7 +72,8 @@ int main(int argc, char **argv)
     for (i = 0; i < (size_t)p.M * hw; i++) res[i] = (float)(i % 9) - 4.0f;
     memset(bits, 0, hw * (size_t)bnn_words(p.M) * sizeof *bits);
     if (!strcmp(argv[6], "neon"))
-        bnn_bconv_affine_pack__neon(&p, x, wp, aux, scale, bias, res, thr, dir, 0, p.OH, out, bits);
+        bnn_bconv_affine_pack__neon(&p, x, wp, aux, &(const bnn_affine_stage){scale, bias, res, NULL, NULL, NULL},
+                                    thr, dir, 0, p.OH, out, bits);
     else if (strcmp(argv[6], "none"))
         return 2;
     printf("macs %llu check %llu\n", (unsigned long long)(hw * (size_t)p.M * 9u * (size_t)p.C),

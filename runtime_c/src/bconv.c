@@ -132,12 +132,11 @@ void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_wor
     bnn_bconv_bits_rows(p, in, w, thr, dir, 0, p->OH, out);
 }
 
-/* Float output stage of rows [oy_begin, oy_end): out = acc, or with scale != NULL
- * out = ((float)acc * scale[m] + bias[m]) [+ residual], each operation rounded on its own.
- * With bits != NULL (and scale) the output values are also packed: bit = NOT(dir[m] > 0 ? y >= thr[m]
+/* Float output stage of rows [oy_begin, oy_end): out = acc, or with st the affine stage on it
+ * (bnn_affine_stage_at). With bits != NULL (and st) the output values are also packed: bit = NOT(dir[m] > 0 ? y >= thr[m]
  * : y <= thr[m]), [OH][OW][words(M)], tail bits 0 (as bnn_pack_threshold_range_f32). */
-static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const float *scale,
-                     const float *bias, const float *residual, const float *thr, const int8_t *dir,
+static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const bnn_affine_stage *st,
+                     const float *thr, const int8_t *dir,
                      int oy_begin, int oy_end, float *out, bnn_word *bits)
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
@@ -159,11 +158,7 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
                     const int m = m0 + j;
                     const size_t o = (size_t)m * ohw + pix;
                     float t = (float)acc[j];
-                    if (scale) {
-                        t = t * scale[m]; /* rounded on its own: fp-contract off */
-                        t = t + bias[m];
-                        if (residual) t = t + residual[o];
-                    }
+                    if (st) t = bnn_affine_stage_at(st, m, o, t);
                     out[o] = t;
                     if (bits) { /* NaN compares false: bit 1 */
                         const int pass = dir[m] > 0 ? t >= thr[m] : t <= thr[m];
@@ -183,22 +178,20 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
 void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin, int oy_end,
                         float *out)
 {
-    f32_rows(p, in, w, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
+    f32_rows(p, in, w, NULL, NULL, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                               const float *scale, const float *bias, const float *residual,
-                               int oy_begin, int oy_end, float *out)
+                               const bnn_affine_stage *st, int oy_begin, int oy_end, float *out)
 {
-    f32_rows(p, in, w, scale, bias, residual, NULL, NULL, oy_begin, oy_end, out, NULL);
+    f32_rows(p, in, w, st, NULL, NULL, oy_begin, oy_end, out, NULL);
 }
 
 void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const float *scale, const float *bias, const float *residual,
-                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
-                                float *out, bnn_word *bits)
+                                const bnn_affine_stage *st, const float *thr, const int8_t *dir,
+                                int oy_begin, int oy_end, float *out, bnn_word *bits)
 {
-    f32_rows(p, in, w, scale, bias, residual, thr, dir, oy_begin, oy_end, out, bits);
+    f32_rows(p, in, w, st, thr, dir, oy_begin, oy_end, out, bits);
 }
 
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,

@@ -46,7 +46,8 @@ struct sink {
     bnn_word *b;       /* bits output */
     int32_t thr[BLK], dpos[BLK], valid[BLK]; /* per block: thresholds, dir>0 masks, m<M masks */
     float scale[BLK], bias[BLK]; /* per block, zero-padded (read only by the affine variants) */
-    const float *res;  /* residual [M][OH][OW] (or NULL) */
+    float scale2[BLK], bias2[BLK]; /* the same for the second stage (bnn_affine_stage) */
+    const float *res, *res2; /* residual and second residual [M][OH][OW] (or NULL) */
     /* packed output of the affine's y (bnn_bconv_affine_pack__X), per block: pass =
      * (y ^ sgn) >= thr' with sgn the sign bit where dir <= 0 and thr' = sgn ? -thr : thr (negation
      * is exact, so this is y <= thr there; NaN fails) */
@@ -168,6 +169,15 @@ ALWAYS_INLINE uint32_t pass_bits(__m256i m00, __m256i m01, __m256i m10, __m256i 
     return (uint32_t)_mm256_movemask_epi8(_mm256_shuffle_epi8(b, il));
 }
 
+/* A residual for row r of out_tile: the 4 pixels of channel r at o0 and of channel r + 2 at o2,
+ * zero for channels >= M (nm of the vector's channels are < M). */
+ALWAYS_INLINE __m256 res_row(const float *res, size_t o0, size_t o2, int nm, int r)
+{
+    const __m128 lo = nm > r ? _mm_loadu_ps(res + o0) : _mm_setzero_ps();
+    const __m128 hi = nm > r + 2 ? _mm_loadu_ps(res + o2) : _mm_setzero_ps();
+    return _mm256_set_m128(hi, lo);
+}
+
 /* Float output of a full tile (TP = 4 pixels, NV vectors) from the popcounts sum[j][v] (64-bit
  * lanes) and, for tiles with padded taps, the corrections cp[v][pair] (pixel-pair layout):
  * pixel pairs (0,1), (2,3) are merged into 32-bit lanes [j0c0 j1c0 j0c1 j1c1 | j0c2 j1c2 j0c3 j1c3]
@@ -199,10 +209,12 @@ ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int aff, 
             const size_t o0 = (size_t)(m0 + v * VW + r) * ohw + (size_t)q0, o2 = o0 + 2 * ohw;
             const __m256d y0 = _mm256_castps_pd(y[0]), y1 = _mm256_castps_pd(y[1]);
             __m256 row = _mm256_castpd_ps(r ? _mm256_unpackhi_pd(y0, y1) : _mm256_unpacklo_pd(y0, y1));
-            if (aff && s->res) {
-                const __m128 lo = nm > r ? _mm_loadu_ps(s->res + o0) : _mm_setzero_ps();
-                const __m128 hi = nm > r + 2 ? _mm_loadu_ps(s->res + o2) : _mm_setzero_ps();
-                row = _mm256_add_ps(row, _mm256_set_m128(hi, lo));
+            if (aff && s->res) row = _mm256_add_ps(row, res_row(s->res, o0, o2, nm, r));
+            if (aff == 2) {
+                const int k = v * VW + r;
+                row = _mm256_mul_ps(row, _mm256_set_m128(_mm_set1_ps(s->scale2[k + 2]), _mm_set1_ps(s->scale2[k])));
+                row = _mm256_add_ps(row, _mm256_set_m128(_mm_set1_ps(s->bias2[k + 2]), _mm_set1_ps(s->bias2[k])));
+                if (s->res2) row = _mm256_add_ps(row, res_row(s->res2, o0, o2, nm, r));
             }
             if (nm > r) _mm_storeu_ps(s->f + o0, _mm256_castps256_ps128(row));
             if (nm > r + 2) _mm_storeu_ps(s->f + o2, _mm256_extractf128_ps(row, 1));
@@ -237,6 +249,7 @@ ALWAYS_INLINE void out_pixels(const ctx *c, const sink *s, int q0, const int np,
         const size_t ov = off + (size_t)(v * VW) * ohw;
         float *o = s->f + ov;
         const float *rv = aff && s->res ? s->res + ov : NULL;
+        const float *rv2 = aff == 2 && s->res2 ? s->res2 + ov : NULL;
         UNROLL for (j = 0; j < np; j++) {
             float t[VW];
             int k;
@@ -249,6 +262,11 @@ ALWAYS_INLINE void out_pixels(const ctx *c, const sink *s, int q0, const int np,
             for (k = 0; k < VW && k < nm; k++) {
                 float y = t[k];
                 if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
+                if (aff == 2) {
+                    y = y * s->scale2[vb + k];
+                    y = y + s->bias2[vb + k];
+                    if (rv2) y = y + rv2[(size_t)k * ohw + (size_t)j];
+                }
                 o[(size_t)k * ohw + (size_t)j] = y;
                 t[k] = y;
             }

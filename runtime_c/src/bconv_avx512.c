@@ -47,7 +47,8 @@ struct sink {
     int32_t thr[SINK_W]; /* per block: thresholds of its channels (zero-padded to BLK + 16) */
     uint32_t dmask, vmask; /* per block: bit k = channel b0+k has dir > 0 / is < M */
     float scale[SINK_W], bias[SINK_W]; /* per block, zero-padded (read only by the affine variants) */
-    const float *res;  /* residual [M][OH][OW] (or NULL) */
+    float scale2[SINK_W], bias2[SINK_W]; /* the same for the second stage (bnn_affine_stage) */
+    const float *res, *res2; /* residual and second residual [M][OH][OW] (or NULL) */
     /* packed output of the affine's y (bnn_bconv_affine_pack__X), per block, zero-padded to BLK + 16:
      * pass = (y ^ sgn) >= thr' with sgn the sign bit where dir <= 0 and thr' = sgn ? -thr : thr
      * (negation is exact, so this is y <= thr there; NaN fails). pthr/psgn: channel k at k;
@@ -110,6 +111,16 @@ ALWAYS_INLINE __m512 add_res(__m512 u, const float *o, size_t ohw, int c, int n)
     if (c + 8 < n) r = _mm512_insertf32x4(r, _mm_loadu_ps(o + (size_t)(c + 8) * ohw), 2);
     if (c + 12 < n) r = _mm512_insertf32x4(r, _mm_loadu_ps(o + (size_t)(c + 12) * ohw), 3);
     return _mm512_add_ps(u, r);
+}
+
+/* The second affine stage (bnn_affine_stage) on u of add_res's layout: u * scale2 + bias2 of the
+ * block channels vb + c + 4L in lane L, each rounded, then + the second residual (r2, or NULL). */
+ALWAYS_INLINE __m512 stage2_u(const sink *s, __m512 u, const float *r2, size_t ohw, int vb, int c, int n)
+{
+    const __m512i ch = _mm512_add_epi32(_mm512_set1_epi32(c), _mm512_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+    u = _mm512_mul_ps(u, _mm512_permutexvar_ps(ch, _mm512_loadu_ps(s->scale2 + vb)));
+    u = _mm512_add_ps(u, _mm512_permutexvar_ps(ch, _mm512_loadu_ps(s->bias2 + vb)));
+    return r2 ? add_res(u, r2, ohw, c, n) : u;
 }
 
 ALWAYS_INLINE void store_u(float *o, size_t ohw, __m512 u, int c, int n)
@@ -233,6 +244,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                 const int vb = vblk * VW + 16 * g;
                 float *og = s->f + off + (size_t)(16 * g) * ohw;
                 const float *rg = aff && s->res ? s->res + off + (size_t)(16 * g) * ohw : NULL;
+                const float *rg2 = aff == 2 && s->res2 ? s->res2 + off + (size_t)(16 * g) * ohw : NULL;
                 if (np == 4) {
                     /* 4 pixels x 16 channels -> 16 channels x 4 pixels: u[c] lane k = channel 4k + c */
                     const __m512 a0 = out_f32(s, aff, r[0][g], vb), a1 = out_f32(s, aff, r[1 % np][g], vb);
@@ -248,11 +260,13 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     if (nm == 16) {
                         UNROLL for (k = 0; k < 4; k++) {
                             if (rg) u[k] = add_res(u[k], rg, ohw, k, 16);
+                            if (aff == 2) u[k] = stage2_u(s, u[k], rg2, ohw, vb, k, 16);
                             store_u(og, ohw, u[k], k, 16);
                         }
                     } else {
                         UNROLL for (k = 0; k < 4; k++) {
                             if (rg) u[k] = add_res(u[k], rg, ohw, k, nm);
+                            if (aff == 2) u[k] = stage2_u(s, u[k], rg2, ohw, vb, k, nm);
                             store_u(og, ohw, u[k], k, nm);
                         }
                     }
@@ -265,6 +279,11 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                         for (k = 0; k < nm; k++) {
                             float y = t[k];
                             if (rg) y = y + rg[(size_t)k * ohw + (size_t)j];
+                            if (aff == 2) {
+                                y = y * s->scale2[vb + k];
+                                y = y + s->bias2[vb + k];
+                                if (rg2) y = y + rg2[(size_t)k * ohw + (size_t)j];
+                            }
                             og[(size_t)k * ohw + (size_t)j] = y;
                             t[k] = y;
                         }
@@ -328,6 +347,7 @@ typedef struct {
 typedef struct {
     float *f;
     const float *scale, *bias, *res;
+    const float *scale2, *bias2, *res2; /* the second stage (aff == 2) */
     bnn_word *b;
     float thr[MPV];
     int32_t sgn[MPV];
@@ -447,6 +467,14 @@ ALWAYS_INLINE __m512i out_pv(const ctx *c, const pvout *o, int q0, int np, int m
                 prefetch_ahead(o->res + off);
             }
         }
+        if (aff == 2) {
+            y = _mm512_mul_ps(y, _mm512_set1_ps(o->scale2[m + k]));
+            y = _mm512_add_ps(y, _mm512_set1_ps(o->bias2[m + k]));
+            if (o->res2) {
+                y = _mm512_add_ps(y, full ? _mm512_loadu_ps(o->res2 + off) : _mm512_maskz_loadu_ps(kl, o->res2 + off));
+                prefetch_ahead(o->res2 + off);
+            }
+        }
         prefetch_ahead(o->f + off);
         if (full) _mm512_storeu_ps(o->f + off, y);
         else _mm512_mask_storeu_ps(o->f + off, kl, y);
@@ -558,27 +586,34 @@ ALWAYS_INLINE void tiles_pv(const ctx *c, const pvout *o, ring *rg, const bnn_wo
 }
 
 /* The run hook: pixel tiles when ring_geometry allows. */
-static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
-                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
+static int run_hook(const ctx *c, const bnn_word *w, const bnn_affine_stage *st, const float *pthr,
+                    const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
+    const int two = st && st->scale2;
     pvout o;
     ring rg;
     int m;
     if (!ring_geometry(c, &rg)) return 0;
     rg.next = q_begin / p->OW * p->SH - p->PT;
     o.f = fout;
-    o.scale = scale;
-    o.bias = bias;
-    o.res = scale ? res : NULL;
+    o.scale = st ? st->scale : NULL;
+    o.bias = st ? st->bias : NULL;
+    o.res = st ? st->residual : NULL;
+    o.scale2 = two ? st->scale2 : NULL;
+    o.bias2 = two ? st->bias2 : NULL;
+    o.res2 = two ? st->residual2 : NULL;
     o.b = bout;
-    if (scale && bout) {
+    if (st && bout) {
         for (m = 0; m < p->M; m++) { /* as the sink's psgn / pthr */
             o.sgn[m] = dir[m] <= 0 ? INT32_MIN : 0;
             o.thr[m] = o.sgn[m] ? -pthr[m] : pthr[m];
         }
-        tiles_pv(c, &o, &rg, w, q_begin, q_end, 1, 1);
-    } else if (scale) {
+        if (two) tiles_pv(c, &o, &rg, w, q_begin, q_end, 2, 1);
+        else tiles_pv(c, &o, &rg, w, q_begin, q_end, 1, 1);
+    } else if (two) {
+        tiles_pv(c, &o, &rg, w, q_begin, q_end, 2, 0);
+    } else if (st) {
         tiles_pv(c, &o, &rg, w, q_begin, q_end, 1, 0);
     } else {
         tiles_pv(c, &o, &rg, w, q_begin, q_end, 0, 0);

@@ -173,10 +173,11 @@ static int padded_popcount(const bnn_bconv_params *p, const pixel_runs *r, const
     return (int)P;
 }
 
-/* What a call writes: the accumulator as float (scale NULL), or scaled, biased (and residual added);
+/* What a call writes: the accumulator as float (affine NULL), or through the affine stage;
  * and the bits: of the float output with fthr (float stage), or of the accumulator with ithr. */
 typedef struct {
-    const float *scale, *bias, *residual, *fthr;
+    const bnn_affine_stage *affine;
+    const float *fthr;
     const int32_t *ithr;
     const int8_t *dir;
     float *out;
@@ -233,11 +234,7 @@ ALWAYS_INLINE void conv_rows(const bnn_bconv_params *p, const bnn_word *in, cons
                     if (float_stage) {
                         const size_t o = (size_t)m * ohw + pix;
                         float t = (float)acc[j];
-                        if (s->scale) {
-                            t = t * s->scale[m]; /* rounded on its own: fp-contract off */
-                            t = t + s->bias[m];
-                            if (s->residual) t = t + s->residual[o];
-                        }
+                        if (s->affine) t = bnn_affine_stage_at(s->affine, m, o, t);
                         s->out[o] = t;
                         if (bits) pass = s->dir[m] > 0 ? t >= s->fthr[m] : t <= s->fthr[m];
                     } else {
@@ -266,30 +263,28 @@ static void float_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_
 void bnn_bconv_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, int oy_begin,
                             int oy_end, float *out)
 {
-    const stage s = {0, 0, 0, 0, 0, 0, out, 0};
+    const stage s = {0, 0, 0, 0, out, 0};
     float_rows(p, in, w, &s, oy_begin, oy_end);
 }
 
 void bnn_bconv_affine_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const float *scale, const float *bias, const float *residual,
-                                   int oy_begin, int oy_end, float *out)
+                                   const bnn_affine_stage *st, int oy_begin, int oy_end, float *out)
 {
-    const stage s = {scale, bias, residual, 0, 0, 0, out, 0};
+    const stage s = {st, 0, 0, 0, out, 0};
     float_rows(p, in, w, &s, oy_begin, oy_end);
 }
 
 void bnn_bconv_affine_pack_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                    const float *scale, const float *bias, const float *residual,
-                                    const float *thr, const int8_t *dir, int oy_begin, int oy_end,
-                                    float *out, bnn_word *bits)
+                                    const bnn_affine_stage *st, const float *thr, const int8_t *dir,
+                                    int oy_begin, int oy_end, float *out, bnn_word *bits)
 {
-    const stage s = {scale, bias, residual, thr, 0, dir, out, bits};
+    const stage s = {st, thr, 0, dir, out, bits};
     float_rows(p, in, w, &s, oy_begin, oy_end);
 }
 
 void bnn_bconv_bits_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                              const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
 {
-    const stage s = {0, 0, 0, 0, thr, dir, 0, out};
+    const stage s = {0, 0, thr, dir, 0, out};
     conv_rows(p, in, w, &s, oy_begin, oy_end, 0);
 }

@@ -79,8 +79,9 @@ typedef int32x2_t irow;
 struct sink {
     float *f;          /* f32 output (or NULL) */
     bnn_word *b;       /* bits output */
-    const float *res;  /* residual [M][OH][OW] (or NULL) */
+    const float *res, *res2; /* residual and second residual [M][OH][OW] (or NULL) */
     float scale[SINK_W], bias[SINK_W]; /* read only by the affine variants */
+    float scale2[SINK_W], bias2[SINK_W]; /* the same for the second stage (bnn_affine_stage) */
     int32_t thr[SINK_W];   /* integer thresholds (bits output) */
     uint32_t dpos[SINK_W]; /* all ones where dir > 0 */
     /* packed output of the affine's y (bnn_bconv_affine_pack__X): pass = (y ^ sgn) >= thr' with
@@ -305,7 +306,7 @@ ALWAYS_INLINE void store_row(float *o, float32x4_t y, const int np)
  * block channel vb + k, k < BLK), loaded once per tile: the stores into the output could alias the
  * sink, which GCC would otherwise reload. */
 typedef struct {
-    float32x4_t scale[BLK / 4], bias[BLK / 4], pthr[BLK / 4];
+    float32x4_t scale[BLK / 4], bias[BLK / 4], scale2[BLK / 4], bias2[BLK / 4], pthr[BLK / 4];
     uint32x4_t psgn[BLK / 4];
 } lanes;
 
@@ -316,6 +317,8 @@ ALWAYS_INLINE lanes load_lanes(const sink *s, int vb)
     UNROLL for (i = 0; i < BLK / 4; i++) {
         l.scale[i] = vld1q_f32(s->scale + vb + 4 * i);
         l.bias[i] = vld1q_f32(s->bias + vb + 4 * i);
+        l.scale2[i] = vld1q_f32(s->scale2 + vb + 4 * i);
+        l.bias2[i] = vld1q_f32(s->bias2 + vb + 4 * i);
         l.pthr[i] = vld1q_f32(s->pthr + vb + 4 * i);
         l.psgn[i] = vld1q_u32(s->psgn + vb + 4 * i);
     }
@@ -323,9 +326,11 @@ ALWAYS_INLINE lanes load_lanes(const sink *s, int vb)
 }
 
 /* The f32 output of block channel k for the np pixels of row a: (float)a [* scale + bias
- * [+ residual r]], each step rounded on its own, stored at o; returns the pixels' pass masks of the
- * packed output (see sink), read only by the affine_pack kernels. */
-ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, const float *r, float *o, const int np)
+ * [+ residual r] [(aff 2) * scale2 + bias2 [+ residual r2]]], each step rounded on its own, stored
+ * at o; returns the pixels' pass masks of the packed output (see sink), read only by the
+ * affine_pack kernels. */
+ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, const float *r, const float *r2,
+                           float *o, const int np)
 {
 #if defined(__aarch64__)
     float32x4_t y = vcvtq_f32_s32(a);
@@ -333,6 +338,11 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
         y = vmulq_f32(y, LANE4(vdupq_laneq_f32, l->scale[k / 4], k % 4));
         y = vaddq_f32(y, LANE4(vdupq_laneq_f32, l->bias[k / 4], k % 4));
         if (r) y = vaddq_f32(y, load_row(r, np));
+    }
+    if (aff == 2) {
+        y = vmulq_f32(y, LANE4(vdupq_laneq_f32, l->scale2[k / 4], k % 4));
+        y = vaddq_f32(y, LANE4(vdupq_laneq_f32, l->bias2[k / 4], k % 4));
+        if (r2) y = vaddq_f32(y, load_row(r2, np));
     }
     store_row(o, y, np);
     /* (y ^ sgn) >= thr' */
@@ -344,6 +354,7 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
      * compares run on the (IEEE) VFP, per pixel (a lane of a q register is a VFP s register); the
      * conversion (integers, exact) stays NEON */
     const float sc = LANE4(vgetq_lane_f32, l->scale[k / 4], k % 4), bi = LANE4(vgetq_lane_f32, l->bias[k / 4], k % 4);
+    const float sc2 = LANE4(vgetq_lane_f32, l->scale2[k / 4], k % 4), bi2 = LANE4(vgetq_lane_f32, l->bias2[k / 4], k % 4);
     const float th = LANE4(vgetq_lane_f32, l->pthr[k / 4], k % 4);
     const int neg = LANE4(vgetq_lane_u32, l->psgn[k / 4], k % 4) != 0;
     float y[TP];
@@ -357,6 +368,11 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
             t = t + bi;
             if (r && j < np) t = t + r[j];
         }
+        if (aff == 2) {
+            t = t * sc2;
+            t = t + bi2;
+            if (r2 && j < np) t = t + r2[j];
+        }
         if (j < np) o[j] = t;
         pass[j] = (neg ? -t : t) >= th ? 0xFFFFFFFFu : 0;
     }
@@ -367,10 +383,11 @@ ALWAYS_INLINE urow f32_row(const lanes *l, const int k, const int aff, irow a, c
 /* The output stage of nv vectors of a block (from block channel vb) of a tile up to their pass
  * masks: from the popcount sums (and, if border, the padding corrections), per channel k < nk:
  * acc = KC - 2*popcount - corr (one MLS per row), then its f32 output at o + k*OH*OW (with the
- * affine, tables l; residual at r likewise) or, without f32 output (o NULL), its threshold test
+ * affine, tables l; residuals at r, r2 likewise) or, without f32 output (o NULL), its threshold test
  * (the sink's thr, dpos at vb + k). pass[k]: the row's pass masks (all ones / zero per lane), zero
  * for k >= nk. */
-ALWAYS_INLINE void block_pass(const ctx *c, const sink *s, const lanes *l, float *o, const float *r, const int np,
+ALWAYS_INLINE void block_pass(const ctx *c, const sink *s, const lanes *l, float *o, const float *r,
+                              const float *r2, const int np,
                               const int nv, const int border, const int aff, int nk, int vb, vsum sum[TP][ACCS],
                               int32_t corr[TP][BLK], urow pass[BLK])
 {
@@ -393,7 +410,8 @@ ALWAYS_INLINE void block_pass(const ctx *c, const sink *s, const lanes *l, float
             a = RV(vsub, s32)(a, RV(vld1, s32)(cr));
         }
         if (o) {
-            pass[k] = f32_row(l, k, aff, a, r ? r + (size_t)k * ohw : NULL, o + (size_t)k * ohw, np);
+            pass[k] = f32_row(l, k, aff, a, r ? r + (size_t)k * ohw : NULL, r2 ? r2 + (size_t)k * ohw : NULL,
+                              o + (size_t)k * ohw, np);
         } else {
             const irow t = RV(vdup, n_s32)(s->thr[vb + k]);
             pass[k] = RV(vbsl, u32)(RV(vdup, n_u32)(s->dpos[vb + k]), RV(vcge, s32)(a, t), RV(vcle, s32)(a, t));
@@ -424,11 +442,12 @@ ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int np, c
     const lanes l = load_lanes(s, vb);
     float *o = s->f ? s->f + (size_t)m0 * ohw + (size_t)q0 : NULL;
     const float *r = aff && s->res ? s->res + (size_t)m0 * ohw + (size_t)q0 : NULL;
+    const float *r2 = aff == 2 && s->res2 ? s->res2 + (size_t)m0 * ohw + (size_t)q0 : NULL;
     urow pass[BLK];
     uint32_t f[TP];
     int j;
 
-    block_pass(c, s, &l, o, r, np, nv, border, aff, nk, vb, sum, corr, pass);
+    block_pass(c, s, &l, o, r, r2, np, nv, border, aff, nk, vb, sum, corr, pass);
     if (s->f && !pk) return;
     RV(vst1, u32)(f, RV(vbic, u32)(RV(vdup, n_u32)(ok),
                                    RV(vshr, n_u32)(insert_passes(RV(vdup, n_u32)(0), pass, BLK), 32 - BLK)));
@@ -446,6 +465,8 @@ ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int np, c
 OUT_FN(out_plain, 0, 0)
 OUT_FN(out_affine, 1, 0)
 OUT_FN(out_affine_pack, 1, 1)
+OUT_FN(out_affine2, 2, 0)
+OUT_FN(out_affine2_pack, 2, 1)
 #undef OUT_FN
 
 /* The tile hook (contract: bconv_blocked_impl.h): accumulate (tile_sums), then the output stage. */
@@ -457,7 +478,8 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
     const int border = tile_sums(c, q0, np, nv, interior, wb, ws, m0, sum, corr);
 
     if (np == TP && nv == NV)
-        (pk ? out_affine_pack : aff ? out_affine : out_plain)(c, s, q0, border, m0, sum, corr);
+        (aff == 2 ? (pk ? out_affine2_pack : out_affine2)
+                  : pk ? out_affine_pack : aff ? out_affine : out_plain)(c, s, q0, border, m0, sum, corr);
     else
         out_tile(c, s, q0, np, nv, border, aff, pk, m0, vblk * VW, sum, corr);
 }
@@ -511,8 +533,9 @@ ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int n
  * the pass masks inserted into the half of their channels; then per half of n channels,
  * channel k at bit k is (x >> (32 - n)) (a right shift by 32 - n: USHL by n - 32; 0 for n = 0), set
  * where the channel (< M) fails. */
-ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
-                             bnn_word *bits, int q0, const int np, const int interior, const size_t L)
+ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res,
+                             const float *res2, float *fout, bnn_word *bits, int q0, const int np, const int interior,
+                             const size_t L, const int aff)
 {
     const bnn_bconv_params *p = c->p;
     const size_t ohw = (size_t)p->OH * (size_t)p->OW, blkw = (size_t)BLK * (size_t)c->T * c->nw;
@@ -553,8 +576,8 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
             } else {
                 border = tile_sums(c, q0, np, NV, interior, wg + (size_t)b * blkw, BLK, m0, sum, corr);
             }
-            block_pass(c, NULL, &g->l[b], fout + off, res ? res + off : NULL, np, NV, border, 1, nk, 0, sum, corr,
-                       pass);
+            block_pass(c, NULL, &g->l[b], fout + off, res ? res + off : NULL, res2 ? res2 + off : NULL, np, NV,
+                       border, aff, nk, 0, sum, corr, pass);
             x[h] = insert_passes(x[h], pass, BLK);
         }
         x[h] = RV(vbic, u32)(RV(vdup, n_u32)(g->vmask[h]),
@@ -563,11 +586,21 @@ ALWAYS_INLINE void word_tile(const ctx *c, const group *g, int g0, const bnn_wor
     store_words(c, bits, q0, np, x[0], x[1]);
 }
 
+/* Each instance in two output variants: the affine stage (aff 1) and name##2 with its second stage
+ * (aff 2). */
 #define WORD_FN(name, np_, interior_, L_)                                                               \
     static __attribute__((noinline)) void name(const ctx *c, const group *g, int g0, const bnn_word *wg, \
-                                               const float *res, float *fout, bnn_word *bits, int q0)   \
+                                               const float *res, const float *res2, float *fout,        \
+                                               bnn_word *bits, int q0)                                  \
     {                                                                                                   \
-        word_tile(c, g, g0, wg, res, fout, bits, q0, np_, interior_, L_);                               \
+        (void)res2;                                                                                     \
+        word_tile(c, g, g0, wg, res, NULL, fout, bits, q0, np_, interior_, L_, 1);                      \
+    }                                                                                                   \
+    static __attribute__((noinline)) void name##2(const ctx *c, const group *g, int g0, const bnn_word *wg, \
+                                                  const float *res, const float *res2, float *fout,     \
+                                                  bnn_word *bits, int q0)                               \
+    {                                                                                                   \
+        word_tile(c, g, g0, wg, res, res2, fout, bits, q0, np_, interior_, L_, 2);                      \
     }
 WORD_FN(word_row3, TP, 1, 3)
 WORD_FN(word_row6, TP, 1, 6)
@@ -582,32 +615,38 @@ WORD_FN(word_border, TP, 0, 0)
 WORD_FN(word_pixel, 1, 0, 0)
 #undef WORD_FN
 
-typedef void (*word_fn)(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res, float *fout,
-                        bnn_word *bits, int q0);
+typedef void (*word_fn)(const ctx *c, const group *g, int g0, const bnn_word *wg, const float *res,
+                        const float *res2, float *fout, bnn_word *bits, int q0);
 
 /* The instance for interior tiles or the others: kernel rows of k3 words inline (3x3, DW == 1; 0:
- * none). (A switch, not a table: a table of pointers would be relocated data.) */
-static word_fn word_instance(int interior, size_t k3)
+ * none); two: with the second affine stage. (A switch, not a table: a table of pointers would be
+ * relocated data.) */
+static word_fn word_instance(int interior, size_t k3, int two)
 {
+#define PICK(a, b) (interior ? (two ? a##2 : a) : (two ? b##2 : b))
     switch (k3) {
-    case 3: return interior ? word_row3 : word_brow3;
-    case 6: return interior ? word_row6 : word_brow6;
-    case 12: return interior ? word_row12 : word_brow12;
-    case 24: return interior ? word_row24 : word_brow24;
-    default: return interior ? word_interior : word_border;
+    case 3: return PICK(word_row3, word_brow3);
+    case 6: return PICK(word_row6, word_brow6);
+    case 12: return PICK(word_row12, word_brow12);
+    case 24: return PICK(word_row24, word_brow24);
+    default: return PICK(word_interior, word_border);
     }
+#undef PICK
 }
 
 /* The run hook (bconv_blocked_impl.h): the affine_pack kernel whose blocks are all full (Mp a
  * multiple of BLK) by the word-major driver, tiles as block() cuts them. */
-static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
-                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
+static int run_hook(const ctx *c, const bnn_word *w, const bnn_affine_stage *st, const float *pthr,
+                    const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
     const size_t k3 = p->KH == 3 && p->KW == 3 && p->DW == 1 ? 3 * c->nw : 0;
-    const word_fn inner = word_instance(1, k3), outer = word_instance(0, k3);
+    const int two = st && st->scale2;
+    const word_fn inner = word_instance(1, k3, two), outer = word_instance(0, k3, two);
+    const word_fn pixel = two ? word_pixel2 : word_pixel;
+    const float *res2 = two ? st->residual2 : NULL;
     int g0;
-    if (!scale || !bout || c->Mp % BLK) return 0;
+    if (!st || !bout || c->Mp % BLK) return 0;
     for (g0 = 0; g0 < c->Mp; g0 += BNN_WORD_BITS) {
         const bnn_word *wg = w + (size_t)g0 * (size_t)c->T * c->nw;
         bnn_word *bits = bout + g0 / BNN_WORD_BITS;
@@ -618,13 +657,13 @@ static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const f
         for (b = 0; b < g.nb; b++) {
             sink s;
             sink_bits_block(&s, p, g0 + b * BLK, BLK, 1, NULL, dir, pthr);
-            sink_affine_block(&s, p, g0 + b * BLK, BLK, scale, bias);
+            sink_affine_block(&s, p, g0 + b * BLK, BLK, st);
             g.l[b] = load_lanes(&s, 0);
             g.vmask[b * BLK / 32] |= s.vmask << (b * BLK % 32);
         }
         for (; q + TP <= q_end; q += TP)
-            (tile_interior(c, q) ? inner : outer)(c, &g, g0, wg, res, fout, bits, q);
-        for (; q < q_end; q++) word_pixel(c, &g, g0, wg, res, fout, bits, q);
+            (tile_interior(c, q) ? inner : outer)(c, &g, g0, wg, st->residual, res2, fout, bits, q);
+        for (; q < q_end; q++) pixel(c, &g, g0, wg, st->residual, res2, fout, bits, q);
     }
     return 1;
 }

@@ -30,6 +30,10 @@ typedef struct {
     int C, H, W; int M, OH, OW; int KH, KW, SH, SW, DH, DW; int PT, PL; int pad_bit;
 } bnn_bconv_params;
 typedef struct { int C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, G; } bnn_conv_params;
+typedef struct {
+    const float *scale, *bias, *residual;
+    const float *scale2, *bias2, *residual2;
+} bnn_affine_stage;
 """
 FUNCS = """
 void bnn_pack_threshold_f32(const float *x, int C, int HW, const float *thr, const int8_t *dir, bnn_word *out);
@@ -48,12 +52,10 @@ void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                          const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                               const float *scale, const float *bias, const float *residual,
-                               int oy_begin, int oy_end, float *out);
+                               const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const float *scale, const float *bias, const float *residual,
-                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
-                                float *out, bnn_word *bits);
+                                const bnn_affine_stage *st, const float *thr, const int8_t *dir,
+                                int oy_begin, int oy_end, float *out, bnn_word *bits);
 void bnn_bmaxpool_rows(const bnn_pool_params *p, const bnn_word *in, int oy_begin, int oy_end, bnn_word *out);
 void bnn_bmaxpool(const bnn_pool_params *p, const bnn_word *in, bnn_word *out);
 void bnn_conv2d_f32(const bnn_conv_params *p, const float *in, const float *w, const float *bias, float *out);

@@ -61,25 +61,25 @@ def run_bconv(k, rng, c, h, w_, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, pad_b
     np.testing.assert_array_equal(rows_f32, out)
     np.testing.assert_array_equal(rows_bits, bits)
 
-    # conv + BatchNormalization (+ residual Add) fused in the output stage, by row ranges
-    scale, bias, residual = affine_operands(rng, m, oh, ow)
-    for res in (residual, None):
+    # conv + the affine output stage (BatchNormalization, residual Add, a second scale and bias, a
+    # second residual) fused, by row ranges
+    for stage in affine_stages(rng, m, oh, ow):
         fused = np.full_like(out, np.nan)
         for begin, end in ((0, split), (split, oh)):
-            k.lib.bnn_bconv_affine_f32_rows(p, k.words(xin), k.words(win), k.f32(scale), k.f32(bias), k.f32(res),
-                                            begin, end, k.f32(fused))
-        np.testing.assert_array_equal(fused, affine_ref(out, scale, bias, res))
+            k.lib.bnn_bconv_affine_f32_rows(p, k.words(xin), k.words(win), stage_struct(k.ffi, stage), begin, end,
+                                            k.f32(fused))
+        np.testing.assert_array_equal(fused, affine_ref(out, **stage))
 
     # ... and its output packed in the same pass, as bnn_pack_threshold_range_f32 packs it
-    for res in (residual, None):
-        want = affine_ref(out, scale, bias, res)
+    for stage in affine_stages(rng, m, oh, ow):
+        want = affine_ref(out, **stage)
         fthr, fdir = pack_operands(rng, want)
         want_bits = pack_threshold_ref(k, want, fthr, fdir)
         y = np.full_like(out, np.nan)
         got = np.full((oh, ow, nwords(m)), 0xA5A5A5A5A5A5A5A5, np.uint64)
         for begin, end in ((0, split), (split, oh)):
-            k.lib.bnn_bconv_affine_pack_rows(p, k.words(xin), k.words(win), k.f32(scale), k.f32(bias), k.f32(res),
-                                             k.f32(fthr), k.i8(fdir), begin, end, k.f32(y), k.words(got))
+            k.lib.bnn_bconv_affine_pack_rows(p, k.words(xin), k.words(win), stage_struct(k.ffi, stage), k.f32(fthr),
+                                             k.i8(fdir), begin, end, k.f32(y), k.words(got))
         np.testing.assert_array_equal(y, want)
         np.testing.assert_array_equal(got, want_bits)
         assert not tail_bits(got, m).any()
@@ -121,13 +121,48 @@ def affine_operands(rng, m, oh, ow):
     return scale, bias, residual
 
 
-def affine_ref(acc_f32, scale, bias, residual=None):
-    """The unfused float32 arithmetic, one rounding per step: (acc * s) + b, then + residual."""
-    t = (acc_f32 * scale[:, None, None]).astype(np.float32)
-    t = (t + bias[:, None, None]).astype(np.float32)
+def affine_stages(rng, m, oh, ow) -> list[dict]:
+    """The output stages (bnn_affine_stage) the kernels are checked with: one scale and bias with and
+    without a residual; with a second scale and bias after the residual (a BatchNormalization after
+    the residual Add), with a second residual after those (a running sum), and with both residuals.
+    The full stage comes first."""
+    scale, bias, residual = affine_operands(rng, m, oh, ow)
+    scale2, bias2, residual2 = affine_operands(rng, m, oh, ow)
+    one = dict(scale=scale, bias=bias)
+    two = dict(one, scale2=scale2, bias2=bias2)
+    return [dict(two, residual=residual, residual2=residual2), dict(one, residual=residual), one,
+            dict(two, residual=residual), dict(two, residual2=residual2)]
+
+
+def affine_ref(acc_f32, scale, bias, residual=None, scale2=None, bias2=None, residual2=None):
+    """The unfused float32 arithmetic, one rounding per step: (acc * s) + b, then + residual, then
+    (* s2) + b2, then + residual2."""
+    def per_channel(t, s, b):
+        t = (t * s[:, None, None]).astype(np.float32)
+        return (t + b[:, None, None]).astype(np.float32)
+
+    t = per_channel(acc_f32, scale, bias)
     if residual is not None:
         t = (t + residual).astype(np.float32)
+    if scale2 is not None:
+        t = per_channel(t, scale2, bias2)
+        if residual2 is not None:
+            t = (t + residual2).astype(np.float32)
     return t
+
+
+STAGE_FIELDS = ("scale", "bias", "residual", "scale2", "bias2", "residual2")
+
+
+def stage_struct(ffi, stage: dict):
+    """A `bnn_affine_stage *` pointing into the arrays of `stage` (which must outlive it)."""
+    st = ffi.new("bnn_affine_stage *")
+    for field in STAGE_FIELDS:
+        array = stage.get(field)
+        if array is not None:
+            assert array.dtype == np.float32 and array.flags.c_contiguous
+            setattr(st, field, ffi.cast("const float *", ffi.from_buffer(array)))
+    return st
 
 
 CHANNELS = [1, 63, 64, 65, 130]

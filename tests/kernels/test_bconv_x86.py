@@ -22,7 +22,7 @@ from bnncc.targets import TARGETS
 
 from .helpers import (rerun_sanitized, sanitized_env, CC, PAD_ZERO, RELEASE, SANITIZE, TYPES, build_x86, cpu_flags, nwords, out_size,
                       skip_unless_cpu)
-from .test_bconv import affine_operands, affine_ref, pack_operands, pack_threshold_ref
+from .test_bconv import affine_ref, affine_stages, pack_operands, pack_threshold_ref, stage_struct
 
 pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler")
 
@@ -31,10 +31,10 @@ void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word
 void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                     const int32_t *thr, const int8_t *dir, bnn_word *out);
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                               const float *scale, const float *bias, const float *residual,
+                               const bnn_affine_stage *st,
                                int oy_begin, int oy_end, float *out);
 void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const float *scale, const float *bias, const float *residual,
+                                const bnn_affine_stage *st,
                                 const float *thr, const int8_t *dir, int oy_begin, int oy_end,
                                 float *out, bnn_word *bits);
 """
@@ -49,18 +49,14 @@ void bnn_bconv_bits__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out);
 void bnn_bconv_affine_f32__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int oy_begin, int oy_end, float *out);
+                                  const int32_t *aux, const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 void bnn_bconv_affine_pack__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const int32_t *aux, const float *scale, const float *bias,
-                                   const float *residual, const float *thr, const int8_t *dir,
+                                   const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                    int oy_begin, int oy_end, float *out, bnn_word *bits);
 void bnn_bconv_affine_f32_channels__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int m_begin, int m_end, float *out);
+                                  const int32_t *aux, const bnn_affine_stage *st, int m_begin, int m_end, float *out);
 void bnn_bconv_affine_pack_channels__{_isa}(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const int32_t *aux, const float *scale, const float *bias,
-                                   const float *residual, const float *thr, const int8_t *dir,
+                                   const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 """
 
@@ -153,38 +149,39 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
         assert np.isnan(part[:, :1]).all()
         np.testing.assert_array_equal(part[:, 1:], ref[:, 1:])
 
-    # conv + BatchNormalization (+ residual Add) fused in the output stage: the f32 output followed by
-    # the stepwise float32 arithmetic, bit for bit, portable and ISA kernel, by row ranges
-    scale, bias, residual = affine_operands(rng, M, OH, OW)
+    # conv + the affine output stage (bnn_affine_stage) fused: the f32 output followed by the stepwise
+    # float32 arithmetic, bit for bit, portable and ISA kernel, by row ranges
+    stages = affine_stages(rng, M, OH, OW)
+    full = stages[0]                      # scale, bias, residual, scale2, bias2, residual2
     affine = getattr(L, f"bnn_bconv_affine_f32__{isa}")
-    for res in (residual, None):
-        want = affine_ref(ref, scale, bias, res)
+    for stage in stages:
+        st = stage_struct(lib.ffi, stage)
+        want = affine_ref(ref, **stage)
         fused = np.full((M, OH, OW), np.nan, np.float32)
         port = np.full((M, OH, OW), np.nan, np.float32)
         for a, b in zip(bounds[:-1], bounds[1:]):
-            affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
-                   lib.buf(bias, "float"), lib.buf(res, "float"), a, b, lib.buf(fused, "float"))
-            L.bnn_bconv_affine_f32_rows(p, lib.buf(x, "bnn_word"), lib.buf(w, "bnn_word"), lib.buf(scale, "float"),
-                                        lib.buf(bias, "float"), lib.buf(res, "float"), a, b, lib.buf(port, "float"))
+            affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), st, a, b,
+                   lib.buf(fused, "float"))
+            L.bnn_bconv_affine_f32_rows(p, lib.buf(x, "bnn_word"), lib.buf(w, "bnn_word"), st, a, b,
+                                        lib.buf(port, "float"))
         np.testing.assert_array_equal(fused, want)
         np.testing.assert_array_equal(port, want)
     if OH > 1:  # a partial range leaves the other rows alone
         part = np.full((M, OH, OW), np.nan, np.float32)
-        affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
-               lib.buf(bias, "float"), lib.buf(residual, "float"), 0, OH - 1, lib.buf(part, "float"))
+        affine(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), stage_struct(lib.ffi, full),
+               0, OH - 1, lib.buf(part, "float"))
         assert np.isnan(part[:, -1:]).all()
-        np.testing.assert_array_equal(part[:, :-1], affine_ref(ref, scale, bias, residual)[:, :-1])
+        np.testing.assert_array_equal(part[:, :-1], affine_ref(ref, **full)[:, :-1])
 
     # the affine output packed in the same pass (bnn_bconv_affine_pack__X / _rows) against the separate
     # pass bnn_pack_threshold_range_f32 over the affine output: float thresholds at values y takes
     # (ties), one ulp off, or random; dir -1/0/+1; bits start as garbage
     pack = getattr(L, f"bnn_bconv_affine_pack__{isa}")
-    for res in (residual, None):
-        want = affine_ref(ref, scale, bias, res)
+    for stage in stages:
+        want = affine_ref(ref, **stage)
         fthr, fdir = pack_operands(rng, want)
         want_bits = pack_threshold_ref(lib.k, want, fthr, fdir)
-        args = (lib.buf(scale, "float"), lib.buf(bias, "float"), lib.buf(res, "float"), lib.buf(fthr, "float"),
-                lib.buf(fdir, "int8_t"))
+        args = (stage_struct(lib.ffi, stage), lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"))
         for fn, wts in ((pack, (lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"))), (L.bnn_bconv_affine_pack_rows,
                                                                                   (lib.buf(w, "bnn_word"),))):
             y = np.full((M, OH, OW), np.nan, np.float32)
@@ -193,7 +190,7 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
                 fn(p, lib.buf(x, "bnn_word"), *wts, *args, a, b, lib.buf(y, "float"), lib.buf(got, "bnn_word"))
             np.testing.assert_array_equal(y, want)
             np.testing.assert_array_equal(got, want_bits)
-    if OH > 2:  # a partial range leaves the other rows alone
+    if OH > 2:  # a partial range leaves the other rows alone (args: the last stage's)
         y = np.full((M, OH, OW), np.nan, np.float32)
         part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
         pack(p, lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), *args, 1, OH - 1,
@@ -208,32 +205,32 @@ def check_case(lib: Lib, isa: str, rng, C, M, H, W, KH=3, KW=3, SH=1, SW=1, DH=1
     f32_channels = getattr(L, f"bnn_bconv_affine_f32_channels__{isa}")
     pack_channels = getattr(L, f"bnn_bconv_affine_pack_channels__{isa}")
     ranges = [(m0, min(m0 + 64, M)) for m0 in range(0, M, 64)]
-    want = affine_ref(ref, scale, bias, residual)
-    fthr, fdir = pack_operands(rng, want)
-    want_bits = pack_threshold_ref(lib.k, want, fthr, fdir)
-    common = (lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), lib.buf(scale, "float"),
-              lib.buf(bias, "float"), lib.buf(residual, "float"))
-    y_f32 = np.full((M, OH, OW), np.nan, np.float32)
-    y_pack = np.full((M, OH, OW), np.nan, np.float32)
-    got = rng.integers(0, 2**63, size=(OH, OW, nwords(M)), dtype=np.uint64)  # garbage to overwrite
-    for a, b in ranges:
-        f32_channels(p, *common, a, b, lib.buf(y_f32, "float"))
-        pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), a, b, lib.buf(y_pack, "float"),
-                      lib.buf(got, "bnn_word"))
-        if a == 0 and b < M:     # the first word alone
-            assert np.isnan(y_f32[b:]).all() and np.isnan(y_pack[b:]).all()
-            np.testing.assert_array_equal(got[:, :, 0], want_bits[:, :, 0])
-    np.testing.assert_array_equal(y_f32, want)
-    np.testing.assert_array_equal(y_pack, want)
-    np.testing.assert_array_equal(got, want_bits)
-    if M > 64:                   # a range from the second word on leaves the first alone
-        y = np.full((M, OH, OW), np.nan, np.float32)
-        part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
-        pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), 64, M, lib.buf(y, "float"),
-                      lib.buf(part, "bnn_word"))
-        assert np.isnan(y[:64]).all() and (part[:, :, 0] == 12345).all()
-        np.testing.assert_array_equal(y[64:], want[64:])
-        np.testing.assert_array_equal(part[:, :, 1:], want_bits[:, :, 1:])
+    for stage in (full, stages[1]):
+        want = affine_ref(ref, **stage)
+        fthr, fdir = pack_operands(rng, want)
+        want_bits = pack_threshold_ref(lib.k, want, fthr, fdir)
+        common = (lib.buf(x, "bnn_word"), lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t"), stage_struct(lib.ffi, stage))
+        y_f32 = np.full((M, OH, OW), np.nan, np.float32)
+        y_pack = np.full((M, OH, OW), np.nan, np.float32)
+        got = rng.integers(0, 2**63, size=(OH, OW, nwords(M)), dtype=np.uint64)  # garbage to overwrite
+        for a, b in ranges:
+            f32_channels(p, *common, a, b, lib.buf(y_f32, "float"))
+            pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), a, b, lib.buf(y_pack, "float"),
+                          lib.buf(got, "bnn_word"))
+            if a == 0 and b < M:     # the first word alone
+                assert np.isnan(y_f32[b:]).all() and np.isnan(y_pack[b:]).all()
+                np.testing.assert_array_equal(got[:, :, 0], want_bits[:, :, 0])
+        np.testing.assert_array_equal(y_f32, want)
+        np.testing.assert_array_equal(y_pack, want)
+        np.testing.assert_array_equal(got, want_bits)
+        if M > 64:                   # a range from the second word on leaves the first alone
+            y = np.full((M, OH, OW), np.nan, np.float32)
+            part = np.full((OH, OW, nwords(M)), 12345, np.uint64)
+            pack_channels(p, *common, lib.buf(fthr, "float"), lib.buf(fdir, "int8_t"), 64, M, lib.buf(y, "float"),
+                          lib.buf(part, "bnn_word"))
+            assert np.isnan(y[:64]).all() and (part[:, :, 0] == 12345).all()
+            np.testing.assert_array_equal(y[64:], want[64:])
+            np.testing.assert_array_equal(part[:, :, 1:], want_bits[:, :, 1:])
 
     # bits: thresholds around the actual values (ties included), both directions
     acc = ref.astype(np.int64)

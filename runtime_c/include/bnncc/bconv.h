@@ -44,24 +44,48 @@ void bnn_bconv_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn
 void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                          const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
 
-/* Conv + BatchNormalization (+ residual Add) fused into the float output stage, rows
- * [oy_begin, oy_end): for each output channel m and pixel pix = oy*OW + ox,
- *     t = (float)acc; t = t * scale[m]; t = t + bias[m]; if (residual) t = t + residual[m*OH*OW + pix];
- *     out[m*OH*OW + pix] = t;
+/* The float output stage of the affine kernels: per output channel m and element o = m*OH*OW + pix,
+ *     t = (float)acc;
+ *     t = t * scale[m];  t = t + bias[m];                  the layer's scale and bias (a BatchNormalization)
+ *     if (residual)  t = t + residual[o];                  a residual Add
+ *     if (scale2) {  t = t * scale2[m];  t = t + bias2[m];  a second per-channel map (a BatchNormalization
+ *                                                          after the residual Add, GroupNet's lambda)
+ *                    if (residual2) t = t + residual2[o]; } a residual Add after it (the running sum of a
+ *                                                          sum of binary layers)
+ *     out[o] = t;
  * each step rounded to float on its own (no fused multiply-add: build with -ffp-contract=off), so the
- * result equals bnn_bconv_f32 followed by that arithmetic bit for bit. residual may be NULL (no add);
- * out does not alias in, w or residual. */
+ * result equals the separate operations in this order bit for bit. scale and bias are never NULL;
+ * residual, scale2 (with bias2) and residual2 may be (residual2 is read only with scale2). out does
+ * not alias the kernel's inputs, weights or residuals. */
+typedef struct {
+    const float *scale, *bias, *residual;
+    const float *scale2, *bias2, *residual2;
+} bnn_affine_stage;
+
+/* st on one value t = (float)acc of channel m, element o (scalar code and tails). */
+static inline float bnn_affine_stage_at(const bnn_affine_stage *st, int m, size_t o, float t)
+{
+    t = t * st->scale[m];
+    t = t + st->bias[m];
+    if (st->residual) t = t + st->residual[o];
+    if (st->scale2) {
+        t = t * st->scale2[m];
+        t = t + st->bias2[m];
+        if (st->residual2) t = t + st->residual2[o];
+    }
+    return t;
+}
+
+/* Conv and the output stage st fused, rows [oy_begin, oy_end): out = st applied to acc. */
 void bnn_bconv_affine_f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                               const float *scale, const float *bias, const float *residual,
-                               int oy_begin, int oy_end, float *out);
+                               const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 
 /* The same, and the output y also packed in the same pass as bnn_pack_threshold_range_f32 (pack.h)
  * would pack it: bits is packed [OH][OW][words(M)]; for each pixel of the rows every word is written,
  * channel m at bit m%64 of word m/64 is 0 (+1) iff (dir[m] > 0 ? y >= thr[m] : y <= thr[m]), else 1
  * (NaN -> 1); tail bits (m >= M) 0. out is still written; bits does not alias the other arguments. */
 void bnn_bconv_affine_pack_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const float *scale, const float *bias, const float *residual,
-                                const float *thr, const int8_t *dir, int oy_begin, int oy_end,
-                                float *out, bnn_word *bits);
+                                const bnn_affine_stage *st, const float *thr, const int8_t *dir,
+                                int oy_begin, int oy_end, float *out, bnn_word *bits);
 
 #endif /* BNNCC_BCONV_H */

@@ -34,8 +34,9 @@
  * [OH][OW][words(M)], tail bits 0), but only output rows [oy_begin, oy_end) are written: `out` is
  * the whole output tensor, so disjoint row ranges may run on different threads.
  * bnn_bconv_affine_f32__X is the f32 kernel with bnn_bconv_affine_f32_rows' output stage
- * ((float)acc * scale[m] + bias[m] [+ residual], each step rounded on its own: build the sources
- * with -ffp-contract=off) applied in registers before the store. bnn_bconv_affine_pack__X also packs
+ * (bnn_affine_stage: (float)acc * scale[m] + bias[m] [+ residual] [then * scale2[m] + bias2[m]
+ * [+ residual2]], each step rounded on its own: build the sources with -ffp-contract=off) applied
+ * in registers before the store. bnn_bconv_affine_pack__X also packs
  * that y (bnn_bconv_affine_pack_rows) in the same output stage: each block of B channels starts at a
  * multiple of B bits of a word (B divides 64), so it stores its B bits of each pixel on their own
  * (the block that starts a word writes the whole word, zeros above it), channels >= M masked to 0.
@@ -63,22 +64,18 @@ void bnn_bconv_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const 
 void bnn_bconv_bits__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                             const int32_t *aux, const int32_t *thr, const int8_t *dir,
                             int oy_begin, int oy_end, bnn_word *out);
-/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output through the stage st. */
 void bnn_bconv_affine_f32__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int oy_begin, int oy_end, float *out);
+                                  const int32_t *aux, const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 /* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
  * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
 void bnn_bconv_affine_pack__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                 const int32_t *aux, const float *scale, const float *bias,
-                                 const float *residual, const float *thr, const int8_t *dir,
+                                 const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
 void bnn_bconv_affine_f32_channels__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int m_begin, int m_end, float *out);
+                                  const int32_t *aux, const bnn_affine_stage *st, int m_begin, int m_end, float *out);
 void bnn_bconv_affine_pack_channels__avx512(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const int32_t *aux, const float *scale, const float *bias,
-                                   const float *residual, const float *thr, const int8_t *dir,
+                                   const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 
 /* ---- AVX2 (vpshufb nibble-table popcount) */
@@ -91,22 +88,18 @@ void bnn_bconv_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bn
 void bnn_bconv_bits__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                           const int32_t *aux, const int32_t *thr, const int8_t *dir,
                           int oy_begin, int oy_end, bnn_word *out);
-/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output through the stage st. */
 void bnn_bconv_affine_f32__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const int32_t *aux, const float *scale, const float *bias,
-                                const float *residual, int oy_begin, int oy_end, float *out);
+                                const int32_t *aux, const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 /* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
  * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
 void bnn_bconv_affine_pack__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                 const int32_t *aux, const float *scale, const float *bias,
-                                 const float *residual, const float *thr, const int8_t *dir,
+                                 const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
 void bnn_bconv_affine_f32_channels__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                  const int32_t *aux, const float *scale, const float *bias,
-                                  const float *residual, int m_begin, int m_end, float *out);
+                                  const int32_t *aux, const bnn_affine_stage *st, int m_begin, int m_end, float *out);
 void bnn_bconv_affine_pack_channels__avx2(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const int32_t *aux, const float *scale, const float *bias,
-                                   const float *residual, const float *thr, const int8_t *dir,
+                                   const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                    int m_begin, int m_end, float *out, bnn_word *bits);
 
 /* ---- ARM NEON (aarch64 and armv7: CNT, byte accumulators flushed with UADALP) */
@@ -119,22 +112,18 @@ void bnn_bconv_f32__neon(const bnn_bconv_params *p, const bnn_word *in, const bn
 void bnn_bconv_bits__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                           const int32_t *aux, const int32_t *thr, const int8_t *dir,
                           int oy_begin, int oy_end, bnn_word *out);
-/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output with scale, bias, residual. */
+/* bnn_bconv_affine_f32_rows (bconv.h) on the packed weights: f32 output through the stage st. */
 void bnn_bconv_affine_f32__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                const int32_t *aux, const float *scale, const float *bias,
-                                const float *residual, int oy_begin, int oy_end, float *out);
+                                const int32_t *aux, const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 /* bnn_bconv_affine_pack_rows (bconv.h) on the packed weights: that f32 output, also packed
  * ([OH][OW][words(M)] for the rows' pixels, every word, tail bits 0) with thr/dir in the same pass. */
 void bnn_bconv_affine_pack__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                 const int32_t *aux, const float *scale, const float *bias,
-                                 const float *residual, const float *thr, const int8_t *dir,
+                                 const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                  int oy_begin, int oy_end, float *out, bnn_word *bits);
 void bnn_bconv_affine_f32_channels__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                         const int32_t *aux, const float *scale, const float *bias,
-                                         const float *residual, int m_begin, int m_end, float *out);
+                                         const int32_t *aux, const bnn_affine_stage *st, int m_begin, int m_end, float *out);
 void bnn_bconv_affine_pack_channels__neon(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                          const int32_t *aux, const float *scale, const float *bias,
-                                          const float *residual, const float *thr, const int8_t *dir,
+                                          const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                           int m_begin, int m_end, float *out, bnn_word *bits);
 
 /* The kernel sources (bconv_avx512.c, bconv_avx2.c, bconv_neon.c) define BNN_BCONV_BLOCKED_IMPL, their ISA

@@ -14,7 +14,8 @@
  *   UNROLL         _Pragma("GCC unroll 8")
  *   ISA_ENTRY(n)   n##__ISA, the public name of an entry point
  * and the type `struct sink` (the output side of a tile), with at least the members
- *   float *f; bnn_word *b; const float *res; float scale[SINK_W], bias[SINK_W];
+ *   float *f; bnn_word *b; const float *res, *res2;
+ *   float scale[SINK_W], bias[SINK_W], scale2[SINK_W], bias2[SINK_W];
  *   uint32_t vmask (bit k = block channel k is < M);
  * and afterwards define the ISA hooks declared below. Apart from the entry points of bconv_blocked.h
  * (at the end), everything here is static: each source gets its own copy, compiled with its own
@@ -46,8 +47,9 @@ typedef struct {
 /* One tile: np pixels q0.. (np <= TP, compile-time), nv vectors (compile-time) of the block
  * whose (tap, word) rows start at wb with row stride ws words; channel m0 = block channel v0*VW.
  * interior: all np pixels in one row and all their taps in bounds. aff: f32 output through the
- * sink's scale/bias/residual (bnn_bconv_affine_f32__X); pk (with aff): that output also packed
- * into the sink's bits (bnn_bconv_affine_pack__X). */
+ * sink's affine stage (bnn_bconv_affine_f32__X; bnn_affine_stage): 1: scale, bias, res; 2: then
+ * also scale2, bias2, res2. pk (with aff): that output also packed into the sink's bits
+ * (bnn_bconv_affine_pack__X). */
 ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const int nv, const int interior,
                         const int aff, const int pk, const bnn_word *wb, size_t ws, int m0, int vblk);
 /* The sink's bits-side tables for the block of bw channels at b0 (only called with bits output):
@@ -70,10 +72,10 @@ ALWAYS_INLINE void steps(vacc accb[TP][ACCS], const int np, const int nv, const 
                          const bnn_word *w, size_t ws, const size_t n);
 #endif
 #ifdef BCONV_RUN_HOOK
-/* Optional (define BCONV_RUN_HOOK): a faster run() of the f32 kernels (fout, and scale..dir as
+/* Optional (define BCONV_RUN_HOOK): a faster run() of the f32 kernels (fout, and st..dir as
  * run() takes them) for the shapes it handles; returns 0, having written nothing, for the others. */
-static int run_hook(const ctx *c, const bnn_word *w, const float *scale, const float *bias, const float *res,
-                    const float *pthr, const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout);
+static int run_hook(const ctx *c, const bnn_word *w, const bnn_affine_stage *st, const float *pthr,
+                    const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout);
 #endif
 
 /* ---- shared code */
@@ -454,16 +456,17 @@ ALWAYS_INLINE int tile_interior(const ctx *c, int q)
     return ox + TP <= p->OW && oy >= c->oyi0 && oy < c->oyi1 && ox >= c->oxi0 && ox + TP <= c->oxi1;
 }
 
-/* The sink's affine tables for the block of bw channels at b0: scale and bias, 0 for channels
- * >= M. */
-static void sink_affine_block(sink *s, const bnn_bconv_params *p, int b0, int bw, const float *scale,
-                              const float *bias)
+/* The sink's affine tables for the block of bw channels at b0: scale and bias (and scale2, bias2
+ * with a second stage), 0 for channels >= M. */
+static void sink_affine_block(sink *s, const bnn_bconv_params *p, int b0, int bw, const bnn_affine_stage *st)
 {
     int k;
     for (k = 0; k < SINK_W; k++) {
-        const int m = b0 + k;
-        s->scale[k] = k < bw && m < p->M ? scale[m] : 0.0f;
-        s->bias[k] = k < bw && m < p->M ? bias[m] : 0.0f;
+        const int m = b0 + k, ok = k < bw && m < p->M;
+        s->scale[k] = ok ? st->scale[m] : 0.0f;
+        s->bias[k] = ok ? st->bias[m] : 0.0f;
+        s->scale2[k] = ok && st->scale2 ? st->scale2[m] : 0.0f;
+        s->bias2[k] = ok && st->scale2 ? st->bias2[m] : 0.0f;
     }
 }
 
@@ -481,17 +484,17 @@ ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, co
     for (; q < q_end; q++) tile(c, s, q, 1, nv, 0, aff, pk, wb, ws, m0, vblk);
 }
 
-/* fout only: f32; bout only: bits (thr int32); scale: the affine on fout, and with bout too its
+/* fout only: f32; bout only: bits (thr int32); st: the affine stage on fout, and with bout too its
  * packed output (pthr float). Output channels [m_begin, m_end) only: m_begin a multiple of 64
  * (so of BLK), m_end one too or >= M. */
 static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
-                const int32_t *thr, const int8_t *dir, const float *scale, const float *bias, const float *res,
-                const float *pthr, int oy_begin, int oy_end, int m_begin, int m_end, float *fout, bnn_word *bout)
+                const int32_t *thr, const int8_t *dir, const bnn_affine_stage *st, const float *pthr,
+                int oy_begin, int oy_end, int m_begin, int m_end, float *fout, bnn_word *bout)
 {
     ctx c;
     sink s = {0}; /* (every member is set before use; this keeps -Wmaybe-uninitialized quiet) */
     int b0, b_end, lo, hi;
-    const int pk = scale && bout;
+    const int pk = st && bout, aff = !st ? 0 : st->scale2 ? 2 : 1;
     const int q_begin = (oy_begin < 0 ? 0 : oy_begin) * p->OW;
     const int q_end = (oy_end > p->OH ? p->OH : oy_end) * p->OW;
     if (q_begin >= q_end) return;
@@ -518,32 +521,36 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     if (m_begin < 0) m_begin = 0;
     b_end = m_end >= p->M ? c.Mp : m_end;
 #ifdef BCONV_RUN_HOOK
-    if (m_begin == 0 && b_end == c.Mp && fout && run_hook(&c, w, scale, bias, res, pthr, dir, q_begin, q_end, fout, bout))
+    if (m_begin == 0 && b_end == c.Mp && fout && run_hook(&c, w, st, pthr, dir, q_begin, q_end, fout, bout))
         return;
 #endif
 
     s.f = fout;
     s.b = bout;
-    s.res = scale ? res : NULL;
+    s.res = st ? st->residual : NULL;
+    s.res2 = aff == 2 ? st->residual2 : NULL;
     s.vmask = 0;
 
     for (b0 = m_begin; b0 < b_end; b0 += BLK) {
         const int bw = c.Mp - b0 < BLK ? c.Mp - b0 : BLK;
         const bnn_word *wb = w + (size_t)b0 * (size_t)c.T * c.nw;
         if (bout) sink_bits_block(&s, p, b0, bw, pk, thr, dir, pthr);
-        if (scale) sink_affine_block(&s, p, b0, bw, scale, bias);
-        /* the affine output stage (and its packing) are compile-time variants: the other kernels
+        if (st) sink_affine_block(&s, p, b0, bw, st);
+        /* the affine output stages (and their packing) are compile-time variants: the other kernels
          * keep their code */
-        if (bw == BLK && pk) {
+        if (bw == BLK && aff == 2) {
+            if (pk) block(&c, &s, q_begin, q_end, NV, 2, 1, wb, BLK, b0, 0);
+            else block(&c, &s, q_begin, q_end, NV, 2, 0, wb, BLK, b0, 0);
+        } else if (bw == BLK && pk) {
             block(&c, &s, q_begin, q_end, NV, 1, 1, wb, BLK, b0, 0);
-        } else if (bw == BLK && scale) {
+        } else if (bw == BLK && aff) {
             block(&c, &s, q_begin, q_end, NV, 1, 0, wb, BLK, b0, 0);
         } else if (bw == BLK) {
             block(&c, &s, q_begin, q_end, NV, 0, 0, wb, BLK, b0, 0);
         } else {
             int v;
             for (v = 0; v < bw / VW; v++)
-                block(&c, &s, q_begin, q_end, 1, scale != NULL, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
+                block(&c, &s, q_begin, q_end, 1, aff, pk, wb + v * VW, (size_t)bw, b0 + v * VW, v);
         }
     }
 }
@@ -563,43 +570,39 @@ void ISA_ENTRY(bnn_bconv_pack_weights)(const bnn_bconv_params *p, const bnn_word
 void ISA_ENTRY(bnn_bconv_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                               int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, NULL, NULL, NULL, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
+    run(p, in, w, aux, NULL, NULL, NULL, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_f32)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                     const int32_t *aux, const float *scale, const float *bias,
-                                     const float *residual, int oy_begin, int oy_end, float *out)
+                                     const int32_t *aux, const bnn_affine_stage *st, int oy_begin, int oy_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
+    run(p, in, w, aux, NULL, NULL, st, NULL, oy_begin, oy_end, 0, p->M, out, NULL);
 }
 
 void ISA_ENTRY(bnn_bconv_bits)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, const int32_t *aux,
                                const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
 {
-    run(p, in, w, aux, thr, dir, NULL, NULL, NULL, NULL, oy_begin, oy_end, 0, p->M, NULL, out);
+    run(p, in, w, aux, thr, dir, NULL, NULL, oy_begin, oy_end, 0, p->M, NULL, out);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_pack)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                      const int32_t *aux, const float *scale, const float *bias,
-                                      const float *residual, const float *thr, const int8_t *dir, int oy_begin,
+                                      const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir, int oy_begin,
                                       int oy_end, float *out, bnn_word *bits)
 {
-    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, oy_begin, oy_end, 0, p->M, out, bits);
+    run(p, in, w, aux, NULL, dir, st, thr, oy_begin, oy_end, 0, p->M, out, bits);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_f32_channels)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                              const int32_t *aux, const float *scale, const float *bias,
-                                              const float *residual, int m_begin, int m_end, float *out)
+                                              const int32_t *aux, const bnn_affine_stage *st, int m_begin, int m_end, float *out)
 {
-    run(p, in, w, aux, NULL, NULL, scale, bias, residual, NULL, 0, p->OH, m_begin, m_end, out, NULL);
+    run(p, in, w, aux, NULL, NULL, st, NULL, 0, p->OH, m_begin, m_end, out, NULL);
 }
 
 void ISA_ENTRY(bnn_bconv_affine_pack_channels)(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                               const int32_t *aux, const float *scale, const float *bias,
-                                               const float *residual, const float *thr, const int8_t *dir,
+                                               const int32_t *aux, const bnn_affine_stage *st, const float *thr, const int8_t *dir,
                                                int m_begin, int m_end, float *out, bnn_word *bits)
 {
-    run(p, in, w, aux, NULL, dir, scale, bias, residual, thr, 0, p->OH, m_begin, m_end, out, bits);
+    run(p, in, w, aux, NULL, dir, st, thr, 0, p->OH, m_begin, m_end, out, bits);
 }
 
 #endif /* BNNCC_BCONV_BLOCKED_IMPL_H */

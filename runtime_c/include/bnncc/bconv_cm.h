@@ -12,11 +12,9 @@ void bnn_bconv_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const
 void bnn_bconv_bits_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                              const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out);
 void bnn_bconv_affine_f32_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                   const float *scale, const float *bias, const float *residual,
-                                   int oy_begin, int oy_end, float *out);
+                                   const bnn_affine_stage *st, int oy_begin, int oy_end, float *out);
 void bnn_bconv_affine_pack_rows__cm(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
-                                    const float *scale, const float *bias, const float *residual,
-                                    const float *thr, const int8_t *dir, int oy_begin, int oy_end,
-                                    float *out, bnn_word *bits);
+                                    const bnn_affine_stage *st, const float *thr, const int8_t *dir,
+                                    int oy_begin, int oy_end, float *out, bnn_word *bits);
 
 #endif /* BNNCC_BCONV_CM_H */

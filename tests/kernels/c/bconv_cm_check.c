@@ -16,6 +16,7 @@
 
 #include "firmware_check.h"
 #include "bnncc/bconv.h"
+#include "affine_stages.h"
 #include "bnncc/bconv_cm.h"
 
 static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int opposite)
@@ -26,13 +27,14 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int opposite)
     bnn_word *x = random_packed((size_t)p->H * (size_t)p->W, p->C);
     bnn_word *w = random_packed((size_t)p->M * T, p->C);
     float *scale = take((size_t)p->M * sizeof(float)), *bias = take((size_t)p->M * sizeof(float));
-    float *res = take(nf * sizeof(float)), *full = take(nf * sizeof(float));
+    float *scale2 = take((size_t)p->M * sizeof(float)), *bias2 = take((size_t)p->M * sizeof(float));
+    float *res = take(nf * sizeof(float)), *res2 = take(nf * sizeof(float)), *full = take(nf * sizeof(float));
     float *want = take(nf * sizeof(float)), *got = take(nf * sizeof(float));
     float *fthr = take((size_t)p->M * sizeof(float));
     int32_t *thr = take((size_t)p->M * sizeof(int32_t));
     int8_t *dir = take((size_t)p->M);
     bnn_word *bwant = take(nb * sizeof *bwant), *bgot = take(nb * sizeof *bgot);
-    int m, r;
+    int m, i_st;
     size_t i;
 
     if (opposite) {
@@ -44,9 +46,11 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int opposite)
         scale[m] = rnd_int(16) == 0 ? 0.0f : rnd_float(-2.0f, 2.0f);
         bias[m] = rnd_float(-8.0f, 8.0f);
         if (rnd_int(64) == 0) scale[m] = bits_float(0x7FC00000u);   /* NaN */
+        scale2[m] = rnd_int(16) == 0 ? 0.0f : rnd_float(-3.0f, 3.0f);
+        bias2[m] = rnd_float(-5.0f, 5.0f);
         dir[m] = (int8_t)(rnd_int(3) - 1);
     }
-    for (i = 0; i < nf; i++) res[i] = rnd_float(-4.0f, 4.0f);
+    for (i = 0; i < nf; i++) res[i] = rnd_float(-4.0f, 4.0f), res2[i] = rnd_float(-6.0f, 6.0f);
 
     /* f32 */
     bnn_bconv_f32_rows(p, x, w, 0, p->OH, full);
@@ -64,14 +68,15 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int opposite)
     bnn_bconv_bits_rows__cm(p, x, w, thr, dir, oy0, oy1, bgot);
     cmp_words("bits", bgot, bwant, nb);
 
-    for (r = 0; r < 2; r++) {
-        const float *rp = r ? NULL : res;
-        bnn_bconv_affine_f32_rows(p, x, w, scale, bias, rp, 0, p->OH, full);
+    for (i_st = 0; i_st < STAGES_PER_CASE; i_st++) {
+        const int r = stage_of(case_no, i_st);
+        const bnn_affine_stage stage = stage_variant(r, scale, bias, res, scale2, bias2, res2), *st = &stage;
+        bnn_bconv_affine_f32_rows(p, x, w, st, 0, p->OH, full);
         fill_f(want, nf);
-        bnn_bconv_affine_f32_rows(p, x, w, scale, bias, rp, oy0, oy1, want);
+        bnn_bconv_affine_f32_rows(p, x, w, st, oy0, oy1, want);
         fill_f(got, nf);
-        bnn_bconv_affine_f32_rows__cm(p, x, w, scale, bias, rp, oy0, oy1, got);
-        cmp_f32(r ? "affine_f32" : "affine_f32+res", got, want, nf);
+        bnn_bconv_affine_f32_rows__cm(p, x, w, st, oy0, oy1, got);
+        cmp_f32(stage_name("affine_f32", r), got, want, nf);
 
         /* float thresholds at values y takes (ties), one ulp off, or random */
         for (m = 0; m < p->M; m++) {
@@ -81,12 +86,12 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int opposite)
         }
         fill_f(want, nf);
         fill_w(bwant, nb);
-        bnn_bconv_affine_pack_rows(p, x, w, scale, bias, rp, fthr, dir, oy0, oy1, want, bwant);
+        bnn_bconv_affine_pack_rows(p, x, w, st, fthr, dir, oy0, oy1, want, bwant);
         fill_f(got, nf);
         fill_w(bgot, nb);
-        bnn_bconv_affine_pack_rows__cm(p, x, w, scale, bias, rp, fthr, dir, oy0, oy1, got, bgot);
-        cmp_f32(r ? "affine_pack.y" : "affine_pack.y+res", got, want, nf);
-        cmp_words(r ? "affine_pack.bits" : "affine_pack.bits+res", bgot, bwant, nb);
+        bnn_bconv_affine_pack_rows__cm(p, x, w, st, fthr, dir, oy0, oy1, got, bgot);
+        cmp_f32(stage_name("affine_pack.y", r), got, want, nf);
+        cmp_words(stage_name("affine_pack.bits", r), bgot, bwant, nb);
     }
 }
 

@@ -19,6 +19,7 @@
 
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
+#include "affine_stages.h"
 #include "bnncc/bconv_blocked.h"
 
 static uint64_t rng_state;
@@ -148,14 +149,15 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
     bnn_word *wp = xalloc(bnn_bconv_weights_size__neon(p) * sizeof *wp);
     int32_t *aux = xalloc(bnn_bconv_aux_size__neon(p) * sizeof *aux);
     float *scale = xalloc((size_t)p->M * sizeof(float)), *bias = xalloc((size_t)p->M * sizeof(float));
-    float *res = xalloc(nf * sizeof(float)), *ref = xalloc(nf * sizeof(float));
+    float *scale2 = xalloc((size_t)p->M * sizeof(float)), *bias2 = xalloc((size_t)p->M * sizeof(float));
+    float *res = xalloc(nf * sizeof(float)), *res2 = xalloc(nf * sizeof(float)), *ref = xalloc(nf * sizeof(float));
     float *want = xalloc(nf * sizeof(float)), *got = xalloc(nf * sizeof(float));
     float *fthr = xalloc((size_t)p->M * sizeof(float));
     float *yfull = xalloc(nf * sizeof(float)), *ypart = xalloc(nf * sizeof(float));
     int32_t *thr = xalloc((size_t)p->M * sizeof(int32_t));
     int8_t *dir = xalloc((size_t)p->M);
     bnn_word *bref = xalloc(nb * sizeof *bref), *bwant = xalloc(nb * sizeof *bwant), *bgot = xalloc(nb * sizeof *bgot);
-    int m, r;
+    int m, i_st;
     size_t i;
 
     bnn_bconv_pack_weights__neon(p, w, wp, aux);
@@ -163,9 +165,11 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
         scale[m] = rnd_int(16) == 0 ? 0.0f : rnd_float(-2.0f, 2.0f);
         bias[m] = rnd_float(-8.0f, 8.0f);
         if (rnd_int(64) == 0) scale[m] = NAN;
+        scale2[m] = rnd_int(16) == 0 ? 0.0f : rnd_float(-3.0f, 3.0f);
+        bias2[m] = rnd_float(-5.0f, 5.0f);
         dir[m] = (int8_t)(rnd_int(3) - 1);
     }
-    for (i = 0; i < nf; i++) res[i] = rnd_float(-4.0f, 4.0f);
+    for (i = 0; i < nf; i++) res[i] = rnd_float(-4.0f, 4.0f), res2[i] = rnd_float(-6.0f, 6.0f);
     if (nf > 3 && rnd_int(2)) res[rnd() % nf] = NAN;
 
     /* f32 */
@@ -186,19 +190,20 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
     bnn_bconv_bits__neon(p, x, wp, aux, thr, dir, oy0, oy1, bgot);
     cmp_words("bits", bgot, bwant, nb);
 
-    for (r = 0; r < 2; r++) {
-        const float *rp = r ? NULL : res;
+    for (i_st = 0; i_st < STAGES_PER_CASE; i_st++) {
+        const int r = stage_of(case_no, i_st);
+        const bnn_affine_stage stage = stage_variant(r, scale, bias, res, scale2, bias2, res2), *st = &stage;
         /* affine f32, rows and channels */
-        bnn_bconv_affine_f32_rows(p, x, w, scale, bias, rp, 0, p->OH, yfull);
+        bnn_bconv_affine_f32_rows(p, x, w, st, 0, p->OH, yfull);
         fill_f(ypart, nf);
-        bnn_bconv_affine_f32_rows(p, x, w, scale, bias, rp, oy0, oy1, ypart);
+        bnn_bconv_affine_f32_rows(p, x, w, st, oy0, oy1, ypart);
         fill_f(got, nf);
-        bnn_bconv_affine_f32__neon(p, x, wp, aux, scale, bias, rp, oy0, oy1, got);
-        cmp_f32(r ? "affine_f32" : "affine_f32+res", got, ypart, nf);
+        bnn_bconv_affine_f32__neon(p, x, wp, aux, st, oy0, oy1, got);
+        cmp_f32(stage_name("affine_f32", r), got, ypart, nf);
         expect_f32(p, yfull, 0, p->OH, m0, m1, want);
         fill_f(got, nf);
-        bnn_bconv_affine_f32_channels__neon(p, x, wp, aux, scale, bias, rp, m0, m1, got);
-        cmp_f32(r ? "affine_f32_channels" : "affine_f32_channels+res", got, want, nf);
+        bnn_bconv_affine_f32_channels__neon(p, x, wp, aux, st, m0, m1, got);
+        cmp_f32(stage_name("affine_f32_channels", r), got, want, nf);
 
         /* affine pack: float thresholds at values y takes (ties), one ulp off, or random */
         for (m = 0; m < p->M; m++) {
@@ -210,24 +215,25 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
         }
         fill_f(ypart, nf);
         fill_w(bwant, nb);
-        bnn_bconv_affine_pack_rows(p, x, w, scale, bias, rp, fthr, dir, oy0, oy1, ypart, bwant);
+        bnn_bconv_affine_pack_rows(p, x, w, st, fthr, dir, oy0, oy1, ypart, bwant);
         fill_f(got, nf);
         fill_w(bgot, nb);
-        bnn_bconv_affine_pack__neon(p, x, wp, aux, scale, bias, rp, fthr, dir, oy0, oy1, got, bgot);
-        cmp_f32(r ? "affine_pack.y" : "affine_pack.y+res", got, ypart, nf);
-        cmp_words(r ? "affine_pack.bits" : "affine_pack.bits+res", bgot, bwant, nb);
+        bnn_bconv_affine_pack__neon(p, x, wp, aux, st, fthr, dir, oy0, oy1, got, bgot);
+        cmp_f32(stage_name("affine_pack.y", r), got, ypart, nf);
+        cmp_words(stage_name("affine_pack.bits", r), bgot, bwant, nb);
 
-        bnn_bconv_affine_pack_rows(p, x, w, scale, bias, rp, fthr, dir, 0, p->OH, ypart, bref);
+        bnn_bconv_affine_pack_rows(p, x, w, st, fthr, dir, 0, p->OH, ypart, bref);
         expect_f32(p, ypart, 0, p->OH, m0, m1, want);
         expect_bits(p, bref, 0, p->OH, m0, m1, bwant);
         fill_f(got, nf);
         fill_w(bgot, nb);
-        bnn_bconv_affine_pack_channels__neon(p, x, wp, aux, scale, bias, rp, fthr, dir, m0, m1, got, bgot);
-        cmp_f32(r ? "affine_pack_channels.y" : "affine_pack_channels.y+res", got, want, nf);
-        cmp_words(r ? "affine_pack_channels.bits" : "affine_pack_channels.bits+res", bgot, bwant, nb);
+        bnn_bconv_affine_pack_channels__neon(p, x, wp, aux, st, fthr, dir, m0, m1, got, bgot);
+        cmp_f32(stage_name("affine_pack_channels.y", r), got, want, nf);
+        cmp_words(stage_name("affine_pack_channels.bits", r), bgot, bwant, nb);
     }
 
-    free(x); free(w); free(wp); free(aux); free(scale); free(bias); free(res); free(ref); free(want); free(got);
+    free(x); free(w); free(wp); free(aux); free(scale); free(bias); free(scale2); free(bias2); free(res); free(res2);
+    free(ref); free(want); free(got);
     free(fthr); free(yfull); free(ypart); free(thr); free(dir); free(bref); free(bwant); free(bgot);
 }
 

@@ -20,6 +20,17 @@ convs, each doing one of the graph's Adds as its residual: y2 = (acc2*S2 + B2) +
 Add keeps its two operands, and IEEE addition is commutative, so which of them the conv computes does
 not matter; no Add is regrouped, so the additions happen in the graph's (onnxruntime's) order.
 
+What rounds twice after a binary layer keeps a second ChannelAffine after the conv's: a
+BatchNormalization after the residual Add ((acc + R) * S2 + B2, Bi-Real's other export), GroupNet's
+lambda after the base's BatchNormalization, the beta Mul after ±alpha weights (ABC-Net). No single
+scale and bias reproduces those roundings, but the conv's output stage has room for a second map
+and a second residual (bnn_affine_stage), so a ChannelAffine read from a one-stage BinaryConvAffine
+that nothing else reads becomes that conv's second stage:
+
+    Y = ((acc * S[c] + B[c]) + R) * S2[c] + B2[c]) + R2,  P = pack(Threshold(Y, T, D))
+
+each step still rounded on its own, in the graph's order; the intermediate map never goes to memory.
+
 A ChannelAffine read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
 pooling first and mapping the pooled values is exact, and touches 4x fewer elements.
@@ -29,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import onnx_ir as ir
 
-from bnncc.ir import (add_constant, attribute, constant, consumers, insert_before, is_bnncc, read_only_by,
+from bnncc.ir import (SOURCE, add_constant, attribute, constant, consumers, insert_before, is_bnncc, read_only_by,
                       remove_unused, replace_value, shape_of, source_label)
 from bnncc.ops import make_node
 from bnncc.ops.windows import window_attributes
@@ -86,7 +97,7 @@ def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
         inputs.append(None)
     packs = [n for n in consumers(result) if is_bnncc(n, "ThresholdPack")]
     if anchor is affine and len(packs) != 1:
-        return _fuse_into_conv(graph, affine)
+        return _fuse_into_conv(graph, affine) or _second_stage(graph, affine)
     if len(packs) == 1:
         inputs += [packs[0].inputs[1], packs[0].inputs[2]]
     fused = make_node("ChannelAffine", inputs)
@@ -99,7 +110,7 @@ def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
         graph.remove(anchor, safe=True)
     graph.remove(affine, safe=True)
     conv = fused.inputs[0].producer()
-    in_conv = _fuse_into_conv(graph, fused)
+    in_conv = _fuse_into_conv(graph, fused) or _second_stage(graph, fused)
     if anchor is not affine:
         report.layer(anchor.name, anchor.op_type, "folded",
                      f"added in the output stage of the binary layer {source_label(conv)}" if in_conv else
@@ -114,9 +125,32 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     if conv is None or not is_bnncc(conv, "BinaryConvPacked") or len(conv.inputs) > 2 \
             or not read_only_by(acc, affine):
         return False
-    fused = make_node("BinaryConvAffine", [conv.inputs[0], conv.inputs[1], *affine.inputs[1:]],
-                      {name: attr.value for name, attr in conv.attributes.items()})
+    scale, bias, residual, thresholds, directions = (list(affine.inputs[1:]) + [None] * 5)[:5]
+    inputs = [conv.inputs[0], conv.inputs[1], scale, bias, residual]
+    if thresholds is not None:                      # (no second stage: S2, B2, R2 left out)
+        inputs += [None, None, None, thresholds, directions]
+    fused = make_node("BinaryConvAffine", inputs, {name: attr.value for name, attr in conv.attributes.items()})
     insert_before(graph, affine, fused)
+    for old, new in zip(affine.outputs, fused.outputs):
+        replace_value(old, new)
+    graph.remove(affine, safe=True)
+    graph.remove(conv, safe=True)
+    return True
+
+
+def _second_stage(graph: ir.Graph, affine: ir.Node) -> bool:
+    """BinaryConvAffine(P, W, S, B[, R]) -> Y -> ChannelAffine(Y, S2, B2[, R2, T, D])  ==>
+    BinaryConvAffine(P, W, S, B, R, S2, B2, R2[, T, D]), when nothing else reads Y."""
+    y = affine.inputs[0]
+    conv = y.producer()
+    if conv is None or not is_bnncc(conv, "BinaryConvAffine") or len(conv.inputs) > 5 \
+            or y.is_graph_output() or not read_only_by(y, affine):
+        return False
+    own = list(conv.inputs) + [None] * (5 - len(conv.inputs))        # P, W, S, B, R
+    then = list(affine.inputs[1:]) + [None] * (6 - len(affine.inputs))  # S2, B2, R2, T, D
+    fused = make_node("BinaryConvAffine", own + then, {name: attr.value for name, attr in conv.attributes.items()})
+    insert_before(graph, affine, fused)      # (after R2 is computed)
+    fused.metadata_props[SOURCE] = source_label(conv)
     for old, new in zip(affine.outputs, fused.outputs):
         replace_value(old, new)
     graph.remove(affine, safe=True)

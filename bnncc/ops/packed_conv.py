@@ -3,9 +3,11 @@
     BinaryConvPacked(P, W[, T, D])         the integer accumulator as float [N, M, OH, OW] ([N, M]
                                            when `dense`), or with T and D the packed bits of
                                            Threshold(acc, T, D)
-    BinaryConvAffine(P, W, S, B[, R, T, D]) -> Y[, P']
+    BinaryConvAffine(P, W, S, B[, R, S2, B2, R2, T, D]) -> Y[, P']
                                            the accumulator straight through ChannelAffine:
-                                           Y = (acc * S[m] + B[m]) + R, and with T, D its packed bits
+                                           Y = (acc * S[m] + B[m]) + R, then with S2 and B2 a
+                                           second one, Y = (Y * S2[m] + B2[m]) + R2; with T, D
+                                           also its packed bits
 
 P is packed [N, H, W, words(C)]; W is packed like activations, [M, KH, KW, words(C)]. `pad_bit`
 -1 is ONNX zero padding (padded taps add nothing), 0 pads with +1, 1 with -1. For the taps T that
@@ -91,9 +93,14 @@ class BinaryConvPacked(Op):
 
 
 class BinaryConvAffine(BinaryConvPacked):
-    """The same conv and emitters, with the affine output stage (`emit_binary_conv` tells them apart)."""
+    """The same conv and emitters, with the affine output stage (`emit_binary_conv` tells them apart).
 
-    inputs = ("P", "W", "S", "B", "R?", "T?", "D?")
+    The second stage holds what rounds twice after a binary layer, which no single scale and bias
+    reproduces: a BatchNormalization after the residual Add ((acc + R) * S2 + B2), a scale after the
+    layer's own (GroupNet's lambda, the second of ±alpha weights and a Mul), and then the running sum
+    of a sum of binary layers (R2)."""
+
+    inputs = ("P", "W", "S", "B", "R?", "S2?", "B2?", "R2?", "T?", "D?")
     outputs = ("Y", "P?")
 
     @classmethod
@@ -102,8 +109,17 @@ class BinaryConvAffine(BinaryConvPacked):
         return [(shape, FLOAT)] + ([packed_output(shape)] if cls.input(node, "T") is not None else [])
 
     @staticmethod
-    def reference(p, w, scale, bias, residual=None, thresholds=None, directions=None, **conv):
-        return ChannelAffine.reference(accumulate(p, w, **conv), scale, bias, residual, thresholds, directions)
+    def reference(p, w, scale, bias, residual=None, scale2=None, bias2=None, residual2=None, thresholds=None,
+                  directions=None, **conv):
+        y = accumulate(p, w, **conv)
+        if scale2 is not None:
+            (y,) = ChannelAffine.reference(y, scale, bias, residual)
+            scale, bias, residual = scale2, bias2, residual2
+        return ChannelAffine.reference(y, scale, bias, residual, thresholds, directions)
+
+
+# BinaryConvAffine's inputs in the order of bnn_affine_stage's members (bconv.h)
+STAGE = ("S", "B", "R", "S2", "B2", "R2")
 
 
 def emit_binary_conv(s, node, op: type[Op]) -> None:
@@ -124,7 +140,8 @@ def emit_binary_conv(s, node, op: type[Op]) -> None:
     layer = s.layers[-1]
     layer.binary_macs += m * oh * ow * fields["KH"] * fields["KW"] * channels
     layer.binary_weights = m * fields["KH"] * fields["KW"] * channels
-    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else m * 8 if affine else 0)   # per-channel constants
+    stages = 2 if affine and op.input(node, "S2") is not None else 1
+    layer.weight_bytes = weights.nbytes + (m * 5 if bits_out else m * 8 * stages if affine else 0)  # per channel
     layer.detail = (f"dense {channels * fields['KH'] * fields['KW']}->{m}" if dense else
                     f"{channels}->{m} {fields['KH']}x{fields['KW']}/{fields['SH']} out {oh}x{ow}")
     x, y = s.operand(node.inputs[0]), s.operand(node.outputs[0])
@@ -152,9 +169,8 @@ def emit_binary_conv(s, node, op: type[Op]) -> None:
         thr, dirs = threshold_arrays(s, constant(thresholds), constant(op.input(node, "D")), np.int32)
         by_rows(f"bnn_bconv_bits{suffix}({p}, {x}, {w}, {extra}{thr}, {dirs}, lo, hi, {y});")
     elif affine:
-        residual = op.input(node, "R")
-        residual = s.operand(residual) if residual is not None else "NULL"
-        operands = f"{p}, {x}, {w}, {extra}{s.operand(op.input(node, 'S'))}, {s.operand(op.input(node, 'B'))}, {residual}"
+        stage = ", ".join(s.operand(v) if v is not None else "NULL" for v in (op.input(node, name) for name in STAGE))
+        operands = f"{p}, {x}, {w}, {extra}&(const bnn_affine_stage){{{stage}}}"
         if thresholds is not None:
             thr, dirs = threshold_arrays(s, constant(thresholds), constant(op.input(node, "D")))
             affine_kernel("affine_pack", f"{operands}, {thr}, {dirs}", f"{y}, {s.operand(node.outputs[1])}")
@@ -172,23 +188,25 @@ def lower_binary_conv(lowering, node, op: type[Op]):
                               pad_bit=int(attrs["pad_bit"]), dense=bool(int(attrs["dense"])))
     affine = op is BinaryConvAffine
     packed = op.input(node, "T") is not None
-    residual = op.input(node, "R") if affine else None
+    index = {name.rstrip("?"): i for i, name in enumerate(op.inputs)}
+    # the output stage's inputs that are there, as (name, operand); scales and biases are constants
+    per_channel = {"S": "scale", "B": "bias", "S2": "second scale", "B2": "second bias"}
+    stage = [(name, lowering.constant(lowering.array(node, index[name], per_channel[name], np.float32).reshape(-1))
+              if name in per_channel else lowering.operand(op.input(node, name)))
+             for name in (STAGE if affine else ()) if op.input(node, name) is not None]
     operands = [lowering.operand(node.inputs[0]),
-                lowering.constant(kernels.weight_layout(lowering.array(node, 1, "packed weights", np.uint64)))]
-    if affine:
-        operands += [lowering.constant(lowering.array(node, i, what, np.float32).reshape(-1))
-                     for i, what in ((2, "scale"), (3, "bias"))]
-        operands += [lowering.operand(residual)] if residual is not None else []
+                lowering.constant(kernels.weight_layout(lowering.array(node, 1, "packed weights", np.uint64))),
+                *(operand for _, operand in stage)]
     if packed:
-        operands += list(lowering.threshold_constants(node, 5 if affine else 2))
+        operands += list(lowering.threshold_constants(node, index["T"]))
 
     def compute(p, w, *rest):
-        rest = list(rest)
-        scale, bias = (rest.pop(0), rest.pop(0)) if affine else (None, None)
-        r = rest.pop(0) if residual is not None else None
-        thresholds, directions = (rest[0], rest[1]) if packed else (None, None)
-        return kernels.binary_conv(p, w, conv, scale, bias, r, thresholds, directions, product=lowering.product,
-                                   tensor_cores=lowering.tensor_cores)
+        given = dict(zip((name for name, _ in stage), rest))
+        thresholds, directions = rest[len(stage):] if packed else (None, None)
+        second = (given["S2"], given["B2"], given.get("R2")) if "S2" in given else None
+        return kernels.binary_conv(p, w, conv, given.get("S"), given.get("B"), given.get("R"), thresholds,
+                                   directions, product=lowering.product, tensor_cores=lowering.tensor_cores,
+                                   second=second)
 
     result = lowering.kernel("binary_conv", compute, *operands)
     return lowering.outputs_of(result, 2) if affine and packed else result

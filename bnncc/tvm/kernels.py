@@ -428,13 +428,14 @@ def binary_conv_popcount_mma(p: te.Tensor, w: te.Tensor, conv: BinaryConv) -> te
 def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor | None = None,
                 bias: te.Tensor | None = None, residual: te.Tensor | None = None,
                 thresholds: te.Tensor | None = None, directions: te.Tensor | None = None, *, product=None,
-                tensor_cores: bool = False):
+                tensor_cores: bool = False, second: tuple | None = None):
     """BinaryConvPacked (scale None) or BinaryConvAffine, with the output stage fused.
 
     Without scale: the accumulator as float32 [N, M, OH, OW], or with T and D only the packed
     threshold bits [N, OH, OW, words(M)]. With scale and bias: Y = (dot * S[m] + B[m]) + R, the
     reference's roundings (dot is an integer below 2^24, exact in float32), and with T and D also
-    the packed bits of Threshold(Y). Float outputs are [N, M] when dense. The pack stage recomputes
+    the packed bits of Threshold(Y). second (S2, B2, R2 or None): the second stage, Y = (Y * S2[m] +
+    B2[m]) + R2, each step rounded as in the reference (bnn_affine_stage). Float outputs are [N, M] when dense. The pack stage recomputes
     Y from `pop` with the same operations rather than reading it back, so it can run where `pop`
     was made. tensor_cores (CUDA): `pop` comes from the 1-bit MMA where the layer is eligible
     (`tensor_cores.eligible`), as a separate kernel before the output stage."""
@@ -458,10 +459,14 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
         y = dot.astype("float32")
         if scale is None:
             return y
-        y = product(y, scale[k]) + bias[k]
-        if residual is None:
+        def add(y, r):
+            return y if r is None else y + (r[b, k] if conv.dense else r[b, k, oh, ow])
+
+        y = add(product(y, scale[k]) + bias[k], residual)
+        if second is None:
             return y
-        return y + (residual[b, k] if conv.dense else residual[b, k, oh, ow])
+        scale2, bias2, residual2 = second
+        return add(product(y, scale2[k]) + bias2[k], residual2)
 
     def minus(b, oh, ow, m):
         k = m if m_count % 64 == 0 else _clamped(m, m_count)

@@ -35,12 +35,11 @@ def assert_runs_binary_per_group(compiled: bnncc.CompiledModel, groups: int, per
     assert [layer.detail.split()[0] for layer in binary] == [f"{per_group}->{per_group}"] * groups + \
         [f"{groups * per_group}->{groups * per_group}"]
     # BN (+ residual) + Sign of the grouped conv are fused into each group's conv, which writes bits
-    # (a scaled input's residual keeps its BN as a float pass, as an ungrouped conv's does: acc*s*S
-    # rounds once more than any single affine map of acc)
+    # (with a scaled input, acc*s*S rounds once more than any single affine map of acc: the BN is the
+    # second stage of the group's output stage, as an ungrouped conv's is)
     assert all(layer.op_type == ("BinaryConvAffine" if then == "residual" else "BinaryConvPacked")
                for layer in binary[:groups])
-    if then == "sign":
-        assert not {"ChannelAffine", "ThresholdPack"} & set(kinds[kinds.index("SliceBits"):])
+    assert not {"ChannelAffine", "ThresholdPack"} & set(kinds[kinds.index("SliceBits"):])
     grouped = [note for note in compiled.report.layers if note.op_type == "Conv" and "groups" in note.reason]
     assert [note.mode for note in grouped] == ["binary"]
 

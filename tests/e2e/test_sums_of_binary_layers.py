@@ -13,21 +13,22 @@ from targets_under_test import cpu_targets
 import zoo
 
 # (builder, kwargs, float elementwise passes left, the sum's Adds done by binary layers, as the report
-# names them: an ONNX Sum is one line, not one per Add). A dense layer's input keeps its stem
-# BatchNormalization as a pass of its own (it is read through a Flatten).
-# ±alpha weights then times beta, and GroupNet's BatchNormalization then times lambda, round twice per
-# branch, which no single scale and bias reproduces: each branch's second scale stays a float pass, and
-# the sum's Adds go into those passes.
-SUMS = [pytest.param(zoo.abc_net_layer, {}, 1, 2, id="abc-conv"),
-        pytest.param(zoo.abc_net_layer, {"activation_bases": 3}, 1, 8, id="abc-conv-3-activation-bases"),
-        pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "sum_op": True}, 1, 0, id="abc-conv-onnx-sum"),
-        pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "activation": "indicator"}, 1, 8,
+# names them: an ONNX Sum is one line, not one per Add). The BatchNormalization after the sum is the
+# last layer's second output stage; a dense layer's input keeps its stem BatchNormalization as a pass
+# of its own (it is read through a Flatten). ±alpha weights then times beta, and GroupNet's
+# BatchNormalization then times lambda, round twice per branch, which no single scale and bias
+# reproduces: the second rounding is each layer's second stage, with the sum's Add after it, and
+# only the BatchNormalization after the sum (a third rounding after the last layer) stays a pass.
+SUMS = [pytest.param(zoo.abc_net_layer, {}, 0, 2, id="abc-conv"),
+        pytest.param(zoo.abc_net_layer, {"activation_bases": 3}, 0, 8, id="abc-conv-3-activation-bases"),
+        pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "sum_op": True}, 0, 0, id="abc-conv-onnx-sum"),
+        pytest.param(zoo.abc_net_layer, {"activation_bases": 3, "activation": "indicator"}, 0, 8,
                      id="abc-conv-indicator-activations"),
-        pytest.param(zoo.abc_net_layer, {"layer": "dense"}, 2, 2, id="abc-dense"),
-        pytest.param(zoo.abc_net_layer, {"layer": "dense", "activation_bases": 3}, 2, 8,
+        pytest.param(zoo.abc_net_layer, {"layer": "dense"}, 1, 2, id="abc-dense"),
+        pytest.param(zoo.abc_net_layer, {"layer": "dense", "activation_bases": 3}, 1, 8,
                      id="abc-dense-3-activation-bases"),
-        pytest.param(zoo.abc_net_layer, {"weights": "scaled"}, 1 + 3, 0, id="abc-conv-scaled-weights"),
-        pytest.param(zoo.groupnet_sum, {}, 1 + 3, 0, id="groupnet")]
+        pytest.param(zoo.abc_net_layer, {"weights": "scaled"}, 1, 2, id="abc-conv-scaled-weights"),
+        pytest.param(zoo.groupnet_sum, {}, 1, 2, id="groupnet")]
 
 
 @pytest.mark.parametrize("build,kwargs,float_passes,adds_in_binary_layers", SUMS)

@@ -10,6 +10,7 @@ from onnx import helper, numpy_helper
 from bnncc import interpreter
 from bnncc.frontend.importer import import_model
 from bnncc.ir import is_bnncc
+from bnncc.ops import OPS
 from bnncc.pipeline import stages
 from bnncc.report import ConversionReport
 
@@ -34,14 +35,18 @@ def _run(source: onnx.ModelProto, model, x: np.ndarray):
 @pytest.mark.parametrize("affine", ["mul_add", "conv_bias", "bn_after_residual"])
 def test_affine_forms_after_a_binary_conv_fuse_into_it(affine):
     """Mul then Add, a conv bias with ±s weights, or nothing before a residual Add (a BatchNormalization
-    after it): each conv applies its map as it stores, and no float affine op or Add is left (the
-    residual Add goes into one of its operands' ChannelAffine)."""
+    after it, the conv's second output stage): each conv applies its maps as it stores, and no float
+    affine op or Add is left (the residual Add goes into one of its operands' ChannelAffine); what
+    ChannelAffine is left reads a float layer (the stem's), never a binary conv's output."""
     source = zoo.channel_affine_forms(seed=1, affine=affine)
     imported = _final_graph(source)
     ops = [(n.domain, n.op_type) for n in imported.model.graph]
     assert not {op for domain, op in ops if domain == ""} & FLOAT_AFFINE, ops
     fused = [n for n in imported.model.graph if is_bnncc(n, "BinaryConvAffine")]
     assert len(fused) == 2
+    passes = [n for n in imported.model.graph if is_bnncc(n, "ChannelAffine")]
+    assert all(n.inputs[0].producer().op_type == "Conv" for n in passes), ops
+    assert (OPS["BinaryConvAffine"].input(fused[0], "S2") is not None) == (affine == "bn_after_residual")
     x = np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)
     want, got = _run(source, imported.model, x)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -49,14 +54,14 @@ def test_affine_forms_after_a_binary_conv_fuse_into_it(affine):
 
 def test_add_then_mul_keeps_its_order_when_one_affine_map_would_round_differently():
     """(acc + b) * s rounds after the Add; acc * s + b * s does not reproduce it on every integer of
-    [-K, K] for these constants, so the Add stays in the conv and the Mul runs in a pass of its own."""
+    [-K, K] for these constants, so the Add is the conv's first output stage and the Mul its second."""
     source = zoo.channel_affine_forms(seed=1, affine="add_mul")
     imported = _final_graph(source)
     conv = next(n for n in imported.model.graph if is_bnncc(n, "BinaryConvAffine"))
-    scale, bias = (inp.const_value.numpy() for inp in conv.inputs[2:4])
+    scale, bias, scale2, bias2 = (OPS["BinaryConvAffine"].input(conv, name).const_value.numpy()
+                                  for name in ("S", "B", "S2", "B2"))
     assert np.all(scale == 1) and np.any(bias != 0)
-    after = conv.outputs[0].uses()[0].node                                   # the Mul
-    assert is_bnncc(after, "ChannelAffine") and np.any(after.inputs[1].const_value.numpy() != 1)
+    assert np.any(scale2 != 1) and np.all(bias2 == 0)
     x = np.random.default_rng(2).standard_normal((1, 3, 8, 8)).astype(np.float32)
     want, got = _run(source, imported.model, x)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

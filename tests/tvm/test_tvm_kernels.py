@@ -115,38 +115,50 @@ def test_binary_conv_packs_threshold_bits(channels, m):
         assert np.array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("residual,packed", [(False, False), (True, False), (True, True), (False, True)])
-def test_binary_conv_affine(residual, packed):
-    rng = np.random.default_rng(int(residual) * 2 + int(packed))
+@pytest.mark.parametrize("residual,packed,second", [(False, False, None), (True, False, None), (True, True, None),
+                                                   (False, True, None), (True, True, "R2"), (False, False, "S2")])
+def test_binary_conv_affine(residual, packed, second):
+    """The affine output stage, with and without the residual, the packed bits, and the second
+    stage (second: "S2" scale and bias, "R2" also its residual)."""
+    rng = np.random.default_rng(int(residual) * 2 + int(packed) + 4 * bool(second))
     channels, m, window = 96, 70, Window((3, 3), strides=(2, 2), pads=(1, 1, 1, 1))
     weights = bits.pack_conv_weights(random_pm1(rng, (m, channels, 3, 3)))
-    scale = rng.normal(0, 0.1, m).astype(np.float32)
-    bias = rng.normal(0, 1, m).astype(np.float32)
+    scale, scale2 = rng.normal(0, 0.1, m).astype(np.float32), rng.normal(0, 0.7, m).astype(np.float32)
+    bias, bias2 = rng.normal(0, 1, m).astype(np.float32), rng.normal(0, 1, m).astype(np.float32)
     t, d = thresholds_with_specials(rng, m, -2, 2)
     t = (t + rng.normal(0, 0.5, m)).astype(np.float32)
     conv = BinaryConv(channels, window)
     out_h, out_w = window.output_size(7, 6)
+    plane = ((1, m, out_h, out_w), "float32", True)
     specs = [((1, 7, 6, 2), "uint64", True), (kernels.weight_layout(weights).shape, "uint64", False),
              ((m,), "float32", False), ((m,), "float32", False)]
-    specs += [((1, m, out_h, out_w), "float32", True)] if residual else []
+    specs += [plane] if residual else []
+    specs += [((m,), "float32", False), ((m,), "float32", False)] if second else []
+    specs += [plane] if second == "R2" else []
     specs += [((m,), "float32", False), ((m,), "int8", False)] if packed else []
 
     def compute(p, w, s, b, *rest):
         rest = list(rest)
         r = rest.pop(0) if residual else None
-        return kernels.binary_conv(p, w, conv, s, b, r, *(rest or [None, None]), product=kernels.fenced_product)
+        stage2 = (rest.pop(0), rest.pop(0), rest.pop(0) if second == "R2" else None) if second else None
+        return kernels.binary_conv(p, w, conv, s, b, r, *(rest or [None, None]), product=kernels.fenced_product,
+                                   second=stage2)
 
     run = build(compute, *specs, cpu="native")
     for n in BATCHES:
         p = packed_activations(rng, n, channels, 7, 6)
-        r = rng.normal(0, 3, (n, m, out_h, out_w)).astype(np.float32)
+        r, r2 = (rng.normal(0, 3, (n, m, out_h, out_w)).astype(np.float32) for _ in range(2))
         arrays = [p, kernels.weight_layout(weights), scale, bias] + ([r] if residual else [])
+        arrays += [scale2, bias2] if second else []
+        arrays += [r2] if second == "R2" else []
         arrays += list(lowering_constants(t, d)) if packed else []
         shapes = [(n, m, out_h, out_w)] + ([(n, out_h, out_w, 2)] if packed else [])
         ours = run(*arrays, shapes=shapes)
-        theirs = OPS["BinaryConvAffine"].reference(p, weights, scale, bias, r if residual else None,
-                                                   t if packed else None, d if packed else None, channels=channels,
-                                                   pad_bit=-1, **conv_attributes(window))
+        theirs = OPS["BinaryConvAffine"].reference(
+            p, weights, scale, bias, r if residual else None, scale2=scale2 if second else None,
+            bias2=bias2 if second else None, residual2=r2 if second == "R2" else None,
+            thresholds=t if packed else None, directions=d if packed else None, channels=channels, pad_bit=-1,
+            **conv_attributes(window))
         for a, b in zip(ours, theirs):
             assert np.array_equal(a, b)
 

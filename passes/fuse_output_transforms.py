@@ -30,6 +30,10 @@ that nothing else reads becomes that conv's second stage:
     Y = ((acc * S[c] + B[c]) + R) * S2[c] + B2[c]) + R2,  P = pack(Threshold(Y, T, D))
 
 each step still rounded on its own, in the graph's order; the intermediate map never goes to memory.
+A conv that already packs its output for the next binary layer (the BatchNormalization folded into
+that binarization's threshold, as in Bi-Real written with the BatchNormalization after the Add)
+takes the ChannelAffine as its second stage too, its thresholds moved onto the mapped values
+(`_thresholds_through`), so that it writes the BatchNormalization's output, the next residual.
 
 A ChannelAffine read only by a MaxPool (the stem of ResNet-like nets) becomes
 `MaxPoolAffine`: the rounded map x -> x*s + b is monotone in x (non-increasing when s < 0), so
@@ -42,7 +46,7 @@ import onnx_ir as ir
 
 from bnncc.ir import (SOURCE, add_constant, attribute, constant, consumers, insert_before, is_bnncc, read_only_by,
                       remove_unused, replace_value, shape_of, source_label)
-from bnncc.ops import make_node
+from bnncc.ops import OPS, make_node
 from bnncc.ops.windows import window_attributes
 from bnncc.passes.fold_channel_affines import accumulator_bound
 from bnncc.report import ConversionReport
@@ -86,10 +90,13 @@ def _identity_before_residual(graph: ir.Graph, add: ir.Node) -> bool:
 def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
     """ChannelAffine(X, S, B) [-> Add(residual)] [-> ThresholdPack]  ==>  one ChannelAffine, in the
     binary conv that computes X when it can (the report names the conv that does the Add)."""
+    if _second_stage_of_packing_conv(graph, affine):
+        return True
     y = affine.outputs[0]
     inputs, anchor, result = list(affine.inputs), affine, y
     users = consumers(y)
-    if len(users) == 1 and not y.is_graph_output() and _is_residual_add(users[0], y):
+    if len(users) == 1 and not y.is_graph_output() and _is_residual_add(users[0], y) \
+            and not _binary_side_takes(users[0], affine):
         add = users[0]
         inputs.append(add.inputs[1] if add.inputs[0] is y else add.inputs[0])
         anchor, result = add, add.outputs[0]
@@ -116,6 +123,16 @@ def _fuse(graph: ir.Graph, affine: ir.Node, report: ConversionReport) -> bool:
                      f"added in the output stage of the binary layer {source_label(conv)}" if in_conv else
                      "added in the float per-channel pass of the scale and bias before it")
     return True
+
+
+def _binary_side_takes(add: ir.Node, affine: ir.Node) -> bool:
+    """Whether the residual Add of affine's output is better left to its other operand: a map on a
+    binary accumulator, which adds it in the conv's output stage, while affine's input is not one
+    (a float layer's, as a downsampling shortcut's BatchNormalization)."""
+    other = add.inputs[1] if add.inputs[0] is affine.outputs[0] else add.inputs[0]
+    producer = other.producer()
+    return accumulator_bound(affine.inputs[0]) is None and producer is not None \
+        and is_bnncc(producer, "ChannelAffine") and accumulator_bound(producer.inputs[0]) is not None
 
 
 def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
@@ -156,6 +173,69 @@ def _second_stage(graph: ir.Graph, affine: ir.Node) -> bool:
     graph.remove(affine, safe=True)
     graph.remove(conv, safe=True)
     return True
+
+
+def _second_stage_of_packing_conv(graph: ir.Graph, affine: ir.Node) -> bool:
+    """BinaryConvAffine(P, W, S, B[, R], T, D) -> (Z, bits); ChannelAffine(Z, S2, B2)  ==>
+    BinaryConvAffine(P, W, S, B, R, S2, B2, -, T', D') -> (Y, bits), the bits unchanged: T', D' pass
+    the same Z as T, D (`_thresholds_through`). Only where the residual Adds that read Y are left to
+    a binary layer's output stage (the other operand's map is on a binary accumulator), which would
+    otherwise go into this ChannelAffine's pass."""
+    z = affine.inputs[0]
+    conv = z.producer()
+    if conv is None or not is_bnncc(conv, "BinaryConvAffine") or len(conv.outputs) != 2 \
+            or OPS["BinaryConvAffine"].input(conv, "S2") is not None or z.is_graph_output() \
+            or not read_only_by(z, affine):
+        return False
+    if any(_is_residual_add(use, affine.outputs[0]) and not _binary_side_takes(use, affine)
+           for use in consumers(affine.outputs[0])):
+        return False
+    scale2, bias2 = constant(affine.inputs[1]), constant(affine.inputs[2])
+    thresholds, directions = (constant(OPS["BinaryConvAffine"].input(conv, name)) for name in ("T", "D"))
+    if any(a is None for a in (scale2, bias2, thresholds, directions)):
+        return False
+    moved = _thresholds_through(scale2, bias2, thresholds, directions)
+    if moved is None:
+        return False
+    own = [OPS["BinaryConvAffine"].input(conv, name) for name in ("P", "W", "S", "B", "R")]
+    fused = make_node("BinaryConvAffine", own + [affine.inputs[1], affine.inputs[2], None,
+                                                 add_constant(graph, moved[0], "thresholds"),
+                                                 add_constant(graph, moved[1], "directions")],
+                      {name: attr.value for name, attr in conv.attributes.items()})
+    insert_before(graph, conv, fused)        # (before the readers of the bits)
+    replace_value(affine.outputs[0], fused.outputs[0])
+    replace_value(conv.outputs[1], fused.outputs[1])
+    graph.remove(affine, safe=True)
+    graph.remove(conv, safe=True)
+    return True
+
+
+def _thresholds_through(scale: np.ndarray, bias: np.ndarray, thresholds: np.ndarray,
+                        directions: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Thresholds and directions on y = f(z) = (z * s) + b (float32, each step rounded) that pass
+    exactly the z that `thresholds`, `directions` pass (z >= t for d > 0, z <= t else), or None.
+
+    f is monotone, non-decreasing for s > 0 and non-increasing for s < 0. For d > 0 let z' be the
+    float below t (above it for d <= 0: the failing side's nearest value). If f(z') != f(t), every
+    failing z maps to the far side of f(z') from f(t), so z passes iff f(z) lies on t's side of
+    f(t) or on it: y >= f(t) when the side of t and the order of f agree, else y <= f(t). If f(z')
+    == f(t) (s == 0, or rounding merges them) no threshold on y separates them. A NaN threshold
+    (never passes) stays NaN; a NaN z maps to a NaN y, which fails either way."""
+    s, b, t = (np.broadcast_to(np.asarray(a, np.float32).reshape(-1), thresholds.shape[-1:]) for a in
+               (scale, bias, thresholds))
+    up = np.asarray(directions).reshape(-1) > 0
+    with np.errstate(all="ignore"):
+        def f(z):
+            return ((z * s).astype(np.float32) + b).astype(np.float32)
+        failing = np.where(up, np.nextafter(t, np.float32(-np.inf)), np.nextafter(t, np.float32(np.inf)))
+        ft, fz = f(t), f(failing)
+    never = np.isnan(t)
+    separated = (s != 0) & ~np.isnan(ft) & ~np.isnan(fz) & (ft != fz)
+    if not np.all(never | separated):
+        return None
+    increasing = s > 0
+    return (np.where(never, np.float32(np.nan), ft).astype(np.float32),
+            np.where(up == increasing, 1, -1).astype(np.int8))
 
 
 def _fuse_pool(graph: ir.Graph, pool: ir.Node) -> bool:

@@ -432,8 +432,9 @@ def two_bit_activation(seed: int = 0, kind: str = "quant") -> onnx.ModelProto:
                    {"": 13, QONNX: 1}, producer=("brevitas", "0.9"))
 
 
-def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3", shortcut_groups: int = 1) -> onnx.ModelProto:
-    """Bi-Real-Net: float stem (3x3 conv + BN, or "resnet": 7x7/2 conv with bias + BN + 3x3/2 max-pool), two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut (a grouped conv with shortcut_groups > 1)."""
+def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3", shortcut_groups: int = 1,
+                 bn_after_add: bool = False) -> onnx.ModelProto:
+    """Bi-Real-Net: float stem (3x3 conv + BN, or "resnet": 7x7/2 conv with bias + BN + 3x3/2 max-pool), two Sign->binary conv->BN blocks with float residual Adds, the second strided with AvgPool+1x1 shortcut (a grouped conv with shortcut_groups > 1); bn_after_add: each block's BN after its Add (BN(conv + shortcut), the next block's Sign and shortcut reading it)."""
     rng = np.random.default_rng(seed)
     g = _Graph()
     cin, side, classes = 3, 16, 10
@@ -450,17 +451,20 @@ def bireal_block(seed: int = 0, channels: int = 16, stem: str = "conv3", shortcu
     # block 1: identity shortcut
     a = _binarize(g, x0, "sign")
     y = _conv(g, a, g.const(pm1(rng, (c, c, 3, 3)), "block1.conv.weight"), 3, pad=1)
-    y = _bn(g, rng, y, c, c * 9)
-    x1 = g.op("Add", [y, x0], hint="residual")
+    if bn_after_add:
+        x1 = _bn(g, rng, g.op("Add", [y, x0], hint="residual"), c, c * 9)
+    else:
+        x1 = g.op("Add", [_bn(g, rng, y, c, c * 9), x0], hint="residual")
     # block 2: stride 2, channels doubled; shortcut AvgPool 2x2 + float 1x1 conv + BN
     a = _binarize(g, x1, "sign")
     y = _conv(g, a, g.const(pm1(rng, (2 * c, c, 3, 3)), "block2.conv.weight"), 3, pad=1, stride=2)
-    y = _bn(g, rng, y, 2 * c, c * 9)
+    y = y if bn_after_add else _bn(g, rng, y, 2 * c, c * 9)
     s = g.op("AveragePool", [x1], hint="shortcut_pool", kernel_shape=[2, 2], strides=[2, 2])
     s = _conv(g, s, g.const(rng.normal(0, 1 / np.sqrt(c), (2 * c, c // shortcut_groups, 1, 1)),
                             "block2.downsample.weight"), 1, group=shortcut_groups)
     s = _bn(g, rng, s, 2 * c, 1)
     x2 = g.op("Add", [y, s], hint="residual")
+    x2 = _bn(g, rng, x2, 2 * c, c * 9) if bn_after_add else x2
     x = g.op("GlobalAveragePool", [x2])
     x = g.op("Flatten", [x], axis=1)
     g.op("Gemm", [x, g.const(rng.normal(0, 1 / np.sqrt(2 * c), (classes, 2 * c)), "fc.weight"),
@@ -888,7 +892,8 @@ BUILDERS = {
     "finn_multithreshold": (finn_multithreshold, [{}, {"channels_last": True}, {"domain": "finn.custom_op.general"},
                                                   {"domain": "finn"}]),
     "two_bit_activation": (two_bit_activation, [{"kind": "quant"}, {"kind": "multithreshold"}]),
-    "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}, {"shortcut_groups": 4}]),
+    "bireal_block": (bireal_block, [{}, {"channels": 10}, {"stem": "resnet"}, {"shortcut_groups": 4},
+                                      {"stem": "resnet", "bn_after_add": True}]),
     "explicit_pm1_pad": (explicit_pm1_pad, [{"value": -1.0}, {"value": 1.0}]),
     "scaled_weights": (scaled_weights, [{}]),
     "latent_sign_weights": (latent_sign_weights, [{}]),

@@ -7,12 +7,14 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
+import bnncc
 from bnncc import interpreter
 from bnncc.frontend.importer import import_model
 from bnncc.ir import is_bnncc
 from bnncc.ops import OPS
 from bnncc.pipeline import stages
 from bnncc.report import ConversionReport
+from bnncc.verify import compare
 
 import zoo
 
@@ -96,3 +98,19 @@ def test_real_valued_inputs_fold_only_the_forms_that_round_alike(chain, affines)
     x = np.random.default_rng(3).standard_normal((1, 4, 3, 3)).astype(np.float32) * 100
     want, got = _run(source, imported.model, x)
     assert np.array_equal(got, want)
+
+
+def test_bireal_with_the_batchnorm_after_the_add_runs_the_canonical_kernels():
+    """Bi-Real blocks written BN(conv + shortcut): the next block's Sign folds the BN into its
+    threshold on the sum, the shortcut reads the BN's output. Each BN becomes its conv's second
+    output stage (the packed bits' thresholds moved onto its output), and the downsampling shortcut's
+    BN leaves its Add to the binary conv: the same kernels as BN(conv) + shortcut, exact."""
+    layers = {}
+    for after in (False, True):
+        source = zoo.bireal_block(seed=3, stem="resnet", bn_after_add=after)
+        model = bnncc.compile(source.SerializeToString(), target="generic-c")
+        layers[after] = [layer.op_type for layer in model.layers]
+        x = np.random.default_rng(4).standard_normal((2, 3, 21, 21)).astype(np.float32)
+        for check in compare(model, [x]):
+            assert check.ok, check
+    assert layers[True] == layers[False], layers

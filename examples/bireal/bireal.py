@@ -22,8 +22,11 @@ output has per-channel median beta (MaxPool otherwise biases the first Sign towa
 
 ``--fold-batchnorm`` writes the same network as ``torch.onnx.export`` does by default (eval mode):
 each BatchNormalization folded into the conv before it, binary weights +-gamma/sigma plus a bias.
+``--bn-after-add`` moves each block's BatchNormalization after its residual Add (another network
+with the same layers, to time that export form).
 
-Usage:  python examples/bireal/bireal.py [--small] [--resolution R] [--seed S] [--fold-batchnorm] -o FILE.onnx
+Usage:  python examples/bireal/bireal.py [--small] [--resolution R] [--seed S] [--fold-batchnorm]
+                                         [--bn-after-add] -o FILE.onnx
 """
 from __future__ import annotations
 
@@ -257,6 +260,46 @@ def fold_batchnorms(model: onnx.ModelProto) -> onnx.ModelProto:
     return folded
 
 
+def batchnorms_after_adds(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The blocks written BN(conv + shortcut) instead of BN(conv) + shortcut: each Add of a
+    BatchNormalization (read by nothing else) of a Conv and a shortcut becomes an Add of the conv and
+    the shortcut, followed by that BatchNormalization, which the block's readers then read. Another
+    network (the BN now also scales the shortcut), with the same layers and the same work: the form
+    some Bi-Real implementations export, for timing against the canonical one."""
+    moved = onnx.ModelProto()
+    moved.CopyFrom(model)
+    graph = moved.graph
+    readers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
+    writer = {out: node for node in graph.node for out in node.output}
+    after: dict[str, onnx.NodeProto] = {}          # Add output -> the BN that now follows the Add
+    for add in graph.node:
+        if add.op_type != "Add":
+            continue
+        for k in (0, 1):
+            bn = writer.get(add.input[k])
+            if bn is None or bn.op_type != "BatchNormalization" or readers[bn.output[0]] != 1 \
+                    or writer.get(bn.input[0]) is None or writer[bn.input[0]].op_type != "Conv":
+                continue
+            add.input[k], sum_name = bn.input[0], bn.output[0]
+            bn.input[0], bn.output[0] = sum_name, add.output[0]
+            add.output[0] = sum_name
+            after[sum_name] = bn
+            break
+    nodes = []
+    for node in graph.node:
+        if node.op_type == "BatchNormalization" and node.input[0] in after:
+            continue                                  # placed right after its Add
+        nodes.append(node)
+        if node.op_type == "Add" and node.output[0] in after:
+            nodes.append(after[node.output[0]])
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return moved
+
+
 # ----------------------------------------------------------------------------- MAC counting
 
 def count_macs(model: onnx.ModelProto) -> tuple[int, int]:
@@ -295,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fold-batchnorm", action="store_true",
                     help="write it as torch.onnx.export does by default: BatchNormalization folded into the convs")
+    ap.add_argument("--bn-after-add", action="store_true",
+                    help="each block's BatchNormalization after its residual Add (BN(conv + shortcut)): "
+                         "another network with the same layers, to time that export form")
     ap.add_argument("-o", "--output", required=True, help="output .onnx file")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -302,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         model = build_bireal_small(resolution=args.resolution or 32, seed=args.seed)
     else:
         model = build_bireal18(resolution=args.resolution or 224, seed=args.seed)
+    if args.bn_after_add:
+        model = batchnorms_after_adds(model)
     if args.fold_batchnorm:
         model = fold_batchnorms(model)
     elapsed = time.perf_counter() - t0

@@ -150,3 +150,19 @@ def test_pytorch_default_export_runs_the_canonical_kernels(target):
     model = bnncc.compile(folded.SerializeToString(), target=target)
     x = np.random.default_rng(5).standard_normal((3, 3, 64, 64)).astype(np.float32)
     assert all(check.ok for check in compare(model, [x]))
+
+
+def test_batchnorm_after_the_add_runs_the_canonical_kernels():
+    """bireal.py --bn-after-add (each block BN(conv + shortcut)) compiles to the canonical form's
+    kernels (each BN the second output stage of its conv) and matches onnxruntime."""
+    import bnncc
+    from bnncc.verify import compare
+
+    canonical = bireal.build_bireal_small(resolution=64, calib_images=4)
+    moved = bireal.batchnorms_after_adds(canonical)
+    ops = [n.op_type for n in moved.graph.node]
+    assert sum(op == "BatchNormalization" and ops[i - 1] == "Add" for i, op in enumerate(ops)) == ops.count("Add")
+    models = [bnncc.compile(m.SerializeToString(), target="generic-c") for m in (canonical, moved)]
+    assert [layer.op_type for layer in models[1].layers] == [layer.op_type for layer in models[0].layers]
+    x = np.random.default_rng(6).standard_normal((2, 3, 64, 64)).astype(np.float32)
+    assert all(check.ok for check in compare(models[1], [x]))

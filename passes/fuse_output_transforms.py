@@ -146,12 +146,7 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     inputs = [conv.inputs[0], conv.inputs[1], scale, bias, residual]
     if thresholds is not None:                      # (no second stage: S2, B2, R2 left out)
         inputs += [None, None, None, thresholds, directions]
-    fused = make_node("BinaryConvAffine", inputs, {name: attr.value for name, attr in conv.attributes.items()})
-    insert_before(graph, affine, fused)
-    for old, new in zip(affine.outputs, fused.outputs):
-        replace_value(old, new)
-    graph.remove(affine, safe=True)
-    graph.remove(conv, safe=True)
+    _replace(graph, conv, affine, inputs, affine, list(affine.outputs))
     return True
 
 
@@ -165,13 +160,8 @@ def _second_stage(graph: ir.Graph, affine: ir.Node) -> bool:
         return False
     own = list(conv.inputs) + [None] * (5 - len(conv.inputs))        # P, W, S, B, R
     then = list(affine.inputs[1:]) + [None] * (6 - len(affine.inputs))  # S2, B2, R2, T, D
-    fused = make_node("BinaryConvAffine", own + then, {name: attr.value for name, attr in conv.attributes.items()})
-    insert_before(graph, affine, fused)      # (after R2 is computed)
+    fused = _replace(graph, conv, affine, own + then, affine, list(affine.outputs))  # (after R2 is computed)
     fused.metadata_props[SOURCE] = source_label(conv)
-    for old, new in zip(affine.outputs, fused.outputs):
-        replace_value(old, new)
-    graph.remove(affine, safe=True)
-    graph.remove(conv, safe=True)
     return True
 
 
@@ -198,16 +188,23 @@ def _second_stage_of_packing_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     if moved is None:
         return False
     own = [OPS["BinaryConvAffine"].input(conv, name) for name in ("P", "W", "S", "B", "R")]
-    fused = make_node("BinaryConvAffine", own + [affine.inputs[1], affine.inputs[2], None,
-                                                 add_constant(graph, moved[0], "thresholds"),
-                                                 add_constant(graph, moved[1], "directions")],
-                      {name: attr.value for name, attr in conv.attributes.items()})
-    insert_before(graph, conv, fused)        # (before the readers of the bits)
-    replace_value(affine.outputs[0], fused.outputs[0])
-    replace_value(conv.outputs[1], fused.outputs[1])
+    then = [affine.inputs[1], affine.inputs[2], None, add_constant(graph, moved[0], "thresholds"),
+            add_constant(graph, moved[1], "directions")]
+    _replace(graph, conv, affine, own + then, conv, [affine.outputs[0], conv.outputs[1]])  # (before the bits' readers)
+    return True
+
+
+def _replace(graph: ir.Graph, conv: ir.Node, affine: ir.Node, inputs: list, anchor: ir.Node,
+             outputs: list[ir.Value]) -> ir.Node:
+    """conv and affine replaced by BinaryConvAffine(inputs), with conv's attributes, placed before
+    anchor, writing `outputs` (Y[, bits])."""
+    fused = make_node("BinaryConvAffine", inputs, {name: attr.value for name, attr in conv.attributes.items()})
+    insert_before(graph, anchor, fused)
+    for old, new in zip(outputs, fused.outputs):
+        replace_value(old, new)
     graph.remove(affine, safe=True)
     graph.remove(conv, safe=True)
-    return True
+    return fused
 
 
 def _thresholds_through(scale: np.ndarray, bias: np.ndarray, thresholds: np.ndarray,

@@ -51,6 +51,9 @@ from bnncc.ops.windows import window_attributes
 from bnncc.passes.fold_channel_affines import accumulator_bound
 from bnncc.report import ConversionReport
 
+AFFINE_CONV = OPS["BinaryConvAffine"]
+OWN_STAGE = ("P", "W", "S", "B", "R")      # a one-stage BinaryConvAffine's inputs before S2
+
 
 class FuseOutputTransformsPass(ir.passes.InPlacePass):
     def __init__(self, report: ConversionReport):
@@ -150,15 +153,23 @@ def _fuse_into_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     return True
 
 
+def _one_stage_conv(affine: ir.Node) -> ir.Node | None:
+    """The one-stage BinaryConvAffine whose first output only `affine` reads, if that is X."""
+    x = affine.inputs[0]
+    conv = x.producer()
+    if conv is None or not is_bnncc(conv, "BinaryConvAffine") or AFFINE_CONV.input(conv, "S2") is not None \
+            or x.is_graph_output() or not read_only_by(x, affine):
+        return None
+    return conv
+
+
 def _second_stage(graph: ir.Graph, affine: ir.Node) -> bool:
     """BinaryConvAffine(P, W, S, B[, R]) -> Y -> ChannelAffine(Y, S2, B2[, R2, T, D])  ==>
     BinaryConvAffine(P, W, S, B, R, S2, B2, R2[, T, D]), when nothing else reads Y."""
-    y = affine.inputs[0]
-    conv = y.producer()
-    if conv is None or not is_bnncc(conv, "BinaryConvAffine") or len(conv.inputs) > 5 \
-            or y.is_graph_output() or not read_only_by(y, affine):
+    conv = _one_stage_conv(affine)
+    if conv is None or AFFINE_CONV.input(conv, "T") is not None:
         return False
-    own = list(conv.inputs) + [None] * (5 - len(conv.inputs))        # P, W, S, B, R
+    own = [AFFINE_CONV.input(conv, name) for name in OWN_STAGE]
     then = list(affine.inputs[1:]) + [None] * (6 - len(affine.inputs))  # S2, B2, R2, T, D
     fused = _replace(graph, conv, affine, own + then, affine, list(affine.outputs))  # (after R2 is computed)
     fused.metadata_props[SOURCE] = source_label(conv)
@@ -171,23 +182,20 @@ def _second_stage_of_packing_conv(graph: ir.Graph, affine: ir.Node) -> bool:
     the same Z as T, D (`_thresholds_through`). Only where the residual Adds that read Y are left to
     a binary layer's output stage (the other operand's map is on a binary accumulator), which would
     otherwise go into this ChannelAffine's pass."""
-    z = affine.inputs[0]
-    conv = z.producer()
-    if conv is None or not is_bnncc(conv, "BinaryConvAffine") or len(conv.outputs) != 2 \
-            or OPS["BinaryConvAffine"].input(conv, "S2") is not None or z.is_graph_output() \
-            or not read_only_by(z, affine):
+    conv = _one_stage_conv(affine)
+    if conv is None or AFFINE_CONV.input(conv, "T") is None:
         return False
     if any(_is_residual_add(use, affine.outputs[0]) and not _binary_side_takes(use, affine)
            for use in consumers(affine.outputs[0])):
         return False
     scale2, bias2 = constant(affine.inputs[1]), constant(affine.inputs[2])
-    thresholds, directions = (constant(OPS["BinaryConvAffine"].input(conv, name)) for name in ("T", "D"))
+    thresholds, directions = (constant(AFFINE_CONV.input(conv, name)) for name in ("T", "D"))
     if any(a is None for a in (scale2, bias2, thresholds, directions)):
         return False
     moved = _thresholds_through(scale2, bias2, thresholds, directions)
     if moved is None:
         return False
-    own = [OPS["BinaryConvAffine"].input(conv, name) for name in ("P", "W", "S", "B", "R")]
+    own = [AFFINE_CONV.input(conv, name) for name in OWN_STAGE]
     then = [affine.inputs[1], affine.inputs[2], None, add_constant(graph, moved[0], "thresholds"),
             add_constant(graph, moved[1], "directions")]
     _replace(graph, conv, affine, own + then, conv, [affine.outputs[0], conv.outputs[1]])  # (before the bits' readers)
@@ -218,9 +226,8 @@ def _thresholds_through(scale: np.ndarray, bias: np.ndarray, thresholds: np.ndar
     f(t) or on it: y >= f(t) when the side of t and the order of f agree, else y <= f(t). If f(z')
     == f(t) (s == 0, or rounding merges them) no threshold on y separates them. A NaN threshold
     (never passes) stays NaN; a NaN z maps to a NaN y, which fails either way."""
-    s, b, t = (np.broadcast_to(np.asarray(a, np.float32).reshape(-1), thresholds.shape[-1:]) for a in
-               (scale, bias, thresholds))
-    up = np.asarray(directions).reshape(-1) > 0
+    s, b, t, d = np.broadcast_arrays(*(np.asarray(a).reshape(-1) for a in (scale, bias, thresholds, directions)))
+    s, b, t, up = s.astype(np.float32), b.astype(np.float32), t.astype(np.float32), d > 0
     with np.errstate(all="ignore"):
         def f(z):
             return ((z * s).astype(np.float32) + b).astype(np.float32)

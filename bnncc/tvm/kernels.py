@@ -435,10 +435,11 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
     threshold bits [N, OH, OW, words(M)]. With scale and bias: Y = (dot * S[m] + B[m]) + R, the
     reference's roundings (dot is an integer below 2^24, exact in float32), and with T and D also
     the packed bits of Threshold(Y). second (S2, B2, R2 or None): the second stage, Y = (Y * S2[m] +
-    B2[m]) + R2, each step rounded as in the reference (bnn_affine_stage). Float outputs are [N, M] when dense. The pack stage recomputes
-    Y from `pop` with the same operations rather than reading it back, so it can run where `pop`
-    was made. tensor_cores (CUDA): `pop` comes from the 1-bit MMA where the layer is eligible
-    (`tensor_cores.eligible`), as a separate kernel before the output stage."""
+    B2[m]) + R2, each step rounded as in the reference (bnn_affine_stage). Float outputs are [N, M]
+    when dense. The pack stage recomputes Y from `pop` with the same operations rather than reading
+    it back, so it can run where `pop` was made. tensor_cores (CUDA): `pop` comes from the 1-bit MMA
+    where the layer is eligible (`tensor_cores.eligible`), as a separate kernel before the output
+    stage."""
     from . import tensor_cores as mma
 
     height, width = int(p.shape[1]), int(p.shape[2])
@@ -459,6 +460,7 @@ def binary_conv(p: te.Tensor, w: te.Tensor, conv: BinaryConv, scale: te.Tensor |
         y = dot.astype("float32")
         if scale is None:
             return y
+
         def add(y, r):
             return y if r is None else y + (r[b, k] if conv.dense else r[b, k, oh, ow])
 

@@ -262,11 +262,7 @@ ALWAYS_INLINE void out_pixels(const ctx *c, const sink *s, int q0, const int np,
             for (k = 0; k < VW && k < nm; k++) {
                 float y = t[k];
                 if (rv) y = y + rv[(size_t)k * ohw + (size_t)j];
-                if (aff == 2) {
-                    y = y * s->scale2[vb + k];
-                    y = y + s->bias2[vb + k];
-                    if (rv2) y = y + rv2[(size_t)k * ohw + (size_t)j];
-                }
+                if (aff == 2) y = sink_stage2(s, vb + k, y, rv2 ? rv2 + (size_t)k * ohw + (size_t)j : NULL);
                 o[(size_t)k * ohw + (size_t)j] = y;
                 t[k] = y;
             }

@@ -279,11 +279,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                         for (k = 0; k < nm; k++) {
                             float y = t[k];
                             if (rg) y = y + rg[(size_t)k * ohw + (size_t)j];
-                            if (aff == 2) {
-                                y = y * s->scale2[vb + k];
-                                y = y + s->bias2[vb + k];
-                                if (rg2) y = y + rg2[(size_t)k * ohw + (size_t)j];
-                            }
+                            if (aff == 2) y = sink_stage2(s, vb + k, y, rg2 ? rg2 + (size_t)k * ohw + (size_t)j : NULL);
                             og[(size_t)k * ohw + (size_t)j] = y;
                             t[k] = y;
                         }

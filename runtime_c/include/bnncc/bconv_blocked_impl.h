@@ -470,6 +470,15 @@ static void sink_affine_block(sink *s, const bnn_bconv_params *p, int b0, int bw
     }
 }
 
+/* The second stage (aff 2) on one value y of block channel k, for the scalar tails of the ISAs'
+ * output stages: y * scale2 + bias2, then + *r2 unless r2 is NULL, each step rounded on its own. */
+ALWAYS_INLINE float sink_stage2(const sink *s, int k, float y, const float *r2)
+{
+    y = y * s->scale2[k];
+    y = y + s->bias2[k];
+    return r2 ? y + *r2 : y;
+}
+
 /* All pixels of [q_begin, q_end) for nv vectors of one block. */
 ALWAYS_INLINE void block(const ctx *c, const sink *s, int q_begin, int q_end, const int nv, const int aff,
                          const int pk, const bnn_word *wb, size_t ws, int m0, int vblk)

@@ -296,7 +296,7 @@ int main(int argc, char **argv)
            "%peak");
     for (li = 0; li < sizeof LAYERS / sizeof LAYERS[0]; li++) {
         const layer *L = &LAYERS[li];
-        bnn_bconv_params p;
+        bnn_bconv_params p = {0};
         size_t nw, n_in, n_w, i;
         bnn_word *in, *w, *wp, *bout;
         int32_t *aux, *thr;

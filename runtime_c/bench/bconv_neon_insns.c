@@ -24,7 +24,7 @@ static void *xalloc(size_t n)
 
 int main(int argc, char **argv)
 {
-    bnn_bconv_params p;
+    bnn_bconv_params p = {0};
     size_t nx, nwt, hw, i;
     bnn_word *x, *w, *wp, *bits;
     int32_t *aux;

@@ -60,18 +60,19 @@ static void xorpop4(const bnn_word *x, const bnn_word *w, size_t ws, size_t n, i
 static void bconv_pixel(const bnn_bconv_params *p, const pixel_geom *g, const bnn_word *in,
                         const bnn_word *wm, size_t wsz, int nm, int32_t acc[BCONV_MB])
 {
-    const size_t nw = (size_t)bnn_words(p->C);
+    const size_t nw = (size_t)bnn_words(p->C), ps = bnn_in_stride(p);
     const int KW = p->KW;
     int pc[BCONV_MB] = {0, 0, 0, 0};
     int j;
 
     if (g->n_in > 0) {
-        /* runs of contiguous words: with DW == 1 one kernel row is one run of (kw1-kw0)*nw words
-         * (input pixels ix0+kw0.. and weight taps kw0.. are both adjacent); else one run per tap. */
-        const int dw1 = p->DW == 1;
+        /* runs of contiguous words: with DW == 1 on a dense map (ps == nw) one kernel row is one run
+         * of (kw1-kw0)*nw words (input pixels ix0+kw0.. and weight taps kw0.. are both adjacent);
+         * else one run per tap. */
+        const int dw1 = p->DW == 1 && ps == nw;
         const size_t seg_len = dw1 ? (size_t)(g->kw1 - g->kw0) * nw : nw;
         const int nseg = dw1 ? 1 : g->kw1 - g->kw0;
-        const size_t in_seg_step = (size_t)p->DW * nw;
+        const size_t in_seg_step = (size_t)p->DW * ps;
         int kh0 = g->kh0, kh1 = g->kh1, khlen_mul = 1;
         int kh, s;
         /* whole rows, consecutive: the full receptive field is one run (dense layer case) */
@@ -81,7 +82,7 @@ static void bconv_pixel(const bnn_bconv_params *p, const pixel_geom *g, const bn
         }
         for (kh = kh0; kh < kh1; kh++) {
             const int iy = g->iy0 + kh * p->DH;
-            const bnn_word *xs = in + ((size_t)iy * (size_t)p->W + (size_t)(g->ix0 + g->kw0 * p->DW)) * nw;
+            const bnn_word *xs = in + ((size_t)iy * (size_t)p->W + (size_t)(g->ix0 + g->kw0 * p->DW)) * ps;
             const bnn_word *ws = wm + ((size_t)kh * (size_t)KW + (size_t)g->kw0) * nw;
             const size_t len = seg_len * (size_t)khlen_mul;
             for (s = 0; s < nseg; s++) {
@@ -141,7 +142,7 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
-    const size_t nwm = (size_t)bnn_words(p->M);
+    const size_t os = bnn_out_stride(p);
     int oy, ox, m0, j;
     int32_t acc[BCONV_MB];
     pixel_geom g;
@@ -167,7 +168,7 @@ static void f32_rows(const bnn_bconv_params *p, const bnn_word *in, const bnn_wo
                 }
                 /* BCONV_MB divides 64: a group ends a word exactly at m0+nm == 64k or M */
                 if (bits && ((m0 + nm) % BNN_WORD_BITS == 0 || m0 + nm == p->M)) {
-                    bits[pix * nwm + (size_t)((m0 + nm - 1) / BNN_WORD_BITS)] = word;
+                    bits[pix * os + (size_t)((m0 + nm - 1) / BNN_WORD_BITS)] = word;
                     word = 0;
                 }
             }
@@ -198,14 +199,14 @@ void bnn_bconv_bits_rows(const bnn_bconv_params *p, const bnn_word *in, const bn
                          const int32_t *thr, const int8_t *dir, int oy_begin, int oy_end, bnn_word *out)
 {
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C);
-    const size_t nwm = (size_t)bnn_words(p->M);
+    const size_t os = bnn_out_stride(p);
     int oy, ox, m0, j;
     int32_t acc[BCONV_MB];
     pixel_geom g;
 
     for (oy = oy_begin; oy < oy_end; oy++) {
         for (ox = 0; ox < p->OW; ox++) {
-            bnn_word *o = out + ((size_t)oy * (size_t)p->OW + (size_t)ox) * nwm;
+            bnn_word *o = out + ((size_t)oy * (size_t)p->OW + (size_t)ox) * os;
             bnn_word word = 0;
             pixel_geometry(p, oy, ox, &g);
             for (m0 = 0; m0 < p->M; m0 += BCONV_MB) {

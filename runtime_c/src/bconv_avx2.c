@@ -226,10 +226,10 @@ ALWAYS_INLINE void out_tile(const ctx *c, const sink *s, int q0, const int aff, 
         }
     }
     if (pk) {
-        const size_t nwm = (size_t)bnn_words(p->M);
+        const size_t os = bnn_out_stride(p);
         const uint32_t ok = (s->vmask & 0xFFu) * 0x01010101u;
         const uint32_t fails = ~pass_bits(pass[0][0], pass[0][1], pass[1][0], pass[1][1]) & ok;
-        UNROLL for (j = 0; j < TP; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, (fails >> (8 * j)) & 0xFFu);
+        UNROLL for (j = 0; j < TP; j++) store_chunk(s->b + (size_t)(q0 + j) * os, m0, (fails >> (8 * j)) & 0xFFu);
     }
 }
 
@@ -273,9 +273,9 @@ ALWAYS_INLINE void out_pixels(const ctx *c, const sink *s, int q0, const int np,
     }
     if (pk) {
         /* nv == 1 only for a last block of 4 channels: its chunk still starts at a multiple of 8 */
-        const size_t nwm = (size_t)bnn_words(p->M);
+        const size_t os = bnn_out_stride(p);
         const uint32_t ok = (s->vmask >> (vblk * VW)) & ((1u << (nv * VW)) - 1);
-        UNROLL for (j = 0; j < np; j++) store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok);
+        UNROLL for (j = 0; j < np; j++) store_chunk(s->b + (size_t)(q0 + j) * os, m0, fails[j] & ok);
     }
 }
 

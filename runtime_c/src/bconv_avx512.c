@@ -288,7 +288,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                 }
             }
             if (pk) {
-                const size_t nwm = (size_t)bnn_words(p->M);
+                const size_t os = bnn_out_stride(p);
                 const uint32_t ok = (s->vmask >> (vblk * VW)) & (nv == NV ? 0xFFFFFFFFu : (1u << VW) - 1);
                 if (np == 4) { /* lane 4L + j << 4L, then OR the 4 lanes L: pixel j in lane j */
                     fv = _mm512_sllv_epi32(fv, _mm512_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
@@ -297,7 +297,7 @@ ALWAYS_INLINE void tile(const ctx *c, const sink *s, int q0, const int np, const
                     _mm_storeu_si128((__m128i *)fails, _mm512_castsi512_si128(fv));
                 }
                 UNROLL for (j = 0; j < np; j++)
-                    store_chunk(s->b + (size_t)(q0 + j) * nwm, m0, fails[j] & ok, nv == NV ? BLK : VW);
+                    store_chunk(s->b + (size_t)(q0 + j) * os, m0, fails[j] & ok, nv == NV ? BLK : VW);
             }
         } else {
             UNROLL for (j = 0; j < np; j++) {
@@ -370,7 +370,7 @@ ALWAYS_INLINE void ring_row(const ctx *c, ring *rg, int iy, const int sw)
 {
     const bnn_bconv_params *p = c->p;
     const int nw = (int)c->nw, inb = iy >= 0 && iy < p->H;
-    const bnn_word *row = inb ? c->in + (size_t)iy * (size_t)p->W * (size_t)nw : c->in;
+    const bnn_word *row = inb ? c->in + (size_t)iy * (size_t)p->W * c->ps : c->in;
     int i, ph;
     for (i = 0; i < nw; i++)
         for (ph = 0; ph < sw; ph++) {
@@ -389,7 +389,7 @@ ALWAYS_INLINE void ring_row(const ctx *c, ring *rg, int iy, const int sw)
             }
             for (k = 0; k < k0; k++) lo[k] = plo, hi[k] = phi;
             for (k = k0; k < k1; k++) {
-                const bnn_word w = row[(size_t)(k * sw + ph - p->PL) * (size_t)nw + (size_t)i];
+                const bnn_word w = row[(size_t)(k * sw + ph - p->PL) * c->ps + (size_t)i];
                 lo[k] = (uint32_t)w;
                 hi[k] = (uint32_t)(w >> 32);
             }
@@ -487,8 +487,8 @@ ALWAYS_INLINE __m512i out_pv(const ctx *c, const pvout *o, int q0, int np, int m
 /* The packed bits fv (lane j: channels m0..m0+31 of pixel q0 + j) of np pixels. */
 ALWAYS_INLINE void bits_pv(const ctx *c, const pvout *o, int q0, int np, int m0, __m512i fv)
 {
-    const size_t nwm = (size_t)bnn_words(c->p->M);
-    if (nwm == 1) { /* pixels' words are consecutive: zero-extend, or into their high halves */
+    const size_t os = bnn_out_stride(c->p);
+    if (os == 1) { /* pixels' words are consecutive: zero-extend, or into their high halves */
         const __m512i w0 = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(fv));
         const __m512i w1 = _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(fv, 1));
         const int n0 = np < 8 ? np : 8, n1 = np - n0;
@@ -503,7 +503,7 @@ ALWAYS_INLINE void bits_pv(const ctx *c, const pvout *o, int q0, int np, int m0,
         uint32_t f[PX];
         int j;
         _mm512_storeu_si512((void *)f, fv);
-        for (j = 0; j < np; j++) store_chunk(o->b + (size_t)(q0 + j) * nwm, m0, f[j], BLK);
+        for (j = 0; j < np; j++) store_chunk(o->b + (size_t)(q0 + j) * os, m0, f[j], BLK);
     }
 }
 

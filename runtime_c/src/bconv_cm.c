@@ -72,7 +72,8 @@ typedef struct {
 
 static void pixel_runs_of(const bnn_bconv_params *p, const bnn_word *in, int oy, int ox, pixel_runs *r)
 {
-    const int w2 = 2 * bnn_words(p->C);                      /* 32-bit words per pixel and per tap */
+    const int w2 = 2 * bnn_words(p->C);                      /* 32-bit words per tap */
+    const int ps2 = 2 * (int)bnn_in_stride(p);               /* 32-bit words from one input pixel to the next */
     const int half = w2 == 2 && p->C <= 32;
     const int iy0 = oy * p->SH - p->PT, ix0 = ox * p->SW - p->PL;
     bnn_tap_range(iy0, p->DH, p->H, p->KH, &r->kh0, &r->kh1);
@@ -82,28 +83,28 @@ static void pixel_runs_of(const bnn_bconv_params *p, const bnn_word *in, int oy,
     r->segs = 0;
     if (!r->rows) return;                /* no runs (the pixel's taps are all padding) */
     r->x = (const word32 *)(in + ((size_t)(iy0 + r->kh0 * p->DH) * (size_t)p->W + (size_t)(ix0 + r->kw0 * p->DW)) *
-                                     (size_t)(w2 / 2));
+                                     (size_t)(ps2 / 2));
     r->woff = (r->kh0 * p->KW + r->kw0) * w2;
-    r->xrow = p->DH * p->W * w2;
+    r->xrow = p->DH * p->W * ps2;
     r->wrow = p->KW * w2;
     r->segs = 1;
     r->xseg = r->wseg = 0;
     if (half) {                          /* one run per row, a word per tap */
         r->len = r->kw1 - r->kw0;
-        r->xs = 2 * p->DW;
+        r->xs = p->DW * ps2;
         r->ws = 2;
-    } else if (p->DW == 1) {             /* one run per row */
+    } else if (p->DW == 1 && ps2 == w2) { /* one run per row */
         r->len = (r->kw1 - r->kw0) * w2;
         r->xs = r->ws = 1;
     } else {                             /* one run per tap */
         r->segs = r->kw1 - r->kw0;
         r->len = w2;
         r->xs = r->ws = 1;
-        r->xseg = p->DW * w2;
+        r->xseg = p->DW * ps2;
         r->wseg = w2;
     }
     /* whole rows that follow each other (a dense layer): one run */
-    if (p->DW == 1 && p->DH == 1 && r->kw0 == 0 && r->kw1 == p->KW && p->KW == p->W) {
+    if (p->DW == 1 && ps2 == w2 && p->DH == 1 && r->kw0 == 0 && r->kw1 == p->KW && p->KW == p->W) {
         r->len *= r->rows;
         r->rows = 1;
     }
@@ -203,11 +204,12 @@ ALWAYS_INLINE void conv_rows(const bnn_bconv_params *p, const bnn_word *in, cons
     const size_t wsz = (size_t)p->KH * (size_t)p->KW * (size_t)bnn_words(p->C) * 2;
     const size_t ohw = (size_t)p->OH * (size_t)p->OW;
     const int halves = 2 * bnn_words(p->M);
+    const size_t os2 = 2 * bnn_out_stride(p);   /* 32-bit words from one output pixel to the next */
     int oy, ox, m0, j;
     for (oy = oy_begin; oy < oy_end; oy++) {
         for (ox = 0; ox < p->OW; ox++) {
             const size_t pix = (size_t)oy * (size_t)p->OW + (size_t)ox;
-            word32 *bits = s->bits ? (word32 *)(s->bits) + pix * (size_t)halves : 0;
+            word32 *bits = s->bits ? (word32 *)(s->bits) + pix * os2 : 0;
             uint32_t half = 0;
             pixel_runs r;
             pixel_runs_of(p, in, oy, ox, &r);

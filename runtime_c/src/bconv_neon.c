@@ -500,13 +500,13 @@ typedef struct {
  * (lane j: pixel j). */
 ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int np, urow lo, urow hi)
 {
-    const size_t nwm = (size_t)bnn_words(c->p->M);
-    bnn_word t[TP], *o = bits + (size_t)q0 * nwm;
+    const size_t os = bnn_out_stride(c->p);
+    bnn_word t[TP], *o = bits + (size_t)q0 * os;
     int j;
 #if defined(__aarch64__)
     /* ZIP1 / ZIP2: [lo0 hi0 lo1 hi1], [lo2 hi2 lo3 hi3], the 64-bit words of pixels 0, 1 and 2, 3 */
     const uint64x2_t w01 = vreinterpretq_u64_u32(vzip1q_u32(lo, hi)), w23 = vreinterpretq_u64_u32(vzip2q_u32(lo, hi));
-    if (np == TP && nwm == 1) {
+    if (np == TP && os == 1) {
         vst1q_u64(o, w01);
         vst1q_u64(o + 2, w23);
         return;
@@ -516,13 +516,13 @@ ALWAYS_INLINE void store_words(const ctx *c, bnn_word *bits, int q0, const int n
 #else
     const uint32x2x2_t z = vzip_u32(lo, hi);
     const uint64x2_t w01 = vcombine_u64(vreinterpret_u64_u32(z.val[0]), vreinterpret_u64_u32(z.val[1]));
-    if (np == TP && nwm == 1) {
+    if (np == TP && os == 1) {
         vst1q_u64(o, w01);
         return;
     }
     vst1q_u64(t, w01);
 #endif
-    UNROLL for (j = 0; j < np; j++) o[(size_t)j * nwm] = t[j];
+    UNROLL for (j = 0; j < np; j++) o[(size_t)j * os] = t[j];
 }
 
 /* All blocks of group g (first channel g0, weights wg) for the np pixels q0..: per block the sums
@@ -640,7 +640,7 @@ static int run_hook(const ctx *c, const bnn_word *w, const bnn_affine_stage *st,
                     const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
-    const size_t k3 = p->KH == 3 && p->KW == 3 && p->DW == 1 ? 3 * c->nw : 0;
+    const size_t k3 = p->KH == 3 && p->KW == 3 && p->DW == 1 && c->ps == c->nw ? 3 * c->nw : 0;
     const int two = st && st->scale2;
     const word_fn inner = word_instance(1, k3, two), outer = word_instance(0, k3, two);
     const word_fn pixel = two ? word_pixel2 : word_pixel;

@@ -27,7 +27,7 @@ TYPES = """
 typedef uint64_t bnn_word;
 typedef struct { int C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL; } bnn_pool_params;
 typedef struct {
-    int C, H, W; int M, OH, OW; int KH, KW, SH, SW, DH, DW; int PT, PL; int pad_bit;
+    int C, H, W; int M, OH, OW; int KH, KW, SH, SW, DH, DW; int PT, PL; int pad_bit; int in_stride, out_stride;
 } bnn_bconv_params;
 typedef struct { int C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, G; } bnn_conv_params;
 typedef struct {
@@ -244,15 +244,18 @@ def out_size(n: int, k: int, s: int, d: int, pad_begin: int, pad_end: int) -> in
 
 
 def check_case(rng, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR, pad_bit) -> str:
-    """The shape fields of a binary-conv check line, `C H W M OH OW KH KW SH SW DH DW PT PL pad_bit oy0
-    oy1`, with a random output row range (PB, PR None: as PT, PL)."""
+    """The shape fields of a binary-conv check line, `C H W M OH OW KH KW SH SW DH DW PT PL pad_bit
+    in_pad out_pad oy0 oy1`, with a random output row range (PB, PR None: as PT, PL) and, in about
+    half of the cases, input or output maps that are a word range of a wider map (c/strided_maps.h:
+    in_pad / out_pad extra words per pixel)."""
     PB = PT if PB is None else PB
     PR = PL if PR is None else PR
     OH, OW = out_size(H, KH, SH, DH, PT, PB), out_size(W, KW, SW, DW, PL, PR)
     assert OH >= 1 and OW >= 1, (H, W, KH, KW)
     oy0 = rng.choice([0, 0, rng.randrange(OH)])
     oy1 = rng.choice([OH, OH, rng.randint(oy0, OH)])
-    return f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} {oy0} {oy1}"
+    in_pad, out_pad = rng.choice([0, 0, 1, 3]), rng.choice([0, 0, 1, 2])
+    return f"{C} {H} {W} {M} {OH} {OW} {KH} {KW} {SH} {SW} {DH} {DW} {PT} {PL} {pad_bit} {in_pad} {out_pad} {oy0} {oy1}"
 
 
 def around(*centres, lo=1):

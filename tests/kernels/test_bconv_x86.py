@@ -304,6 +304,93 @@ def test_shapes(lib, isa, pad_bit, case):
     check_case(lib, isa, rng, pad_bit=pad_bit, splits=(1, 2, 5), **case)
 
 
+def _strided_calls(lib: Lib, isa: str, p, w, stage, thr, dirs, fthr, M):
+    """Every kernel of `isa` (or the portable ones) on input x: name -> call(x, bits) -> float output."""
+    L, ffi = lib.lib, lib.ffi
+    st, ithr = stage_struct(ffi, stage), lib.buf(thr, "int32_t")
+    ft, d = lib.buf(fthr, "float"), lib.buf(dirs, "int8_t")
+    OH, OW = p.OH, p.OW
+
+    def floats():
+        return np.full((M, OH, OW), np.nan, np.float32)
+
+    def run(fn):
+        def call(x, bits):
+            y = floats()
+            fn(x, bits, lib.buf(y, "float"))
+            return y
+        return call
+
+    if isa == "portable":
+        wb = lib.buf(w, "bnn_word")
+        return {"f32": run(lambda x, b, y: L.bnn_bconv_f32(p, x, wb, y)),
+                "bits": run(lambda x, b, y: L.bnn_bconv_bits(p, x, wb, ithr, d, b)),
+                "affine_f32": run(lambda x, b, y: L.bnn_bconv_affine_f32_rows(p, x, wb, st, 0, OH, y)),
+                "affine_pack": run(lambda x, b, y: L.bnn_bconv_affine_pack_rows(p, x, wb, st, ft, d, 0, OH, y, b))}
+    wp = np.zeros(getattr(L, f"bnn_bconv_weights_size__{isa}")(p), np.uint64)
+    aux = np.zeros(getattr(L, f"bnn_bconv_aux_size__{isa}")(p), np.int32)
+    getattr(L, f"bnn_bconv_pack_weights__{isa}")(p, lib.buf(w, "bnn_word"), lib.buf(wp, "bnn_word"),
+                                                 lib.buf(aux, "int32_t"))
+    wb, ab = lib.buf(wp, "bnn_word"), lib.buf(aux, "int32_t")
+    k = {name: getattr(L, f"bnn_bconv_{name}__{isa}") for name in
+         ("f32", "bits", "affine_f32", "affine_pack", "affine_f32_channels", "affine_pack_channels")}
+    return {"f32": run(lambda x, b, y: k["f32"](p, x, wb, ab, 0, OH, y)),
+            "bits": run(lambda x, b, y: k["bits"](p, x, wb, ab, ithr, d, 0, OH, b)),
+            "affine_f32": run(lambda x, b, y: k["affine_f32"](p, x, wb, ab, st, 0, OH, y)),
+            "affine_pack": run(lambda x, b, y: k["affine_pack"](p, x, wb, ab, st, ft, d, 0, OH, y, b)),
+            "affine_f32_channels": run(lambda x, b, y: k["affine_f32_channels"](p, x, wb, ab, st, 0, M, y)),
+            "affine_pack_channels": run(lambda x, b, y: k["affine_pack_channels"](p, x, wb, ab, st, ft, d, 0, M, y, b))}
+
+
+@pytest.mark.parametrize("isa", ["portable", *ISAS])
+@pytest.mark.parametrize("case", [
+    # channel tiles; pixel tiles (avx512: rows of >= 16 outputs, 3x3, even C), with C < 64 too
+    dict(C=128, M=128, H=7, W=6), dict(C=64, M=64, H=9, W=19), dict(C=40, M=96, H=6, W=20, SH=2, SW=2),
+    # 1x1 stride 2, dilation with big pads, a dense layer (one run of words when the map is dense)
+    dict(C=100, M=40, H=5, W=9, KH=1, KW=1, SH=2, SW=2, PT=0, PL=0),
+    dict(C=65, M=72, H=8, W=5, KH=3, KW=2, DH=2, DW=3, PT=2, PL=3),
+    dict(C=512, M=100, H=3, W=3, PT=0, PL=0),
+], ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
+def test_strided_maps(lib, isa, case):
+    """Input and packed output as word ranges of wider maps (in_stride / out_stride, a SliceBits view
+    and an in-place ConcatBits piece): the same outputs as on dense maps, and the words around the
+    ranges neither read (they are random) nor written (they keep their garbage)."""
+    rng = np.random.default_rng(hash(tuple(sorted(case.items()))) % 2**32)
+    g = dict(KH=3, KW=3, SH=1, SW=1, DH=1, DW=1, PT=1, PL=1) | case
+    C, M, H, W = g.pop("C"), g.pop("M"), g.pop("H"), g.pop("W")
+    OH = out_size(H, g["KH"], g["SH"], g["DH"], g["PT"], g["PT"])
+    OW = out_size(W, g["KW"], g["SW"], g["DW"], g["PL"], g["PL"])
+    fields = dict(C=C, H=H, W=W, M=M, OH=OH, OW=OW, pad_bit=int(rng.choice([PAD_ZERO, 0, 1])), **g)
+    dense = lib.params(**fields)
+    x, w = random_words(rng, (H, W), C), random_words(rng, (M, g["KH"], g["KW"]), C)
+    stage = affine_stages(rng, M, OH, OW)[0]
+    thr = rng.integers(-20, 20, size=M).astype(np.int32)
+    dirs = rng.choice(np.array([-1, 0, 1], np.int8), size=M)
+    fthr = rng.normal(0, 20, size=M).astype(np.float32)
+    nw, nwm = nwords(C), nwords(M)
+    for in_pad, out_pad in ((1, 2), (3, 1)):
+        wide_x = rng.integers(0, 2**63, size=(H, W, nw + in_pad), dtype=np.uint64)
+        wide_x[..., in_pad // 2:in_pad // 2 + nw] = x
+        strided = lib.params(**fields, in_stride=nw + in_pad, out_stride=nwm + out_pad)
+        want_calls = _strided_calls(lib, isa, dense, w, stage, thr, dirs, fthr, M)
+        got_calls = _strided_calls(lib, isa, strided, w, stage, thr, dirs, fthr, M)
+        for name, call in want_calls.items():
+            bits = np.zeros((OH, OW, nwm), np.uint64)
+            want_y = call(lib.buf(x, "bnn_word"), lib.buf(bits, "bnn_word"))
+            garbage = rng.integers(0, 2**63, size=(OH, OW, nwm + out_pad), dtype=np.uint64)
+            wide_bits = garbage.copy()
+            got_y = got_calls[name](lib.buf(wide_x, "bnn_word") + in_pad // 2,
+                                    lib.buf(wide_bits, "bnn_word") + out_pad // 2)
+            np.testing.assert_array_equal(got_y, want_y, err_msg=name)
+            lead = out_pad // 2
+            if name in ("f32", "affine_f32", "affine_f32_channels"):
+                np.testing.assert_array_equal(wide_bits, garbage, err_msg=name)
+                continue
+            np.testing.assert_array_equal(wide_bits[..., lead:lead + nwm], bits, err_msg=name)
+            np.testing.assert_array_equal(np.delete(wide_bits, np.s_[lead:lead + nwm], axis=2),
+                                          np.delete(garbage, np.s_[lead:lead + nwm], axis=2), err_msg=name)
+
+
 @pytest.mark.parametrize("isa", ISAS)
 def test_real_layer_size(lib, isa):
     """One full-size Bi-Real-18 layer (14x14x256 -> 256) with a thread-like split of the rows."""

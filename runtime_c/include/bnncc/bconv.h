@@ -27,12 +27,30 @@ typedef struct {
     int KH, KW, SH, SW, DH, DW;  /* kernel, strides, dilations (all >= 1) */
     int PT, PL;                  /* top and left padding (bottom/right follow from OH/OW) */
     int pad_bit;                 /* BNN_PAD_ZERO: padded taps add 0; 0: padded taps are +1; 1: padded taps are -1 */
+    int in_stride, out_stride;   /* words from one pixel to the next in `in` and in the packed output; 0: words(C)
+                                  * and words(M), dense maps (see below) */
 } bnn_bconv_params;
+
+/* Pixel strides. A packed map's channels [64a, 64b) are words [a, b) of every pixel: a word-aligned
+ * channel range of a wider map is the map itself read or written from word a on, with the wider
+ * map's words per pixel as the stride. So a kernel reads such a range in place (a SliceBits view:
+ * in = the wider map + a, in_stride = its words) and writes its packed output into one (an in-place
+ * ConcatBits piece: bits = the wider map + a, out_stride = its words), touching only words
+ * [0, words(C)) resp. [0, words(M)) of each pixel. */
+static inline size_t bnn_in_stride(const bnn_bconv_params *p)
+{
+    return p->in_stride ? (size_t)p->in_stride : (size_t)bnn_words(p->C);
+}
+
+static inline size_t bnn_out_stride(const bnn_bconv_params *p)
+{
+    return p->out_stride ? (size_t)p->out_stride : (size_t)bnn_words(p->M);
+}
 
 /* out: float [M][OH][OW] = acc (exact integers). */
 void bnn_bconv_f32(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w, float *out);
 
-/* out: packed [OH][OW][words(M)], tail bits 0; channel m is +1 (bit 0) iff
+/* out: packed [OH][OW][words(M)] (pixels out_stride words apart), tail bits 0; channel m is +1 (bit 0) iff
  * (dir[m] > 0 ? acc >= thr[m] : acc <= thr[m]). */
 void bnn_bconv_bits(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w,
                     const int32_t *thr, const int8_t *dir, bnn_word *out);

@@ -36,7 +36,7 @@ typedef struct {
     const bnn_bconv_params *p;
     const bnn_word *in;
     const int32_t *aux;
-    size_t nw;
+    size_t nw, ps;              /* words(C); words from one input pixel to the next (bnn_in_stride) */
     int T, Mp, KC;
     int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
     uint32_t ow_inv;            /* ceil(2^32 / OW) where row_of() may use it, else 0 */
@@ -152,7 +152,7 @@ ALWAYS_INLINE void tap_rows(const ctx *c, const int np, const int *iy0, const in
     UNROLL for (j = 0; j < np; j++) {
         const int iy = iy0[j] + kh * p->DH, ix = ix0[j] + kw * p->DW;
         x[j] = (unsigned)iy < (unsigned)p->H && (unsigned)ix < (unsigned)p->W
-                   ? c->in + ((size_t)iy * (size_t)p->W + (size_t)ix) * c->nw + i0
+                   ? c->in + ((size_t)iy * (size_t)p->W + (size_t)ix) * c->ps + i0
                    : zero_words;
     }
 }
@@ -181,9 +181,8 @@ ALWAYS_INLINE void pad_corr(const ctx *c, int iy0, int ix0, int m0, const int n,
  * the sink's bits: the chunk that starts a word writes all of it, the others OR into it. */
 ALWAYS_INLINE void put_bits(const ctx *c, const sink *s, int q, int m0, bnn_word bits)
 {
-    const size_t nwm = (size_t)bnn_words(c->p->M);
     const int sh = m0 % BNN_WORD_BITS;
-    bnn_word *o = s->b + (size_t)q * nwm + (size_t)(m0 / BNN_WORD_BITS);
+    bnn_word *o = s->b + (size_t)q * bnn_out_stride(c->p) + (size_t)(m0 / BNN_WORD_BITS);
     if (sh == 0)
         *o = bits;
     else
@@ -192,23 +191,24 @@ ALWAYS_INLINE void put_bits(const ctx *c, const sink *s, int q, int m0, bnn_word
 
 /* The accumulation loop of tile(): STEP(X) once per (tap, word) of the np pixels, in the order
  * of the block's weights, X the input word of pixel j; STEP reads the weights at wr and advances
- * wr by ws. Interior tiles read the input in place (with DW == 1 the taps of one kernel row read
- * KW*nw consecutive words, as do the weights); the others go through tap_rows, ZW words at a
- * time. Names tile()'s c, p, nw, np, interior, iy0, ix0, wb and ws. */
+ * wr by ws. Interior tiles read the input in place (with DW == 1 on a dense map the taps of one
+ * kernel row read KW*nw consecutive words, as do the weights); the others go through tap_rows, ZW
+ * words at a time. Names tile()'s c, p, nw, np, interior, iy0, ix0, wb and ws. */
 #define BCONV_TAPS(STEP)                                                                              \
     do {                                                                                              \
         int kh_, kw_;                                                                                 \
         size_t i_;                                                                                    \
         if (interior) {                                                                               \
-            const size_t pstep = (size_t)p->SW * nw;                                                  \
-            const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * nw;     \
+            const size_t ps_ = c->ps, pstep = (size_t)p->SW * ps_;                                    \
+            const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * ps_;    \
             const bnn_word *wr = wb;                                                                  \
-            const size_t seg = p->DW == 1 ? (size_t)p->KW * nw : nw;                                  \
-            const int nseg = p->DW == 1 ? 1 : p->KW;                                                  \
+            const int row_ = p->DW == 1 && ps_ == nw;                                                 \
+            const size_t seg = row_ ? (size_t)p->KW * nw : nw;                                        \
+            const int nseg = row_ ? 1 : p->KW;                                                        \
             for (kh_ = 0; kh_ < p->KH; kh_++) {                                                       \
-                const bnn_word *xr = base + (size_t)kh_ * (size_t)p->DH * (size_t)p->W * nw;          \
+                const bnn_word *xr = base + (size_t)kh_ * (size_t)p->DH * (size_t)p->W * ps_;         \
                 for (kw_ = 0; kw_ < nseg; kw_++) {                                                    \
-                    const bnn_word *x = xr + (size_t)kw_ * (size_t)p->DW * nw;                        \
+                    const bnn_word *x = xr + (size_t)kw_ * (size_t)p->DW * ps_;                       \
                     for (i_ = 0; i_ < seg; i_++) STEP(x[(size_t)j * pstep + i_]);                     \
                 }                                                                                     \
             }                                                                                         \
@@ -243,7 +243,7 @@ ALWAYS_INLINE void flush(vsum acc[TP][ACCS], vacc accb[TP][ACCS], const int np, 
 }
 
 /* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (DW == 1,
- * L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
+ * a dense map, L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
  * of bounds, else a copy in buf with zero words for the out-of-bounds taps. */
 ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, const int KW, const size_t nw,
                                         bnn_word *buf)
@@ -292,7 +292,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
                               const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
-    const size_t nw = rows ? L / (size_t)KW : L;
+    const size_t nw = rows ? L / (size_t)KW : L, ps = c->ps;
     const int nkw = rows ? 1 : KW;
     const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
     const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
@@ -309,13 +309,13 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
             acc[j][v] = vsum_zero();
             accb[j][v] = vacc_zero();
         }
-        base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * nw : NULL;
+        base[j] = interior ? c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[j]) * ps : NULL;
     }
     for (kh = 0; kh < KH; kh++) {
         for (kw = 0; kw < nkw; kw++, w += L * ws) {
             const bnn_word *xp[TP];
             if (interior) {
-                const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * nw;
+                const size_t off = ((size_t)kh * (size_t)p->DH * (size_t)p->W + (size_t)kw * (size_t)p->DW) * ps;
                 UNROLL for (j = 0; j < np; j++) xp[j] = base[j] + off;
             } else if (rows && rowp) {
                 UNROLL for (j = 0; j < np; j++) xp[j] = rowp[(size_t)j * (size_t)KH + (size_t)kh];
@@ -397,14 +397,16 @@ static acc_fn row_instance(int interior, size_t k3)
     }
 }
 
-/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1
- * (and, for tiles that are not interior, the row fits ROWW), else taps. */
+/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1 on
+ * a dense map (and, for tiles that are not interior, the row fits ROWW), else taps. (A strided map,
+ * a word-aligned channel range of a wider one, runs on taps: measured as fast on x86-avx512 for the
+ * grouped layers of docs/bench/grouped_conv.py.) */
 ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
                             const int *ix0, const bnn_word *wb, size_t ws, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
     const size_t R = (size_t)p->KW * c->nw;
-    const int rows = p->DW == 1 && (interior || R <= ROWW);
+    const int rows = p->DW == 1 && c->ps == c->nw && (interior || R <= ROWW);
     const size_t L = rows ? R : c->nw;
     const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
     if (np == TP && nv == NV && rows) {
@@ -512,6 +514,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     c.in = in;
     c.aux = aux;
     c.nw = (size_t)bnn_words(p->C);
+    c.ps = bnn_in_stride(p);
     c.T = p->KH * p->KW;
     c.Mp = round_up(p->M, VW);
     c.KC = c.T * p->C;

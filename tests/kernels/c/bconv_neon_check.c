@@ -2,7 +2,10 @@
  * bit for bit, built for an ARM target and run under qemu-user by test_bconv_neon.py.
  *
  * stdin: one case per line,
- *   C H W M OH OW KH KW SH SW DH DW PT PL pad_bit oy_begin oy_end m_begin m_end seed
+ *   C H W M OH OW KH KW SH SW DH DW PT PL pad_bit in_pad out_pad oy_begin oy_end m_begin m_end seed
+ * The __neon kernels read their input and write their packed output as word ranges of wider maps
+ * with in_pad / out_pad extra words per pixel (strided_maps.h; 0: dense maps); the portable
+ * references run on dense ones.
  * Inputs, weights, scale / bias / residual and thresholds come from a fixed PRNG (splitmix64) seeded
  * by `seed`. Every __neon entry point runs on rows [oy_begin, oy_end) (the _channels ones on
  * channels [m_begin, m_end)) into outputs prefilled with garbage, and is compared with the portable
@@ -20,6 +23,7 @@
 #include "bnncc/common.h"
 #include "bnncc/bconv.h"
 #include "affine_stages.h"
+#include "strided_maps.h"
 #include "bnncc/bconv_blocked.h"
 
 static uint64_t rng_state;
@@ -139,12 +143,25 @@ static void expect_bits(const bnn_bconv_params *p, const bnn_word *full, int oy0
     }
 }
 
-static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1)
+/* The strided output got (out_stride words per pixel, the range at lead) against the dense want. */
+static void cmp_bits(const char *what, const bnn_word *got, const bnn_word *want, const bnn_bconv_params *q,
+                     size_t lead, bnn_word *scratch)
+{
+    const size_t hw = (size_t)q->OH * (size_t)q->OW;
+    fill_w(scratch, hw * bnn_out_stride(q));
+    place_words(want, hw, (size_t)bnn_words(q->M), scratch, (size_t)q->out_stride, lead);
+    cmp_words(what, got, scratch, hw * bnn_out_stride(q));
+}
+
+/* p: dense maps (the portable references); the __neon kernels run on q, p with the strides. */
+static void run_case(const bnn_bconv_params *p, int in_pad, int out_pad, int oy0, int oy1, int m0, int m1)
 {
     const size_t hw = (size_t)p->OH * (size_t)p->OW;
     const size_t nwm = (size_t)bnn_words(p->M), nf = (size_t)p->M * hw, nb = hw * nwm;
-    const size_t T = (size_t)p->KH * (size_t)p->KW;
-    bnn_word *x = random_packed((size_t)p->H * (size_t)p->W, p->C);
+    const size_t T = (size_t)p->KH * (size_t)p->KW, nw = (size_t)bnn_words(p->C), npix = (size_t)p->H * (size_t)p->W;
+    bnn_bconv_params q = *p;
+    const size_t out_lead = lead_of(out_pad);
+    bnn_word *x = random_packed(npix, p->C), *xs, *bs, *bcmp;
     bnn_word *w = random_packed((size_t)p->M * T, p->C);
     bnn_word *wp = xalloc(bnn_bconv_weights_size__neon(p) * sizeof *wp);
     int32_t *aux = xalloc(bnn_bconv_aux_size__neon(p) * sizeof *aux);
@@ -156,10 +173,19 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
     float *yfull = xalloc(nf * sizeof(float)), *ypart = xalloc(nf * sizeof(float));
     int32_t *thr = xalloc((size_t)p->M * sizeof(int32_t));
     int8_t *dir = xalloc((size_t)p->M);
-    bnn_word *bref = xalloc(nb * sizeof *bref), *bwant = xalloc(nb * sizeof *bwant), *bgot = xalloc(nb * sizeof *bgot);
+    bnn_word *bref = xalloc(nb * sizeof *bref), *bwant = xalloc(nb * sizeof *bwant);
     int m, i_st;
-    size_t i;
+    size_t i, nbs;
 
+    q.in_stride = stride_of((int)nw, in_pad);
+    q.out_stride = stride_of((int)nwm, out_pad);
+    nbs = hw * bnn_out_stride(&q);
+    xs = xalloc(npix * bnn_in_stride(&q) * sizeof *xs);
+    for (i = 0; i < npix * bnn_in_stride(&q); i++) xs[i] = rnd();
+    place_words(x, npix, nw, xs, (size_t)q.in_stride, lead_of(in_pad));
+    xs += lead_of(in_pad);
+    bs = xalloc(nbs * sizeof *bs);
+    bcmp = xalloc(nbs * sizeof *bcmp);
     bnn_bconv_pack_weights__neon(p, w, wp, aux);
     for (m = 0; m < p->M; m++) {
         scale[m] = rnd_int(16) == 0 ? 0.0f : rnd_float(-2.0f, 2.0f);
@@ -176,7 +202,7 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
     bnn_bconv_f32(p, x, w, ref);
     expect_f32(p, ref, oy0, oy1, 0, p->M, want);
     fill_f(got, nf);
-    bnn_bconv_f32__neon(p, x, wp, aux, oy0, oy1, got);
+    bnn_bconv_f32__neon(&q, xs, wp, aux, oy0, oy1, got);
     cmp_f32("f32", got, want, nf);
 
     /* bits: integer thresholds at, next to or away from values acc takes */
@@ -186,9 +212,9 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
     }
     bnn_bconv_bits(p, x, w, thr, dir, bref);
     expect_bits(p, bref, oy0, oy1, 0, p->M, bwant);
-    fill_w(bgot, nb);
-    bnn_bconv_bits__neon(p, x, wp, aux, thr, dir, oy0, oy1, bgot);
-    cmp_words("bits", bgot, bwant, nb);
+    fill_w(bs, nbs);
+    bnn_bconv_bits__neon(&q, xs, wp, aux, thr, dir, oy0, oy1, bs + out_lead);
+    cmp_bits("bits", bs, bwant, &q, out_lead, bcmp);
 
     for (i_st = 0; i_st < STAGES_PER_CASE; i_st++) {
         const int r = stage_of(case_no, i_st);
@@ -198,11 +224,11 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
         fill_f(ypart, nf);
         bnn_bconv_affine_f32_rows(p, x, w, st, oy0, oy1, ypart);
         fill_f(got, nf);
-        bnn_bconv_affine_f32__neon(p, x, wp, aux, st, oy0, oy1, got);
+        bnn_bconv_affine_f32__neon(&q, xs, wp, aux, st, oy0, oy1, got);
         cmp_f32(stage_name("affine_f32", r), got, ypart, nf);
         expect_f32(p, yfull, 0, p->OH, m0, m1, want);
         fill_f(got, nf);
-        bnn_bconv_affine_f32_channels__neon(p, x, wp, aux, st, m0, m1, got);
+        bnn_bconv_affine_f32_channels__neon(&q, xs, wp, aux, st, m0, m1, got);
         cmp_f32(stage_name("affine_f32_channels", r), got, want, nf);
 
         /* affine pack: float thresholds at values y takes (ties), one ulp off, or random */
@@ -217,35 +243,36 @@ static void run_case(const bnn_bconv_params *p, int oy0, int oy1, int m0, int m1
         fill_w(bwant, nb);
         bnn_bconv_affine_pack_rows(p, x, w, st, fthr, dir, oy0, oy1, ypart, bwant);
         fill_f(got, nf);
-        fill_w(bgot, nb);
-        bnn_bconv_affine_pack__neon(p, x, wp, aux, st, fthr, dir, oy0, oy1, got, bgot);
+        fill_w(bs, nbs);
+        bnn_bconv_affine_pack__neon(&q, xs, wp, aux, st, fthr, dir, oy0, oy1, got, bs + out_lead);
         cmp_f32(stage_name("affine_pack.y", r), got, ypart, nf);
-        cmp_words(stage_name("affine_pack.bits", r), bgot, bwant, nb);
+        cmp_bits(stage_name("affine_pack.bits", r), bs, bwant, &q, out_lead, bcmp);
 
         bnn_bconv_affine_pack_rows(p, x, w, st, fthr, dir, 0, p->OH, ypart, bref);
         expect_f32(p, ypart, 0, p->OH, m0, m1, want);
         expect_bits(p, bref, 0, p->OH, m0, m1, bwant);
         fill_f(got, nf);
-        fill_w(bgot, nb);
-        bnn_bconv_affine_pack_channels__neon(p, x, wp, aux, st, fthr, dir, m0, m1, got, bgot);
+        fill_w(bs, nbs);
+        bnn_bconv_affine_pack_channels__neon(&q, xs, wp, aux, st, fthr, dir, m0, m1, got, bs + out_lead);
         cmp_f32(stage_name("affine_pack_channels.y", r), got, want, nf);
-        cmp_words(stage_name("affine_pack_channels.bits", r), bgot, bwant, nb);
+        cmp_bits(stage_name("affine_pack_channels.bits", r), bs, bwant, &q, out_lead, bcmp);
     }
 
+    free(xs - lead_of(in_pad)); free(bs); free(bcmp);
     free(x); free(w); free(wp); free(aux); free(scale); free(bias); free(scale2); free(bias2); free(res); free(res2);
     free(ref); free(want); free(got);
-    free(fthr); free(yfull); free(ypart); free(thr); free(dir); free(bref); free(bwant); free(bgot);
+    free(fthr); free(yfull); free(ypart); free(thr); free(dir); free(bref); free(bwant);
 }
 
 int main(int argc, char **argv)
 {
     const int dump = argc > 1 && strcmp(argv[1], "--dump") == 0;
-    bnn_bconv_params p;
-    int oy0, oy1, m0, m1;
+    bnn_bconv_params p = {0};
+    int in_pad, out_pad, oy0, oy1, m0, m1;
     unsigned long long seed;
-    while (scanf("%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %llu", &p.C, &p.H, &p.W, &p.M, &p.OH,
-                 &p.OW, &p.KH, &p.KW, &p.SH, &p.SW, &p.DH, &p.DW, &p.PT, &p.PL, &p.pad_bit, &oy0, &oy1, &m0, &m1,
-                 &seed) == 20) {
+    while (scanf("%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %llu", &p.C, &p.H, &p.W, &p.M,
+                 &p.OH, &p.OW, &p.KH, &p.KW, &p.SH, &p.SW, &p.DH, &p.DW, &p.PT, &p.PL, &p.pad_bit, &in_pad, &out_pad,
+                 &oy0, &oy1, &m0, &m1, &seed) == 22) {
         rng_state = seed;
         case_no++;
         if (dump) {
@@ -266,7 +293,7 @@ int main(int argc, char **argv)
             free(w); free(wp); free(aux);
             return 0;
         }
-        run_case(&p, oy0, oy1, m0, m1);
+        run_case(&p, in_pad, out_pad, oy0, oy1, m0, m1);
     }
     printf("cases %d\n", case_no);
     return 0;

@@ -79,6 +79,10 @@ class Schedule:
         ctype = C_TYPES[np.dtype(value.dtype.numpy())]
         return f"(({ctype} *)(arena + {self.plan.offsets[id(root)] + shift}))"
 
+    def packed_stride(self, value: ir.Value) -> int:
+        """The pixel stride of the packed `value` when it is a word range of a wider map, else 0."""
+        return self.plan.packed_stride(value)
+
     def params(self, ctype: str, fields: dict) -> str:
         """A static const parameter struct, returned as an address expression."""
         self._counter += 1
@@ -140,6 +144,9 @@ class Schedule:
             shape = "x".join(str(d) for d in shape_of(node.outputs[0])[1:])
             self.layers.append(Layer(len(self.layers), node.op_type, node.name or "", detail=f"out {shape}"))
             emitter(self, node)
+            if not self.layers[-1].code:      # a Concat whose pieces were all written in place
+                self.layers.pop()
+                continue
             _check_literals(self.layers[-1], node)
 
 

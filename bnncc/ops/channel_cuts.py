@@ -4,8 +4,14 @@
                                             lists each input's count)
     SliceBits(P; channels, start, stop)     channels [start, stop) of a map of `channels`
 
-Channels are packed per pixel, so no range of them is contiguous in memory: both copy, each
-input range at its bit offset (`bnn_copy_bits`, any offset, tail bits cleared).
+Channels are packed per pixel, so no range of them is contiguous in memory, but a range that
+starts on a word boundary is the wider map itself from that word on, with the wider map's words
+per pixel as its pixel stride. Where every reader takes such ranges (`reads_packed_ranges`: the
+binary convs) a word-aligned SliceBits is a view, and a producer that writes them
+(`writes_packed_ranges`) writes a word-aligned ConcatBits piece in place (the C artifact's memory
+plan, bnncc/codegen/memory_plan.py). The other pieces are copied, each input range at its bit
+offset (`bnn_copy_bits`, any offset, tail bits cleared; a source or target may itself be such a
+range of a wider map).
 """
 from __future__ import annotations
 
@@ -23,9 +29,22 @@ def packed_range_type(node, channels: int):
     return (n, h, w, bits.words(channels)), PACKED
 
 
+def piece_ranges(node) -> list[tuple[object, int, int]]:
+    """(input, first channel in the output, channels) of each input of a ConcatBits."""
+    counts = [int(c) for c in ConcatBits.attrs(node)["channels"]]
+    starts = np.cumsum([0, *counts[:-1]])
+    return [(value, int(start), count) for value, start, count in zip(node.inputs, starts, counts)]
+
+
+def word_shift(channel: int) -> int | None:
+    """The first byte of channel range [channel, ...) in a packed pixel, None off a word boundary."""
+    return channel // bits.WORD_BITS * 8 if channel % bits.WORD_BITS == 0 else None
+
+
 def _copy_bits(s, source, source_bit: int, target, target_bit: int, count: int) -> None:
     _, h, w, in_words = shape_of(source)
     out_words = shape_of(target)[3]
+    in_words, out_words = s.packed_stride(source) or in_words, s.packed_stride(target) or out_words
     s.parallel("copy", h * w, f"bnn_copy_bits(hi - lo, {count}, {in_words}, {source_bit}, {out_words}, {target_bit}, "
                               f"{s.operand(source)} + (size_t)lo * {in_words}, "
                               f"{s.operand(target)} + (size_t)lo * {out_words});")
@@ -35,6 +54,7 @@ class ConcatBits(Op):
     inputs = ("P...",)
     outputs = ("P",)
     attributes = {"channels": REQUIRED}
+    reads_packed_ranges = writes_packed_ranges = True       # bnn_copy_bits' words per pixel
 
     @classmethod
     def output_types(cls, node):
@@ -47,11 +67,13 @@ class ConcatBits(Op):
     @classmethod
     def emit_c(cls, s, node):
         """Each input's channels at their bit offset, inputs in order (each keeps the bits below it,
-        the last clears the tail); members split the pixels."""
-        start = 0
-        for value, channels in zip(node.inputs, cls.attrs(node)["channels"]):
-            _copy_bits(s, value, 0, node.outputs[0], start, int(channels))
-            start += int(channels)
+        the last clears the tail), but for the pieces the memory plan put in place; members split the
+        pixels."""
+        whole = node.outputs[0]
+        for value, start, channels in piece_ranges(node):
+            shift = word_shift(start)
+            if shift is None or not s.plan.in_place(value, whole, shift):
+                _copy_bits(s, value, 0, whole, start, channels)
 
     @classmethod
     def lower_tvm(cls, lowering, node, batched):
@@ -63,6 +85,7 @@ class SliceBits(Op):
     inputs = ("P",)
     outputs = ("P",)
     attributes = {"channels": REQUIRED, "start": REQUIRED, "stop": REQUIRED}
+    reads_packed_ranges = True
 
     @classmethod
     def output_types(cls, node):

@@ -37,6 +37,13 @@ class Op:
     outputs: ClassVar[tuple[str, ...]] = ("Y",)
     attributes: ClassVar[dict[str, object]] = {}
 
+    # Packed maps in place (the C artifact's memory plan, bnncc/codegen/memory_plan.py): whether the
+    # op's emitter takes each packed run-time input as it finds it, possibly a word-aligned channel
+    # range of a wider map (with that map's words per pixel as the pixel stride, `packed_stride`),
+    # and whether it can write its packed output into such a range of a wider map.
+    reads_packed_ranges: ClassVar[bool] = False
+    writes_packed_ranges: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         OPS[cls.__name__] = cls

@@ -70,6 +70,7 @@ def packed_output(shape) -> tuple[tuple[int, ...], object]:
 class BinaryConvPacked(Op):
     inputs = ("P", "W", "T?", "D?")
     attributes = CONV
+    reads_packed_ranges = writes_packed_ranges = True      # bnn_bconv_params in_stride, out_stride
 
     @classmethod
     def output_types(cls, node):
@@ -133,8 +134,13 @@ def emit_binary_conv(s, node, op: type[Op]) -> None:
     thresholds = op.input(node, "T")
     bits_out = not affine and thresholds is not None
     oh, ow = (1, 1) if dense else acc_shape[2:]
+    packed_out = node.outputs[1] if affine and thresholds is not None else node.outputs[0] if bits_out else None
     fields = dict(C=channels, H=packed_in[1], W=packed_in[2], M=m, OH=oh, OW=ow, **node_window(node),
                   pad_bit=int(attrs["pad_bit"]))
+    # maps that are word ranges of wider ones (a SliceBits view, a ConcatBits piece): their pixel strides
+    for field, value in (("in_stride", node.inputs[0]), ("out_stride", packed_out)):
+        if value is not None and s.packed_stride(value):
+            fields[field] = s.packed_stride(value)
     p = s.params("bnn_bconv_params", fields)
     kernel = s.target.kernels.bconv
     layer = s.layers[-1]

@@ -5,8 +5,9 @@ The model holds both: a ±1 map of G*P channels through a grouped 3x3 conv (G gr
 channels), and a second ±1 map of P channels through an ungrouped 3x3 P -> P conv, each followed
 by a BatchNormalization and a Sign read by a 1x1 binary conv (so both convs end in the same
 packed-bits output stage). `bnncc bench` times every layer; this prints, per shape, the group convs'
-GMAC/s against the ungrouped one's, the SliceBits/ConcatBits copies around the groups, and the
-whole grouped layer (copies included) as a fraction of the ungrouped conv's efficiency.
+GMAC/s against the ungrouped one's, the SliceBits/ConcatBits copies around the groups (none when the
+groups are whole words: the group convs read their channels in place and write into the joined map),
+and the whole grouped layer (copies included) as a fraction of the ungrouped conv's efficiency.
 
 usage: .venv/bin/python docs/bench/grouped_conv.py [-t TARGET] [--runs R] [GxPxSIDE ...]
        (default: x86-avx512, 100 runs, 4x64x28 2x128x28 8x64x14 4x128x14)

@@ -39,7 +39,12 @@ def assert_runs_binary_per_group(compiled: bnncc.CompiledModel, groups: int, per
     # second stage of the group's output stage, as an ungrouped conv's is)
     assert all(layer.op_type == ("BinaryConvAffine" if then == "residual" else "BinaryConvPacked")
                for layer in binary[:groups])
-    assert not {"ChannelAffine", "ThresholdPack"} & set(kinds[kinds.index("SliceBits"):])
+    first = next(i for i, kind in enumerate(kinds) if kind.startswith("BinaryConv"))
+    assert not {"ChannelAffine", "ThresholdPack"} & set(kinds[first:])
+    # word-aligned groups read their channels in place and write their bits into the joined map (the
+    # memory plan's packed ranges); other groups are copied out and back
+    copies = {"SliceBits", "ConcatBits"} & set(kinds)
+    assert copies == (set() if per_group % 64 == 0 else {"SliceBits", "ConcatBits"})
     grouped = [note for note in compiled.report.layers if note.op_type == "Conv" and "groups" in note.reason]
     assert [note.mode for note in grouped] == ["binary"]
 

@@ -292,7 +292,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
                               const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
-    const size_t nw = rows ? L / (size_t)KW : L, ps = c->ps;
+    const size_t nw = rows ? L / (size_t)KW : L, ps = rows ? nw : c->ps; /* rows: a dense map */
     const int nkw = rows ? 1 : KW;
     const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
     const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */

@@ -26,10 +26,7 @@
 static void cmp_bits(const char *what, const bnn_word *got, const bnn_word *want, const bnn_bconv_params *q,
                      size_t lead, bnn_word *scratch)
 {
-    const size_t hw = (size_t)q->OH * (size_t)q->OW;
-    fill_w(scratch, hw * bnn_out_stride(q));
-    place_words(want, hw, (size_t)bnn_words(q->M), scratch, (size_t)q->out_stride, lead);
-    cmp_words(what, got, scratch, hw * bnn_out_stride(q));
+    cmp_words(what, got, scratch, strided_output(want, q, lead, FILL_W, scratch));
 }
 
 /* p: dense maps (the portable references); the __cm kernels run on q, p with the strides. */

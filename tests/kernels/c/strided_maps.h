@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "bnncc/common.h"
+#include "bnncc/bconv.h"
 
 /* The map's words per pixel: words + pad (or 0, "dense", without pad). */
 static int stride_of(int words, int pad) { return pad ? words + pad : 0; }
@@ -25,6 +26,19 @@ static void place_words(const bnn_word *dense, size_t n, size_t words, bnn_word 
     if (!stride) stride = words;
     for (q = 0; q < n; q++)
         for (i = 0; i < words; i++) wide[q * stride + lead + i] = dense[q * words + i];
+}
+
+/* The dense packed output want ([OH*OW][words(M)]) as q's strided output must hold it: at word lead
+ * of each pixel, out_stride words apart, and `garbage` (what the output was prefilled with) around
+ * it. Returns the words of wide. */
+static size_t strided_output(const bnn_word *want, const bnn_bconv_params *q, size_t lead, bnn_word garbage,
+                             bnn_word *wide)
+{
+    const size_t hw = (size_t)q->OH * (size_t)q->OW, n = hw * bnn_out_stride(q);
+    size_t i;
+    for (i = 0; i < n; i++) wide[i] = garbage;
+    place_words(want, hw, (size_t)bnn_words(q->M), wide, (size_t)q->out_stride, lead);
+    return n;
 }
 
 #endif /* BNNCC_TEST_STRIDED_MAPS_H */

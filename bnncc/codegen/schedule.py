@@ -79,10 +79,6 @@ class Schedule:
         ctype = C_TYPES[np.dtype(value.dtype.numpy())]
         return f"(({ctype} *)(arena + {self.plan.offsets[id(root)] + shift}))"
 
-    def packed_stride(self, value: ir.Value) -> int:
-        """The pixel stride of the packed `value` when it is a word range of a wider map, else 0."""
-        return self.plan.packed_stride(value)
-
     def params(self, ctype: str, fields: dict) -> str:
         """A static const parameter struct, returned as an address expression."""
         self._counter += 1

@@ -38,13 +38,13 @@ def piece_ranges(node) -> list[tuple[object, int, int]]:
 
 def word_shift(channel: int) -> int | None:
     """The first byte of channel range [channel, ...) in a packed pixel, None off a word boundary."""
-    return channel // bits.WORD_BITS * 8 if channel % bits.WORD_BITS == 0 else None
+    return channel // bits.WORD_BITS * (bits.WORD_BITS // 8) if channel % bits.WORD_BITS == 0 else None
 
 
 def _copy_bits(s, source, source_bit: int, target, target_bit: int, count: int) -> None:
-    _, h, w, in_words = shape_of(source)
-    out_words = shape_of(target)[3]
-    in_words, out_words = s.packed_stride(source) or in_words, s.packed_stride(target) or out_words
+    _, h, w, _ = shape_of(source)
+    # words per pixel: the map's own, or those of the wider map it is a word range of
+    in_words, out_words = (s.plan.packed_stride(v) or shape_of(v)[3] for v in (source, target))
     s.parallel("copy", h * w, f"bnn_copy_bits(hi - lo, {count}, {in_words}, {source_bit}, {out_words}, {target_bit}, "
                               f"{s.operand(source)} + (size_t)lo * {in_words}, "
                               f"{s.operand(target)} + (size_t)lo * {out_words});")

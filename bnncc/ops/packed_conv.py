@@ -139,8 +139,8 @@ def emit_binary_conv(s, node, op: type[Op]) -> None:
                   pad_bit=int(attrs["pad_bit"]))
     # maps that are word ranges of wider ones (a SliceBits view, a ConcatBits piece): their pixel strides
     for field, value in (("in_stride", node.inputs[0]), ("out_stride", packed_out)):
-        if value is not None and s.packed_stride(value):
-            fields[field] = s.packed_stride(value)
+        if value is not None and (stride := s.plan.packed_stride(value)):
+            fields[field] = stride
     p = s.params("bnn_bconv_params", fields)
     kernel = s.target.kernels.bconv
     layer = s.layers[-1]

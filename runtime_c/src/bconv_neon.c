@@ -640,7 +640,7 @@ static int run_hook(const ctx *c, const bnn_word *w, const bnn_affine_stage *st,
                     const int8_t *dir, int q_begin, int q_end, float *fout, bnn_word *bout)
 {
     const bnn_bconv_params *p = c->p;
-    const size_t k3 = p->KH == 3 && p->KW == 3 && p->DW == 1 && c->ps == c->nw ? 3 * c->nw : 0;
+    const size_t k3 = p->KH == 3 && p->KW == 3 && c->row_run ? 3 * c->nw : 0;
     const int two = st && st->scale2;
     const word_fn inner = word_instance(1, k3, two), outer = word_instance(0, k3, two);
     const word_fn pixel = two ? word_pixel2 : word_pixel;

@@ -37,6 +37,8 @@ typedef struct {
     const bnn_word *in;
     const int32_t *aux;
     size_t nw, ps;              /* words(C); words from one input pixel to the next (bnn_in_stride) */
+    int row_run;                /* DW == 1 on a dense map (ps == nw): a kernel row's taps are KW*nw
+                                 * consecutive words, one segment of the K loop */
     int T, Mp, KC;
     int oyi0, oyi1, oxi0, oxi1; /* output pixels whose taps are all in bounds */
     uint32_t ow_inv;            /* ceil(2^32 / OW) where row_of() may use it, else 0 */
@@ -202,9 +204,8 @@ ALWAYS_INLINE void put_bits(const ctx *c, const sink *s, int q, int m0, bnn_word
             const size_t ps_ = c->ps, pstep = (size_t)p->SW * ps_;                                    \
             const bnn_word *base = c->in + ((size_t)iy0[0] * (size_t)p->W + (size_t)ix0[0]) * ps_;    \
             const bnn_word *wr = wb;                                                                  \
-            const int row_ = p->DW == 1 && ps_ == nw;                                                 \
-            const size_t seg = row_ ? (size_t)p->KW * nw : nw;                                        \
-            const int nseg = row_ ? 1 : p->KW;                                                        \
+            const size_t seg = c->row_run ? (size_t)p->KW * nw : nw;                                  \
+            const int nseg = c->row_run ? 1 : p->KW;                                                  \
             for (kh_ = 0; kh_ < p->KH; kh_++) {                                                       \
                 const bnn_word *xr = base + (size_t)kh_ * (size_t)p->DH * (size_t)p->W * ps_;         \
                 for (kw_ = 0; kw_ < nseg; kw_++) {                                                    \
@@ -242,8 +243,8 @@ ALWAYS_INLINE void flush(vsum acc[TP][ACCS], vacc accb[TP][ACCS], const int np, 
     }
 }
 
-/* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (DW == 1,
- * a dense map, L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
+/* Where the L = KW*nw words of kernel row kh of the pixel with first input (iy0, ix0) are (row_run,
+ * L <= ROWW): in place when the row and all its taps are in bounds, zero_words when the row is out
  * of bounds, else a copy in buf with zero words for the out-of-bounds taps. */
 ALWAYS_INLINE const bnn_word *row_words(const ctx *c, int iy0, int ix0, int kh, const int KW, const size_t nw,
                                         bnn_word *buf)
@@ -292,7 +293,7 @@ ALWAYS_INLINE void accumulate(const ctx *c, const int np, const int nv, const in
                               const int KW, const size_t L, const bnn_word *const *rowp, vsum sum[TP][ACCS])
 {
     const bnn_bconv_params *p = c->p;
-    const size_t nw = rows ? L / (size_t)KW : L, ps = rows ? nw : c->ps; /* rows: a dense map */
+    const size_t nw = rows ? L / (size_t)KW : L, ps = rows ? nw : c->ps; /* rows: row_run, a dense map */
     const int nkw = rows ? 1 : KW;
     const int flushing = (size_t)KH * (size_t)nkw * L > FLUSH;
     const size_t per = L <= FLUSH ? FLUSH / L : 1; /* segments per flush */
@@ -397,8 +398,8 @@ static acc_fn row_instance(int interior, size_t k3)
     }
 }
 
-/* accumulate() for one tile through the instance that fits it: kernel-row segments when DW == 1 on
- * a dense map (and, for tiles that are not interior, the row fits ROWW), else taps. (A strided map,
+/* accumulate() for one tile through the instance that fits it: kernel-row segments when row_run
+ * (and, for tiles that are not interior, the row fits ROWW), else taps. (A strided map,
  * a word-aligned channel range of a wider one, runs on taps: measured as fast on x86-avx512 for the
  * grouped layers of docs/bench/grouped_conv.py.) */
 ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int interior, const int *iy0,
@@ -406,7 +407,7 @@ ALWAYS_INLINE void acc_tile(const ctx *c, const int np, const int nv, const int 
 {
     const bnn_bconv_params *p = c->p;
     const size_t R = (size_t)p->KW * c->nw;
-    const int rows = p->DW == 1 && c->ps == c->nw && (interior || R <= ROWW);
+    const int rows = c->row_run && (interior || R <= ROWW);
     const size_t L = rows ? R : c->nw;
     const size_t k3 = p->KH == 3 && p->KW == 3 ? L : 0; /* L of a specialized instance, or 0 */
     if (np == TP && nv == NV && rows) {
@@ -515,6 +516,7 @@ static void run(const bnn_bconv_params *p, const bnn_word *in, const bnn_word *w
     c.aux = aux;
     c.nw = (size_t)bnn_words(p->C);
     c.ps = bnn_in_stride(p);
+    c.row_run = p->DW == 1 && c.ps == c.nw;
     c.T = p->KH * p->KW;
     c.Mp = round_up(p->M, VW);
     c.KC = c.T * p->C;
